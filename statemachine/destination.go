@@ -1,0 +1,31 @@
+package statemachine
+
+import "time"
+
+// Destination names the queue a message is sent to: the events queue that every
+// inbound event goes to, or one outbound queue per downstream.
+type Destination string
+
+// The destinations. The carrier destinations equal the [Carrier] values.
+const (
+	ToEvents   Destination = "events"
+	ToRegistry Destination = "registry"
+	ToATT      Destination = Destination(CarrierATT)
+	ToTMobile  Destination = Destination(CarrierTMobile)
+	ToVerizon  Destination = Destination(CarrierVerizon)
+	ToNumbers  Destination = "numbers"
+)
+
+// Destinations lists every destination: the events queue first, then the
+// outbound queues.
+var Destinations = []Destination{ToEvents, ToRegistry, ToATT, ToTMobile, ToVerizon, ToNumbers}
+
+// Outgoing is a message a decision emits: a follow-up event for the events
+// queue or a command for a downstream. Its envelope's EventID is derived from
+// the causing event, so a re-send after a crash is recognisable as the same
+// message.
+type Outgoing struct {
+	To       Destination   `json:"to"`
+	Envelope Envelope      `json:"envelope"`
+	Delay    time.Duration `json:"delay,omitempty"` // SQS DelaySeconds, at most 15 minutes
+}

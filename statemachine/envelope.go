@@ -1,0 +1,122 @@
+package statemachine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the envelope schema version this code writes and reads.
+const SchemaVersion = 1
+
+// MaxBodyBytes caps an encoded envelope. SQS accepts 256 KiB per message; the
+// cap leaves room for message attributes.
+const MaxBodyBytes = 200 * 1024
+
+// Message attribute names that mirror envelope fields, so that routing, logs and
+// the dead-letter tooling can read them without decoding the body.
+const (
+	AttrEventType     = "event_type"
+	AttrSchemaVersion = "schema_version"
+	AttrEventID       = "event_id"
+	AttrEntityID      = "entity_id"
+	AttrCorrelationID = "correlation_id"
+)
+
+// Envelope is the versioned wrapper of every message on every queue: events on
+// the events queue and commands on the outbound queues alike.
+type Envelope struct {
+	Type          EventType       `json:"type"`
+	SchemaVersion int             `json:"schema_version"`
+	EventID       string          `json:"event_id"`
+	EntityID      string          `json:"entity_id"`
+	OccurredAt    time.Time       `json:"occurred_at"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	Actor         string          `json:"actor,omitempty"` // who caused it: producer, webhook, dispatcher, sweeper, regd, operator:<name>
+	Payload       json.RawMessage `json:"payload,omitempty"`
+}
+
+// Errors returned by [DecodeEnvelope] and [Envelope.Validate]. They are
+// permanent: retrying the same bytes gives the same answer.
+var (
+	ErrMalformed          = errors.New("malformed envelope")
+	ErrUnsupportedVersion = errors.New("unsupported schema version")
+	ErrUnknownEvent       = errors.New("unknown event type")
+	ErrTooLarge           = errors.New("envelope too large")
+)
+
+// Attributes returns the message attributes that mirror the envelope.
+func (e Envelope) Attributes() map[string]string {
+	return map[string]string{
+		AttrEventType:     string(e.Type),
+		AttrSchemaVersion: fmt.Sprint(e.SchemaVersion),
+		AttrEventID:       e.EventID,
+		AttrEntityID:      e.EntityID,
+		AttrCorrelationID: e.CorrelationID,
+	}
+}
+
+// Encode validates e and returns its JSON form.
+// It returns the errors of [Envelope.Validate] and ErrTooLarge.
+func (e Envelope) Encode() ([]byte, error) {
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(b), MaxBodyBytes)
+	}
+	return b, nil
+}
+
+// DecodeEnvelope parses and validates a message body. Unknown fields are
+// rejected so that a producer's typo is not silently dropped.
+// It returns errors wrapping ErrTooLarge, ErrMalformed, ErrUnsupportedVersion
+// or ErrUnknownEvent.
+func DecodeEnvelope(body []byte) (Envelope, error) {
+	if len(body) > MaxBodyBytes {
+		return Envelope{}, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(body), MaxBodyBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var e Envelope
+	if err := dec.Decode(&e); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return Envelope{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
+	}
+	if err := e.Validate(); err != nil {
+		return Envelope{}, err
+	}
+	return e, nil
+}
+
+// Validate checks the envelope fields and the payload of known event and
+// command types. It collects every problem.
+func (e Envelope) Validate() error {
+	var errs []error
+	if e.SchemaVersion != SchemaVersion {
+		errs = append(errs, fmt.Errorf("%w: %d (this build reads %d)", ErrUnsupportedVersion, e.SchemaVersion, SchemaVersion))
+	}
+	if e.EventID == "" {
+		errs = append(errs, fmt.Errorf("%w: event_id is empty", ErrMalformed))
+	}
+	if e.EntityID == "" {
+		errs = append(errs, fmt.Errorf("%w: entity_id is empty", ErrMalformed))
+	}
+	if e.OccurredAt.IsZero() {
+		errs = append(errs, fmt.Errorf("%w: occurred_at is missing", ErrMalformed))
+	}
+	if v, ok := payloadValidators[e.Type]; !ok {
+		errs = append(errs, fmt.Errorf("%w: %q", ErrUnknownEvent, e.Type))
+	} else if err := v(e.Payload); err != nil {
+		errs = append(errs, fmt.Errorf("%w: payload of %s: %v", ErrMalformed, e.Type, err))
+	}
+	return errors.Join(errs...)
+}

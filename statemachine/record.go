@@ -1,0 +1,75 @@
+package statemachine
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// MaxApplied bounds [Record.Applied]: the most recent event ids a record
+// remembers for recognising duplicates. Older duplicates fall back to the
+// (state, event) disposition, which ignores stale events.
+const MaxApplied = 32
+
+// NumberStatus is the registration status of one phone number, as the
+// campaign record keeps it.
+type NumberStatus string
+
+// Number statuses on a campaign record.
+const (
+	NumberPendingStatus      NumberStatus = "PENDING"
+	NumberRegisteredStatus   NumberStatus = "REGISTERED"
+	NumberFailedStatus       NumberStatus = "FAILED"
+	NumberDeregisteredStatus NumberStatus = "DEREGISTERED"
+)
+
+// Record is the stored state of one brand, campaign or number.
+type Record struct {
+	Kind     Kind   `json:"kind"`
+	ID       string `json:"id"`
+	ParentID string `json:"parent_id,omitempty"` // the brand of a campaign, the campaign of a number
+
+	State          State     `json:"state"`
+	Version        int64     `json:"version"` // 1 after creation; +1 on every write
+	CreatedAt      time.Time `json:"created_at"`
+	StateEnteredAt time.Time `json:"state_entered_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+
+	// LastMessageID is the envelope event id of the last applied event, and
+	// Applied the most recent ones (newest last, at most MaxApplied).
+	LastMessageID string   `json:"last_message_id,omitempty"`
+	Applied       []string `json:"applied,omitempty"`
+	// Outbox holds, per applied event id, the messages that event emitted and
+	// that are not yet confirmed sent. It is written with the transition and
+	// cleared after the sends, so a crash between the two is repaired by the
+	// redelivered message.
+	Outbox map[string][]Outgoing `json:"outbox,omitempty"`
+
+	CorrelationID string  `json:"correlation_id,omitempty"`
+	ExternalID    string  `json:"external_id,omitempty"` // the registry's or carrier's id
+	Reason        *Reason `json:"reason,omitempty"`      // why it was rejected, suspended or failed
+
+	Carriers map[Carrier]CarrierStatus `json:"carriers,omitempty"` // campaign: one status per carrier
+	Numbers  map[string]NumberStatus   `json:"numbers,omitempty"`  // campaign: one status per number
+
+	Redrives int `json:"redrives,omitempty"` // sweeper re-drives in the current waiting state
+
+	// Data is the registration payload (BrandRegistration, CampaignRegistration
+	// or NumberRegistration), as last submitted.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// AuditEntry is one line of a record's history, written in the same
+// transaction as the change it describes.
+type AuditEntry struct {
+	Kind          Kind      `json:"kind"`
+	RecordID      string    `json:"record_id"`
+	Version       int64     `json:"version"` // the record version this change produced
+	From          State     `json:"from"`
+	To            State     `json:"to"`
+	Event         EventType `json:"event"`
+	MessageID     string    `json:"message_id"` // envelope event id
+	At            time.Time `json:"at"`
+	Actor         string    `json:"actor,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	Reason        *Reason   `json:"reason,omitempty"`
+}

@@ -1,0 +1,79 @@
+package statemachine
+
+import "slices"
+
+// States. A name means the same thing in every kind that has it; which kind has
+// which state is in [States].
+const (
+	Pending        State = "PENDING"    // accepted; the first call downstream is under way (campaign: waits for a verified brand)
+	Submitted      State = "SUBMITTED"  // brand: the registry has it; the identity webhook is awaited
+	Verified       State = "VERIFIED"   // brand
+	Unverified     State = "UNVERIFIED" // brand: may not run campaigns until re-vetted
+	Vetting        State = "VETTING"    // brand: secondary vetting requested
+	VettedVerified State = "VETTED_VERIFIED"
+	TCRPending     State = "TCR_PENDING"    // campaign: submission to the registry under way
+	InReview       State = "IN_REVIEW"      // campaign: the registry accepted it; manual vetting
+	CarrierReview  State = "CARRIER_REVIEW" // campaign: AT&T, T-Mobile and Verizon review it
+	Approved       State = "APPROVED"       // campaign: every carrier approved
+	NumbersPending State = "NUMBERS_PENDING"
+	Active         State = "ACTIVE" // campaign: every number settled
+	Rejected       State = "REJECTED"
+	Registering    State = "REGISTERING" // number
+	Registered     State = "REGISTERED"  // number
+	Deregistering  State = "DEREGISTERING"
+	Deregistered   State = "DEREGISTERED"
+	Suspended      State = "SUSPENDED"
+	Expired        State = "EXPIRED"
+	Deleted        State = "DELETED"
+	Failed         State = "FAILED"
+)
+
+var statesByKind = map[Kind][]State{
+	KindBrand: {StateNone, Pending, Submitted, Verified, Unverified, Vetting, VettedVerified, Failed,
+		Suspended, Deleted},
+	KindCampaign: {StateNone, Pending, TCRPending, InReview, CarrierReview, Approved, NumbersPending,
+		Active, Rejected, Suspended, Expired, Deleted, Failed},
+	KindNumber: {StateNone, Pending, Registering, Registered, Failed, Deregistering, Deregistered},
+}
+
+// waiting lists the states in which a record waits for a downstream's answer
+// (a webhook or the dispatcher's call). A lost answer leaves a record stuck
+// there, and the sweeper re-drives it.
+var waiting = map[Kind][]State{
+	KindBrand:    {Pending, Submitted, Vetting},
+	KindCampaign: {TCRPending, InReview, CarrierReview, NumbersPending},
+	KindNumber:   {Pending, Registering, Deregistering},
+}
+
+// terminal lists, per kind, the states a run ends in: nothing moves a record
+// out of them without a new request.
+var terminal = map[Kind][]State{
+	KindBrand:    {Verified, Unverified, VettedVerified, Failed, Deleted},
+	KindCampaign: {Active, Rejected, Expired, Deleted, Failed},
+	KindNumber:   {Registered, Failed, Deregistered},
+}
+
+// States lists the states of a kind in a fixed order (the matrix rows),
+// starting with StateNone.
+func States(k Kind) []State { return statesByKind[k] }
+
+// WaitingStates lists the states of a kind in which a lost answer leaves a
+// record stuck.
+func WaitingStates(k Kind) []State { return waiting[k] }
+
+// IsWaiting reports whether s is a waiting state of kind k.
+func IsWaiting(k Kind, s State) bool { return slices.Contains(waiting[k], s) }
+
+// IsTerminal reports whether s ends the flow of a record of kind k.
+func IsTerminal(k Kind, s State) bool { return slices.Contains(terminal[k], s) }
+
+// IsLive reports whether a record in state s exists and is not deleted,
+// expired, failed or deregistered: a brand with live campaigns cannot be
+// deleted.
+func IsLive(s State) bool {
+	switch s {
+	case StateNone, Deleted, Expired, Failed, Deregistered:
+		return false
+	}
+	return true
+}
