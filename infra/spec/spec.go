@@ -1,0 +1,133 @@
+// Package spec is the one definition of tendlc's AWS resources: every queue
+// with its dead-letter queue and attributes, and the DynamoDB table with its
+// keys, indexes and TTL. Provisioning and the CloudFormation template are both
+// generated from it, so they cannot drift apart.
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Queue is one SQS queue.
+type Queue struct {
+	Logical           string        // logical name, e.g. "events" or "events-dlq"
+	VisibilityTimeout time.Duration // how long a received message stays hidden
+	Retention         time.Duration // MessageRetentionPeriod
+	ReceiveWait       time.Duration // ReceiveMessageWaitTimeSeconds (long polling)
+	DeadLetter        string        // logical name of its DLQ; "" for a DLQ itself
+	MaxReceiveCount   int           // RedrivePolicy: receives before SQS moves a message to the DLQ
+}
+
+// IsDLQ reports whether q is a dead-letter queue.
+func (q Queue) IsDLQ() bool { return q.DeadLetter == "" }
+
+// Attributes returns the SQS attributes of q. dlqARN is the ARN of its
+// dead-letter queue (ignored for a DLQ).
+func (q Queue) Attributes(dlqARN string) map[string]string {
+	a := map[string]string{
+		"VisibilityTimeout":             secs(q.VisibilityTimeout),
+		"MessageRetentionPeriod":        secs(q.Retention),
+		"ReceiveMessageWaitTimeSeconds": secs(q.ReceiveWait),
+	}
+	if !q.IsDLQ() {
+		a["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"%d"}`, dlqARN, q.MaxReceiveCount)
+	}
+	return a
+}
+
+func secs(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
+
+// Defaults for queues. The visibility timeout is long enough for a handler's
+// conflict retries and short enough that a crashed worker's message comes back
+// within a minute; the consumer runtime extends it while a handler runs.
+const (
+	DefaultVisibilityTimeout = 60 * time.Second
+	DefaultRetention         = 14 * 24 * time.Hour // the SQS maximum
+	DefaultReceiveWait       = 20 * time.Second    // the SQS maximum
+	// DefaultMaxReceiveCount is the backstop for messages that kill the
+	// process: the retry middleware moves failing messages itself long before.
+	DefaultMaxReceiveCount = 10
+)
+
+// DLQ returns the logical name of the dead-letter queue of logical queue q.
+func DLQ(q string) string { return q + "-dlq" }
+
+// Table key and index names.
+const (
+	AttrPK           = "pk"               // "<kind>#<id>", "lease#<name>", "rate#<downstream>"
+	AttrSK           = "sk"               // "record" or "audit#<version>"
+	AttrWaiting      = "waiting"          // "<kind>#<state>", set only in waiting states (sparse index)
+	AttrStateEntered = "state_entered_ms" // Unix milliseconds, the waiting index's sort key
+	AttrParent       = "parent"           // "<kind>#<id>" of the parent record
+	AttrExpiresAt    = "expires_at"       // TTL, Unix seconds
+	IndexWaiting     = "waiting"
+	IndexByParent    = "by_parent"
+)
+
+// Index is a global secondary index of the table (projection ALL).
+type Index struct {
+	Name      string
+	Hash      string // a string attribute
+	Range     string
+	RangeType string // "S" or "N"
+}
+
+// Table is the one DynamoDB table (on-demand billing).
+type Table struct {
+	Logical      string
+	Hash, Range  string // both string attributes
+	Indexes      []Index
+	TTLAttribute string
+}
+
+// Spec is the complete set of resources of one deployment. Every physical name
+// is Prefix + logical name, so several deployments (or tests) share an account.
+type Spec struct {
+	Prefix string
+	Queues []Queue // each DLQ precedes the queue that uses it
+	Table  Table
+}
+
+// Default returns the resources of a deployment whose names start with prefix.
+func Default(prefix string) Spec {
+	s := Spec{Prefix: prefix}
+	for _, d := range statemachine.Destinations {
+		s.Queues = append(s.Queues,
+			Queue{Logical: DLQ(string(d)), VisibilityTimeout: DefaultVisibilityTimeout,
+				Retention: DefaultRetention, ReceiveWait: DefaultReceiveWait},
+			Queue{Logical: string(d), VisibilityTimeout: DefaultVisibilityTimeout,
+				Retention: DefaultRetention, ReceiveWait: DefaultReceiveWait,
+				DeadLetter: DLQ(string(d)), MaxReceiveCount: DefaultMaxReceiveCount})
+	}
+	s.Table = Table{
+		Logical: "records",
+		Hash:    AttrPK,
+		Range:   AttrSK,
+		Indexes: []Index{
+			{Name: IndexWaiting, Hash: AttrWaiting, Range: AttrStateEntered, RangeType: "N"},
+			{Name: IndexByParent, Hash: AttrParent, Range: AttrPK, RangeType: "S"},
+		},
+		TTLAttribute: AttrExpiresAt,
+	}
+	return s
+}
+
+// QueueName returns the physical name of a logical queue.
+func (s Spec) QueueName(logical string) string { return s.Prefix + logical }
+
+// TableName returns the physical table name.
+func (s Spec) TableName() string { return s.Prefix + s.Table.Logical }
+
+// Queue returns the queue with the logical name, and whether it exists.
+func (s Spec) Queue(logical string) (Queue, bool) {
+	for _, q := range s.Queues {
+		if q.Logical == logical {
+			return q, true
+		}
+	}
+	return Queue{}, false
+}
