@@ -1,0 +1,70 @@
+package statemachine
+
+import "fmt"
+
+// Disposition is what happens to an event in a state.
+type Disposition int
+
+// The four dispositions of a (state, event) pair.
+const (
+	// Transition: an fsm event fires (its guard may still hold the record in
+	// its state while recording data, or turn the event away).
+	Transition Disposition = iota + 1
+	// Ignore: a duplicate or stale event; acknowledged and counted.
+	Ignore
+	// Defer: the event arrived early; re-enqueued with a delay, bounded.
+	Defer
+	// Reject: invalid in this state; dead-lettered with a reason.
+	Reject
+)
+
+// Dispositions lists the dispositions in matrix order.
+var Dispositions = []Disposition{Transition, Ignore, Defer, Reject}
+
+func (d Disposition) String() string {
+	switch d {
+	case Transition:
+		return "transition"
+	case Ignore:
+		return "ignore"
+	case Defer:
+		return "defer"
+	case Reject:
+		return "reject"
+	}
+	return fmt.Sprintf("Disposition(%d)", int(d))
+}
+
+// Facts is what a decision needs to know beyond the record itself. The
+// handler loads them when [NeedsBrand] or [NeedsChildren] says so.
+type Facts struct {
+	// Brand is the campaign's brand (nil when it does not exist).
+	Brand *Record
+	// LiveChildren counts the brand's campaigns that are still live.
+	LiveChildren int
+}
+
+// NeedsBrand reports whether deciding t for a campaign needs its brand.
+func NeedsBrand(t EventType) bool { return t == CampaignSubmit || t == CampaignResubmit }
+
+// NeedsChildren reports whether deciding t needs the live children count.
+func NeedsChildren(t EventType) bool { return t == BrandDeleteRequested }
+
+// Decision is the outcome of [Decide].
+type Decision struct {
+	Disposition Disposition
+	// Reason says why an event was ignored, deferred or rejected: a short,
+	// bounded phrase fit for a metric label or a dead-letter reason.
+	Reason string
+	// Code is a CPaaS error code for a rejection, when one applies.
+	Code int
+
+	// For a transition: the fsm event fired, the states, the record to write
+	// (its Version is still the one read; the store bumps it), the audit entry
+	// and the messages to send once the write succeeded.
+	FSMEvent string
+	From, To State
+	Next     Record
+	Audit    AuditEntry
+	Emit     []Outgoing
+}

@@ -1,0 +1,62 @@
+package statemachine
+
+var numberSpec = kindSpec{
+	NumberRegister: {
+		class: followUp,
+		moves: []move{{name: string(NumberRegister), src: []State{StateNone, Deregistered}, dst: Pending}},
+		guard: func(d *decider) (string, *verdict) {
+			reg := payload[NumberRegistration](d)
+			d.next.Data = d.env.Payload
+			d.next.ParentID = reg.CampaignID
+			d.next.Reason = nil
+			d.send(ToNumbers, CmdRegisterNumber, d.next.ID, reg)
+			return string(NumberRegister), nil
+		},
+	},
+	NumberSubmitted: {
+		class: answer,
+		moves: []move{{name: string(NumberSubmitted), src: []State{Pending}, dst: Registering}},
+		guard: func(d *decider) (string, *verdict) {
+			d.next.ExternalID = payload[Receipt](d).ExternalID
+			return string(NumberSubmitted), nil
+		},
+	},
+	NumberRegistered: {
+		class: answer,
+		moves: []move{{name: string(NumberRegistered), src: []State{Registering}, dst: Registered}},
+		early: []State{Pending}, // the webhook overtook the dispatcher's answer
+		guard: func(d *decider) (string, *verdict) {
+			d.settle(NumberRegisteredStatus, 0)
+			return string(NumberRegistered), nil
+		},
+	},
+	NumberFailed: {
+		class: answer,
+		moves: []move{{name: string(NumberFailed), src: []State{Pending, Registering}, dst: Failed}},
+		guard: func(d *decider) (string, *verdict) {
+			r := payload[Reason](d)
+			d.setReason(r)
+			d.settle(NumberFailedStatus, r.Code)
+			return string(NumberFailed), nil
+		},
+	},
+	NumberDeregister: {
+		class: followUp,
+		moves: []move{{name: string(NumberDeregister), src: []State{Registered}, dst: Deregistering}},
+		early: []State{Pending, Registering}, // deregister once the registration settled
+		guard: func(d *decider) (string, *verdict) {
+			d.send(ToNumbers, CmdDeregisterNumber, d.next.ID, stored[NumberRegistration](d))
+			return string(NumberDeregister), nil
+		},
+	},
+	NumberDeregistered: {
+		class: answer,
+		moves: []move{{name: string(NumberDeregistered), src: []State{Deregistering}, dst: Deregistered}},
+		guard: always(NumberDeregistered),
+	},
+}
+
+// settle tells the number's campaign that the number's registration ended.
+func (d *decider) settle(s NumberStatus, code int) {
+	d.send(ToEvents, CampaignNumberSettled, d.next.ParentID, NumberSettled{Number: d.next.ID, Status: s, Code: code})
+}

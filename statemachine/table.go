@@ -1,0 +1,125 @@
+package statemachine
+
+import (
+	"fmt"
+	"slices"
+)
+
+// class says where an event comes from, which fixes the disposition of the
+// states its spec does not name.
+type class int
+
+const (
+	// answer: a downstream's reply (dispatcher or webhook). Outside the states
+	// that await it, it is stale or a duplicate: ignored.
+	answer class = iota + 1
+	// followUp: a message this system sent itself. Outside the states that
+	// expect it, it is stale or a duplicate: ignored.
+	followUp
+	// request: a producer's or operator's request. Outside the states where
+	// it is valid it is rejected, except where it is already done (ignored).
+	request
+)
+
+// move is one fsm transition of an event. Name is the fsm event name: the
+// event type, or the event type plus a ":outcome" suffix when a guard chooses
+// between destinations (looplab/fsm keys a transition by event and source).
+type move struct {
+	name string
+	src  []State
+	dst  State
+}
+
+// guard runs on a transition cell. It fills the next record and the emitted
+// messages, and returns the name of the move to fire, or an outcome that turns
+// the event away (see hold, ignoreBecause, deferBecause, rejectBecause).
+type guard func(d *decider) (string, *verdict)
+
+// verdict turns an event away inside a transition cell.
+type verdict struct {
+	disposition Disposition
+	reason      string
+	code        int
+}
+
+func ignoreBecause(reason string) *verdict { return &verdict{disposition: Ignore, reason: reason} }
+func deferBecause(reason string) *verdict  { return &verdict{disposition: Defer, reason: reason} }
+func rejectBecause(reason string, code int) *verdict {
+	return &verdict{disposition: Reject, reason: reason, code: code}
+}
+
+// eventSpec is everything about one event type: where it moves a record, where
+// it is early, where (for a request) it is already done, and its guard.
+type eventSpec struct {
+	class class
+	moves []move
+	early []State // defer
+	done  []State // request only: ignore as already done
+	guard guard
+}
+
+// kindSpec is the table of one kind: every event's spec.
+type kindSpec map[EventType]eventSpec
+
+var specs = map[Kind]kindSpec{
+	KindBrand:    brandSpec,
+	KindCampaign: campaignSpec,
+	KindNumber:   numberSpec,
+}
+
+// movesFrom returns the moves of e that leave state s.
+func (e eventSpec) movesFrom(s State) []move {
+	var out []move
+	for _, m := range e.moves {
+		if slices.Contains(m.src, s) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Cell is the disposition of one (state, event) pair of a kind.
+type Cell struct {
+	State       State       `json:"state"`
+	Event       EventType   `json:"event"`
+	Disposition Disposition `json:"-"`
+	// FSMEvents are the fsm events a transition cell may fire (more than one
+	// when a guard chooses the destination), with their destinations.
+	FSMEvents []string `json:"fsm_events,omitempty"`
+	To        []State  `json:"to,omitempty"`
+	Reason    string   `json:"reason,omitempty"` // for the static ignore, defer and reject cells
+}
+
+// Dispose returns the static disposition of event t in state s for kind k:
+// what the table says before any guard runs.
+func Dispose(k Kind, s State, t EventType) (Cell, error) {
+	spec, ok := specs[k][t]
+	if !ok {
+		return Cell{}, fmt.Errorf("%w: %s has no event %q", ErrUnknownEvent, k, t)
+	}
+	if !slices.Contains(States(k), s) {
+		return Cell{}, fmt.Errorf("%s has no state %q", k, s)
+	}
+	c := Cell{State: s, Event: t}
+	if ms := spec.movesFrom(s); len(ms) > 0 {
+		c.Disposition = Transition
+		for _, m := range ms {
+			c.FSMEvents = append(c.FSMEvents, m.name)
+			c.To = append(c.To, m.dst)
+		}
+		return c, nil
+	}
+	switch {
+	case s == StateNone:
+		c.Disposition, c.Reason = Reject, "unknown record"
+	case slices.Contains(spec.early, s):
+		c.Disposition, c.Reason = Defer, "arrived early"
+	case spec.class == request && slices.Contains(spec.done, s):
+		c.Disposition, c.Reason = Ignore, "already done"
+	case spec.class == request:
+		c.Disposition, c.Reason = Reject, "invalid in state"
+	default:
+		c.Disposition, c.Reason = Ignore, "stale or duplicate"
+	}
+	return c, nil
+}
