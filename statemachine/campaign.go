@@ -35,7 +35,9 @@ var campaignSpec = kindSpec{
 			b := d.facts.Brand
 			switch {
 			case b == nil:
-				return "", rejectBecause("unknown brand", CodeBrandStillPending)
+				// The brand's registration may still be on its way (producers
+				// send both at once); the retry policy bounds the wait.
+				return "", deferBecause("brand not registered yet")
 			case slices.Contains(brandUsable, b.State):
 				d.submitToRegistry()
 				return string(CampaignSubmit), nil

@@ -1,0 +1,234 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Store is the record store the dispatcher needs; infra/dynamo.Store
+// satisfies it.
+type Store interface {
+	// Get returns the record, or an error wrapping statemachine.ErrNotFound.
+	Get(ctx context.Context, kind statemachine.Kind, id string) (*statemachine.Record, error)
+	// Transition writes next and its audit entry if the stored record is still
+	// prev (nil: absent), or returns a *statemachine.ConflictError.
+	Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, audit statemachine.AuditEntry) (statemachine.Record, error)
+	// ClearOutbox forgets the messages an event emitted, once they are sent.
+	ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) error
+	// Children lists the records whose parent is the given record.
+	Children(ctx context.Context, parentKind statemachine.Kind, parentID string) ([]statemachine.Record, error)
+}
+
+// Sender sends messages to their destinations; infra/sqsq.Publisher
+// satisfies it.
+type Sender interface {
+	Send(ctx context.Context, out []statemachine.Outgoing) error
+}
+
+// Observer is told what the dispatcher decided, for metrics. Its methods must
+// be cheap and safe for concurrent use.
+type Observer interface {
+	Transitioned(kind statemachine.Kind, event statemachine.EventType, from, to statemachine.State)
+	Disposed(kind statemachine.Kind, event statemachine.EventType, d statemachine.Disposition, reason string)
+	Conflicted(kind statemachine.Kind)
+	Replayed(kind statemachine.Kind)
+}
+
+// DispatcherConfig configures a Dispatcher. Zero values mean the documented
+// defaults.
+type DispatcherConfig struct {
+	Store  Store  // required
+	Sender Sender // required
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// MaxConflicts is how often a message re-reads and re-decides after a
+	// concurrent write before it gives up with the conflict error, leaving
+	// the retry policy to try later (default 8).
+	MaxConflicts int
+	Observer     Observer     // default: none
+	Logger       *slog.Logger // default: discard
+}
+
+// Dispatcher applies events from the events queue to records.
+type Dispatcher struct {
+	cfg DispatcherConfig
+}
+
+// NewDispatcher returns a dispatcher, or the configuration problems joined.
+func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("dispatcher: Store is required"))
+	}
+	if cfg.Sender == nil {
+		errs = append(errs, errors.New("dispatcher: Sender is required"))
+	}
+	if cfg.MaxConflicts < 0 {
+		errs = append(errs, fmt.Errorf("dispatcher: MaxConflicts %d is negative", cfg.MaxConflicts))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxConflicts == 0 {
+		cfg.MaxConflicts = 8
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{cfg: cfg}, nil
+}
+
+// Handle is the Handler of the events queue: decode, read the record (a
+// consistent read), decide with a fresh state machine, write the transition
+// with its audit entry, send the follow-ups, acknowledge.
+//
+// It returns nil when the event was applied or ignored; a *DeferredError, a
+// *RejectedError, an envelope error (statemachine.ErrMalformed and friends)
+// or a *statemachine.ConflictError for the retry middleware to act on; or a
+// store or send error.
+func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
+	env, err := DecodeMessage(m)
+	if err != nil {
+		return err
+	}
+	kind := env.Type.Kind()
+	if kind == "" {
+		return fmt.Errorf("%w: command %s on the events queue", statemachine.ErrUnknownEvent, env.Type)
+	}
+	log := LoggerFrom(ctx, d.cfg.Logger)
+
+	var conflict error
+	for try := 0; try <= d.cfg.MaxConflicts; try++ {
+		if try > 0 {
+			if err := pause(ctx, try); err != nil {
+				return err
+			}
+		}
+		rec, err := d.cfg.Store.Get(ctx, kind, env.EntityID)
+		switch {
+		case errors.Is(err, statemachine.ErrNotFound):
+			rec = nil
+		case err != nil:
+			return fmt.Errorf("load %s %s: %w", kind, env.EntityID, err)
+		}
+		if rec != nil {
+			if out, ok := rec.Outbox[env.EventID]; ok {
+				// Applied before, but its messages may not have gone out:
+				// the process died between the write and the sends.
+				d.cfg.Observer.Replayed(kind)
+				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
+				return d.sendAndClear(ctx, kind, env, out)
+			}
+		}
+		facts, err := d.facts(ctx, rec, env)
+		if err != nil {
+			return err
+		}
+		dec, err := statemachine.Decide(rec, env, facts, d.cfg.Now().UTC())
+		if err != nil {
+			return err
+		}
+		switch dec.Disposition {
+		case statemachine.Ignore:
+			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
+			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
+			return nil
+		case statemachine.Defer:
+			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
+			return &DeferredError{Reason: dec.Reason}
+		case statemachine.Reject:
+			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
+			return &RejectedError{Reason: dec.Reason, Code: dec.Code}
+		}
+		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
+			if errors.Is(err, statemachine.ErrConflict) {
+				d.cfg.Observer.Conflicted(kind)
+				conflict = err
+				continue
+			}
+			return fmt.Errorf("write %s %s: %w", kind, env.EntityID, err)
+		}
+		d.cfg.Observer.Transitioned(kind, env.Type, dec.From, dec.To)
+		log.Info("transition", "from", dec.From, "to", dec.To, "fsm_event", dec.FSMEvent, "emitted", len(dec.Emit))
+		if len(dec.Emit) == 0 {
+			return nil
+		}
+		return d.sendAndClear(ctx, kind, env, dec.Emit)
+	}
+	return conflict
+}
+
+// facts loads what the decision needs beyond the record.
+func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env statemachine.Envelope) (statemachine.Facts, error) {
+	var f statemachine.Facts
+	if statemachine.NeedsBrand(env.Type) && rec != nil {
+		b, err := d.cfg.Store.Get(ctx, statemachine.KindBrand, rec.ParentID)
+		switch {
+		case errors.Is(err, statemachine.ErrNotFound):
+		case err != nil:
+			return f, fmt.Errorf("load brand %s: %w", rec.ParentID, err)
+		default:
+			f.Brand = b
+		}
+	}
+	if statemachine.NeedsChildren(env.Type) {
+		children, err := d.cfg.Store.Children(ctx, env.Type.Kind(), env.EntityID)
+		if err != nil {
+			return f, fmt.Errorf("list children of %s: %w", env.EntityID, err)
+		}
+		for _, c := range children {
+			if statemachine.IsLive(c.State) {
+				f.LiveChildren++
+			}
+		}
+	}
+	return f, nil
+}
+
+// sendAndClear sends an event's follow-ups, then forgets them. A failed send
+// returns the error so the message is redelivered and re-sends; a failed clear
+// is only logged: the messages went out, and a later duplicate of the event
+// would merely send them again.
+func (d *Dispatcher) sendAndClear(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope, out []statemachine.Outgoing) error {
+	if err := d.cfg.Sender.Send(ctx, out); err != nil {
+		return fmt.Errorf("send follow-ups of %s: %w", env.EventID, err)
+	}
+	if err := d.cfg.Store.ClearOutbox(ctx, kind, env.EntityID, env.EventID); err != nil {
+		LoggerFrom(ctx, d.cfg.Logger).Warn("follow-ups sent but the outbox entry stays", "error", err)
+	}
+	return nil
+}
+
+// pause waits a short random time that grows with the try, so that writers
+// racing on one record spread out.
+func pause(ctx context.Context, try int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(try) * int64(5*time.Millisecond))))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Transitioned(statemachine.Kind, statemachine.EventType, statemachine.State, statemachine.State) {
+}
+func (nopObserver) Disposed(statemachine.Kind, statemachine.EventType, statemachine.Disposition, string) {
+}
+func (nopObserver) Conflicted(statemachine.Kind) {}
+func (nopObserver) Replayed(statemachine.Kind)   {}

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// memStore is an in-memory Store with the same conditional semantics as the
+// DynamoDB store.
+type memStore struct {
+	mu      sync.Mutex
+	records map[string]statemachine.Record
+	audit   map[string][]statemachine.AuditEntry
+}
+
+func newMemStore() *memStore {
+	return &memStore{records: map[string]statemachine.Record{}, audit: map[string][]statemachine.AuditEntry{}}
+}
+
+func key(k statemachine.Kind, id string) string { return string(k) + "#" + id }
+
+func (s *memStore) Get(_ context.Context, k statemachine.Kind, id string) (*statemachine.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[key(k, id)]
+	if !ok {
+		return nil, statemachine.ErrNotFound
+	}
+	r.Outbox = maps.Clone(r.Outbox)
+	return &r, nil
+}
+
+func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next statemachine.Record, a statemachine.AuditEntry) (statemachine.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := key(next.Kind, next.ID)
+	cur, exists := s.records[k]
+	switch {
+	case prev == nil && exists, prev != nil && (!exists || cur.State != prev.State || cur.Version != prev.Version):
+		c := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID}
+		if prev != nil {
+			c.ExpectedState, c.ExpectedVersion = prev.State, prev.Version
+		}
+		return statemachine.Record{}, c
+	}
+	next.Version = 1
+	if prev != nil {
+		next.Version = prev.Version + 1
+	}
+	a.Version = next.Version
+	s.records[k] = next
+	s.audit[k] = append(s.audit[k], a)
+	return next, nil
+}
+
+func (s *memStore) ClearOutbox(_ context.Context, k statemachine.Kind, id, eventID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[key(k, id)]
+	if !ok || r.Outbox[eventID] == nil {
+		return nil
+	}
+	r.Outbox = maps.Clone(r.Outbox)
+	delete(r.Outbox, eventID)
+	r.Version++
+	s.records[key(k, id)] = r
+	return nil
+}
+
+func (s *memStore) Children(_ context.Context, k statemachine.Kind, parent string) ([]statemachine.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []statemachine.Record
+	for _, r := range s.records {
+		if r.ParentID == parent && r.Kind != k {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// memSender records sent messages; failNext makes the next sends fail.
+type memSender struct {
+	mu       sync.Mutex
+	sent     []statemachine.Outgoing
+	failNext int
+}
+
+var errSend = errors.New("send failed")
+
+func (s *memSender) Send(_ context.Context, out []statemachine.Outgoing) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failNext > 0 {
+		s.failNext--
+		return errSend
+	}
+	s.sent = append(s.sent, out...)
+	return nil
+}
+
+// take returns and forgets what was sent.
+func (s *memSender) take() []statemachine.Outgoing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.sent)
+	s.sent = nil
+	return out
+}

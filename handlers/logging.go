@@ -1,0 +1,34 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Logging builds the per-message logger once, with the ids every line about a
+// message carries, and puts it in the context for the handlers below. It logs
+// an error that reaches it: one that no inner middleware decided about, after
+// which the message is left for redelivery.
+func Logging(base *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m *Message) error {
+			l := base.With(
+				"message_id", m.ID,
+				"queue", m.Queue,
+				"event", m.Attributes[statemachine.AttrEventType],
+				"record_id", m.Attributes[statemachine.AttrEntityID],
+				"event_id", m.Attributes[statemachine.AttrEventID],
+				"correlation_id", m.Attributes[statemachine.AttrCorrelationID],
+				"receive_count", m.ReceiveCount,
+			)
+			err := next(WithLogger(ctx, l), m)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				l.Error("message left for redelivery", "error", err)
+			}
+			return err
+		}
+	}
+}
