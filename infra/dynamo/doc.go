@@ -1,0 +1,17 @@
+// Package dynamo stores tendlc's records and their audit trail in the one
+// DynamoDB table that infra/spec defines, and provisions that table.
+//
+// Each record is one item (pk "<kind>#<id>", sk "record"); each change to it
+// writes an audit item (same pk, sk "audit#<version>") in the same
+// transaction. Writes are conditional on the state and version the caller
+// read, so two writers deciding from the same read cannot both win: the loser
+// gets a *statemachine.ConflictError and decides again from a fresh read.
+//
+// Two sparse global secondary indexes serve the other readers: "waiting" holds
+// only records in a waiting state, sorted by the time they entered it (the
+// sweeper's scan for stuck records), and "by_parent" lists a brand's campaigns
+// and a campaign's numbers.
+//
+// Every request asks DynamoDB for the capacity it consumed and adds it to a
+// [Meter], which cost reporting reads.
+package dynamo

@@ -1,0 +1,203 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Sort keys and the record attributes that expressions name. They must match
+// the dynamodbav tags of recordItem.
+const (
+	skRecord    = "record"
+	auditPrefix = "audit#"
+
+	attrState   = "state"
+	attrVersion = "version"
+	attrOutbox  = "outbox"
+)
+
+// parentKinds names the kind of a record's parent: a campaign belongs to a
+// brand, a number to a campaign.
+var parentKinds = map[statemachine.Kind]statemachine.Kind{
+	statemachine.KindCampaign: statemachine.KindBrand,
+	statemachine.KindNumber:   statemachine.KindCampaign,
+}
+
+// recordItem is a statemachine.Record as stored. Times are RFC3339Nano
+// strings in UTC; Waiting and Parent feed the sparse indexes.
+type recordItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+
+	Kind     statemachine.Kind `dynamodbav:"kind"`
+	ID       string            `dynamodbav:"id"`
+	ParentID string            `dynamodbav:"parent_id,omitempty"`
+	Parent   string            `dynamodbav:"parent,omitempty"` // "<parent kind>#<parent id>": the by_parent index
+
+	State          statemachine.State `dynamodbav:"state"`
+	Waiting        string             `dynamodbav:"waiting,omitempty"` // "<kind>#<state>" in waiting states only
+	Version        int64              `dynamodbav:"version"`
+	CreatedAt      time.Time          `dynamodbav:"created_at"`
+	StateEnteredAt time.Time          `dynamodbav:"state_entered_at"`
+	StateEnteredMS int64              `dynamodbav:"state_entered_ms"` // the waiting index's sort key
+	UpdatedAt      time.Time          `dynamodbav:"updated_at"`
+
+	LastMessageID string            `dynamodbav:"last_message_id,omitempty"`
+	Applied       []string          `dynamodbav:"applied,omitempty"`
+	Outbox        map[string]string `dynamodbav:"outbox,omitempty"` // event id -> JSON list of statemachine.Outgoing
+
+	CorrelationID string      `dynamodbav:"correlation_id,omitempty"`
+	ExternalID    string      `dynamodbav:"external_id,omitempty"`
+	Reason        *reasonItem `dynamodbav:"reason,omitempty"`
+
+	Carriers map[statemachine.Carrier]statemachine.CarrierStatus `dynamodbav:"carriers,omitempty"`
+	Numbers  map[string]statemachine.NumberStatus                `dynamodbav:"numbers,omitempty"`
+	Redrives int                                                 `dynamodbav:"redrives,omitempty"`
+	Data     string                                              `dynamodbav:"data,omitempty"` // JSON text, verbatim
+}
+
+// auditItem is a statemachine.AuditEntry as stored. It carries no waiting or
+// parent attribute, so it stays out of both indexes.
+type auditItem struct {
+	PK string `dynamodbav:"pk"`
+	SK string `dynamodbav:"sk"`
+
+	Kind          statemachine.Kind      `dynamodbav:"kind"`
+	RecordID      string                 `dynamodbav:"record_id"`
+	Version       int64                  `dynamodbav:"version"`
+	From          statemachine.State     `dynamodbav:"from"`
+	To            statemachine.State     `dynamodbav:"to"`
+	Event         statemachine.EventType `dynamodbav:"event"`
+	MessageID     string                 `dynamodbav:"message_id,omitempty"`
+	At            time.Time              `dynamodbav:"at"`
+	Actor         string                 `dynamodbav:"actor,omitempty"`
+	CorrelationID string                 `dynamodbav:"correlation_id,omitempty"`
+	Reason        *reasonItem            `dynamodbav:"reason,omitempty"`
+}
+
+// reasonItem is a statemachine.Reason as stored.
+type reasonItem struct {
+	Code        int    `dynamodbav:"code,omitempty"`
+	Description string `dynamodbav:"description,omitempty"`
+}
+
+func recordPK(kind statemachine.Kind, id string) string { return string(kind) + "#" + id }
+
+func auditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, version) }
+
+// recordKey is the primary key of a record item.
+func recordKey(kind statemachine.Kind, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		spec.AttrPK: &types.AttributeValueMemberS{Value: recordPK(kind, id)},
+		spec.AttrSK: &types.AttributeValueMemberS{Value: skRecord},
+	}
+}
+
+func marshalRecord(r statemachine.Record) (map[string]types.AttributeValue, error) {
+	it := recordItem{
+		PK: recordPK(r.Kind, r.ID), SK: skRecord,
+		Kind: r.Kind, ID: r.ID, ParentID: r.ParentID,
+		State: r.State, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), StateEnteredAt: r.StateEnteredAt.UTC(),
+		StateEnteredMS: r.StateEnteredAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UTC(),
+		LastMessageID: r.LastMessageID, Applied: r.Applied,
+		CorrelationID: r.CorrelationID, ExternalID: r.ExternalID, Reason: toReasonItem(r.Reason),
+		Carriers: r.Carriers, Numbers: r.Numbers, Redrives: r.Redrives, Data: string(r.Data),
+	}
+	if statemachine.IsWaiting(r.Kind, r.State) {
+		it.Waiting = string(r.Kind) + "#" + string(r.State)
+	}
+	if pk, ok := parentKinds[r.Kind]; ok && r.ParentID != "" {
+		it.Parent = recordPK(pk, r.ParentID)
+	}
+	if r.Outbox != nil {
+		it.Outbox = make(map[string]string, len(r.Outbox))
+		for eventID, out := range r.Outbox {
+			b, err := json.Marshal(out)
+			if err != nil {
+				return nil, fmt.Errorf("encode outbox entry %s: %w", eventID, err)
+			}
+			it.Outbox[eventID] = string(b)
+		}
+	}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", r.Kind, r.ID, err)
+	}
+	return av, nil
+}
+
+func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, error) {
+	var it recordItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return statemachine.Record{}, fmt.Errorf("decode record item: %w", err)
+	}
+	r := statemachine.Record{
+		Kind: it.Kind, ID: it.ID, ParentID: it.ParentID,
+		State: it.State, Version: it.Version,
+		CreatedAt: it.CreatedAt, StateEnteredAt: it.StateEnteredAt, UpdatedAt: it.UpdatedAt,
+		LastMessageID: it.LastMessageID, Applied: it.Applied,
+		CorrelationID: it.CorrelationID, ExternalID: it.ExternalID, Reason: fromReasonItem(it.Reason),
+		Carriers: it.Carriers, Numbers: it.Numbers, Redrives: it.Redrives,
+	}
+	if it.Data != "" {
+		r.Data = json.RawMessage(it.Data)
+	}
+	if it.Outbox != nil {
+		r.Outbox = make(map[string][]statemachine.Outgoing, len(it.Outbox))
+		for eventID, s := range it.Outbox {
+			var out []statemachine.Outgoing
+			if err := json.Unmarshal([]byte(s), &out); err != nil {
+				return statemachine.Record{}, fmt.Errorf("decode outbox entry %s of %s %s: %w", eventID, it.Kind, it.ID, err)
+			}
+			r.Outbox[eventID] = out
+		}
+	}
+	return r, nil
+}
+
+func marshalAudit(a statemachine.AuditEntry) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(auditItem{
+		PK: recordPK(a.Kind, a.RecordID), SK: auditSK(a.Version),
+		Kind: a.Kind, RecordID: a.RecordID, Version: a.Version,
+		From: a.From, To: a.To, Event: a.Event, MessageID: a.MessageID, At: a.At.UTC(),
+		Actor: a.Actor, CorrelationID: a.CorrelationID, Reason: toReasonItem(a.Reason),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode audit entry %d of %s %s: %w", a.Version, a.Kind, a.RecordID, err)
+	}
+	return av, nil
+}
+
+func unmarshalAudit(av map[string]types.AttributeValue) (statemachine.AuditEntry, error) {
+	var it auditItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return statemachine.AuditEntry{}, fmt.Errorf("decode audit item: %w", err)
+	}
+	return statemachine.AuditEntry{
+		Kind: it.Kind, RecordID: it.RecordID, Version: it.Version,
+		From: it.From, To: it.To, Event: it.Event, MessageID: it.MessageID, At: it.At,
+		Actor: it.Actor, CorrelationID: it.CorrelationID, Reason: fromReasonItem(it.Reason),
+	}, nil
+}
+
+func toReasonItem(r *statemachine.Reason) *reasonItem {
+	if r == nil {
+		return nil
+	}
+	return &reasonItem{Code: r.Code, Description: r.Description}
+}
+
+func fromReasonItem(r *reasonItem) *statemachine.Reason {
+	if r == nil {
+		return nil
+	}
+	return &statemachine.Reason{Code: r.Code, Description: r.Description}
+}

@@ -1,0 +1,129 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Cancellation reason codes of TransactionCanceledException that mean another
+// writer got there first.
+const (
+	reasonConditionFailed     = "ConditionalCheckFailed"
+	reasonTransactionConflict = "TransactionConflict"
+)
+
+// Transition writes next and its audit entry in one transaction. prev is the
+// record as the caller read it, or nil to create next. The write succeeds only
+// if the stored record is still in prev's state and version (for a create:
+// only if it does not exist). Transition sets next.Version to prev.Version+1
+// (1 on create) and stamps audit with next's kind, id and version; it returns
+// the record as written.
+//
+// When another writer got there first it returns a *statemachine.ConflictError
+// (errors.Is(err, statemachine.ErrConflict)) and writes nothing, not even the
+// audit entry: re-read and decide again. It returns an error without writing
+// when next names no known kind or id, or prev another record; other errors
+// are the SDK's, wrapped.
+func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, audit statemachine.AuditEntry) (statemachine.Record, error) {
+	if err := checkTransition(prev, next); err != nil {
+		return statemachine.Record{}, err
+	}
+	put := &types.Put{
+		TableName:                aws.String(s.table),
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK},
+	}
+	conflict := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID, ExpectedState: statemachine.StateNone}
+	next.Version = 1
+	if prev != nil {
+		next.Version = prev.Version + 1
+		conflict.ExpectedState, conflict.ExpectedVersion = prev.State, prev.Version
+		put.ConditionExpression = aws.String("#state = :state AND #version = :version")
+		put.ExpressionAttributeNames = map[string]string{"#state": attrState, "#version": attrVersion}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":state":   &types.AttributeValueMemberS{Value: string(prev.State)},
+			":version": &types.AttributeValueMemberN{Value: strconv.FormatInt(prev.Version, 10)},
+		}
+	}
+	audit.Kind, audit.RecordID, audit.Version = next.Kind, next.ID, next.Version
+
+	var err error
+	if put.Item, err = marshalRecord(next); err != nil {
+		return statemachine.Record{}, err
+	}
+	auditAV, err := marshalAudit(audit)
+	if err != nil {
+		return statemachine.Record{}, err
+	}
+	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: put}, // first: isConflict reads its cancellation reason
+			{Put: &types.Put{
+				TableName:                aws.String(s.table),
+				Item:                     auditAV,
+				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+				ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK},
+			}},
+		},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+	})
+	if err != nil {
+		s.meter.add(opTransition, writes, nil)
+		if isConflict(err) {
+			return statemachine.Record{}, conflict
+		}
+		return statemachine.Record{}, fmt.Errorf("transition %s %s to version %d: %w", next.Kind, next.ID, next.Version, err)
+	}
+	s.meter.add(opTransition, writes, out.ConsumedCapacity)
+	return next, nil
+}
+
+// checkTransition rejects a transition that names no record or that changes a
+// record's identity.
+func checkTransition(prev *statemachine.Record, next statemachine.Record) error {
+	var errs []error
+	if _, err := statemachine.ParseKind(string(next.Kind)); err != nil {
+		errs = append(errs, err)
+	}
+	if next.ID == "" {
+		errs = append(errs, errors.New("record id is empty"))
+	}
+	if prev != nil && (prev.Kind != next.Kind || prev.ID != next.ID) {
+		errs = append(errs, fmt.Errorf("next is %s %s but prev is %s %s", next.Kind, next.ID, prev.Kind, prev.ID))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("transition: %w", err)
+	}
+	return nil
+}
+
+// isConflict reports whether a TransactWriteItems error means a concurrent
+// writer: the record's condition failed (the record is the first item), or
+// DynamoDB cancelled the transaction because another one was changing the same
+// items.
+func isConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	for i, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case reasonConditionFailed:
+			if i == 0 {
+				return true
+			}
+		case reasonTransactionConflict:
+			return true
+		}
+	}
+	return false
+}
