@@ -1,0 +1,217 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+)
+
+const opLimiter = "Limiter"
+
+// LimiterConfig configures a Limiter. Zero values mean the documented defaults.
+type LimiterConfig struct {
+	Table string // physical table name; required
+	// Rates is the allowed requests per second per key (a downstream name).
+	// A key not listed gets DefaultRate.
+	Rates map[string]float64
+	// DefaultRate applies to keys not in Rates (default 1 per second).
+	DefaultRate float64
+	// Margin widens every interval by this fraction, so that network jitter
+	// between the reserved slot and the request's arrival can never put two
+	// requests into one window of the downstream (default 0.05).
+	Margin float64
+	Meter  *Meter                                     // nil counts nothing
+	Now    func() time.Time                           // default time.Now
+	Sleep  func(context.Context, time.Duration) error // default: a timer honouring ctx
+}
+
+// Limiter is a rate limit shared by every process using the same table: a
+// schedule of send slots per key, kept in one item. Wait reserves the next
+// free slot with a conditional write and sleeps until it, so requests of all
+// replicas together are at least one interval apart. It is safe for
+// concurrent use.
+type Limiter struct {
+	api API
+	cfg LimiterConfig
+}
+
+// NewLimiter returns a Limiter, or every configuration problem joined.
+func NewLimiter(api API, cfg LimiterConfig) (*Limiter, error) {
+	var errs []error
+	if api == nil {
+		errs = append(errs, errors.New("api is nil"))
+	}
+	if cfg.Table == "" {
+		errs = append(errs, errors.New("table name is empty"))
+	}
+	for k, r := range cfg.Rates {
+		if r <= 0 {
+			errs = append(errs, fmt.Errorf("rate of %s is %v, want > 0", k, r))
+		}
+	}
+	if cfg.DefaultRate < 0 || cfg.Margin < 0 {
+		errs = append(errs, errors.New("default rate and margin must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("new limiter: %w", err)
+	}
+	if cfg.DefaultRate == 0 {
+		cfg.DefaultRate = 1
+	}
+	if cfg.Margin == 0 {
+		cfg.Margin = 0.05
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	return &Limiter{api: api, cfg: cfg}, nil
+}
+
+// Interval returns the spacing of the slots of key.
+func (l *Limiter) Interval(key string) time.Duration {
+	rate, ok := l.cfg.Rates[key]
+	if !ok {
+		rate = l.cfg.DefaultRate
+	}
+	return time.Duration(float64(time.Second) / rate * (1 + l.cfg.Margin))
+}
+
+// Wait reserves the next slot of key and sleeps until it comes. It returns
+// how long it waited, the SDK's error, or ctx's error (the reserved slot is
+// then wasted, which only slows the others down).
+func (l *Limiter) Wait(ctx context.Context, key string) (time.Duration, error) {
+	now := l.cfg.Now()
+	slot, err := l.reserve(ctx, key, func(next int64) (int64, int64) {
+		s := max(next, now.UnixMilli())
+		return s, s + l.Interval(key).Milliseconds()
+	})
+	if err != nil {
+		return 0, err
+	}
+	wait := time.UnixMilli(slot).Sub(now)
+	if wait <= 0 {
+		return 0, nil
+	}
+	return wait, l.cfg.Sleep(ctx, wait)
+}
+
+// Backoff pushes the schedule of key at least d into the future, for every
+// process: a downstream answered 429 with Retry-After d.
+func (l *Limiter) Backoff(ctx context.Context, key string, d time.Duration) error {
+	until := l.cfg.Now().Add(d).UnixMilli()
+	_, err := l.reserve(ctx, key, func(next int64) (int64, int64) { return next, max(next, until) })
+	return err
+}
+
+// reserve moves the key's next-slot time from its current value next to the
+// value plan returns (with the slot it reserves), with a conditional write
+// that retries when another process moved it first.
+func (l *Limiter) reserve(ctx context.Context, key string, plan func(next int64) (slot, newNext int64)) (int64, error) {
+	next, known := int64(0), false
+	for {
+		if !known {
+			cur, err := l.read(ctx, key)
+			if err != nil {
+				return 0, err
+			}
+			next = cur
+		}
+		slot, newNext := plan(next)
+		in := &dynamodb.UpdateItemInput{
+			TableName:        aws.String(l.cfg.Table),
+			Key:              limiterKey(key),
+			UpdateExpression: aws.String("SET next_ms = :new, " + spec.AttrExpiresAt + " = :exp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":new": num(newNext),
+				":exp": num(time.UnixMilli(newNext).Add(24 * time.Hour).Unix()),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnConsumedCapacity:              types.ReturnConsumedCapacityIndexes,
+		}
+		if next == 0 {
+			in.ConditionExpression = aws.String("attribute_not_exists(next_ms)")
+		} else {
+			in.ConditionExpression = aws.String("next_ms = :old")
+			in.ExpressionAttributeValues[":old"] = num(next)
+		}
+		out, err := l.api.UpdateItem(ctx, in)
+		if err == nil {
+			l.cfg.Meter.add(opLimiter, writes, one(out.ConsumedCapacity))
+			return slot, nil
+		}
+		l.cfg.Meter.add(opLimiter, writes, nil)
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return 0, fmt.Errorf("reserve a slot of %s: %w", key, err)
+		}
+		// Another process reserved first; its write is in the old item when
+		// DynamoDB returns it, else read it.
+		next, known = itemNext(ccf.Item)
+	}
+}
+
+func (l *Limiter) read(ctx context.Context, key string) (int64, error) {
+	out, err := l.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:              aws.String(l.cfg.Table),
+		Key:                    limiterKey(key),
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+	})
+	if err != nil {
+		l.cfg.Meter.add(opLimiter, reads, nil)
+		return 0, fmt.Errorf("read the schedule of %s: %w", key, err)
+	}
+	l.cfg.Meter.add(opLimiter, reads, one(out.ConsumedCapacity))
+	next, _ := itemNext(out.Item)
+	return next, nil
+}
+
+// itemNext returns the next-slot time of a limiter item, and whether the item
+// said anything (a nil item says nothing).
+func itemNext(item map[string]types.AttributeValue) (int64, bool) {
+	if item == nil {
+		return 0, false
+	}
+	n, ok := item["next_ms"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, true
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+func limiterKey(key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		spec.AttrPK: &types.AttributeValueMemberS{Value: "rate#" + key},
+		spec.AttrSK: &types.AttributeValueMemberS{Value: "record"},
+	}
+}
+
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,102 @@
+package dynamo
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLimiterSpacesSlotsAcrossProcesses runs three limiters (three replicas)
+// on one table, each with several concurrent callers, and checks that the
+// reserved slots never come closer than the interval.
+func TestLimiterSpacesSlotsAcrossProcesses(t *testing.T) {
+	api, s := provisionTable(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var slots []time.Time
+	newLimiter := func() *Limiter {
+		l, err := NewLimiter(api, LimiterConfig{
+			Table: s.TableName(),
+			Rates: map[string]float64{"registry": 2},
+			Now:   func() time.Time { return now },
+			Sleep: func(_ context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				slots = append(slots, now.Add(d))
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		l := newLimiter()
+		for range 4 {
+			wg.Go(func() {
+				for range 5 {
+					if _, err := l.Wait(t.Context(), "registry"); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	// The first slot is "now" and sleeps no time, so 59 sleeps for 60 calls.
+	if got, want := len(slots), 59; got != want {
+		t.Fatalf("%d callers slept, want %d", got, want)
+	}
+	slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
+	interval := newLimiter().Interval("registry")
+	if interval < 500*time.Millisecond {
+		t.Fatalf("interval %v is shorter than 1/rate", interval)
+	}
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i].Sub(slots[i-1]); gap < interval-time.Millisecond {
+			t.Fatalf("slots %d and %d are %v apart, want at least %v", i-1, i, gap, interval)
+		}
+	}
+}
+
+func TestLimiterBackoffDelaysEveryone(t *testing.T) {
+	api, s := provisionTable(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var waited []time.Duration
+	l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error { waited = append(waited, d); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error { waited = append(waited, d); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Backoff(t.Context(), "att", 7*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d, err := other.Wait(t.Context(), "att")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != 7*time.Second {
+		t.Errorf("after a 7 s backoff another process waits %v, want 7s", d)
+	}
+	if _, err := l.Wait(t.Context(), "verizon"); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(waited); got != 1 {
+		t.Errorf("a backoff on att delayed %d waits in all, want only the att one", got)
+	}
+}
+
+func TestNewLimiterValidates(t *testing.T) {
+	if _, err := NewLimiter(nil, LimiterConfig{Rates: map[string]float64{"x": 0}}); err == nil {
+		t.Error("NewLimiter accepted a nil api, no table and a zero rate")
+	}
+}
