@@ -1,0 +1,60 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// answer is an HTTP answer as the simulator remembers it.
+type answer struct {
+	status int
+	body   []byte // JSON; nil for none
+}
+
+// submission is a decided request: its answer and the events it planned.
+type submission struct {
+	answer answer
+	events []*event
+}
+
+// memory recognises repeated requests, as a registry does. With an
+// Idempotency-Key, a request repeats an earlier one to the same endpoint and
+// record with the same key; without one, it repeats an identical earlier
+// request (same endpoint, record and body). It is not safe for concurrent use:
+// the simulator holds its decision lock around it.
+type memory struct {
+	byKey     map[string]*submission // endpoint, record id, key
+	byRequest map[string]*submission // endpoint, record id, body hash
+	records   map[string]bool        // endpoint, record id: seen at all
+}
+
+func newMemory() *memory {
+	return &memory{byKey: map[string]*submission{}, byRequest: map[string]*submission{}, records: map[string]bool{}}
+}
+
+// recall returns the submission r repeats, or nil; and whether the endpoint
+// has seen r's record before (a resubmission when nothing is repeated).
+func (m *memory) recall(r request) (prev *submission, seen bool) {
+	if r.key != "" {
+		prev = m.byKey[r.endpoint+"\x00"+r.id+"\x00"+r.key]
+	} else {
+		prev = m.byRequest[requestHash(r)]
+	}
+	return prev, m.records[r.endpoint+"\x00"+r.id]
+}
+
+// remember stores the decided submission of r.
+func (m *memory) remember(r request, s *submission) {
+	m.records[r.endpoint+"\x00"+r.id] = true
+	m.byRequest[requestHash(r)] = s
+	if r.key != "" {
+		m.byKey[r.endpoint+"\x00"+r.id+"\x00"+r.key] = s
+	}
+}
+
+func requestHash(r request) string {
+	h := sha256.New()
+	h.Write([]byte(r.endpoint + "\x00" + r.id + "\x00"))
+	h.Write(r.body)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// maxBodyBytes caps request and webhook answer bodies.
+const maxBodyBytes = 1 << 20
+
+// sim is the simulated registry, carriers and number registration.
+type sim struct {
+	cfg       Config
+	log       *slog.Logger
+	rnd       *random
+	limiters  map[Group]*limiter
+	counters  *counters
+	faults    *faults
+	webhooks  *webhooks
+	endpoints []endpoint
+
+	mu     sync.Mutex // serialises decisions, so that concurrent repeats see one another
+	memory *memory
+}
+
+// newSim validates cfg (defaults filled in) and builds the simulator. client
+// posts the webhooks; nil means a client of its own.
+func newSim(cfg Config, client *http.Client, log *slog.Logger) (*sim, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("carriersim config: %w", err)
+	}
+	if client == nil {
+		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	s := &sim{cfg: cfg, log: log, rnd: newRandom(cfg.Seed), limiters: map[Group]*limiter{},
+		faults: &faults{}, memory: newMemory()}
+	for _, g := range groups {
+		s.limiters[g] = newLimiter(cfg.RateLimits[g])
+	}
+	s.endpoints = s.routeTable()
+	s.counters = newCounters(s.endpoints)
+	s.webhooks = newWebhooks(cfg, client, s.rnd, s.faults, s.counters, log)
+	return s, nil
+}
+
+// close stops the webhooks still to come and waits for deliveries to end.
+func (s *sim) close() { s.webhooks.close() }
+
+// endpoint is one downstream operation behind the shared request handling
+// (counting, rate limit, injected errors, repeats).
+type endpoint struct {
+	pattern string // ServeMux pattern; also the counters key
+	group   Group
+	// decide answers a new request and plans its webhooks. An error means
+	// the request is malformed: 400, and nothing is remembered.
+	decide func(r request) (answer, []*event, error)
+}
+
+// request is what decide gets of an HTTP request.
+type request struct {
+	endpoint string    // the endpoint's pattern
+	id       string    // the record id from the path
+	key      string    // the Idempotency-Key header
+	body     []byte    // the raw body
+	now      time.Time // when it arrived
+}
+
+func (s *sim) routeTable() []endpoint {
+	eps := []endpoint{
+		{"POST /registry/brands/{id}", GroupRegistry, s.submitBrand},
+		{"POST /registry/brands/{id}/revet", GroupRegistry, s.revetBrand},
+		{"DELETE /registry/brands/{id}", GroupRegistry, s.deleteBrand},
+		{"POST /registry/campaigns/{id}", GroupRegistry, s.submitCampaign},
+		{"DELETE /registry/campaigns/{id}", GroupRegistry, s.deleteCampaign},
+	}
+	for _, c := range statemachine.Carriers {
+		eps = append(eps, endpoint{"POST /carriers/" + string(c) + "/campaigns/{id}", Group(c), s.submitToCarrier(c)})
+	}
+	return append(eps,
+		endpoint{"POST /numbers/{id}", GroupNumbers, s.registerNumber},
+		endpoint{"DELETE /numbers/{id}", GroupNumbers, s.deregisterNumber},
+	)
+}
+
+// routes returns the simulator's HTTP handler.
+func (s *sim) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, ep := range s.endpoints {
+		mux.HandleFunc(ep.pattern, s.serve(ep))
+	}
+	s.faults.routes(mux)
+	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.counters.view(s.limiters))
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return mux
+}
+
+// serve handles one request to ep: count it; answer 429 past the group's rate
+// limit and 503 at the injected error rate; replay the first answer (and send
+// its webhooks again) for a repeat; otherwise decide, remember and schedule.
+func (s *sim) serve(ep endpoint) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		log := s.log.With("endpoint", ep.pattern, "record_id", r.PathValue("id"),
+			"correlation_id", r.Header.Get(tcr.CorrelationIDHeader))
+		s.counters.request(ep.pattern, func(c *requestStats) { c.Requests++ })
+		if wait, ok := s.limiters[ep.group].allow(now); !ok {
+			s.counters.request(ep.pattern, func(c *requestStats) { c.RateLimited++ })
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeJSON(w, http.StatusTooManyRequests, errorBody{Message: "rate limit exceeded"})
+			log.Debug("rate limited", "retry_after", wait)
+			return
+		}
+		if s.rnd.chance(s.cfg.ServerErrors[ep.group]) {
+			s.counters.request(ep.pattern, func(c *requestStats) { c.ServerErrors++ })
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "service unavailable (injected)"})
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			status := http.StatusBadRequest
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status = http.StatusRequestEntityTooLarge
+			}
+			writeJSON(w, status, errorBody{Message: "read body: " + err.Error()})
+			return
+		}
+		req := request{endpoint: ep.pattern, id: r.PathValue("id"), key: r.Header.Get(tcr.IdempotencyKeyHeader), body: body, now: now}
+		ans, err := s.decide(ep, req, log)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
+			return
+		}
+		writeAnswer(w, ans)
+	}
+}
+
+// decide answers a request that passed the rate limit: the remembered answer
+// for a repeat, a new decision otherwise.
+func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev, seen := s.memory.recall(r)
+	if prev != nil {
+		s.counters.request(ep.pattern, func(c *requestStats) { c.Repeated++ })
+		s.webhooks.replay(prev.events)
+		log.Debug("repeated request", "status", prev.answer.status)
+		return prev.answer, nil
+	}
+	ans, events, err := ep.decide(r)
+	if err != nil {
+		return answer{}, err
+	}
+	if seen {
+		s.counters.request(ep.pattern, func(c *requestStats) { c.Resubmitted++ })
+	}
+	s.memory.remember(r, &submission{answer: ans, events: events})
+	for _, e := range events {
+		s.webhooks.schedule(e)
+	}
+	log.Debug("request decided", "status", ans.status, "webhooks", len(events))
+	return ans, nil
+}
+
+// plan collects the webhooks a request causes, each after the one before it
+// plus its step's delay.
+type plan struct {
+	s      *sim
+	now    time.Time
+	offset time.Duration
+	events []*event
+}
+
+func (s *sim) plan(r request) *plan { return &plan{s: s, now: r.now} }
+
+// then adds e after the step's delay, with a fresh event id and the time it
+// happens.
+func (p *plan) then(step Step, e tcr.WebhookEvent) {
+	p.offset += p.s.rnd.between(p.s.cfg.Latencies[step])
+	e.EventID = p.s.rnd.id(32)
+	e.Timestamp = p.now.Add(p.offset).UTC()
+	p.events = append(p.events, &event{webhook: e, step: step, after: p.offset})
+}
+
+// errorBody is the JSON of an error answer, CPaaS style.
+type errorBody struct {
+	Code    int    `json:"code,omitempty"`
+	Message string `json:"message"`
+}
+
+// created, accepted, noContent and rejected build the answers of decide.
+func created(externalID string) answer  { return jsonAnswer(http.StatusCreated, receipt{externalID}) }
+func accepted(externalID string) answer { return jsonAnswer(http.StatusAccepted, receipt{externalID}) }
+func noContent() answer                 { return answer{status: http.StatusNoContent} }
+func rejected(code int, msg string) answer {
+	return jsonAnswer(http.StatusBadRequest, errorBody{Code: code, Message: msg})
+}
+
+type receipt struct {
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+func jsonAnswer[T receipt | errorBody](status int, v T) answer {
+	b, _ := json.Marshal(v) // receipt and errorBody always encode
+	return answer{status: status, body: b}
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
+	if a.body != nil {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode answer: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeAnswer(w, answer{status: status, body: append(b, '\n')})
+}

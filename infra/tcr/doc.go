@@ -1,0 +1,9 @@
+// Package tcr speaks the registration protocol of the downstreams: The Campaign
+// Registry, the three carriers (AT&T, T-Mobile, Verizon) and number
+// registration at the CPaaS.
+//
+// It holds the webhook event the downstreams post back ([WebhookEvent]), the
+// signature that authenticates a webhook ([Sign], [Verify]) and the HTTP
+// client the dispatcher calls them with ([Client]). Record ids in requests and
+// webhooks are this system's ids: the downstream echoes the ids it was given.
+package tcr

@@ -1,0 +1,57 @@
+package tcr
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HTTPError is a downstream's non-2xx answer. Transport failures and timeouts
+// are not HTTPErrors: they come back wrapped as the http.Client returned them
+// (classify them with errors.As and net.Error).
+type HTTPError struct {
+	Status     int           // the HTTP status code
+	RetryAfter time.Duration // from the Retry-After header; zero when absent
+	Code       int           // CPaaS reason code from the JSON error body (30795, ...); zero when absent
+	Message    string        // the error body's message
+}
+
+func (e *HTTPError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "http %d", e.Status)
+	if e.Code != 0 {
+		fmt.Fprintf(&b, " code %d", e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	return b.String()
+}
+
+// Retryable reports whether the same request may succeed later: a rate limit
+// (429) or a server error (5xx). Anything else is permanent.
+func (e *HTTPError) Retryable() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// A date is measured from the answer's Date header, or from now without one.
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(s, 0)) * time.Second
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = date
+	}
+	return max(at.Sub(now), 0)
+}
