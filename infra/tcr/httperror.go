@@ -36,6 +36,16 @@ func (e *HTTPError) Retryable() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
+// HTTPStatusCode returns the status, so that callers classify the error
+// without importing this package.
+func (e *HTTPError) HTTPStatusCode() int { return e.Status }
+
+// ReasonCode returns the CPaaS reason code, zero when the answer had none.
+func (e *HTTPError) ReasonCode() int { return e.Code }
+
+// RetryDelay returns how long the downstream asked callers to wait.
+func (e *HTTPError) RetryDelay() time.Duration { return e.RetryAfter }
+
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 // A date is measured from the answer's Date header, or from now without one.
 func parseRetryAfter(h http.Header, now time.Time) time.Duration {

@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Downstream performs one command against the registry, a carrier or number
+// registration; infra/tcr.Client satisfies it. A refusal is an error with an
+// HTTPStatusCode method; see [Outbound.Handle].
+type Downstream interface {
+	Do(ctx context.Context, cmd statemachine.Envelope) (externalID string, err error)
+}
+
+// Limiter spaces the calls to a downstream; infra/dynamo.Limiter satisfies
+// it with a limit shared by every replica.
+type Limiter interface {
+	// Wait blocks until the caller may send one request to key.
+	Wait(ctx context.Context, key string) (time.Duration, error)
+	// Backoff delays every caller of key by at least d.
+	Backoff(ctx context.Context, key string, d time.Duration) error
+}
+
+// OutboundObserver is told about every downstream call, for metrics.
+type OutboundObserver interface {
+	Called(downstream string, outcome string, d time.Duration)
+	Waited(downstream string, d time.Duration)
+}
+
+// Outcomes of a downstream call as an OutboundObserver sees them: the HTTP
+// status class or "error" for a transport failure.
+const (
+	OutcomeOK      = "ok"
+	OutcomeRefused = "refused" // 4xx other than 429: permanent
+	OutcomeLimited = "429"
+	OutcomeFailed  = "5xx"
+	OutcomeError   = "error"
+)
+
+// OutboundConfig configures an Outbound handler.
+type OutboundConfig struct {
+	Name       string     // the downstream: registry, att, tmobile, verizon or numbers; the limiter key
+	Downstream Downstream // required
+	Limiter    Limiter    // required
+	Events     Sender     // required: where answer events go
+	Now        func() time.Time
+	Observer   OutboundObserver
+	Logger     *slog.Logger
+}
+
+// Outbound drains one downstream's outbound queue: it waits for the shared
+// rate limit, calls the downstream with the command's event id as the
+// idempotency key, and turns the synchronous answer into an event on the
+// events queue.
+type Outbound struct {
+	cfg OutboundConfig
+}
+
+// NewOutbound returns an Outbound handler, or the configuration problems joined.
+func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
+	var errs []error
+	if cfg.Name == "" {
+		errs = append(errs, errors.New("outbound: Name is required"))
+	}
+	if cfg.Downstream == nil || cfg.Limiter == nil || cfg.Events == nil {
+		errs = append(errs, errors.New("outbound: Downstream, Limiter and Events are required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopOutboundObserver{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Outbound{cfg: cfg}, nil
+}
+
+// statusError is a downstream's non-2xx answer.
+type statusError interface {
+	error
+	HTTPStatusCode() int
+}
+
+// RetryDelayer is implemented by errors that say when to try again (a 429's
+// Retry-After).
+type RetryDelayer interface {
+	RetryDelay() time.Duration
+}
+
+// reasonCoder is implemented by refusals that carry a CPaaS reason code.
+type reasonCoder interface {
+	ReasonCode() int
+}
+
+// Handle performs one command. It returns nil once the answer is recorded (an
+// accepted or a refused call alike), the downstream's error for a 429, a 5xx
+// or a transport failure (the retry middleware tries again; a 429 first pushes
+// the shared schedule back by its Retry-After), or an envelope error.
+func (o *Outbound) Handle(ctx context.Context, m *Message) error {
+	cmd, err := DecodeMessage(m)
+	if err != nil {
+		return err
+	}
+	if cmd.Type.Kind() != "" {
+		return fmt.Errorf("%w: event %s on the %s queue", statemachine.ErrUnknownEvent, cmd.Type, o.cfg.Name)
+	}
+	log := LoggerFrom(ctx, o.cfg.Logger)
+	waited, err := o.cfg.Limiter.Wait(ctx, o.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("wait for the %s rate limit: %w", o.cfg.Name, err)
+	}
+	o.cfg.Observer.Waited(o.cfg.Name, waited)
+
+	start := o.cfg.Now()
+	ext, err := o.cfg.Downstream.Do(ctx, cmd)
+	elapsed := o.cfg.Now().Sub(start)
+	actor := "dispatcher:" + o.cfg.Name
+	var se statusError
+	switch {
+	case err == nil:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeOK, elapsed)
+		if ev, ok := statemachine.Accepted(cmd, ext, actor, o.cfg.Now()); ok {
+			return o.answer(ctx, ev)
+		}
+		return nil
+	case errors.As(err, &se) && se.HTTPStatusCode() == http.StatusTooManyRequests:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
+		var ra RetryDelayer
+		if errors.As(err, &ra) && ra.RetryDelay() > 0 {
+			if berr := o.cfg.Limiter.Backoff(ctx, o.cfg.Name, ra.RetryDelay()); berr != nil {
+				log.Warn("could not push the rate limit back", "error", berr)
+			}
+		}
+		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
+	case errors.As(err, &se) && se.HTTPStatusCode() >= 400 && se.HTTPStatusCode() < 500 && se.HTTPStatusCode() != http.StatusRequestTimeout:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
+		code := 0
+		var rc reasonCoder
+		if errors.As(err, &rc) {
+			code = rc.ReasonCode()
+		}
+		log.Info("downstream refused the command", "status", se.HTTPStatusCode(), "code", code)
+		if ev, ok := statemachine.Refused(cmd, code, err.Error(), actor, o.cfg.Now()); ok {
+			return o.answer(ctx, ev)
+		}
+		return nil
+	case errors.As(err, &se):
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeFailed, elapsed)
+	default:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
+	}
+	return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
+}
+
+func (o *Outbound) answer(ctx context.Context, ev statemachine.Envelope) error {
+	if err := o.cfg.Events.Send(ctx, []statemachine.Outgoing{{To: statemachine.ToEvents, Envelope: ev}}); err != nil {
+		return fmt.Errorf("send the answer %s: %w", ev.Type, err)
+	}
+	return nil
+}
+
+type nopOutboundObserver struct{}
+
+func (nopOutboundObserver) Called(string, string, time.Duration) {}
+func (nopOutboundObserver) Waited(string, time.Duration)         {}

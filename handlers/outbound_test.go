@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+type fakeDownstream struct {
+	ext   string
+	err   error
+	calls []statemachine.Envelope
+}
+
+func (f *fakeDownstream) Do(_ context.Context, cmd statemachine.Envelope) (string, error) {
+	f.calls = append(f.calls, cmd)
+	return f.ext, f.err
+}
+
+type fakeLimiter struct {
+	waits   int
+	backoff time.Duration
+}
+
+func (f *fakeLimiter) Wait(context.Context, string) (time.Duration, error) { f.waits++; return 0, nil }
+func (f *fakeLimiter) Backoff(_ context.Context, _ string, d time.Duration) error {
+	f.backoff = d
+	return nil
+}
+
+// httpErr is a downstream's non-2xx answer, as infra/tcr.HTTPError presents it.
+type httpErr struct {
+	status, code int
+	delay        time.Duration
+}
+
+func (e *httpErr) Error() string             { return "http error" }
+func (e *httpErr) HTTPStatusCode() int       { return e.status }
+func (e *httpErr) ReasonCode() int           { return e.code }
+func (e *httpErr) RetryDelay() time.Duration { return e.delay }
+
+func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
+	submit := event(t, statemachine.CmdSubmitBrand, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"})
+	carrier := event(t, statemachine.CmdCarrierSubmit, "c1", statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT})
+	timeout := &net.OpError{Op: "dial", Err: errors.New("i/o timeout")}
+	tests := []struct {
+		name        string
+		cmd         statemachine.Envelope
+		ext         string
+		err         error
+		wantErr     bool
+		wantEvent   statemachine.EventType // "" for none
+		wantCode    int
+		wantBackoff time.Duration
+	}{
+		{name: "accepted submission records the external id", cmd: submit, ext: "TCR-1", wantEvent: statemachine.BrandSubmitted},
+		{name: "accepted carrier submission waits for the webhook", cmd: carrier},
+		{name: "refusal with a code fails the brand", cmd: submit, err: &httpErr{status: 400, code: 30795}, wantEvent: statemachine.BrandFailed, wantCode: 30795},
+		{name: "carrier refusal rejects the campaign", cmd: carrier, err: &httpErr{status: 422, code: 30899}, wantEvent: statemachine.CampaignCarrierRejected, wantCode: 30899},
+		{name: "429 pushes the schedule back and retries", cmd: submit, err: &httpErr{status: 429, delay: 3 * time.Second}, wantErr: true, wantBackoff: 3 * time.Second},
+		{name: "5xx retries", cmd: submit, err: &httpErr{status: 503}, wantErr: true},
+		{name: "a transport failure retries", cmd: submit, err: timeout, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds, lim, events := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}
+			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = o.Handle(t.Context(), message(t, tt.cmd))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if lim.waits != 1 || len(ds.calls) != 1 {
+				t.Errorf("limiter waits %d, calls %d; want one each", lim.waits, len(ds.calls))
+			}
+			if lim.backoff != tt.wantBackoff {
+				t.Errorf("backoff = %v, want %v", lim.backoff, tt.wantBackoff)
+			}
+			sent := events.take()
+			if tt.wantEvent == "" {
+				if len(sent) != 0 {
+					t.Errorf("sent %v, want nothing", types(sent))
+				}
+				return
+			}
+			if len(sent) != 1 || sent[0].Envelope.Type != tt.wantEvent || sent[0].To != statemachine.ToEvents {
+				t.Fatalf("sent %v, want one %s to the events queue", types(sent), tt.wantEvent)
+			}
+			ev := sent[0].Envelope
+			if ev.EntityID != tt.cmd.EntityID || ev.CorrelationID != tt.cmd.CorrelationID {
+				t.Errorf("answer for %s/%s, want the command's %s/%s", ev.EntityID, ev.CorrelationID, tt.cmd.EntityID, tt.cmd.CorrelationID)
+			}
+			if tt.wantCode != 0 {
+				p, _ := statemachine.DecodePayload[struct {
+					Code int `json:"code"`
+				}](ev.Payload)
+				if p.Code != tt.wantCode {
+					t.Errorf("answer code = %d, want %d", p.Code, tt.wantCode)
+				}
+			}
+		})
+	}
+}
+
+func TestOutboundRefusesEventsOnACommandQueue(t *testing.T) {
+	o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: &fakeDownstream{}, Limiter: &fakeLimiter{}, Events: &memSender{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message(t, event(t, statemachine.BrandVerified, "b1", statemachine.Identity{Status: "VERIFIED"}))
+	if err := o.Handle(t.Context(), m); !errors.Is(err, statemachine.ErrUnknownEvent) {
+		t.Errorf("err = %v, want ErrUnknownEvent", err)
+	}
+}
+
+func types(out []statemachine.Outgoing) []string {
+	var s []string
+	for _, o := range out {
+		s = append(s, string(o.To)+":"+string(o.Envelope.Type))
+	}
+	return s
+}
