@@ -1,0 +1,124 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Class is the kind of a handler failure, as far as retrying is concerned. Its
+// values are short snake_case words, usable as metric labels and as the
+// machine-readable reason of a dead letter.
+type Class string
+
+// Retryable classes: the same message may succeed later.
+const (
+	ClassThrottled Class = "throttled" // an AWS throttling error code, or HTTP 429
+	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
+	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
+	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
+	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early
+	ClassPanic     Class = "panic"     // *handlers.PanicError
+	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
+)
+
+// Permanent classes: the same message fails the same way every time.
+const (
+	ClassMalformed          Class = "malformed"           // statemachine.ErrMalformed
+	ClassUnknownEvent       Class = "unknown_event"       // statemachine.ErrUnknownEvent
+	ClassUnsupportedVersion Class = "unsupported_version" // statemachine.ErrUnsupportedVersion
+	ClassTooLarge           Class = "too_large"           // statemachine.ErrTooLarge
+	ClassRejected           Class = "rejected"            // *handlers.RejectedError
+	ClassClient             Class = "client"              // HTTP 4xx other than 408 and 429
+	ClassBadAttributes      Class = "bad_attributes"      // *AttributeError: unreadable retry state
+)
+
+// Permanent reports whether retrying a message that failed with c is useless.
+func (c Class) Permanent() bool {
+	switch c {
+	case ClassMalformed, ClassUnknownEvent, ClassUnsupportedVersion, ClassTooLarge,
+		ClassRejected, ClassClient, ClassBadAttributes:
+		return true
+	}
+	return false
+}
+
+// httpStatusError is an error that knows the HTTP status of a response: the
+// AWS SDK's response errors and the downstream clients' errors.
+type httpStatusError interface {
+	error
+	HTTPStatusCode() int
+}
+
+// Classify returns the class of a handler error, judged by type only
+// (errors.Is, errors.As, smithy API error codes, HTTP status codes), never by
+// message text. Domain errors win over transport errors: a rejection that
+// wraps an HTTP error is a rejection. It returns "" for a nil error and
+// ClassUnknown for an error it does not recognise.
+func Classify(err error) Class {
+	if err == nil {
+		return ""
+	}
+	if _, ok := errors.AsType[*AttributeError](err); ok {
+		return ClassBadAttributes
+	}
+	if _, ok := errors.AsType[*handlers.PanicError](err); ok {
+		return ClassPanic
+	}
+	if _, ok := errors.AsType[*handlers.RejectedError](err); ok {
+		return ClassRejected
+	}
+	// Envelope errors may come joined (several problems at once); the order
+	// below picks the most specific.
+	for _, c := range []struct {
+		target error
+		class  Class
+	}{
+		{handlers.ErrDeferred, ClassDeferred},
+		{statemachine.ErrConflict, ClassConflict},
+		{statemachine.ErrTooLarge, ClassTooLarge},
+		{statemachine.ErrUnsupportedVersion, ClassUnsupportedVersion},
+		{statemachine.ErrUnknownEvent, ClassUnknownEvent},
+		{statemachine.ErrMalformed, ClassMalformed},
+	} {
+		if errors.Is(err, c.target) {
+			return c.class
+		}
+	}
+	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
+		if _, ok := awsretry.DefaultThrottleErrorCodes[apiErr.ErrorCode()]; ok {
+			return ClassThrottled
+		}
+		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
+			return ClassTimeout // RequestTimeout, RequestTimeoutException
+		}
+	}
+	if se, ok := errors.AsType[httpStatusError](err); ok {
+		switch code := se.HTTPStatusCode(); {
+		case code == 429:
+			return ClassThrottled
+		case code == 408:
+			return ClassTimeout
+		case code >= 500:
+			return ClassServer
+		case code >= 400:
+			return ClassClient
+		}
+	}
+	if apiErr, ok := errors.AsType[smithy.APIError](err); ok && apiErr.ErrorFault() == smithy.FaultServer {
+		return ClassServer
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ClassTimeout
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return ClassTimeout
+	}
+	return ClassUnknown
+}

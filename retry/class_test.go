@@ -1,0 +1,97 @@
+package retry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// awsError builds the error chain the SDK returns for a failed call: an
+// operation error around an HTTP response error around the API error.
+func awsError(status int, api error) error {
+	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "PutItem", Err: &awshttp.ResponseError{
+		RequestID: "req-1",
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+			Err:      api,
+		},
+	}}
+}
+
+func apiError(code string, fault smithy.ErrorFault) error {
+	return &smithy.GenericAPIError{Code: code, Message: "from the service", Fault: fault}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want retry.Class
+	}{
+		{"nil", nil, ""},
+		{"throttling exception", awsError(400, apiError("ThrottlingException", smithy.FaultClient)), retry.ClassThrottled},
+		{"provisioned throughput exceeded", awsError(400, apiError("ProvisionedThroughputExceededException", smithy.FaultClient)), retry.ClassThrottled},
+		{"request limit exceeded", awsError(400, apiError("RequestLimitExceeded", smithy.FaultClient)), retry.ClassThrottled},
+		{"too many requests exception", awsError(400, apiError("TooManyRequestsException", smithy.FaultClient)), retry.ClassThrottled},
+		{"AWS request timeout", awsError(400, apiError("RequestTimeout", smithy.FaultClient)), retry.ClassTimeout},
+		{"AWS 500", awsError(500, apiError("InternalServerError", smithy.FaultServer)), retry.ClassServer},
+		{"AWS server fault without a status", apiError("ServiceUnavailable", smithy.FaultServer), retry.ClassServer},
+		{"AWS 400 validation", awsError(400, apiError("ValidationException", smithy.FaultClient)), retry.ClassClient},
+		{"downstream 429", fmt.Errorf("submit brand: %w", statusError(429)), retry.ClassThrottled},
+		{"downstream 408", statusError(408), retry.ClassTimeout},
+		{"downstream 502", statusError(502), retry.ClassServer},
+		{"downstream 404", statusError(404), retry.ClassClient},
+		{"downstream 422", statusError(422), retry.ClassClient},
+		{"context deadline", fmt.Errorf("get record: %w", context.DeadlineExceeded), retry.ClassTimeout},
+		{"network timeout", fmt.Errorf("dial: %w", os.ErrDeadlineExceeded), retry.ClassTimeout},
+		{"conflict", fmt.Errorf("write: %w", &statemachine.ConflictError{Kind: statemachine.KindBrand, ID: "b1"}), retry.ClassConflict},
+		{"deferred", &handlers.DeferredError{Reason: "brand not verified yet"}, retry.ClassDeferred},
+		{"panic", &handlers.PanicError{Value: "boom"}, retry.ClassPanic},
+		{"unknown", errors.New("connection refused"), retry.ClassUnknown},
+		{"rejected", fmt.Errorf("dispatch: %w", &handlers.RejectedError{Reason: "unknown record"}), retry.ClassRejected},
+		{"rejected wins over a status", errors.Join(statusError(503), &handlers.RejectedError{Reason: "invalid"}), retry.ClassRejected},
+		{"malformed", fmt.Errorf("%w: bad json", statemachine.ErrMalformed), retry.ClassMalformed},
+		{"unknown event", fmt.Errorf("%w: x", statemachine.ErrUnknownEvent), retry.ClassUnknownEvent},
+		{"unsupported version", fmt.Errorf("%w: 2", statemachine.ErrUnsupportedVersion), retry.ClassUnsupportedVersion},
+		{"too large", fmt.Errorf("%w: 300000 bytes", statemachine.ErrTooLarge), retry.ClassTooLarge},
+		{"joined envelope errors: the most specific wins",
+			errors.Join(fmt.Errorf("%w: empty id", statemachine.ErrMalformed), fmt.Errorf("%w: 7", statemachine.ErrUnsupportedVersion)),
+			retry.ClassUnsupportedVersion},
+		{"bad attributes", &retry.AttributeError{Attribute: retry.AttrRetry, Field: "attempt", Value: "x", Err: errors.New("bad")}, retry.ClassBadAttributes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := retry.Classify(tt.err); got != tt.want {
+				t.Errorf("Classify(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassPermanent(t *testing.T) {
+	permanent := []retry.Class{retry.ClassMalformed, retry.ClassUnknownEvent, retry.ClassUnsupportedVersion,
+		retry.ClassTooLarge, retry.ClassRejected, retry.ClassClient, retry.ClassBadAttributes}
+	retryable := []retry.Class{retry.ClassThrottled, retry.ClassServer, retry.ClassTimeout, retry.ClassConflict,
+		retry.ClassDeferred, retry.ClassPanic, retry.ClassUnknown}
+	for _, c := range permanent {
+		if !c.Permanent() {
+			t.Errorf("%s.Permanent() = false, want true", c)
+		}
+	}
+	for _, c := range retryable {
+		if c.Permanent() {
+			t.Errorf("%s.Permanent() = true, want false", c)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package retry
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Policy bounds the retries of one event type. Failures and deferrals are
+// counted apart: a deferral is not a failure, and an early carrier approval may
+// wait hours for the reviewer without using up the attempts kept for outages.
+//
+// The delay before the next try is exponential backoff with full jitter: for
+// the nth consecutive failure (or deferral), uniform in
+// [0, min(Cap, Base·2^(n−1))].
+type Policy struct {
+	MaxAttempts  int           // attempts in all, the first included; the last failure dead-letters
+	Base         time.Duration // backoff of the first retry
+	Cap          time.Duration // longest backoff of a retry
+	MaxDeferrals int           // deferrals allowed; the next one dead-letters
+	DeferBase    time.Duration // backoff of the first deferral
+	DeferCap     time.Duration // longest backoff of a deferral
+}
+
+// MaxDelay is the longest backoff a policy may ask for. Waits beyond the
+// 15-minute SQS DelaySeconds cap travel in hops, so a day is 96 hops.
+const MaxDelay = 24 * time.Hour
+
+// Policies is the policy table: one policy per event type that needs its own,
+// and a default for the rest.
+type Policies struct {
+	Default Policy
+	ByEvent map[statemachine.EventType]Policy
+}
+
+// Named policies of the default table. The expected total wait is about half
+// the sum of the backoff bounds, since full jitter draws uniformly below them.
+var (
+	// dispatchPolicy covers the events the dispatcher applies to records:
+	// failures are DynamoDB throttles, conditional-write conflicts and brief
+	// outages. 8 attempts, bounds 2 s doubling to 2 min: about 2 min in all
+	// (at most 4). An event early for its record (out of order, or a lagging
+	// read) waits seconds to minutes: 30 deferrals, 10 s doubling to 5 min,
+	// about 1 h.
+	dispatchPolicy = Policy{MaxAttempts: 8, Base: 2 * time.Second, Cap: 2 * time.Minute,
+		MaxDeferrals: 30, DeferBase: 10 * time.Second, DeferCap: 5 * time.Minute}
+
+	// downstreamPolicy covers the commands to the registry, the carriers and
+	// the number service: rate limits (429 past 2 writes/s at the registry)
+	// and outages that last longer. 12 attempts, 5 s doubling to 1 h: about
+	// 70 min in all (at most 2.4 h).
+	downstreamPolicy = Policy{MaxAttempts: 12, Base: 5 * time.Second, Cap: time.Hour,
+		MaxDeferrals: 30, DeferBase: 10 * time.Second, DeferCap: 5 * time.Minute}
+
+	// brandWaitPolicy covers campaign.submit, deferred until the brand is
+	// verified: minutes usually, up to a day with external vetting. 100
+	// deferrals, 1 min doubling to 30 min: about 24 h.
+	brandWaitPolicy = Policy{MaxAttempts: 8, Base: 2 * time.Second, Cap: 2 * time.Minute,
+		MaxDeferrals: 100, DeferBase: time.Minute, DeferCap: 30 * time.Minute}
+
+	// longWaitPolicy covers events that wait for a slow outside party: carrier
+	// updates that arrive before the reviewer's approval is applied (manual
+	// vetting takes hours), carrier suspensions that apply once the numbers
+	// settled, a deregistration waiting for its registration to settle. 72
+	// deferrals, 1 min doubling to 1 h: about 33 h.
+	longWaitPolicy = Policy{MaxAttempts: 8, Base: 2 * time.Second, Cap: 2 * time.Minute,
+		MaxDeferrals: 72, DeferBase: time.Minute, DeferCap: time.Hour}
+)
+
+// DefaultPolicies returns the default policy table, a fresh copy each call.
+// [Policies.String] prints it; the package example shows it.
+func DefaultPolicies() Policies {
+	return Policies{
+		Default: dispatchPolicy,
+		ByEvent: map[statemachine.EventType]Policy{
+			statemachine.CampaignSubmit: brandWaitPolicy,
+
+			statemachine.CampaignCarrierReview:      longWaitPolicy,
+			statemachine.CampaignCarrierApproved:    longWaitPolicy,
+			statemachine.CampaignCarrierRejected:    longWaitPolicy,
+			statemachine.CampaignCarrierSuspended:   longWaitPolicy,
+			statemachine.CampaignCarrierUnsuspended: longWaitPolicy,
+			statemachine.NumberDeregister:           longWaitPolicy,
+
+			statemachine.CmdSubmitBrand:      downstreamPolicy,
+			statemachine.CmdRevetBrand:       downstreamPolicy,
+			statemachine.CmdDeleteBrand:      downstreamPolicy,
+			statemachine.CmdSubmitCampaign:   downstreamPolicy,
+			statemachine.CmdDeleteCampaign:   downstreamPolicy,
+			statemachine.CmdCarrierSubmit:    downstreamPolicy,
+			statemachine.CmdRegisterNumber:   downstreamPolicy,
+			statemachine.CmdDeregisterNumber: downstreamPolicy,
+		},
+	}
+}
+
+// For returns the policy of event type t: its own, or the default.
+func (p Policies) For(t statemachine.EventType) Policy {
+	if pol, ok := p.ByEvent[t]; ok {
+		return pol
+	}
+	return p.Default
+}
+
+// String prints the table, the default first, then the event types in order.
+func (p Policies) String() string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "EVENT\tATTEMPTS\tBASE\tCAP\tDEFERRALS\tDEFER BASE\tDEFER CAP")
+	row := func(name string, pol Policy) {
+		fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\t%v\t%v\n", name, pol.MaxAttempts, pol.Base, pol.Cap,
+			pol.MaxDeferrals, pol.DeferBase, pol.DeferCap)
+	}
+	row("(default)", p.Default)
+	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
+		row(string(t), p.ByEvent[t])
+	}
+	w.Flush()
+	return b.String()
+}
+
+// validate collects every problem of the table.
+func (p Policies) validate() error {
+	errs := []error{p.Default.validate("default")}
+	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
+		errs = append(errs, p.ByEvent[t].validate(string(t)))
+	}
+	return errors.Join(errs...)
+}
+
+// validate collects every problem of one policy, naming it.
+func (p Policy) validate(name string) error {
+	var errs []error
+	if p.MaxAttempts < 1 || p.MaxAttempts > maxCount {
+		errs = append(errs, fmt.Errorf("policy %s: MaxAttempts %d: want 1 to %d", name, p.MaxAttempts, maxCount))
+	}
+	if p.MaxAttempts > 1 {
+		errs = append(errs, checkBackoff(name, "Base", "Cap", p.Base, p.Cap))
+	}
+	if p.MaxDeferrals < 0 || p.MaxDeferrals > maxCount {
+		errs = append(errs, fmt.Errorf("policy %s: MaxDeferrals %d: want 0 to %d", name, p.MaxDeferrals, maxCount))
+	}
+	if p.MaxDeferrals > 0 {
+		errs = append(errs, checkBackoff(name, "DeferBase", "DeferCap", p.DeferBase, p.DeferCap))
+	}
+	return errors.Join(errs...)
+}
+
+func checkBackoff(policy, baseName, capName string, base, limit time.Duration) error {
+	switch {
+	case base <= 0:
+		return fmt.Errorf("policy %s: %s %v: want more than 0", policy, baseName, base)
+	case limit < base:
+		return fmt.Errorf("policy %s: %s %v: want at least %s %v", policy, capName, limit, baseName, base)
+	case limit > MaxDelay:
+		return fmt.Errorf("policy %s: %s %v: want at most %v", policy, capName, limit, MaxDelay)
+	}
+	return nil
+}
+
+// Rand is the random source of the jitter. *math/rand/v2.Rand satisfies it.
+type Rand interface {
+	// Int64N returns a uniform value in [0, n); n > 0.
+	Int64N(n int64) int64
+}
+
+// backoff returns the full-jitter delay before the next try after the nth
+// consecutive failure or deferral (n ≥ 1): uniform in [0, min(limit, base·2^(n−1))].
+func backoff(base, limit time.Duration, n int, r Rand) time.Duration {
+	bound := limit
+	if shift := n - 1; shift < 62 && base <= limit>>shift {
+		bound = base << shift
+	}
+	return time.Duration(r.Int64N(int64(bound) + 1))
+}

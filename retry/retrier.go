@@ -1,0 +1,334 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Sender sends one message; *sqs.Client satisfies it.
+type Sender interface {
+	SendMessage(ctx context.Context, params *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+var _ Sender = (*sqs.Client)(nil)
+
+// Observer is told about every decision, for metrics. Queue is the logical
+// queue name (handlers.Message.Queue). Its methods must be safe for concurrent
+// use and must not block.
+type Observer interface {
+	Retried(queue string, class Class) // a copy was sent for another attempt
+	Deferred(queue string)             // a copy was sent for a deferred event
+	DeadLettered(queue, reason string) // reason: ReasonExhausted or a permanent class
+}
+
+// MaxDelaySeconds is the SQS cap of DelaySeconds: 15 minutes.
+const MaxDelaySeconds = 900
+
+// Config configures a [Retrier]. Zero values mean the documented defaults.
+type Config struct {
+	// SQS sends the retry copies and the dead letters. Required.
+	SQS Sender
+	// DeadLetter returns the URL of the dead-letter queue of a queue URL, and
+	// false if there is none (the message is then left for redelivery, and the
+	// queue's RedrivePolicy moves it eventually). Required; DeadLetterMap
+	// builds it from a map.
+	DeadLetter func(queueURL string) (dlqURL string, ok bool)
+	// Policies is the policy table; zero means DefaultPolicies(). A table with
+	// a zero Default gets DefaultPolicies().Default.
+	Policies Policies
+	// Rand draws the jitter; nil means math/rand/v2's global source. It need
+	// not be safe for concurrent use: the Retrier serialises its calls.
+	Rand Rand
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger logs each decision once; nil discards.
+	Logger *slog.Logger
+	// Observer counts decisions; nil counts nothing.
+	Observer Observer
+}
+
+// DeadLetterMap maps queue URLs to the URLs of their dead-letter queues.
+type DeadLetterMap map[string]string
+
+// Lookup returns the dead-letter queue URL of queueURL; its signature fits
+// Config.DeadLetter.
+func (m DeadLetterMap) Lookup(queueURL string) (string, bool) {
+	dlq, ok := m[queueURL]
+	return dlq, ok
+}
+
+// Retrier decides what happens to a message whose handler failed: a delayed
+// copy on the same queue, or a dead letter. It is safe for concurrent use.
+type Retrier struct {
+	sqs        Sender
+	deadLetter func(string) (string, bool)
+	policies   Policies
+	rand       *lockedRand
+	now        func() time.Time
+	log        *slog.Logger
+	obs        Observer
+}
+
+// New returns a Retrier. It returns every configuration problem at once,
+// joined: a missing SQS or DeadLetter, an invalid policy.
+func New(cfg Config) (*Retrier, error) {
+	switch {
+	case cfg.Policies.Default == (Policy{}) && cfg.Policies.ByEvent == nil:
+		cfg.Policies = DefaultPolicies()
+	case cfg.Policies.Default == (Policy{}):
+		cfg.Policies.Default = DefaultPolicies().Default
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = globalRand{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	var errs []error
+	if cfg.SQS == nil {
+		errs = append(errs, errors.New("retry: SQS is required"))
+	}
+	if cfg.DeadLetter == nil {
+		errs = append(errs, errors.New("retry: DeadLetter is required"))
+	}
+	if err := cfg.Policies.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("retry: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &Retrier{
+		sqs:        cfg.SQS,
+		deadLetter: cfg.DeadLetter,
+		policies:   cfg.Policies,
+		rand:       &lockedRand{r: cfg.Rand},
+		now:        cfg.Now,
+		log:        cfg.Logger,
+		obs:        cfg.Observer,
+	}, nil
+}
+
+// Middleware returns the retry middleware. For each message it:
+//   - dead-letters it (reason bad_attributes) if its retry attribute is
+//     unreadable;
+//   - re-sends it with the remaining delay, without running the handler or
+//     counting an attempt, if it is hopping through a long delay and arrived
+//     early;
+//   - otherwise runs the handler, and on failure classifies the error:
+//     permanent classes are dead-lettered; retryable ones get a copy with the
+//     next attempt (or deferral) and the policy's delay, or are dead-lettered
+//     as exhausted when the policy is used up.
+//
+// A copy or dead letter is sent before the middleware returns nil, so that the
+// runtime deletes the original only once it is safe: a crash in between
+// duplicates the message rather than losing it. If the send fails, the
+// middleware returns an error and the original stays for redelivery. If the
+// context is done when the handler fails (shutdown), the error is returned
+// undecided and the message is redelivered later.
+func (r *Retrier) Middleware() handlers.Middleware {
+	return func(next handlers.Handler) handlers.Handler {
+		return func(ctx context.Context, m *handlers.Message) error {
+			return r.handle(ctx, m, next)
+		}
+	}
+}
+
+// decision is what happens to a failed message, and why.
+type decision struct {
+	m     *handlers.Message
+	log   *slog.Logger
+	now   time.Time // when the decision is made
+	attrs Attrs     // the state the message arrived with
+	class Class
+	err   error
+}
+
+func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers.Handler) error {
+	eventType := statemachine.EventType(m.Attributes[statemachine.AttrEventType])
+	log := r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType)
+	now := r.now()
+
+	a, err := DecodeAttrs(m.Attributes, m.SentAt)
+	if err == nil && a.NotBefore.Sub(now) > MaxDelay {
+		err = &AttributeError{Attribute: AttrRetry, Field: fieldNotBefore, Value: millisText(a.NotBefore),
+			Err: fmt.Errorf("more than %v ahead", MaxDelay)}
+	}
+	if err != nil {
+		own := map[string]string{AttrRetry: m.Attributes[AttrRetry]} // keep the unreadable value for the operator
+		return r.sendDeadLetter(ctx, decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
+	}
+	log = log.With("attempt", a.Attempt)
+
+	if wait := a.NotBefore.Sub(now); wait > 0 {
+		return r.hop(ctx, m, log, a, wait)
+	}
+
+	err = next(ctx, m)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	d := decision{m: m, log: log, now: r.now(), attrs: a, class: Classify(err), err: err}
+	if pe, ok := errors.AsType[*handlers.PanicError](err); ok {
+		d.log = log.With("stack", string(pe.Stack))
+	}
+	pol := r.policies.For(eventType)
+	switch {
+	case d.class.Permanent():
+		return r.deadLetterAs(ctx, d, string(d.class))
+	case d.class == ClassDeferred && a.Deferrals >= pol.MaxDeferrals:
+		return r.deadLetterAs(ctx, d, ReasonExhausted)
+	case d.class == ClassDeferred:
+		n := a
+		n.Deferrals++
+		return r.retry(ctx, d, n, r.rand.backoff(pol.DeferBase, pol.DeferCap, n.Deferrals))
+	case a.Attempt >= pol.MaxAttempts:
+		return r.deadLetterAs(ctx, d, ReasonExhausted)
+	default:
+		n := a
+		n.Attempt++
+		return r.retry(ctx, d, n, r.rand.backoff(pol.Base, pol.Cap, a.Attempt))
+	}
+}
+
+// hop re-sends a message that arrived before its not_before time, with the
+// remaining delay (at most the SQS cap) and its retry state unchanged.
+func (r *Retrier) hop(ctx context.Context, m *handlers.Message, log *slog.Logger, a Attrs, wait time.Duration) error {
+	own := map[string]string{}
+	if err := a.Encode(own); err != nil {
+		return fmt.Errorf("hop: %w", err)
+	}
+	delay := delaySeconds(wait)
+	if err := r.send(ctx, log, m.QueueURL, m, own, delay); err != nil {
+		return fmt.Errorf("hop: %w", err)
+	}
+	log.Debug("delay hop", "not_before", a.NotBefore, "delay_seconds", delay)
+	return nil
+}
+
+// retry sends a copy with the next retry state n after delay. A delay over
+// the SQS cap sends the copy with the cap and sets not_before, so that the
+// copy hops until then.
+func (r *Retrier) retry(ctx context.Context, d decision, n Attrs, delay time.Duration) error {
+	n.LastError = d.class
+	n.NotBefore = time.Time{}
+	if delay > MaxDelaySeconds*time.Second {
+		n.NotBefore = d.now.Add(delay)
+	}
+	seconds := delaySeconds(delay)
+	own := map[string]string{}
+	if err := n.Encode(own); err != nil {
+		return fmt.Errorf("retry %s: %w (handler: %w)", d.class, err, d.err)
+	}
+	if err := r.send(ctx, d.log, d.m.QueueURL, d.m, own, seconds); err != nil {
+		return fmt.Errorf("retry %s: %w (handler: %w)", d.class, err, d.err)
+	}
+	if d.class == ClassDeferred {
+		d.log.Info("deferred", "class", d.class, "deferrals", n.Deferrals, "delay", delay, "error", d.err)
+		r.obs.Deferred(d.m.Queue)
+	} else {
+		d.log.Info("retry scheduled", "class", d.class, "next_attempt", n.Attempt, "delay", delay, "error", d.err)
+		r.obs.Retried(d.m.Queue, d.class)
+	}
+	return nil
+}
+
+// deadLetterAs dead-letters a message whose retry state is known: the copy
+// keeps it, with the final class and without a pending not_before.
+func (r *Retrier) deadLetterAs(ctx context.Context, d decision, reason string) error {
+	n := d.attrs
+	n.LastError = d.class
+	n.NotBefore = time.Time{}
+	own := map[string]string{}
+	if err := n.Encode(own); err != nil {
+		return fmt.Errorf("dead-letter %s: %w (handler: %w)", reason, err, d.err)
+	}
+	return r.sendDeadLetter(ctx, d, reason, own)
+}
+
+// sendDeadLetter sends the dead-letter copy, with own (the retry attribute)
+// and the dead-letter facts, to the queue's dead-letter queue.
+func (r *Retrier) sendDeadLetter(ctx context.Context, d decision, reason string, own map[string]string) error {
+	dlq, ok := r.deadLetter(d.m.QueueURL)
+	if !ok {
+		return fmt.Errorf("dead-letter %s: no dead-letter queue for %s (handler: %w)", reason, d.m.QueueURL, d.err)
+	}
+	facts := deadLetterFacts{reason: reason, class: d.class, at: d.now, source: d.m.QueueURL}
+	if re, ok := errors.AsType[*handlers.RejectedError](d.err); ok {
+		facts.code = re.Code
+	}
+	v, err := facts.encode()
+	if err != nil {
+		return fmt.Errorf("dead-letter %s: %w (handler: %w)", reason, err, d.err)
+	}
+	own[AttrDeadLetter] = v
+	own[AttrDeadLetterError] = errorText(d.err, d.class)
+	if err := r.send(ctx, d.log, dlq, d.m, own, 0); err != nil {
+		return fmt.Errorf("dead-letter %s: %w (handler: %w)", reason, err, d.err)
+	}
+	d.log.Warn("dead-lettered", "reason", reason, "class", d.class, "dlq", dlq, "error", d.err)
+	r.obs.DeadLettered(d.m.Queue, reason)
+	return nil
+}
+
+// send puts a copy of m with own attributes on queueURL.
+func (r *Retrier) send(ctx context.Context, log *slog.Logger, queueURL string, m *handlers.Message, own map[string]string, delaySeconds int32) error {
+	in, dropped := copyInput(queueURL, string(m.Body), m.Attributes, own, delaySeconds)
+	if len(dropped) > 0 {
+		log.Warn("message attributes dropped over the SQS limit", "dropped", dropped)
+	}
+	if _, err := r.sqs.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("send copy to %s: %w", queueURL, err)
+	}
+	return nil
+}
+
+// delaySeconds rounds d up to whole seconds, capped at MaxDelaySeconds.
+func delaySeconds(d time.Duration) int32 {
+	if d >= MaxDelaySeconds*time.Second {
+		return MaxDelaySeconds
+	}
+	return int32((d + time.Second - 1) / time.Second)
+}
+
+// lockedRand serialises the draws of a Rand that may not be safe for
+// concurrent use.
+type lockedRand struct {
+	mu sync.Mutex
+	r  Rand
+}
+
+func (l *lockedRand) backoff(base, limit time.Duration, n int) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return backoff(base, limit, n, l.r)
+}
+
+// globalRand draws from math/rand/v2's global source.
+type globalRand struct{}
+
+func (globalRand) Int64N(n int64) int64 { return rand.Int64N(n) }
+
+type nopObserver struct{}
+
+func (nopObserver) Retried(string, Class)       {}
+func (nopObserver) Deferred(string)             {}
+func (nopObserver) DeadLettered(string, string) {}

@@ -1,0 +1,595 @@
+package retry_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// rig is a Retrier over a fake SQS, an injected clock and a chosen random
+// source, with its observer and logs.
+type rig struct {
+	sqs   *fakeSQS
+	clock *clock
+	obs   *observer
+	logs  *bytes.Buffer
+	r     *retry.Retrier
+}
+
+func newRig(tb testing.TB, pol retry.Policy, rnd retry.Rand) *rig {
+	tb.Helper()
+	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
+	r, err := retry.New(retry.Config{
+		SQS:        g.sqs,
+		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
+		Policies:   retry.Policies{Default: pol},
+		Rand:       rnd,
+		Now:        g.clock.Now,
+		Logger:     slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observer:   g.obs,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g.r = r
+	return g
+}
+
+// handler wraps h in the retry middleware and Recover, in production order.
+func (g *rig) handler(h handlers.Handler) handlers.Handler {
+	return handlers.Chain(h, g.r.Middleware(), handlers.Recover())
+}
+
+// deliverCopy moves the clock by the last copy's delay and returns the copy
+// as SQS would deliver it.
+func (g *rig) deliverCopy(tb testing.TB) *handlers.Message {
+	tb.Helper()
+	in := g.sqs.last(tb)
+	g.clock.advance(time.Duration(in.DelaySeconds) * time.Second)
+	return redeliver(in, g.clock.now)
+}
+
+var testPolicy = retry.Policy{MaxAttempts: 5, Base: 2 * time.Second, Cap: 10 * time.Second,
+	MaxDeferrals: 3, DeferBase: time.Minute, DeferCap: time.Hour}
+
+func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
+	tests := []struct {
+		name       string
+		failures   int // before the success
+		wantDelays []int32
+	}{
+		{name: "first attempt", failures: 0},
+		{name: "second attempt", failures: 1, wantDelays: []int32{2}},
+		{name: "last attempt", failures: 4, wantDelays: []int32{2, 4, 8, 10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			var attempts []int
+			h := g.handler(func(_ context.Context, m *handlers.Message) error {
+				a, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				attempts = append(attempts, a.Attempt)
+				if len(attempts) <= tt.failures {
+					return fmt.Errorf("call registry: %w", statusError(503))
+				}
+				return nil
+			})
+
+			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			var delays []int32
+			for range testPolicy.MaxAttempts {
+				if err := h(t.Context(), m); err != nil {
+					t.Fatalf("attempt %d: got error %v, want nil (copy sent or success)", len(attempts), err)
+				}
+				if len(attempts) > tt.failures {
+					break
+				}
+				in := g.sqs.last(t)
+				if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+					t.Fatalf("copy sent to %s, want the same queue %s", got, want)
+				}
+				a := retryAttrs(t, in)
+				if got, want := a, (retry.Attrs{Attempt: len(attempts) + 1, FirstSeen: t0, LastError: retry.ClassServer}); got != want {
+					t.Errorf("copy retry state = %+v, want %+v", got, want)
+				}
+				delays = append(delays, in.DelaySeconds)
+				m = g.deliverCopy(t)
+			}
+
+			if got, want := attempts, seq(1, tt.failures+1); !slices.Equal(got, want) {
+				t.Errorf("handler saw attempts %v, want %v", got, want)
+			}
+			if got, want := delays, tt.wantDelays; !slices.Equal(got, want) {
+				t.Errorf("DelaySeconds = %v, want %v (min(cap, base·2^(n−1)) at the top of the jitter)", got, want)
+			}
+			if got, want := g.sqs.count(), tt.failures; got != want {
+				t.Errorf("%d messages sent, want %d copies", got, want)
+			}
+			if got, want := g.obs.retried[retry.ClassServer], tt.failures; got != want {
+				t.Errorf("observer: %d retries, want %d", got, want)
+			}
+			if got, want := strings.Count(g.logs.String(), `msg="retry scheduled"`), tt.failures; got != want {
+				t.Errorf("%d retry log lines, want one per decision (%d)", got, want)
+			}
+		})
+	}
+}
+
+func TestJitterStaysWithinPolicy(t *testing.T) {
+	pol := retry.Policy{MaxAttempts: 10, Base: 3 * time.Second, Cap: time.Minute}
+	delays := func(seed uint64) []int32 {
+		g := newRig(t, pol, rand.New(rand.NewPCG(seed, seed)))
+		h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
+		m := message(t, statemachine.CampaignCarrierApproved, nil)
+		var out []int32
+		for range pol.MaxAttempts - 1 {
+			if err := h(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, g.sqs.last(t).DelaySeconds)
+			m = g.deliverCopy(t)
+		}
+		return out
+	}
+
+	got := delays(1)
+	for i, d := range got {
+		bound := min(pol.Cap, pol.Base<<i)
+		if d < 0 || time.Duration(d)*time.Second > bound+time.Second-1 {
+			t.Errorf("retry %d: DelaySeconds %d outside [0, %v]", i+1, d, bound)
+		}
+	}
+	if again := delays(1); !slices.Equal(got, again) {
+		t.Errorf("same seed gave %v, then %v", got, again)
+	}
+	if other := delays(2); slices.Equal(got, other) {
+		t.Errorf("seeds 1 and 2 gave the same delays %v: no jitter", got)
+	}
+}
+
+func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
+	g := newRig(t, testPolicy, maxRand{})
+	h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
+	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	for range testPolicy.MaxAttempts {
+		if err := h(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+		m = g.deliverCopy(t)
+	}
+
+	var dead []*sqs.SendMessageInput
+	for _, in := range g.sqs.sent {
+		if aws.ToString(in.QueueUrl) == dlqURL {
+			dead = append(dead, in)
+		}
+	}
+	if got, want := len(dead), 1; got != want {
+		t.Fatalf("%d dead letters, want %d", got, want)
+	}
+	d := dead[0]
+	if got, want := len(g.sqs.sent), testPolicy.MaxAttempts; got != want {
+		t.Errorf("%d sends, want %d copies and the dead letter", got, want)
+	}
+	wantFacts := "reason=exhausted;class=server;at=" + strconv.FormatInt(t0.Add((2+4+8+10)*time.Second).UnixMilli(), 10) + ";source=" + srcURL
+	for _, c := range []struct{ name, got, want string }{
+		{"dead_letter", attr(d, retry.AttrDeadLetter), wantFacts},
+		{"dead_letter_error", attr(d, retry.AttrDeadLetterError), "downstream answered 503"},
+		{"retry", attr(d, retry.AttrRetry), "attempt=5;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";last_error=server"},
+		{"event_type", attr(d, statemachine.AttrEventType), string(statemachine.CampaignCarrierApproved)},
+		{"body", aws.ToString(d.MessageBody), string(message(t, statemachine.CampaignCarrierApproved, nil).Body)},
+	} {
+		if c.got != c.want {
+			t.Errorf("dead letter %s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if got, want := d.DelaySeconds, int32(0); got != want {
+		t.Errorf("dead letter DelaySeconds = %d, want %d", got, want)
+	}
+	if got, want := g.obs.deadLettered[retry.ReasonExhausted], 1; got != want {
+		t.Errorf("observer: %d exhausted dead letters, want %d", got, want)
+	}
+}
+
+func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
+	decodeErr := func(body string) error {
+		_, err := statemachine.DecodeEnvelope([]byte(body))
+		if err == nil {
+			t.Fatalf("DecodeEnvelope(%q) succeeded", body)
+		}
+		return fmt.Errorf("decode envelope: %w", err)
+	}
+	valid := `"event_id":"e","entity_id":"x","occurred_at":"2026-03-01T12:00:00Z"`
+	tests := []struct {
+		err       error
+		class     retry.Class
+		wantFacts string // after reason and class, before at
+	}{
+		{err: decodeErr(`{"type":`), class: retry.ClassMalformed},
+		{err: decodeErr(`{"type":"brand.nope","schema_version":1,` + valid + `}`), class: retry.ClassUnknownEvent},
+		{err: decodeErr(`{"type":"brand.vetted","schema_version":2,` + valid + `}`), class: retry.ClassUnsupportedVersion},
+		{err: decodeErr(strings.Repeat(" ", statemachine.MaxBodyBytes+1)), class: retry.ClassTooLarge},
+		{err: fmt.Errorf("dispatch cmp-1: %w", &handlers.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
+			class: retry.ClassRejected, wantFacts: ";code=30795"},
+		{err: fmt.Errorf("call registry: %w", statusError(404)), class: retry.ClassClient},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.class), func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			calls := 0
+			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return tt.err })
+			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := g.sqs.count(), 1; got != want {
+				t.Fatalf("%d sends, want the dead letter only", got)
+			}
+			d := g.sqs.last(t)
+			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+				t.Errorf("sent to %s, want the DLQ %s", got, want)
+			}
+			want := "reason=" + string(tt.class) + ";class=" + string(tt.class) + tt.wantFacts +
+				";at=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";source=" + srcURL
+			if got := attr(d, retry.AttrDeadLetter); got != want {
+				t.Errorf("dead_letter = %q, want %q", got, want)
+			}
+			if got, want := attr(d, retry.AttrDeadLetterError), tt.err.Error(); !strings.HasPrefix(want, got) || got == "" {
+				t.Errorf("dead_letter_error = %q, want a prefix of %q", got, want)
+			}
+			if got, want := calls, 1; got != want {
+				t.Errorf("handler ran %d times, want %d", got, want)
+			}
+			if got, want := g.obs.deadLettered[string(tt.class)], 1; got != want {
+				t.Errorf("observer: %d dead letters with reason %s, want %d", got, tt.class, want)
+			}
+		})
+	}
+}
+
+func TestDeferralsCountApartFromFailures(t *testing.T) {
+	deferred := &handlers.DeferredError{Reason: "reviewer approval not applied yet"}
+	failed := statusError(503)
+	type step struct {
+		err        error
+		wantQueue  string // where the copy or dead letter went
+		wantState  retry.Attrs
+		wantDelay  int32
+		wantReason string // dead letters only
+	}
+	pol := retry.Policy{MaxAttempts: 2, Base: time.Second, Cap: time.Second,
+		MaxDeferrals: 3, DeferBase: time.Minute, DeferCap: time.Hour}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{
+			name: "deferrals exhaust on their own",
+			steps: []step{
+				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 1, LastError: retry.ClassDeferred}, wantDelay: 60},
+				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 2, LastError: retry.ClassDeferred}, wantDelay: 120},
+				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 3, LastError: retry.ClassDeferred}, wantDelay: 240},
+				{err: deferred, wantQueue: dlqURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 3, LastError: retry.ClassDeferred}, wantReason: "reason=exhausted;class=deferred"},
+			},
+		},
+		{
+			name: "failures between deferrals keep their own count",
+			steps: []step{
+				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 1, LastError: retry.ClassDeferred}, wantDelay: 60},
+				{err: failed, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 2, Deferrals: 1, LastError: retry.ClassServer}, wantDelay: 1},
+				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 2, Deferrals: 2, LastError: retry.ClassDeferred}, wantDelay: 120},
+				{err: failed, wantQueue: dlqURL, wantState: retry.Attrs{Attempt: 2, Deferrals: 2, LastError: retry.ClassServer}, wantReason: "reason=exhausted;class=server"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, pol, maxRand{})
+			i := 0
+			h := g.handler(func(context.Context, *handlers.Message) error { return tt.steps[i].err })
+			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			for ; i < len(tt.steps); i++ {
+				s := tt.steps[i]
+				if err := h(t.Context(), m); err != nil {
+					t.Fatalf("step %d: %v", i+1, err)
+				}
+				in := g.sqs.last(t)
+				want := s.wantState
+				want.FirstSeen = t0
+				if got := retryAttrs(t, in); got != want {
+					t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
+				}
+				if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
+					t.Errorf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
+				}
+				if got := in.DelaySeconds; got != s.wantDelay {
+					t.Errorf("step %d: DelaySeconds %d, want %d", i+1, got, s.wantDelay)
+				}
+				if got := attr(in, retry.AttrDeadLetter); !strings.HasPrefix(got, s.wantReason) {
+					t.Errorf("step %d: dead_letter %q, want it to start with %q", i+1, got, s.wantReason)
+				}
+				m = g.deliverCopy(t)
+			}
+		})
+	}
+}
+
+func TestLongDelaysHop(t *testing.T) {
+	pol := retry.Policy{MaxAttempts: 3, Base: 40 * time.Minute, Cap: 40 * time.Minute}
+	tests := []struct {
+		name       string
+		arrivals   []time.Duration // after the first failure, when each copy is delivered
+		wantDelays []int32         // DelaySeconds of every send, the first copy included
+		wantCalls  int
+	}{
+		{name: "hops on time until not_before", arrivals: []time.Duration{900 * time.Second, 1800 * time.Second, 2400 * time.Second},
+			wantDelays: []int32{900, 900, 600}, wantCalls: 2},
+		{name: "a late hop waits only the rest", arrivals: []time.Duration{1000 * time.Second, 2400 * time.Second},
+			wantDelays: []int32{900, 900}, wantCalls: 2},
+		{name: "under a second left rounds up to one", arrivals: []time.Duration{2399*time.Second + 300*time.Millisecond, 2400 * time.Second},
+			wantDelays: []int32{900, 1}, wantCalls: 2},
+		{name: "a copy delivered after not_before is handled", arrivals: []time.Duration{3000 * time.Second},
+			wantDelays: []int32{900}, wantCalls: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, pol, maxRand{})
+			calls := 0
+			h := g.handler(func(context.Context, *handlers.Message) error {
+				calls++
+				if calls == 1 {
+					return statusError(503)
+				}
+				return nil
+			})
+			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+				t.Fatal(err)
+			}
+			first := g.sqs.last(t)
+			if got, want := retryAttrs(t, first).NotBefore, t0.Add(40*time.Minute); !got.Equal(want) {
+				t.Errorf("not_before = %v, want %v", got, want)
+			}
+			for _, at := range tt.arrivals {
+				g.clock.now = t0.Add(at)
+				if err := h(t.Context(), redeliver(g.sqs.last(t), g.clock.now)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var delays []int32
+			for _, in := range g.sqs.sent {
+				delays = append(delays, in.DelaySeconds)
+				if got, want := attr(in, retry.AttrRetry), attr(first, retry.AttrRetry); got != want {
+					t.Errorf("hop carries retry %q, want it unchanged %q", got, want)
+				}
+			}
+			if !slices.Equal(delays, tt.wantDelays) {
+				t.Errorf("DelaySeconds = %v, want %v", delays, tt.wantDelays)
+			}
+			if got, want := calls, tt.wantCalls; got != want {
+				t.Errorf("handler ran %d times, want %d (hops do not run it)", got, want)
+			}
+			if got, want := g.obs.retried[retry.ClassServer], 1; got != want {
+				t.Errorf("observer: %d retries, want %d (hops are not attempts)", got, want)
+			}
+		})
+	}
+}
+
+func TestBadAttributesDeadLetter(t *testing.T) {
+	ahead := strconv.FormatInt(t0.Add(48*time.Hour).UnixMilli(), 10)
+	tests := []struct{ name, value string }{
+		{"empty", ""},
+		{"not key=value", "attempt"},
+		{"non-numeric attempt", "attempt=two"},
+		{"negative attempt", "attempt=-1"},
+		{"attempt zero", "attempt=0"},
+		{"absurd attempt", "attempt=99999"},
+		{"absurd deferrals", "attempt=1;deferrals=10001"},
+		{"repeated field", "attempt=1;attempt=2"},
+		{"first_seen in 1970", "attempt=2;first_seen=12"},
+		{"not_before two days ahead", "attempt=2;not_before=" + ahead},
+		{"last_error not a class word", "attempt=2;last_error=Server Error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			calls := 0
+			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return nil })
+			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: tt.value})); err != nil {
+				t.Fatal(err)
+			}
+			if calls != 0 {
+				t.Errorf("handler ran %d times, want 0", calls)
+			}
+			d := g.sqs.last(t)
+			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+				t.Fatalf("sent to %s, want %s", got, want)
+			}
+			if got, want := attr(d, retry.AttrDeadLetter), "reason=bad_attributes;class=bad_attributes;"; !strings.HasPrefix(got, want) {
+				t.Errorf("dead_letter = %q, want it to start with %q", got, want)
+			}
+			if got, want := attr(d, retry.AttrRetry), tt.value; got != want {
+				t.Errorf("dead letter keeps retry %q, want the unreadable value %q", got, want)
+			}
+			if got, want := g.obs.deadLettered[string(retry.ClassBadAttributes)], 1; got != want {
+				t.Errorf("observer: %d bad_attributes dead letters, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestPanicLosesNoMessage(t *testing.T) {
+	tests := []struct {
+		name       string
+		panics     int // before the handler succeeds
+		wantSends  []string
+		wantReason string
+	}{
+		{name: "one panic, then success", panics: 1, wantSends: []string{srcURL}},
+		{name: "panics every time", panics: 99, wantSends: []string{srcURL, srcURL, srcURL, srcURL, dlqURL}, wantReason: "reason=exhausted;class=panic;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			calls := 0
+			h := g.handler(func(context.Context, *handlers.Message) error {
+				calls++
+				if calls <= tt.panics {
+					panic("nil record")
+				}
+				return nil
+			})
+			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			for range testPolicy.MaxAttempts {
+				if err := h(t.Context(), m); err != nil {
+					t.Fatalf("call %d: got %v, want nil once the copy is sent", calls, err)
+				}
+				if calls > tt.panics || aws.ToString(g.sqs.last(t).QueueUrl) == dlqURL {
+					break
+				}
+				if got, want := retryAttrs(t, g.sqs.last(t)).LastError, retry.ClassPanic; got != want {
+					t.Errorf("last_error = %s, want %s", got, want)
+				}
+				m = g.deliverCopy(t)
+			}
+			var sends []string
+			for _, in := range g.sqs.sent {
+				sends = append(sends, aws.ToString(in.QueueUrl))
+			}
+			if !slices.Equal(sends, tt.wantSends) {
+				t.Errorf("sent to %v, want %v", sends, tt.wantSends)
+			}
+			if tt.wantReason != "" {
+				d := g.sqs.last(t)
+				if got := attr(d, retry.AttrDeadLetter); !strings.HasPrefix(got, tt.wantReason) {
+					t.Errorf("dead_letter = %q, want it to start with %q", got, tt.wantReason)
+				}
+				if got, want := attr(d, retry.AttrDeadLetterError), "panic: nil record"; got != want {
+					t.Errorf("dead_letter_error = %q, want %q", got, want)
+				}
+			}
+			if !strings.Contains(g.logs.String(), "stack=") {
+				t.Error("the decision log does not carry the panic's stack")
+			}
+		})
+	}
+}
+
+func TestFailedSendKeepsTheOriginal(t *testing.T) {
+	errSend := errors.New("sqs unavailable")
+	tests := []struct {
+		name       string
+		handlerErr error
+		deadLetter func(string) (string, bool)
+		wantErr    error
+	}{
+		{name: "retry copy not sent", handlerErr: statusError(503), deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
+		{name: "dead letter not sent", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
+		{name: "no dead-letter queue", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{}.Lookup},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeSQS{sendErr: errSend}
+			obs := newObserver()
+			r, err := retry.New(retry.Config{SQS: fake, DeadLetter: tt.deadLetter, Observer: obs, Now: (&clock{now: t0}).Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := r.Middleware()(func(context.Context, *handlers.Message) error { return tt.handlerErr })
+			err = h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil))
+			if err == nil {
+				t.Fatal("got nil, want an error so that the runtime keeps the original")
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("got %v, want it to wrap %v", err, tt.wantErr)
+			}
+			if !errors.Is(err, tt.handlerErr) {
+				t.Errorf("got %v, want it to wrap the handler's error %v", err, tt.handlerErr)
+			}
+			if len(obs.retried)+len(obs.deadLettered) != 0 {
+				t.Errorf("observer counted %v %v for a decision that did not happen", obs.retried, obs.deadLettered)
+			}
+		})
+	}
+}
+
+func TestShutdownLeavesTheMessageUndecided(t *testing.T) {
+	g := newRig(t, testPolicy, maxRand{})
+	ctx, cancel := context.WithCancel(t.Context())
+	h := g.handler(func(ctx context.Context, _ *handlers.Message) error { cancel(); return ctx.Err() })
+	err := h(ctx, message(t, statemachine.CampaignCarrierApproved, nil))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+	if got := g.sqs.count(); got != 0 {
+		t.Errorf("%d sends during shutdown, want 0", got)
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	okSQS, okDLQ := &fakeSQS{}, retry.DeadLetterMap{}.Lookup
+	tests := []struct {
+		name    string
+		cfg     retry.Config
+		wantErr []string // fragments; nil: valid
+	}{
+		{name: "defaults", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ}},
+		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"SQS is required", "DeadLetter is required"}},
+		{name: "bad policies", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ, Policies: retry.Policies{
+			Default: retry.Policy{MaxAttempts: -1},
+			ByEvent: map[statemachine.EventType]retry.Policy{
+				statemachine.CampaignSubmit: {MaxAttempts: 3, Base: time.Minute, Cap: time.Second},
+				statemachine.BrandVerified:  {MaxAttempts: 1, MaxDeferrals: 2, DeferBase: time.Second, DeferCap: 48 * time.Hour},
+			},
+		}}, wantErr: []string{
+			"policy default: MaxAttempts -1: want 1 to 10000",
+			"policy campaign.submit: Cap 1s: want at least Base 1m0s",
+			"policy brand.verified: DeferCap 48h0m0s: want at most 24h0m0s",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := retry.New(tt.cfg)
+			if tt.wantErr == nil {
+				if err != nil || r == nil {
+					t.Fatalf("New = %v, %v; want a Retrier", r, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("New succeeded, want an error")
+			}
+			for _, frag := range tt.wantErr {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error %q does not mention %q", err, frag)
+				}
+			}
+		})
+	}
+}
+
+// seq returns from, from+1, ..., to.
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
