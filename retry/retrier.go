@@ -205,7 +205,14 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 	default:
 		n := a
 		n.Attempt++
-		return r.retry(ctx, d, n, r.rand.backoff(pol.Base, pol.Cap, a.Attempt))
+		delay := r.rand.backoff(pol.Base, pol.Cap, a.Attempt)
+		// A downstream that said when to come back (a 429's Retry-After) is
+		// not asked sooner.
+		var rd handlers.RetryDelayer
+		if errors.As(err, &rd) {
+			delay = max(delay, rd.RetryDelay())
+		}
+		return r.retry(ctx, d, n, delay)
 	}
 }
 

@@ -593,3 +593,21 @@ func seq(from, to int) []int {
 	}
 	return out
 }
+
+// limited is a 429 that asks callers to wait, as infra/tcr.HTTPError does.
+type limited struct{ after time.Duration }
+
+func (e limited) Error() string             { return "downstream answered 429" }
+func (e limited) HTTPStatusCode() int       { return 429 }
+func (e limited) RetryDelay() time.Duration { return e.after }
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	g := newRig(t, testPolicy, maxRand{})
+	h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: 42 * time.Second} })
+	if err := h(t.Context(), message(t, statemachine.CmdRevetBrand, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.sqs.last(t).DelaySeconds, int32(42); got != want {
+		t.Errorf("DelaySeconds = %d, want the Retry-After %d (the policy alone gives 2)", got, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -283,5 +284,24 @@ func TestDecideRefusesCommandsAndMismatchedRecords(t *testing.T) {
 	b := verifiedBrand(t)
 	if _, err := Decide(b, env(t, CampaignSubmit, "b1", nil), Facts{}, t0); err == nil {
 		t.Error("campaign event applied to a brand record: nil error")
+	}
+}
+
+func TestEncodeDoesNotGrowWhatDecoded(t *testing.T) {
+	e := env(t, BrandScoreUpdated, "b1", Score{Score: 1})
+	e.Actor = strings.Repeat("<&>", MaxBodyBytes/4)
+	body, err := json.Marshal(struct {
+		Envelope
+	}{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(body)))
+	got, err := DecodeEnvelope(body)
+	if err != nil {
+		t.Fatalf("decode %d bytes: %v", len(body), err)
+	}
+	if _, err := got.Encode(); err != nil {
+		t.Errorf("re-encoding what decoded: %v", err)
 	}
 }

@@ -32,7 +32,8 @@ var numberSpec = kindSpec{
 	},
 	NumberFailed: {
 		class: answer,
-		moves: []move{{name: string(NumberFailed), src: []State{Pending, Registering}, dst: Failed}},
+		// Deregistering: the sweeper gives up on a deregistration nobody answered.
+		moves: []move{{name: string(NumberFailed), src: []State{Pending, Registering, Deregistering}, dst: Failed}},
 		guard: func(d *decider) (string, *verdict) {
 			r := payload[Reason](d)
 			d.setReason(r)
