@@ -604,7 +604,7 @@ func (e limited) RetryDelay() time.Duration { return e.after }
 func TestRetryAfterIsHonoured(t *testing.T) {
 	g := newRig(t, testPolicy, maxRand{})
 	h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: 42 * time.Second} })
-	if err := h(t.Context(), message(t, statemachine.CmdRevetBrand, nil)); err != nil {
+	if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := g.sqs.last(t).DelaySeconds, int32(42); got != want {
