@@ -1,0 +1,144 @@
+package dynamo
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+func TestRecordRedriveCountsOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	read := create(t, f.store, record(statemachine.KindBrand, "b1", "", statemachine.Submitted))
+	at := t0.Add(25 * time.Hour)
+
+	first, err := f.store.RecordRedrive(ctx, read, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := first.Redrives, 1; got != want {
+		t.Errorf("redrives = %d, want %d", got, want)
+	}
+	if got, want := first.Version, read.Version+1; got != want {
+		t.Errorf("version = %d, want %d", got, want)
+	}
+	if !first.UpdatedAt.Equal(at) || !first.StateEnteredAt.Equal(read.StateEnteredAt) {
+		t.Errorf("updated at %v, entered %v; want %v and the unchanged %v", first.UpdatedAt, first.StateEnteredAt, at, read.StateEnteredAt)
+	}
+	stored, err := f.store.Get(ctx, statemachine.KindBrand, "b1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Redrives != 1 || stored.Version != first.Version {
+		t.Errorf("stored redrives %d version %d, want what RecordRedrive returned (%d, %d)", stored.Redrives, stored.Version, 1, first.Version)
+	}
+
+	// A second sweeper that read the record before the first re-drive loses.
+	if _, err := f.store.RecordRedrive(ctx, read, at); !errors.Is(err, statemachine.ErrConflict) {
+		t.Errorf("re-drive from a stale read: err = %v, want a conflict", err)
+	}
+	// The dispatcher that read it before the re-drive conflicts and re-reads.
+	next := read
+	next.State = statemachine.Verified
+	if _, err := f.store.Transition(ctx, &read, next, statemachine.AuditEntry{To: statemachine.Verified}); !errors.Is(err, statemachine.ErrConflict) {
+		t.Errorf("transition from the read before the re-drive: err = %v, want a conflict", err)
+	}
+	second, err := f.store.RecordRedrive(ctx, first, at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := second.Redrives, 2; got != want {
+		t.Errorf("redrives = %d, want %d", got, want)
+	}
+	if got := f.meter.Snapshot().ByOperation[opRecordRedrive]; got.Requests != 3 {
+		t.Errorf("metered %d RecordRedrive requests, want 3", got.Requests)
+	}
+}
+
+func TestRecordRedriveConflicts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	read := create(t, f.store, record(statemachine.KindNumber, "+12025550100", "c1", statemachine.Registering))
+
+	moved := read
+	moved.State = statemachine.Registered
+	moved = move(t, f.store, &read, moved)
+	reentered := create(t, f.store, record(statemachine.KindBrand, "b2", "", statemachine.Submitted))
+	sameState := reentered
+	sameState.StateEnteredAt = reentered.StateEnteredAt.Add(time.Hour)
+	move(t, f.store, &reentered, sameState)
+
+	tests := []struct {
+		name string
+		rec  statemachine.Record
+	}{
+		{"the record moved on", read},
+		{"the record entered its state again", reentered},
+		{"the record does not exist", record(statemachine.KindBrand, "nope", "", statemachine.Submitted)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.store.RecordRedrive(ctx, tt.rec, t0)
+			var conflict *statemachine.ConflictError
+			if !errors.As(err, &conflict) {
+				t.Fatalf("err = %v, want a *statemachine.ConflictError", err)
+			}
+			if conflict.ID != tt.rec.ID || conflict.ExpectedState != tt.rec.State {
+				t.Errorf("conflict names %s in %s, want %s in %s", conflict.ID, conflict.ExpectedState, tt.rec.ID, tt.rec.State)
+			}
+		})
+	}
+	if _, err := f.store.Get(ctx, statemachine.KindBrand, "nope"); !errors.Is(err, statemachine.ErrNotFound) {
+		t.Errorf("a re-drive of an absent record created it: Get err = %v", err)
+	}
+	if got, err := f.store.Get(ctx, statemachine.KindNumber, "+12025550100"); err != nil || got.Redrives != 0 || got.Version != moved.Version {
+		t.Errorf("the moved record was changed: %+v, %v", got, err)
+	}
+}
+
+func TestRecordRedriveHasOneWinner(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	read := create(t, f.store, record(statemachine.KindCampaign, "c1", "b1", statemachine.CarrierReview))
+	const sweepers = 8
+	var wins, conflicts atomic.Int32
+	var wg sync.WaitGroup
+	for range sweepers {
+		wg.Go(func() {
+			_, err := f.store.RecordRedrive(t.Context(), read, t0)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, statemachine.ErrConflict):
+				conflicts.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got, want := wins.Load(), int32(1); got != want {
+		t.Errorf("%d sweepers re-drove the record, want %d (%d conflicted)", got, want, conflicts.Load())
+	}
+}
+
+func TestRecordRedriveWrapsOtherErrors(t *testing.T) {
+	boom := errors.New("boom")
+	s, err := New(&fakeAPI{update: func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) { return nil, boom }},
+		Config{Table: "records"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RecordRedrive(t.Context(), record(statemachine.KindBrand, "b1", "", statemachine.Submitted), t0)
+	if !errors.Is(err, boom) || errors.Is(err, statemachine.ErrConflict) {
+		t.Errorf("err = %v, want boom and no conflict", err)
+	}
+}

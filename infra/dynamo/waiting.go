@@ -1,0 +1,178 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Operation names a Meter counts the searches for stuck records under.
+const (
+	opStuckQuery = "StuckQuery"
+	opStuckScan  = "StuckScan"
+)
+
+// StuckQuery selects the records of one kind that have been waiting in one
+// state since Cutoff or earlier.
+type StuckQuery struct {
+	Kind   statemachine.Kind
+	State  statemachine.State // a waiting state of Kind
+	Cutoff time.Time          // entered the state at or before
+}
+
+// Stuck is what a search for stuck records found, and what finding it cost.
+type Stuck struct {
+	Records []statemachine.Record
+	// Examined counts the items DynamoDB read to find them (ScannedCount,
+	// summed over the pages), matching or not: what the search is billed for.
+	Examined int64
+	// ReadUnits is the read capacity the search consumed.
+	ReadUnits float64
+}
+
+// QueryStuck reads the records q selects from the sparse waiting index: one
+// Query per page, keyed on "<kind>#<state>" with state_entered_ms at or before
+// the cutoff, oldest first. It reads only matching items, so its cost follows
+// the number of stuck records, not the size of the table.
+//
+// The index is eventually consistent: a record that moved on a moment ago may
+// still be listed. Act on a found record with a write conditional on what was
+// read ([Store.RecordRedrive]). It returns an error when q names no waiting
+// state; other errors are the SDK's, wrapped. Every page is metered as
+// "StuckQuery".
+func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
+	if err := q.check(); err != nil {
+		return Stuck{}, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                aws.String(s.table),
+		IndexName:                aws.String(spec.IndexWaiting),
+		KeyConditionExpression:   aws.String("#w = :w AND #t <= :t"),
+		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrStateEntered},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":w": q.waitingKey(),
+			":t": q.cutoffMS(),
+		},
+		ScanIndexForward:       aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+	}
+	var found Stuck
+	var cost Meter // this search's share, for found.ReadUnits
+	for p := dynamodb.NewQueryPaginator(s.api, in); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			s.meter.add(opStuckQuery, reads, nil)
+			return Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+		}
+		s.meter.add(opStuckQuery, reads, one(out.ConsumedCapacity))
+		cost.add(opStuckQuery, reads, one(out.ConsumedCapacity))
+		if err := found.addPage(out.Items, out.ScannedCount); err != nil {
+			return Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+		}
+	}
+	found.ReadUnits = cost.Snapshot().Total.ReadUnits
+	return found, nil
+}
+
+// ScanStuck finds the records any of qs selects the legacy way: one Scan of
+// the whole table, page by page, with a filter on the waiting attribute and
+// state_entered_ms. DynamoDB reads, and bills, every item of the table (audit
+// items included) before the filter drops the ones that do not match, so its
+// cost follows the size of the table.
+//
+// It returns an error when qs is empty or names a state that is not waiting;
+// other errors are the SDK's, wrapped. Every page is metered as "StuckScan".
+func (s *Store) ScanStuck(ctx context.Context, qs []StuckQuery) (Stuck, error) {
+	if len(qs) == 0 {
+		return Stuck{}, errors.New("scan stuck: no states to look for")
+	}
+	in := &dynamodb.ScanInput{
+		TableName:                 aws.String(s.table),
+		ExpressionAttributeNames:  map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrStateEntered},
+		ExpressionAttributeValues: map[string]types.AttributeValue{},
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityIndexes,
+	}
+	var terms []string
+	var errs []error
+	for i, q := range qs {
+		if err := q.check(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		w, t := ":w"+strconv.Itoa(i), ":t"+strconv.Itoa(i)
+		terms = append(terms, fmt.Sprintf("(#w = %s AND #t <= %s)", w, t))
+		in.ExpressionAttributeValues[w] = q.waitingKey()
+		in.ExpressionAttributeValues[t] = q.cutoffMS()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+	}
+	in.FilterExpression = aws.String(strings.Join(terms, " OR "))
+
+	var found Stuck
+	var cost Meter
+	for p := dynamodb.NewScanPaginator(s.api, in); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			s.meter.add(opStuckScan, reads, nil)
+			return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+		}
+		s.meter.add(opStuckScan, reads, one(out.ConsumedCapacity))
+		cost.add(opStuckScan, reads, one(out.ConsumedCapacity))
+		if err := found.addPage(out.Items, out.ScannedCount); err != nil {
+			return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+		}
+	}
+	found.ReadUnits = cost.Snapshot().Total.ReadUnits
+	return found, nil
+}
+
+// RecordItem returns the item the store writes for r, waiting and parent
+// attributes included. Bulk loaders (the sweeper benchmark seeds its tables
+// with BatchWriteItem) use it so that the indexes see their items exactly as
+// they see the store's. It returns an error when r does not encode.
+func RecordItem(r statemachine.Record) (map[string]types.AttributeValue, error) {
+	return marshalRecord(r)
+}
+
+// addPage decodes a page of record items and counts what DynamoDB examined.
+func (f *Stuck) addPage(items []map[string]types.AttributeValue, scanned int32) error {
+	f.Examined += int64(scanned)
+	for _, it := range items {
+		r, err := unmarshalRecord(it)
+		if err != nil {
+			return err
+		}
+		f.Records = append(f.Records, r)
+	}
+	return nil
+}
+
+// check rejects a query for a state that is not a waiting state of its kind:
+// the index holds no such records.
+func (q StuckQuery) check() error {
+	if !statemachine.IsWaiting(q.Kind, q.State) {
+		return fmt.Errorf("%s %s is not a waiting state", q.Kind, q.State)
+	}
+	return nil
+}
+
+// waitingKey is the waiting attribute of the records q selects.
+func (q StuckQuery) waitingKey() types.AttributeValue {
+	return &types.AttributeValueMemberS{Value: string(q.Kind) + "#" + string(q.State)}
+}
+
+// cutoffMS is q's cutoff in the unit of state_entered_ms.
+func (q StuckQuery) cutoffMS() types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(q.Cutoff.UnixMilli(), 10)}
+}

@@ -1,0 +1,289 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// scanAPI adds Scan to fakeAPI.
+type scanAPI struct {
+	*fakeAPI
+	scan func(*dynamodb.ScanInput) (*dynamodb.ScanOutput, error)
+}
+
+func (f *scanAPI) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return f.scan(in)
+}
+
+// recordPages returns three pages of two record items each, and the records.
+func recordPages(tb testing.TB) ([][]map[string]types.AttributeValue, []statemachine.Record) {
+	tb.Helper()
+	var pages [][]map[string]types.AttributeValue
+	var recs []statemachine.Record
+	for page := range 3 {
+		var items []map[string]types.AttributeValue
+		for i := range 2 {
+			r := record(statemachine.KindBrand, fmt.Sprintf("b%d", 2*page+i), "", statemachine.Submitted)
+			r.Version = 1
+			av, err := marshalRecord(r)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			items = append(items, av)
+			recs = append(recs, r)
+		}
+		pages = append(pages, items)
+	}
+	return pages, recs
+}
+
+// lastKey returns the LastEvaluatedKey of page i of pages.
+func lastKey(pages [][]map[string]types.AttributeValue, i int) map[string]types.AttributeValue {
+	if i == len(pages)-1 {
+		return nil
+	}
+	return pages[i][len(pages[i])-1]
+}
+
+func TestQueryStuckReadsEveryPage(t *testing.T) {
+	pages, want := recordPages(t)
+	cutoff := t0.Add(-24 * time.Hour)
+	var calls int
+	api := &fakeAPI{query: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+		if got, want := aws.ToString(in.IndexName), spec.IndexWaiting; got != want {
+			t.Errorf("index = %q, want %q", got, want)
+		}
+		if got, want := in.ExpressionAttributeValues[":w"], "brand#SUBMITTED"; stringValue(got) != want {
+			t.Errorf(":w = %#v, want %q", got, want)
+		}
+		if got, want := in.ExpressionAttributeValues[":t"], strconv.FormatInt(cutoff.UnixMilli(), 10); numberValue(got) != want {
+			t.Errorf(":t = %#v, want %s", got, want)
+		}
+		page := calls
+		calls++
+		if page > 0 && in.ExclusiveStartKey == nil {
+			return nil, fmt.Errorf("page %d requested without ExclusiveStartKey", page)
+		}
+		return &dynamodb.QueryOutput{
+			Items: pages[page], ScannedCount: int32(len(pages[page])), LastEvaluatedKey: lastKey(pages, page),
+			ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: aws.Float64(0.5)},
+		}, nil
+	}}
+	var m Meter
+	s, err := New(api, Config{Table: "records", Meter: &m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.QueryStuck(t.Context(), StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := recordIDs(got.Records), recordIDs(want); !slices.Equal(got, want) {
+		t.Errorf("records %v, want %v", got, want)
+	}
+	if got, want := got.Examined, int64(6); got != want {
+		t.Errorf("examined %d, want %d", got, want)
+	}
+	if got, want := got.ReadUnits, 1.5; got != want {
+		t.Errorf("read units %v, want %v", got, want)
+	}
+	if got, want := m.Snapshot().ByOperation[opStuckQuery], (Usage{Requests: 3, ReadUnits: 1.5}); got != want {
+		t.Errorf("metered %+v, want %+v", got, want)
+	}
+}
+
+func TestScanStuckFiltersEveryWaitingState(t *testing.T) {
+	pages, want := recordPages(t)
+	qs := []StuckQuery{
+		{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0.Add(-24 * time.Hour)},
+		{Kind: statemachine.KindNumber, State: statemachine.Registering, Cutoff: t0.Add(-time.Hour)},
+	}
+	var calls int
+	api := &scanAPI{fakeAPI: &fakeAPI{}, scan: func(in *dynamodb.ScanInput) (*dynamodb.ScanOutput, error) {
+		if got, want := aws.ToString(in.FilterExpression), "(#w = :w0 AND #t <= :t0) OR (#w = :w1 AND #t <= :t1)"; got != want {
+			t.Errorf("filter %q, want %q", got, want)
+		}
+		for i, q := range qs {
+			if got, want := stringValue(in.ExpressionAttributeValues[fmt.Sprintf(":w%d", i)]), string(q.Kind)+"#"+string(q.State); got != want {
+				t.Errorf(":w%d = %q, want %q", i, got, want)
+			}
+			if got, want := numberValue(in.ExpressionAttributeValues[fmt.Sprintf(":t%d", i)]), strconv.FormatInt(q.Cutoff.UnixMilli(), 10); got != want {
+				t.Errorf(":t%d = %s, want %s", i, got, want)
+			}
+		}
+		page := calls
+		calls++
+		if page > 0 && in.ExclusiveStartKey == nil {
+			return nil, fmt.Errorf("page %d requested without ExclusiveStartKey", page)
+		}
+		// Each page read 100 items; the filter kept two.
+		return &dynamodb.ScanOutput{
+			Items: pages[page], ScannedCount: 100, Count: int32(len(pages[page])), LastEvaluatedKey: lastKey(pages, page),
+			ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: aws.Float64(12.5)},
+		}, nil
+	}}
+	var m Meter
+	s, err := New(api, Config{Table: "records", Meter: &m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ScanStuck(t.Context(), qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := recordIDs(got.Records), recordIDs(want); !slices.Equal(got, want) {
+		t.Errorf("records %v, want %v", got, want)
+	}
+	if got, want := got.Examined, int64(300); got != want {
+		t.Errorf("examined %d, want %d (every item scanned, not only the matches)", got, want)
+	}
+	if got, want := got.ReadUnits, 37.5; got != want {
+		t.Errorf("read units %v, want %v", got, want)
+	}
+	if got, want := m.Snapshot().ByOperation[opStuckScan], (Usage{Requests: 3, ReadUnits: 37.5}); got != want {
+		t.Errorf("metered %+v, want %+v", got, want)
+	}
+}
+
+func TestStuckRefusesStatesThatAreNotWaiting(t *testing.T) {
+	s, err := New(&scanAPI{fakeAPI: &fakeAPI{}}, Config{Table: "records"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Verified}
+	if _, err := s.QueryStuck(t.Context(), verified); err == nil {
+		t.Error("QueryStuck(brand VERIFIED) = nil error")
+	}
+	if _, err := s.ScanStuck(t.Context(), []StuckQuery{verified}); err == nil {
+		t.Error("ScanStuck(brand VERIFIED) = nil error")
+	}
+	if _, err := s.ScanStuck(t.Context(), nil); err == nil {
+		t.Error("ScanStuck(nothing) = nil error")
+	}
+}
+
+func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	now := t0
+	at := func(r statemachine.Record, age time.Duration) statemachine.Record {
+		r.StateEnteredAt = now.Add(-age)
+		return r
+	}
+	for _, r := range []statemachine.Record{
+		at(record(statemachine.KindBrand, "b-stuck", "", statemachine.Submitted), 25*time.Hour),
+		at(record(statemachine.KindBrand, "b-recent", "", statemachine.Submitted), 23*time.Hour),
+		at(record(statemachine.KindBrand, "b-done", "", statemachine.Verified), 72*time.Hour),
+		at(record(statemachine.KindCampaign, "c-stuck", "b-done", statemachine.CarrierReview), 48*time.Hour),
+		at(record(statemachine.KindNumber, "+12025550100", "c-stuck", statemachine.Registering), 3*time.Hour),
+	} {
+		create(t, f.store, r)
+	}
+	qs := []StuckQuery{
+		{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: now.Add(-24 * time.Hour)},
+		{Kind: statemachine.KindCampaign, State: statemachine.CarrierReview, Cutoff: now.Add(-24 * time.Hour)},
+		// A shorter threshold for numbers.
+		{Kind: statemachine.KindNumber, State: statemachine.Registering, Cutoff: now.Add(-2 * time.Hour)},
+		{Kind: statemachine.KindNumber, State: statemachine.Pending, Cutoff: now.Add(-2 * time.Hour)},
+	}
+	want := []string{"+12025550100", "b-stuck", "c-stuck"}
+
+	var indexed Stuck
+	eventually(t, func() error {
+		indexed = Stuck{}
+		for _, q := range qs {
+			got, err := f.store.QueryStuck(t.Context(), q)
+			if err != nil {
+				return err
+			}
+			indexed.Records = append(indexed.Records, got.Records...)
+			indexed.Examined += got.Examined
+			indexed.ReadUnits += got.ReadUnits
+		}
+		if got := sortedIDs(indexed.Records); !slices.Equal(got, want) {
+			return fmt.Errorf("index found %v, want %v", got, want)
+		}
+		return nil
+	})
+	scanned, err := f.store.ScanStuck(t.Context(), qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sortedIDs(scanned.Records); !slices.Equal(got, want) {
+		t.Errorf("scan found %v, want %v", got, want)
+	}
+	for _, r := range scanned.Records {
+		if r.Version != 1 || r.StateEnteredAt.IsZero() {
+			t.Errorf("scan returned %s %s with version %d, entered %v: not the stored record", r.Kind, r.ID, r.Version, r.StateEnteredAt)
+		}
+	}
+	// The index reads only what matches; the scan reads every item: five
+	// records and their five audit items.
+	if got, want := indexed.Examined, int64(3); got != want {
+		t.Errorf("index examined %d items, want %d", got, want)
+	}
+	if got, want := scanned.Examined, int64(10); got != want {
+		t.Errorf("scan examined %d items, want %d", got, want)
+	}
+	if indexed.ReadUnits <= 0 || scanned.ReadUnits <= 0 {
+		t.Errorf("read units: index %v, scan %v; want both reported", indexed.ReadUnits, scanned.ReadUnits)
+	}
+	ops := f.meter.Snapshot().ByOperation
+	if got := ops[opStuckScan].ReadUnits; got != scanned.ReadUnits {
+		t.Errorf("meter counted %v read units for the scan, want %v", got, scanned.ReadUnits)
+	}
+}
+
+func TestRecordItemIsWhatTheStoreWrites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := record(statemachine.KindCampaign, "c1", "b1", statemachine.InReview)
+	stored := create(t, f.store, r)
+	item, err := RecordItem(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := rawItem(t, f, statemachine.KindCampaign, "c1"); !reflect.DeepEqual(item, raw) {
+		t.Errorf("RecordItem =\n %v\nthe store wrote\n %v", item, raw)
+	}
+}
+
+func recordIDs(rs []statemachine.Record) []string {
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func sortedIDs(rs []statemachine.Record) []string {
+	ids := recordIDs(rs)
+	slices.Sort(ids)
+	return ids
+}
+
+func stringValue(av types.AttributeValue) string {
+	if s, ok := av.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return fmt.Sprintf("not a string: %#v", av)
+}
+
+func numberValue(av types.AttributeValue) string {
+	if n, ok := av.(*types.AttributeValueMemberN); ok {
+		return n.Value
+	}
+	return fmt.Sprintf("not a number: %#v", av)
+}

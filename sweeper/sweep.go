@@ -1,0 +1,226 @@
+package sweeper
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/tendlc/tendlc/infra/dynamo"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Report is what one sweep found and did. In a dry run the counts say what
+// the sweep would have done, and Planned lists it.
+type Report struct {
+	Mode     Mode          `json:"mode"`
+	DryRun   bool          `json:"dry_run"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
+
+	// Examined counts the items DynamoDB read to find the stuck records, and
+	// ReadUnits the read capacity that consumed (the re-drives' own reads and
+	// writes are not included).
+	Examined  int64   `json:"examined"`
+	ReadUnits float64 `json:"read_units"`
+
+	Stuck    int `json:"stuck"`    // records found waiting past their threshold
+	Redriven int `json:"redriven"` // re-drives counted and sent
+	GaveUp   int `json:"gave_up"`  // failed events sent after the maximum of re-drives
+	Skipped  int `json:"skipped"`  // lost the race: moved on or re-driven by another sweeper
+	Idle     int `json:"idle"`     // nothing to re-send (a campaign whose numbers are still under way)
+	Failed   int `json:"failed"`   // a read, write or send failed; the next sweep finds the record again
+
+	Planned []Planned `json:"planned,omitempty"` // dry run only
+}
+
+// Planned is what a dry run would do with one stuck record.
+type Planned struct {
+	Kind           statemachine.Kind       `json:"kind"`
+	ID             string                  `json:"id"`
+	State          statemachine.State      `json:"state"`
+	StateEnteredAt time.Time               `json:"state_entered_at"`
+	Redrive        int                     `json:"redrive"` // the re-drive number it would be
+	GiveUp         bool                    `json:"give_up"`
+	Emit           []statemachine.Outgoing `json:"emit"`
+}
+
+// SweepOnce runs one sweep: it takes the lease (unless DryRun), finds the
+// records waiting past their thresholds, oldest first, and re-drives each:
+// first the conditional re-drive count (a record another sweeper re-drove, or
+// that moved on, is skipped), then the sends. A record whose write or send
+// fails is logged and counted in Report.Failed; the next sweep finds it again.
+// The lease is renewed while the sweep runs and released at the end.
+//
+// It returns the report, also when it stops early, with an error wrapping
+// ErrLeaseHeld when another sweeper holds the lease (nothing was read),
+// ErrLeaseLost when a renewal failed (the sweep stopped early), the context's
+// cause when ctx ended, or the store's error when the search failed.
+func (s *Sweeper) SweepOnce(ctx context.Context) (Report, error) {
+	rep, err := s.sweep(ctx)
+	s.cfg.Observer.Finished(rep, err)
+	return rep, err
+}
+
+func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
+	start := s.cfg.Now()
+	rep = Report{Mode: s.cfg.Mode, DryRun: s.cfg.DryRun, Started: start.UTC()}
+	defer func() { rep.Duration = s.cfg.Now().Sub(start) }()
+	if !s.cfg.DryRun {
+		held, release, err := s.hold(ctx)
+		if err != nil {
+			return rep, err
+		}
+		defer release()
+		ctx = held
+	}
+
+	found, err := s.find(ctx, start)
+	rep.Examined, rep.ReadUnits, rep.Stuck = found.Examined, found.ReadUnits, len(found.Records)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			return rep, cause
+		}
+		return rep, err
+	}
+	for _, rec := range found.Records {
+		if cause := context.Cause(ctx); cause != nil {
+			return rep, cause
+		}
+		s.redrive(ctx, rec, &rep)
+	}
+	return rep, nil
+}
+
+// find returns the records waiting past their thresholds at now, oldest
+// first, and what finding them cost.
+func (s *Sweeper) find(ctx context.Context, now time.Time) (dynamo.Stuck, error) {
+	var qs []dynamo.StuckQuery
+	for _, k := range statemachine.Kinds {
+		for _, st := range statemachine.WaitingStates(k) {
+			cutoff := now.Add(-s.threshold(StateKey{k, st}))
+			qs = append(qs, dynamo.StuckQuery{Kind: k, State: st, Cutoff: cutoff})
+		}
+	}
+	var found dynamo.Stuck
+	if s.cfg.Mode == ModeScan {
+		var err error
+		if found, err = s.cfg.Store.ScanStuck(ctx, qs); err != nil {
+			return found, fmt.Errorf("find stuck records: %w", err)
+		}
+	} else {
+		for _, q := range qs {
+			got, err := s.cfg.Store.QueryStuck(ctx, q)
+			found.Examined += got.Examined
+			found.ReadUnits += got.ReadUnits
+			if err != nil {
+				return found, fmt.Errorf("find stuck records: %w", err)
+			}
+			found.Records = append(found.Records, got.Records...)
+		}
+	}
+	slices.SortStableFunc(found.Records, func(a, b statemachine.Record) int {
+		return cmp.Or(a.StateEnteredAt.Compare(b.StateEnteredAt), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	})
+	return found, nil
+}
+
+// redrive re-drives one stuck record and counts the outcome in rep.
+func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, rep *Report) {
+	log := s.cfg.Logger.With("kind", rec.Kind, "record_id", rec.ID, "state", rec.State, "redrives", rec.Redrives)
+	now := s.cfg.Now().UTC()
+	counted := rec // as it will be once this re-drive is counted
+	counted.Redrives++
+
+	numbers, err := s.numbers(ctx, statemachine.RedriveNumbers(rec))
+	if err != nil {
+		log.Error("re-drive not planned", "error", err)
+		rep.Failed++
+		return
+	}
+	plan, err := statemachine.Redrive(counted, numbers, s.cfg.MaxRedrives, now)
+	if err != nil {
+		log.Error("re-drive not planned", "error", err)
+		rep.Failed++
+		return
+	}
+	if !plan.GiveUp && len(plan.Emit) == 0 {
+		log.Debug("nothing to re-send")
+		rep.Idle++
+		return
+	}
+	if s.cfg.DryRun {
+		rep.Planned = append(rep.Planned, Planned{
+			Kind: rec.Kind, ID: rec.ID, State: rec.State, StateEnteredAt: rec.StateEnteredAt,
+			Redrive: counted.Redrives, GiveUp: plan.GiveUp, Emit: plan.Emit,
+		})
+		countOutcome(rep, plan.GiveUp)
+		return
+	}
+
+	if _, err := s.cfg.Store.RecordRedrive(ctx, rec, now); err != nil {
+		if errors.Is(err, statemachine.ErrConflict) {
+			log.Debug("re-drive skipped: the record moved on or another sweeper re-drove it")
+			rep.Skipped++
+			return
+		}
+		log.Error("re-drive not counted", "error", err)
+		rep.Failed++
+		return
+	}
+	if err := s.cfg.Sender.Send(ctx, plan.Emit); err != nil {
+		log.Warn("re-drive counted but not sent; the next sweep finds the record again", "error", err)
+		rep.Failed++
+		return
+	}
+	countOutcome(rep, plan.GiveUp)
+	if plan.GiveUp {
+		s.cfg.Observer.GaveUp(rec.Kind, rec.State)
+		log.Warn("gave up: failed with a timeout", "code", statemachine.CodeTimeout)
+		return
+	}
+	s.cfg.Observer.Redriven(rec.Kind, rec.State)
+	log.Info("re-driven", "redrive", counted.Redrives, "sent", len(plan.Emit))
+}
+
+func countOutcome(rep *Report, gaveUp bool) {
+	if gaveUp {
+		rep.GaveUp++
+	} else {
+		rep.Redriven++
+	}
+}
+
+// numbers reads the number records a re-drive needs, by number; an absent
+// record is left out.
+func (s *Sweeper) numbers(ctx context.Context, ids []string) (map[string]*statemachine.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	recs := make(map[string]*statemachine.Record, len(ids))
+	for _, id := range ids {
+		r, err := s.cfg.Store.Get(ctx, statemachine.KindNumber, id)
+		switch {
+		case errors.Is(err, statemachine.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("load number %s: %w", id, err)
+		default:
+			recs[id] = r
+		}
+	}
+	return recs, nil
+}
+
+// logAttrs are a report's fields for a log line.
+func (r Report) logAttrs() []any {
+	return []any{
+		slog.String("mode", string(r.Mode)), slog.Bool("dry_run", r.DryRun),
+		slog.Int64("examined", r.Examined), slog.Float64("read_units", r.ReadUnits),
+		slog.Int("stuck", r.Stuck), slog.Int("redriven", r.Redriven), slog.Int("gave_up", r.GaveUp),
+		slog.Int("skipped", r.Skipped), slog.Int("idle", r.Idle), slog.Int("failed", r.Failed),
+		slog.Duration("duration", r.Duration),
+	}
+}
