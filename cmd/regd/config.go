@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
+)
+
+// Config is everything regd reads from flags and the environment.
+type Config struct {
+	Prefix              string             // resource name prefix (TENDLC_PREFIX)
+	Concurrency         int                // events handlers in flight
+	OutboundConcurrency int                // calls in flight per downstream queue
+	DownstreamURL       string             // registry/carrier API base URL; "" leaves the outbound queues alone
+	Rates               map[string]float64 // requests per second per downstream, shared by all replicas
+	HTTPAddr            string             // /healthz, /readyz and /metrics; "" for none
+	Sweep               bool               // run the sweeper on its schedule
+	SweepSchedule       string
+	SweepMode           sweeper.Mode
+	StuckAfter          time.Duration
+	MaxRedrives         int
+	LogLevel            slog.Level
+	Faults              fault.Config // injected into the SDK clients; off unless set
+}
+
+// ParseConfig reads flags from args, with defaults from getenv. It returns
+// flag.ErrHelp after printing the usage for -h, and an error naming every
+// invalid setting otherwise.
+func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var (
+		c        Config
+		rates    string
+		mode     string
+		logLevel string
+		faults   string
+	)
+	fs := flag.NewFlagSet("regd", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.Prefix, "prefix", env("TENDLC_PREFIX", "tendlc-"), "resource name `prefix` (env TENDLC_PREFIX)")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
+	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 2, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
+	fs.StringVar(&c.DownstreamURL, "downstream-url", env("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); empty: do not drain the outbound queues")
+	fs.StringVar(&rates, "rate", env("TENDLC_RATES", ""), "requests per second per downstream, shared by every replica: `registry=2,att=1,...` or all=N (default 1 each)")
+	fs.StringVar(&c.HTTPAddr, "http", env("TENDLC_HTTP_ADDR", "127.0.0.1:9100"), "`address` of /healthz, /readyz and /metrics; empty for none")
+	fs.BoolVar(&c.Sweep, "sweep", true, "run the sweeper (one replica at a time holds its lease)")
+	fs.StringVar(&c.SweepSchedule, "sweep-schedule", sweeper.DefaultSchedule, "cron `spec` of the sweeper, in UTC")
+	fs.StringVar(&mode, "sweep-mode", string(sweeper.ModeIndex), "how the sweeper finds stuck records: index or scan")
+	fs.DurationVar(&c.StuckAfter, "stuck-after", sweeper.DefaultThreshold, "time in a waiting state after which a record is stuck")
+	fs.IntVar(&c.MaxRedrives, "max-redrives", sweeper.DefaultMaxRedrives, "re-drives of a stuck record before it fails with 30901")
+	fs.StringVar(&faults, "faults", env("TENDLC_FAULTS", ""), "inject `faults` into the AWS clients, for benchmarks: dup-send=P,delay-send=P,max-delay=D,fail-send=P,dup-receive=P,throttle=P,5xx=P,stale-read=P,seed=N (env TENDLC_FAULTS)")
+	fs.StringVar(&logLevel, "log-level", env("TENDLC_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	}
+	if c.Concurrency < 1 || c.OutboundConcurrency < 1 {
+		errs = append(errs, errors.New("-concurrency and -outbound-concurrency must be at least 1"))
+	}
+	var err error
+	if c.Rates, err = parseRates(rates); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SweepMode, err = sweeper.ParseMode(mode); err != nil {
+		errs = append(errs, err)
+	}
+	if c.StuckAfter <= 0 || c.MaxRedrives < 0 {
+		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives not negative"))
+	}
+	if c.Faults, err = fault.Parse(faults); err != nil {
+		errs = append(errs, fmt.Errorf("-faults: %w", err))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("-log-level: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		fs.Usage()
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// downstreams are the outbound queues, each a downstream with its own limit.
+var downstreams = []statemachine.Destination{statemachine.ToRegistry, statemachine.ToATT,
+	statemachine.ToTMobile, statemachine.ToVerizon, statemachine.ToNumbers}
+
+// parseRates reads "registry=2,att=1" or "all=N".
+func parseRates(s string) (map[string]float64, error) {
+	rates := map[string]float64{}
+	if s == "" {
+		return rates, nil
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		r, err := strconv.ParseFloat(val, 64)
+		if !ok || err != nil || r <= 0 {
+			return nil, fmt.Errorf("-rate %q: want name=requests-per-second with a positive number", part)
+		}
+		switch {
+		case name == "all":
+			for _, d := range downstreams {
+				rates[string(d)] = r
+			}
+		case isDownstream(name):
+			rates[name] = r
+		default:
+			return nil, fmt.Errorf("-rate: unknown downstream %q (want registry, att, tmobile, verizon, numbers or all)", name)
+		}
+	}
+	return rates, nil
+}
+
+func isDownstream(name string) bool {
+	for _, d := range downstreams {
+		if string(d) == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/infra/deploytest"
+	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// fastPolicies keeps the production shape with one-second waits, so tests
+// see retries and deferrals within seconds.
+var fastPolicies = retry.Policies{Default: retry.Policy{MaxAttempts: 8, Base: time.Second, Cap: time.Second,
+	MaxDeferrals: 30, DeferBase: time.Second, DeferCap: time.Second}}
+
+// startRegd runs the real regd wiring on d until the test ends.
+func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) {
+	tb.Helper()
+	m := &Main{Config: Config{Prefix: d.Spec.Prefix, Concurrency: 16, OutboundConcurrency: 2,
+		SweepMode: "index", StuckAfter: time.Hour, LogLevel: slog.LevelInfo}, RetryPolicies: &fastPolicies}
+	if testing.Verbose() {
+		m.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if mutate != nil {
+		mutate(m)
+	}
+	started := make(chan struct{})
+	m.Started = func() { close(started) }
+	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-started:
+	case err := <-done:
+		tb.Fatalf("regd stopped at start: %v", err)
+	case <-time.After(30 * time.Second):
+		tb.Fatal("regd did not start within 30 s")
+	}
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("regd: %v", err)
+		}
+	})
+}
+
+// player plays the downstreams: it drains the outbound queues, counts each
+// command, and sends the answers answer gives.
+type player struct {
+	mu       sync.Mutex
+	commands map[string]int             // "queue type entity" -> times received
+	ids      map[string]map[string]bool // "queue type entity" -> distinct command event ids
+}
+
+// distinct returns how many different commands (by event id) each key got.
+func (p *player) distinct() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int{}
+	for k, ids := range p.ids {
+		out[k] = len(ids)
+	}
+	return out
+}
+
+func (p *player) count() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range p.commands {
+		out[k] = v
+	}
+	return out
+}
+
+func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envelope) []statemachine.Envelope) *player {
+	tb.Helper()
+	p := &player{commands: map[string]int{}, ids: map[string]map[string]bool{}}
+	prod := d.Producer(tb)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
+	var wg sync.WaitGroup
+	for _, q := range downstreams {
+		c, err := sqsq.NewConsumer(d.SQS, sqsq.ConsumerConfig{QueueURL: d.URLs[string(q)], Queue: string(q), WaitTime: time.Second})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		wg.Go(func() {
+			_ = c.Run(ctx, func(ctx context.Context, m *handlers.Message) error {
+				cmd, err := handlers.DecodeMessage(m)
+				if err != nil {
+					tb.Errorf("player: %v", err)
+					return nil
+				}
+				p.mu.Lock()
+				key := m.Queue + " " + string(cmd.Type) + " " + cmd.EntityID
+				p.commands[key]++
+				if p.ids[key] == nil {
+					p.ids[key] = map[string]bool{}
+				}
+				p.ids[key][cmd.EventID] = true
+				p.mu.Unlock()
+				if evs := answer(cmd); len(evs) > 0 {
+					return prod.Send(ctx, evs...)
+				}
+				return nil
+			})
+		})
+	}
+	tb.Cleanup(func() { cancel(); wg.Wait() })
+	return p
+}
+
+// ev builds an event from a downstream.
+func ev(t statemachine.EventType, entity string, p any) statemachine.Envelope {
+	var raw json.RawMessage
+	if p != nil {
+		raw, _ = json.Marshal(p)
+	}
+	return statemachine.Envelope{Type: t, EntityID: entity, Actor: "test-downstream", Payload: raw}
+}
+
+// approveAll answers every command the way a cooperative world would.
+func approveAll(cmd statemachine.Envelope) []statemachine.Envelope {
+	id := cmd.EntityID
+	switch cmd.Type {
+	case statemachine.CmdSubmitBrand:
+		return []statemachine.Envelope{ev(statemachine.BrandSubmitted, id, statemachine.Receipt{ExternalID: "B-" + id}),
+			ev(statemachine.BrandVerified, id, statemachine.Identity{Status: "VERIFIED"})}
+	case statemachine.CmdSubmitCampaign:
+		return []statemachine.Envelope{ev(statemachine.CampaignRegistryAccepted, id, statemachine.Receipt{ExternalID: "C-" + id}),
+			ev(statemachine.CampaignReviewApproved, id, nil)}
+	case statemachine.CmdCarrierSubmit:
+		u, _ := statemachine.DecodePayload[statemachine.CarrierUpdate](cmd.Payload)
+		return []statemachine.Envelope{ev(statemachine.CampaignCarrierReview, id, u), ev(statemachine.CampaignCarrierApproved, id, u)}
+	case statemachine.CmdRegisterNumber:
+		return []statemachine.Envelope{ev(statemachine.NumberSubmitted, id, nil), ev(statemachine.NumberRegistered, id, nil)}
+	}
+	return nil
+}
+
+func registrations(brand, campaign string, numbers []string) []statemachine.Envelope {
+	return []statemachine.Envelope{
+		ev(statemachine.BrandRegister, brand, statemachine.BrandRegistration{LegalName: "Acme " + brand, EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}),
+		ev(statemachine.CampaignRegister, campaign, statemachine.CampaignRegistration{BrandID: brand, UseCase: "2FA",
+			Description: "one-time codes", SampleMessages: []string{"Your code is 123456"}, Numbers: numbers}),
+	}
+}
+
+// waitFor polls the record until cond holds or the deadline passes.
+func waitFor(tb testing.TB, d deploytest.Deployment, k statemachine.Kind, id string, within time.Duration, cond func(*statemachine.Record) bool) *statemachine.Record {
+	tb.Helper()
+	st := d.Store(tb)
+	deadline := time.Now().Add(within)
+	var last *statemachine.Record
+	for time.Now().Before(deadline) {
+		r, err := st.Get(tb.Context(), k, id)
+		if err != nil && !errors.Is(err, statemachine.ErrNotFound) {
+			tb.Fatal(err)
+		}
+		if r != nil {
+			last = r
+			if cond(r) {
+				return r
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, not a wait for time to pass
+	}
+	tb.Fatalf("%s %s never met the condition within %v; last seen %+v", k, id, within, last)
+	return nil
+}
+
+func inState(s statemachine.State) func(*statemachine.Record) bool {
+	return func(r *statemachine.Record) bool { return r.State == s }
+}
+
+func statePath(tb testing.TB, d deploytest.Deployment, k statemachine.Kind, id string) []string {
+	tb.Helper()
+	hist, err := d.Store(tb).History(tb.Context(), k, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var path []string
+	for _, a := range hist {
+		path = append(path, fmt.Sprintf("%s>%s", a.Event, a.To))
+	}
+	return path
+}
+
+func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
+	d := deploytest.New(t)
+	startRegd(t, d, nil)
+	p := play(t, d, approveAll)
+	numbers := []string{"+12025550111", "+12025550112", "+12025550113"}
+	if err := d.Producer(t).Send(t.Context(), registrations("b1", "c1", numbers)...); err != nil {
+		t.Fatal(err)
+	}
+	c := waitFor(t, d, statemachine.KindCampaign, "c1", 60*time.Second, inState(statemachine.Active))
+	for _, n := range numbers {
+		if c.Numbers[n] != statemachine.NumberRegisteredStatus {
+			t.Errorf("campaign number %s = %s, want REGISTERED", n, c.Numbers[n])
+		}
+	}
+	path := statePath(t, d, statemachine.KindCampaign, "c1")
+	var states []string
+	for _, step := range path {
+		_, to, _ := strings.Cut(step, ">")
+		if len(states) == 0 || states[len(states)-1] != to {
+			states = append(states, to)
+		}
+	}
+	if got, want := strings.Join(states, " "), "PENDING TCR_PENDING IN_REVIEW CARRIER_REVIEW APPROVED NUMBERS_PENDING ACTIVE"; got != want {
+		t.Errorf("campaign states %q, want %q (history %v)", got, want, path)
+	}
+	// brand 1 + campaign 1 + carriers 3 + numbers 3, each exactly once.
+	cmds := p.count()
+	if len(cmds) != 8 {
+		t.Errorf("commands %v, want 8 distinct", cmds)
+	}
+	for k, n := range cmds {
+		if n != 1 {
+			t.Errorf("command %s received %d times, want once", k, n)
+		}
+	}
+}
+
+// TestDuplicatesReorderingLostSendsAndStaleReads runs registrations while
+// the fault layer duplicates and delays sends and receives, loses sends
+// between the database write and the queue, and serves stale reads. Every
+// campaign still ends ACTIVE, and no downstream sees a second command for
+// anything: duplicates of every event are ignored, and a lost send is
+// repaired from the record's outbox.
+func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
+	d := deploytest.New(t)
+	faults := fault.Config{Seed: 3, DuplicateSend: 0.3, DelaySend: 0.2, MaxDelay: 2 * time.Second,
+		FailSend: 0.15, DuplicateReceive: 0.2, StaleRead: 0.2}
+	startRegd(t, d, func(m *Main) { m.Config.Faults = faults })
+	p := play(t, d, approveAll)
+	prod := d.Producer(t)
+	for i := range 3 {
+		nums := []string{fmt.Sprintf("+1202555%04d", 300+2*i), fmt.Sprintf("+1202555%04d", 301+2*i)}
+		if err := prod.Send(t.Context(), registrations(fmt.Sprint("fb", i), fmt.Sprint("fc", i), nums)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		waitFor(t, d, statemachine.KindCampaign, fmt.Sprint("fc", i), 90*time.Second, inState(statemachine.Active))
+	}
+	// brand, campaign, three carriers and two numbers per registration.
+	ids := p.distinct()
+	if got, want := len(ids), 3*7; got != want {
+		t.Errorf("%d distinct (queue, command, record) keys, want %d: %v", got, want, ids)
+	}
+	for k, n := range ids {
+		if n != 1 {
+			t.Errorf("%s: %d different commands, want one (duplicates must not create new commands)", k, n)
+		}
+	}
+	total := 0
+	for _, n := range p.count() {
+		total += n
+	}
+	t.Logf("downstream deliveries %d for %d commands (SQS-level duplicates are expected)", total, len(ids))
+}
+
+func TestCarrierApprovalBeforeTheReviewIsDeferredThenApplied(t *testing.T) {
+	d := deploytest.New(t)
+	var deferrals atomic.Int64
+	startRegd(t, d, func(m *Main) { m.RetryObserver = deferCounter{&deferrals} })
+	// The registry accepts but the reviewer has not decided yet.
+	play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {
+		if cmd.Type == statemachine.CmdSubmitCampaign {
+			return []statemachine.Envelope{ev(statemachine.CampaignRegistryAccepted, cmd.EntityID, nil)}
+		}
+		return approveAll(cmd)
+	})
+	prod := d.Producer(t)
+	if err := prod.Send(t.Context(), registrations("b2", "c2", []string{"+12025550121"})...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, statemachine.KindCampaign, "c2", 60*time.Second, inState(statemachine.InReview))
+	early := ev(statemachine.CampaignCarrierApproved, "c2", statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT})
+	if err := prod.Send(t.Context(), early); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the early approval was deferred twice: it must not apply.
+	deadline := time.Now().Add(30 * time.Second)
+	for deferrals.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the early approval was deferred %d times in 30 s, want 2", deferrals.Load())
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	if r := waitFor(t, d, statemachine.KindCampaign, "c2", time.Second, inState(statemachine.InReview)); r.Carriers[statemachine.CarrierATT] != "" {
+		t.Fatalf("AT&T status %q while in review, want none", r.Carriers[statemachine.CarrierATT])
+	}
+	if err := prod.Send(t.Context(), ev(statemachine.CampaignReviewApproved, "c2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, statemachine.KindCampaign, "c2", 60*time.Second, inState(statemachine.Active))
+	path := statePath(t, d, statemachine.KindCampaign, "c2")
+	review := slices.Index(path, "campaign.review_approved>CARRIER_REVIEW")
+	if review < 0 {
+		t.Fatalf("no review approval in %v", path)
+	}
+	approvals := 0
+	for _, step := range path[review:] {
+		if strings.HasPrefix(step, "campaign.carrier_approved") {
+			approvals++
+		}
+	}
+	if approvals != 3 {
+		t.Errorf("%d carrier approvals applied after the review, want 3 (the deferred AT&T one among them): %v", approvals, path)
+	}
+}
+
+func TestConcurrentEventsOnOneCampaignLoseNoUpdate(t *testing.T) {
+	d := deploytest.New(t)
+	startRegd(t, d, nil)
+	st := d.Store(t)
+	camp := statemachine.Record{Kind: statemachine.KindCampaign, ID: "c3", ParentID: "b3", State: statemachine.NumbersPending,
+		Numbers: map[string]statemachine.NumberStatus{}, CreatedAt: time.Now(), StateEnteredAt: time.Now(), UpdatedAt: time.Now()}
+	var settled []statemachine.Envelope
+	for i := range 20 {
+		n := fmt.Sprintf("+1202555%04d", 200+i)
+		camp.Numbers[n] = statemachine.NumberPendingStatus
+		settled = append(settled, ev(statemachine.CampaignNumberSettled, "c3", statemachine.NumberSettled{Number: n, Status: statemachine.NumberRegisteredStatus}))
+	}
+	if _, err := st.Transition(t.Context(), nil, camp, statemachine.AuditEntry{Event: "seed", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Producer(t).Send(t.Context(), settled...); err != nil {
+		t.Fatal(err)
+	}
+	r := waitFor(t, d, statemachine.KindCampaign, "c3", 60*time.Second, inState(statemachine.Active))
+	for n, s := range r.Numbers {
+		if s != statemachine.NumberRegisteredStatus {
+			t.Errorf("number %s = %s, want REGISTERED", n, s)
+		}
+	}
+	if got, want := r.Version, int64(21); got != want {
+		t.Errorf("version = %d, want %d: one write per event, none lost", got, want)
+	}
+}
+
+func TestMissingQueuesGiveOneActionableLine(t *testing.T) {
+	d := deploytest.New(t)
+	m := &Main{Config: Config{Prefix: d.Spec.Prefix + "absent-"}}
+	err := m.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "regctl provision") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Run = %v, want one line pointing at regctl provision", err)
+	}
+}
+
+// deferCounter counts deferrals on the events queue.
+type deferCounter struct{ n *atomic.Int64 }
+
+func (c deferCounter) Retried(string, retry.Class) {}
+func (c deferCounter) Deferred(string)             { c.n.Add(1) }
+func (c deferCounter) DeadLettered(string, string) {}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/infra/awsclient"
+	"github.com/tendlc/tendlc/infra/dynamo"
+	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
+)
+
+// Main is regd with its dependencies injected, so that end-to-end tests drive
+// the real wiring.
+type Main struct {
+	Config Config
+	Logger *slog.Logger // default: discard
+	// SQSOptions and DynamoOptions are passed to the SDK clients: the fault
+	// layer of benchmarks and tests plugs in here.
+	SQSOptions    []func(*sqs.Options)
+	DynamoOptions []func(*dynamodb.Options)
+	// RetryPolicies replace retry.DefaultPolicies when set (tests and
+	// time-compressed benchmarks).
+	RetryPolicies *retry.Policies
+	// RetryObserver is told about retries, deferrals and dead letters.
+	RetryObserver retry.Observer
+	// Started, when set, is called once every consumer runs.
+	Started func()
+}
+
+// Run wires regd and serves until ctx is cancelled, then shuts down in order:
+// stop receiving, let in-flight handlers finish, stop the sweeper, stop the
+// HTTP server. It returns nil after a clean shutdown, or what stopped it.
+func (m *Main) Run(ctx context.Context) error {
+	log := m.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := m.Config
+	awsCfg, err := awsclient.Load(ctx)
+	if err != nil {
+		return err
+	}
+	sqsOpts, ddbOpts := m.SQSOptions, m.DynamoOptions
+	var faults *fault.Injector
+	if cfg.Faults.Enabled() {
+		faults = fault.New(cfg.Faults)
+		sqsOpts = append(sqsOpts, faults.SQS())
+		ddbOpts = append(ddbOpts, faults.DynamoDB())
+		log.Warn("fault injection on", "faults", fmt.Sprintf("%+v", cfg.Faults))
+		defer func() { log.Info("faults injected", "counts", faults.Counts()) }()
+	}
+	sqsc := awsclient.SQS(awsCfg, sqsOpts...)
+	ddb := awsclient.DynamoDB(awsCfg, ddbOpts...)
+	s := spec.Default(cfg.Prefix)
+	urls, err := sqsq.QueueURLs(ctx, sqsc, s)
+	if err != nil {
+		return awsclient.Explain(fmt.Errorf("find the queues of prefix %q: %w", cfg.Prefix, err))
+	}
+
+	meter := &dynamo.Meter{}
+	store, err := dynamo.New(ddb, dynamo.Config{Table: s.TableName(), Meter: meter})
+	if err != nil {
+		return err
+	}
+	dest := map[statemachine.Destination]string{}
+	for _, d := range statemachine.Destinations {
+		dest[d] = urls[string(d)]
+	}
+	publisher, err := sqsq.NewPublisher(sqsc, dest)
+	if err != nil {
+		return err
+	}
+	deadLetters := retry.DeadLetterMap{}
+	for _, q := range s.Queues {
+		if !q.IsDLQ() {
+			deadLetters[urls[q.Logical]] = urls[q.DeadLetter]
+		}
+	}
+	policies := retry.DefaultPolicies()
+	if m.RetryPolicies != nil {
+		policies = *m.RetryPolicies
+	}
+	retrier, err := retry.New(retry.Config{SQS: sqsc, DeadLetter: deadLetters.Lookup, Policies: policies,
+		Observer: m.RetryObserver, Logger: log})
+	if err != nil {
+		return err
+	}
+	// The middleware order, outermost first: per-message logger, hand-made
+	// retries and dead letters, panics turned into errors, the handler.
+	chain := func(h handlers.Handler) handlers.Handler {
+		return handlers.Chain(h, handlers.Logging(log), retrier.Middleware(), handlers.Recover())
+	}
+	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	type worker struct {
+		name string
+		run  func(context.Context) error
+	}
+	var workers []worker
+	consume := func(queue string, concurrency int, h handlers.Handler) error {
+		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
+			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Logger: log})
+		if err != nil {
+			return fmt.Errorf("consumer of %s: %w", queue, err)
+		}
+		workers = append(workers, worker{"consumer " + queue, func(ctx context.Context) error { return c.Run(ctx, chain(h)) }})
+		return nil
+	}
+	if err := consume(string(statemachine.ToEvents), cfg.Concurrency, dispatcher.Handle); err != nil {
+		return err
+	}
+	if cfg.DownstreamURL != "" {
+		client, err := tcr.NewClient(tcr.ClientConfig{BaseURL: cfg.DownstreamURL})
+		if err != nil {
+			return err
+		}
+		limiter, err := dynamo.NewLimiter(ddb, dynamo.LimiterConfig{Table: s.TableName(), Rates: cfg.Rates, Meter: meter})
+		if err != nil {
+			return err
+		}
+		for _, d := range downstreams {
+			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
+				Limiter: limiter, Events: publisher, Logger: log})
+			if err != nil {
+				return err
+			}
+			if err := consume(string(d), cfg.OutboundConcurrency, out.Handle); err != nil {
+				return err
+			}
+		}
+	}
+	if cfg.Sweep {
+		lease, err := dynamo.NewLease(ddb, dynamo.LeaseConfig{Table: s.TableName(), Name: sweeper.LeaseName, Meter: meter})
+		if err != nil {
+			return err
+		}
+		sw, err := sweeper.New(sweeper.Config{Store: store, Sender: publisher, Lease: lease, Mode: cfg.SweepMode,
+			Threshold: cfg.StuckAfter, MaxRedrives: cfg.MaxRedrives, Schedule: cfg.SweepSchedule, Logger: log})
+		if err != nil {
+			return err
+		}
+		workers = append(workers, worker{"sweeper", sw.Run})
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(workers)+1)
+	for _, w := range workers {
+		wg.Go(func() {
+			if err := w.run(runCtx); err != nil {
+				errs <- fmt.Errorf("%s: %w", w.name, err)
+				cancel() // one part failing stops the process; the platform restarts it
+			}
+		})
+	}
+	var srv *http.Server
+	if cfg.HTTPAddr != "" {
+		if srv, err = m.serveHTTP(cfg.HTTPAddr, log, errs, cancel); err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+	}
+	log.Info("regd running", "prefix", cfg.Prefix, "consumers", len(workers), "downstream_url", cfg.DownstreamURL,
+		"sweep", cfg.Sweep, "http", cfg.HTTPAddr)
+	if m.Started != nil {
+		m.Started()
+	}
+	<-runCtx.Done()
+	wg.Wait()
+	if srv != nil {
+		shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer stop()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn("http shutdown", "error", err)
+		}
+	}
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	log.Info("regd stopped")
+	return errors.Join(all...)
+}

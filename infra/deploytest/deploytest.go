@@ -1,0 +1,72 @@
+// Package deploytest provisions a throwaway tendlc deployment (every queue
+// and the table, under a unique prefix) on the local emulators for
+// integration tests, and deletes it when the test ends.
+package deploytest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tendlc/tendlc/infra/awstest"
+	"github.com/tendlc/tendlc/infra/dynamo"
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
+)
+
+// Deployment is a provisioned deployment and clients for it.
+type Deployment struct {
+	Spec   spec.Spec
+	SQS    *sqs.Client
+	Dynamo *dynamodb.Client
+	URLs   map[string]string // logical queue name -> URL
+}
+
+// New provisions a deployment or skips tb (see awstest.Config).
+func New(tb testing.TB) Deployment {
+	tb.Helper()
+	d := Deployment{Spec: spec.Default(awstest.Prefix(tb)), SQS: awstest.SQS(tb), Dynamo: awstest.DynamoDB(tb)}
+	ctx := tb.Context()
+	tb.Cleanup(func() {
+		ctx := context.WithoutCancel(ctx)
+		for _, url := range d.URLs {
+			_, _ = d.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
+		}
+		_, _ = d.Dynamo.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(d.Spec.TableName())})
+	})
+	if _, err := sqsq.Provision(ctx, d.SQS, d.Spec); err != nil {
+		tb.Fatalf("provision queues: %v", err)
+	}
+	if _, err := dynamo.Provision(ctx, d.Dynamo, d.Spec); err != nil {
+		tb.Fatalf("provision table: %v", err)
+	}
+	urls, err := sqsq.QueueURLs(ctx, d.SQS, d.Spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.URLs = urls
+	return d
+}
+
+// Store returns a record store on the deployment's table.
+func (d Deployment) Store(tb testing.TB) *dynamo.Store {
+	tb.Helper()
+	s, err := dynamo.New(d.Dynamo, dynamo.Config{Table: d.Spec.TableName()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// Producer returns a producer for the deployment's events queue.
+func (d Deployment) Producer(tb testing.TB) *sqsq.Producer {
+	tb.Helper()
+	p, err := sqsq.NewProducer(d.SQS, d.URLs["events"])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

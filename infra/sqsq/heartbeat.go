@@ -1,0 +1,101 @@
+package sqsq
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// flights is the set of messages whose handlers are running, by receipt
+// handle, with the time each was received.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+// add adds messages received at the same time.
+func (f *flights) add(msgs []types.Message, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range msgs {
+		f.m[aws.ToString(m.ReceiptHandle)] = at
+	}
+}
+
+func (f *flights) remove(receipt string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, receipt)
+}
+
+func (f *flights) has(receipt string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.m[receipt]
+	return ok
+}
+
+// olderThan returns the receipt handles received at least age before now.
+func (f *flights) olderThan(now time.Time, age time.Duration) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var due []string
+	for receipt, at := range f.m {
+		if now.Sub(at) >= age {
+			due = append(due, receipt)
+		}
+	}
+	return due
+}
+
+// heartbeat extends, every HeartbeatEvery, the visibility of each running
+// message received at least HeartbeatEvery ago, until stop is closed.
+func (r *run) heartbeat(stop <-chan struct{}) {
+	t := time.NewTicker(r.cfg.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			due := r.flights.olderThan(now, r.cfg.HeartbeatEvery)
+			for len(due) > 0 {
+				n := min(len(due), maxBatch)
+				r.extend(due[:n])
+				due = due[n:]
+			}
+		}
+	}
+}
+
+// extend resets the visibility timeout of up to 10 messages.
+func (r *run) extend(receipts []string) {
+	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(receipts))
+	for i, receipt := range receipts {
+		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
+			Id:                aws.String(strconv.Itoa(i)),
+			ReceiptHandle:     aws.String(receipt),
+			VisibilityTimeout: int32(r.cfg.VisibilityTimeout / time.Second),
+		}
+	}
+	out, err := r.api.ChangeMessageVisibilityBatch(r.bg, &sqs.ChangeMessageVisibilityBatchInput{
+		QueueUrl: aws.String(r.cfg.QueueURL),
+		Entries:  entries,
+	})
+	if err != nil {
+		r.log.Warn("extend visibility failed; messages may be delivered twice", "messages", len(receipts), "error", err)
+		return
+	}
+	for _, f := range out.Failed {
+		i, err := strconv.Atoi(aws.ToString(f.Id))
+		if err != nil || i < 0 || i >= len(receipts) || !r.flights.has(receipts[i]) {
+			continue // finished meanwhile: nothing left to extend
+		}
+		r.log.Warn("extend visibility failed; message may be delivered twice",
+			"code", aws.ToString(f.Code), "error", aws.ToString(f.Message))
+	}
+}
