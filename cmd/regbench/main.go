@@ -1,0 +1,96 @@
+// Command regbench measures tendlc's moving parts against the SQS and
+// DynamoDB endpoints of the standard AWS configuration (the local emulators
+// in development: eval "$(infra/local/stack.sh env)").
+//
+// Usage:
+//
+//	regbench <subcommand> [flags]
+//
+// Without arguments it lists the subcommands; "regbench <subcommand> -h" lists
+// a subcommand's flags. It exits 1 on an error and 2 on a bad command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// subcommand is one benchmark. setup defines its flags on fs and returns the
+// function that runs it with their values.
+type subcommand struct {
+	name    string
+	summary string
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error
+}
+
+var subcommands = []subcommand{
+	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", consumerCommand},
+}
+
+// errUsage marks an error in the command line: run prints the usage and
+// returns 2.
+var errUsage = errors.New("usage")
+
+// run runs the subcommand named by args[0] and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
+	}
+	for _, sc := range subcommands {
+		if sc.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("regbench "+sc.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		exec := sc.setup(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "unexpected arguments: %q\n", fs.Args())
+			fs.Usage()
+			return 2
+		}
+		if err := exec(ctx, stdout); err != nil {
+			fmt.Fprintf(stderr, "regbench %s: %v\n", sc.name, err)
+			if errors.Is(err, errUsage) {
+				fs.Usage()
+				return 2
+			}
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "unknown subcommand %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: regbench <subcommand> [flags]\n\nsubcommands:")
+	for _, sc := range subcommands {
+		fmt.Fprintf(w, "  %-10s %s\n", sc.name, sc.summary)
+	}
+	fmt.Fprintln(w, "\nregbench <subcommand> -h lists its flags.")
+}
