@@ -294,8 +294,6 @@ func (r *run) poll(ctx context.Context) {
 // for a full batch is cheaper than several for parts of it. It reports false
 // if ctx is done before the first slot is free.
 func (r *run) acquire(ctx context.Context) (int, bool) {
-	r.slots.waiting.Add(1)
-	defer r.slots.waiting.Add(-1)
 	n := r.slots.take(r.cfg.BatchSize)
 	for n == 0 {
 		select {

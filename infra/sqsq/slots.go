@@ -9,13 +9,9 @@ import "sync/atomic"
 // handlers would otherwise contend on the channel's lock for every one.
 type slots struct {
 	free atomic.Int64
-	// waiting counts the pollers in acquire, which may wait on wake. A poller
-	// counts itself before it first looks at free; give and take signal
-	// after changing free whenever one is counted. So no waiter misses a
-	// free slot, and handlers finishing while every poller is receiving do
-	// not signal at all.
-	waiting atomic.Int64
-	// wake holds a token when slots may be free for a waiting poller.
+	// wake holds a token whenever slots may be free for a waiting poller:
+	// every give and every take that leaves slots free puts one, so no
+	// waiter misses a free slot.
 	wake chan struct{}
 }
 
@@ -51,9 +47,6 @@ func (s *slots) give(n int) {
 }
 
 func (s *slots) signal() {
-	if s.waiting.Load() == 0 {
-		return
-	}
 	select {
 	case s.wake <- struct{}{}:
 	default: // a token is there already

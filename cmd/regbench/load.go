@@ -1,0 +1,48 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// load is the registrations a run sends: brands first, then campaigns spread
+// over them, each with its own phone numbers.
+type load struct {
+	brands    []string
+	campaigns []string
+	envs      []statemachine.Envelope
+}
+
+func makeLoad(s Scenario) load {
+	var l load
+	for i := range s.Brands {
+		id := fmt.Sprintf("brand-%04d", i)
+		reg := statemachine.BrandRegistration{LegalName: fmt.Sprintf("Acme %d LLC", i), EIN: fmt.Sprintf("12-34%05d", i),
+			Email: fmt.Sprintf("ops%d@acme.test", i), EntityType: "PRIVATE_PROFIT"}
+		if i%5 == 4 {
+			reg.EntityType, reg.EIN = "SOLE_PROPRIETOR", ""
+		}
+		l.brands = append(l.brands, id)
+		l.envs = append(l.envs, registration(statemachine.BrandRegister, id, reg))
+	}
+	number := 0
+	for i := range s.Campaigns {
+		id := fmt.Sprintf("campaign-%05d", i)
+		reg := statemachine.CampaignRegistration{BrandID: l.brands[i%len(l.brands)], UseCase: "2FA",
+			Description: "one-time passcodes", SampleMessages: []string{"Your Acme code is 123456"}}
+		for range s.Numbers {
+			reg.Numbers = append(reg.Numbers, fmt.Sprintf("+1202%07d", number))
+			number++
+		}
+		l.campaigns = append(l.campaigns, id)
+		l.envs = append(l.envs, registration(statemachine.CampaignRegister, id, reg))
+	}
+	return l
+}
+
+func registration(t statemachine.EventType, id string, p any) statemachine.Envelope {
+	raw, _ := json.Marshal(p) // registration payloads always encode
+	return statemachine.Envelope{Type: t, EntityID: id, CorrelationID: "regbench-" + id, Actor: "regbench", Payload: raw}
+}

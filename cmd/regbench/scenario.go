@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenario is one end-to-end run: the load, the replicas, and the faults of
+// the simulated world (carriersim flags) and of AWS (regd's -faults). Time is
+// compressed: carrier latencies, the stuck threshold and the sweep schedule
+// are seconds where production has hours and days.
+type Scenario struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Brands      int      `json:"brands"`
+	Campaigns   int      `json:"campaigns"`
+	Numbers     int      `json:"numbers_per_campaign"`
+	Replicas    int      `json:"replicas"`
+	Deadline    Duration `json:"deadline"`
+	// KillEvery sends SIGKILL to one regd replica at this interval and
+	// starts it again; zero never.
+	KillEvery  Duration `json:"kill_every,omitempty"`
+	Carriersim []string `json:"carriersim_args"` // flags of carriersim
+	Regd       []string `json:"regd_args"`       // flags of every regd replica
+	// Compression states how time is compressed against production.
+	Compression string `json:"compression"`
+}
+
+// Duration is a time.Duration that reads and writes as "90s".
+type Duration time.Duration
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// compressed is the time compression every profile uses.
+const compressed = "carrier and registry latencies 0.2-3 s (production: minutes to days); stuck threshold 20 s (24 h); sweep every 5 s (hourly); retry and deferral delays as in production (seconds to minutes)"
+
+// world is the simulated registry and carriers of the profiles: quick, with
+// realistic rejection rates.
+var world = []string{"--latency", "all=200ms-1500ms,reviewer=1s-3s", "--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
+
+// sweep makes the sweeper act within seconds.
+var sweep = []string{"--stuck-after", "20s", "--sweep-schedule", "@every 5s", "--max-redrives", "5"}
+
+func with(parts ...[]string) []string { return slices.Concat(parts...) }
+
+// profiles are the named scenarios. The rates are the simulated account
+// limits: carriersim enforces them, the regd replicas share them.
+var profiles = map[string]Scenario{
+	"demo": {Description: "the make run demo: 20 brands, 40 campaigns of 3 numbers, 2 replicas, a few rejections and lost webhooks",
+		Brands: 20, Campaigns: 40, Numbers: 3, Replicas: 2, Deadline: Duration(4 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=4", "--drop", "0.02"}),
+		Regd:       with(sweep, []string{"--rate", "all=4"})},
+	"happy": {Description: "no faults: the baseline",
+		Brands: 50, Campaigns: 100, Numbers: 2, Replicas: 2, Deadline: Duration(3 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=10"}),
+		Regd:       with(sweep, []string{"--rate", "all=10"})},
+	"lossy": {Description: "10% of webhooks lost; the sweeper recovers them",
+		Brands: 50, Campaigns: 100, Numbers: 2, Replicas: 2, Deadline: Duration(5 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=10", "--drop", "0.1"}),
+		Regd:       with(sweep, []string{"--rate", "all=10"})},
+	"dupes": {Description: "duplicated and reordered webhooks and SQS deliveries",
+		Brands: 50, Campaigns: 100, Numbers: 2, Replicas: 2, Deadline: Duration(4 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=10", "--duplicate", "0.2", "--reorder", "0.2"}),
+		Regd:       with(sweep, []string{"--rate", "all=10", "--faults", "dup-send=0.1,dup-receive=0.1,delay-send=0.2,max-delay=3s"})},
+	"throttle": {Description: "carriers allow less than the dispatchers send, and answer 5% 503s",
+		Brands: 30, Campaigns: 60, Numbers: 2, Replicas: 2, Deadline: Duration(6 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=3", "--errors", "all=0.05"}),
+		Regd:       with(sweep, []string{"--rate", "all=5", "--faults", "throttle=0.01,5xx=0.01"})},
+	"stale": {Description: "a fifth of record reads are stale",
+		Brands: 50, Campaigns: 100, Numbers: 2, Replicas: 2, Deadline: Duration(4 * time.Minute),
+		Carriersim: with(world, []string{"--rate", "all=10"}),
+		Regd:       with(sweep, []string{"--rate", "all=10", "--faults", "stale-read=0.2"})},
+	"crash": {Description: "one replica killed with SIGKILL every 20 s and restarted",
+		Brands: 50, Campaigns: 100, Numbers: 2, Replicas: 3, Deadline: Duration(5 * time.Minute),
+		KillEvery:  Duration(20 * time.Second),
+		Carriersim: with(world, []string{"--rate", "all=10"}),
+		Regd:       with(sweep, []string{"--rate", "all=10"})},
+	"mix": {Description: "all of it: 500 campaigns, 3 replicas, 10% lost webhooks, duplicates, reordering, stale reads, throttling, a replica killed every 20 s",
+		Brands: 250, Campaigns: 500, Numbers: 2, Replicas: 3, Deadline: Duration(15 * time.Minute),
+		KillEvery:  Duration(20 * time.Second),
+		Carriersim: with(world, []string{"--rate", "all=20", "--drop", "0.1", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.01"}),
+		Regd: with(sweep, []string{"--rate", "all=20", "--faults",
+			"dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"})},
+}
+
+// profile returns the named profile, or the one in a JSON file when name
+// ends in .json.
+func profile(name string) (Scenario, error) {
+	if strings.HasSuffix(name, ".json") {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return Scenario{}, err
+		}
+		var s Scenario
+		if err := json.Unmarshal(b, &s); err != nil {
+			return Scenario{}, fmt.Errorf("profile %s: %w", name, err)
+		}
+		return s, s.validate()
+	}
+	s, ok := profiles[name]
+	if !ok {
+		return Scenario{}, fmt.Errorf("%w: unknown profile %q (want %s, or a .json file)", errUsage, name,
+			strings.Join(slices.Sorted(maps.Keys(profiles)), ", "))
+	}
+	s.Name = name
+	if s.Compression == "" {
+		s.Compression = compressed
+	}
+	return s, s.validate()
+}
+
+func (s Scenario) validate() error {
+	if s.Brands < 1 || s.Campaigns < 1 || s.Numbers < 1 || s.Numbers > 50 || s.Replicas < 1 || s.Deadline <= 0 {
+		return fmt.Errorf("%w: scenario %q needs brands, campaigns, 1-50 numbers, replicas and a deadline", errUsage, s.Name)
+	}
+	return nil
+}
