@@ -1,6 +1,9 @@
 # tendlc build. Every target is phony; downloaded tools and emulator state live in .tools/.
 #
+#   make run             the system with a demo load on the local stack, until Ctrl-C
+#   make demo            the same demo without a terminal: exits non-zero unless every campaign ends
 #   make install         install the pinned local emulators and the Go modules
+#   make build           build every binary into bin/
 #   make up / down       start / stop the local stack of `make run` (SQS :9324, DynamoDB :8000)
 #   make test            go vet and go test against a private stack (SQS :19324, DynamoDB :18000)
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
@@ -24,19 +27,38 @@ GOTESTFLAGS ?=
 # stack and stop it under the first. The EXIT trap stops the stack however the
 # shell ends, and ignores further signals while it does; INT and TERM only make
 # the shell exit (bash would otherwise carry on with the next line), which runs
-# it once. The servers do not inherit the lock's descriptor.
+# it once. Before the stack, it stops any process regbench left in
+# .tools/run/procs-NAME (regbench stops its own; this covers a regbench that
+# was killed). The servers do not inherit the lock's descriptor.
 define with-stack
 mkdir -p .tools/run
 exec 9>.tools/run/$(1).lock
 flock -n 9 || { echo "make: waiting for another target using the $(1) stack" >&2; flock 9; }
-trap 'trap "" INT TERM; STACK=$(1) $(stack) down' EXIT
+trap 'trap "" INT TERM; $(stack) stop-pids .tools/run/procs-$(1); STACK=$(1) $(stack) down' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 STACK=$(1) $(stack) up 9>&-
 eval "$$(STACK=$(1) $(stack) env)"
 endef
 
-.PHONY: install up down test bench-consumer
+.PHONY: run demo install build up down test bench-consumer
+
+# The demo: 20 brands, 40 campaigns of 3 numbers, 2 regd replicas, carriersim
+# and the webhook shim, on the stack of `make up`, with prefix tendlc- so that
+# regctl needs no flags. run keeps serving after the load finished.
+demo_args = --profile demo --prefix tendlc-
+
+run: build
+	@$(call with-stack,run)
+	bin/regctl provision >/dev/null
+	bin/regbench run $(demo_args) --serve --base-port 9000 --dir .tools/run/procs-run
+
+demo: build
+	@$(call with-stack,demo)
+	bin/regbench run $(demo_args) --base-port 39000 --dir .tools/run/procs-demo
+
+build:
+	go build -o bin/ ./cmd/...
 
 install:
 	$(stack) install

@@ -179,3 +179,20 @@ func backoff(base, limit time.Duration, n int, r Rand) time.Duration {
 	}
 	return time.Duration(r.Int64N(int64(bound) + 1))
 }
+
+// Scaled returns the policies with every delay multiplied by f, for runs
+// whose time is compressed (benchmarks, demos). Attempt and deferral counts
+// stay; SQS still rounds each delay up to a whole second.
+func (p Policies) Scaled(f float64) Policies {
+	scale := func(q Policy) Policy {
+		for _, d := range []*time.Duration{&q.Base, &q.Cap, &q.DeferBase, &q.DeferCap} {
+			*d = time.Duration(float64(*d) * f)
+		}
+		return q
+	}
+	out := Policies{Default: scale(p.Default), ByEvent: map[statemachine.EventType]Policy{}}
+	for t, q := range p.ByEvent {
+		out.ByEvent[t] = scale(q)
+	}
+	return out
+}

@@ -38,6 +38,11 @@ type runFlags struct {
 	basePort                   int
 	serve                      bool
 	progressEvery              time.Duration
+
+	// For tests: a scenario instead of a profile, and a hook that runs once
+	// every process is up, with carriersim's base URL.
+	custom  *Scenario
+	started func(ctx context.Context, carriersimURL string) error
 }
 
 func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error {
@@ -54,12 +59,17 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook shim on base+500, regd replica i on base+100+i")
 	fs.BoolVar(&f.serve, "serve", false, "keep everything running after the load finished, until interrupted")
 	fs.DurationVar(&f.progressEvery, "progress", 2*time.Second, "interval of the progress line")
-	return func(ctx context.Context, stdout io.Writer) error { return f.run(ctx, stdout) }
+	return func(ctx context.Context, stdout io.Writer) error {
+		_, err := f.run(ctx, stdout)
+		return err
+	}
 }
 
 func (f runFlags) scenario() (Scenario, error) {
-	s, err := profile(f.profile)
-	if err != nil {
+	s, err := Scenario{}, error(nil)
+	if f.custom != nil {
+		s = *f.custom
+	} else if s, err = profile(f.profile); err != nil {
 		return s, err
 	}
 	override := func(v *int, o int) {
@@ -77,15 +87,18 @@ func (f runFlags) scenario() (Scenario, error) {
 	return s, s.validate()
 }
 
-func (f runFlags) run(ctx context.Context, stdout io.Writer) error {
+// run runs the scenario and returns its summary. It fails when a process
+// died, or when a campaign did not reach a terminal state by the deadline.
+func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
+	var none summary
 	sc, err := f.scenario()
 	if err != nil {
-		return err
+		return none, err
 	}
 	if f.bin == "" {
 		exe, err := os.Executable()
 		if err != nil {
-			return err
+			return none, err
 		}
 		f.bin = filepath.Dir(exe)
 	}
@@ -94,28 +107,28 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) error {
 	}
 	awsCfg, err := awsclient.Load(ctx)
 	if err != nil {
-		return err
+		return none, err
 	}
 	sqsc, ddb := awsclient.SQS(awsCfg), awsclient.DynamoDB(awsCfg)
 	s := spec.Default(f.prefix)
 	if _, err := sqsq.Provision(ctx, sqsc, s); err != nil {
-		return awsclient.Explain(err)
+		return none, awsclient.Explain(err)
 	}
 	if _, err := dynamo.Provision(ctx, ddb, s); err != nil {
-		return awsclient.Explain(err)
+		return none, awsclient.Explain(err)
 	}
 	urls, err := sqsq.QueueURLs(ctx, sqsc, s)
 	if err != nil {
-		return err
+		return none, err
 	}
 	producer, err := sqsq.NewProducer(sqsc, urls[string(statemachine.ToEvents)])
 	if err != nil {
-		return err
+		return none, err
 	}
 
 	sup, err := newSupervisor(f.dir)
 	if err != nil {
-		return err
+		return none, err
 	}
 	defer sup.stopAll()
 	secret := make([]byte, 24)
@@ -138,7 +151,12 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) error {
 	}
 	for _, p := range append(start, replicas...) {
 		if err := sup.start(ctx, p); err != nil {
-			return err
+			return none, err
+		}
+	}
+	if f.started != nil {
+		if err := f.started(ctx, "http://"+sim); err != nil {
+			return none, err
 		}
 	}
 	fmt.Fprintf(stdout, "regbench: scenario %s: %s\n", sc.Name, sc.Description)
@@ -148,14 +166,14 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) error {
 	l := makeLoad(sc)
 	began := time.Now()
 	if err := producer.Send(ctx, l.envs...); err != nil {
-		return fmt.Errorf("seed the load: %w", err)
+		return none, fmt.Errorf("seed the load: %w", err)
 	}
 	w := newWatcher(ddb, s.TableName(), l.campaigns)
 	res := f.watch(ctx, stdout, sc, sup, replicas, w, began)
 	sum := summarize(sc, w, began, res.elapsed, fetchCounters(ctx, "http://"+sim+"/counters"))
 	sum.write(stdout)
 	if res.err != nil {
-		return res.err
+		return sum, res.err
 	}
 	if f.serve {
 		fmt.Fprintf(stdout, "\nServing until Ctrl-C. Look next:\n"+
@@ -166,12 +184,12 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) error {
 			"  curl -s http://%s/metrics | grep tendlc_   # metrics of replica 1\n"+
 			"  logs: %s\n", f.prefix, l.campaigns[0], fmt.Sprintf("127.0.0.1:%d", f.basePort+100), f.dir)
 		<-ctx.Done()
-		return nil
+		return sum, nil
 	}
 	if n := sum.Stuck + sum.Lost; n > 0 {
-		return fmt.Errorf("%d of %d campaigns did not reach a terminal state by the deadline", n, sum.Started)
+		return sum, fmt.Errorf("%d of %d campaigns did not reach a terminal state by the deadline", n, sum.Started)
 	}
-	return nil
+	return sum, nil
 }
 
 type watchResult struct {
@@ -279,11 +297,12 @@ func (s summary) write(w io.Writer) {
 			s.ToActiveSeconds["p50"], s.ToActiveSeconds["p95"], s.ToActiveSeconds["p99"], s.ToActiveSeconds["max"])
 	}
 	if g, ok := s.Carriersim["groups"].(map[string]any); ok {
-		fmt.Fprintln(w, "\n| downstream | requests | 429 sent | 5xx sent | repeated | max accepted/s |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "\n| downstream | requests | 429 sent | 5xx sent | repeated (same key) | resubmitted (new key) | max accepted/s |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 		for _, name := range []string{"registry", "att", "tmobile", "verizon", "numbers"} {
 			c, _ := g[name].(map[string]any)
-			fmt.Fprintf(w, "| %s | %v | %v | %v | %v | %v |\n", name, c["requests"], c["rate_limited"], c["server_errors"], c["repeated"], c["max_accepted_per_second"])
+			fmt.Fprintf(w, "| %s | %v | %v | %v | %v | %v | %v |\n", name, c["requests"], c["rate_limited"], c["server_errors"],
+				c["repeated"], c["resubmitted"], c["max_accepted_per_second"])
 		}
 	}
 	if wh, ok := s.Carriersim["webhooks"].(map[string]any); ok {

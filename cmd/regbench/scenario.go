@@ -49,14 +49,15 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // compressed is the time compression every profile uses.
-const compressed = "carrier and registry latencies 0.2-3 s (production: minutes to days); stuck threshold 20 s (24 h); sweep every 5 s (hourly); retry and deferral delays as in production (seconds to minutes)"
+const compressed = "carrier and registry latencies 0.2-3 s (production: minutes to days); stuck threshold 20 s (24 h); sweep every 5 s (hourly); retry and deferral delays x0.1 (SQS rounds them up to whole seconds)"
 
 // world is the simulated registry and carriers of the profiles: quick, with
 // realistic rejection rates.
 var world = []string{"--latency", "all=200ms-1500ms,reviewer=1s-3s", "--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
 
-// sweep makes the sweeper act within seconds.
-var sweep = []string{"--stuck-after", "20s", "--sweep-schedule", "@every 5s", "--max-redrives", "5"}
+// sweep makes the sweeper act within seconds, and retries and deferrals wait
+// a tenth of their production delays.
+var sweep = []string{"--stuck-after", "20s", "--sweep-schedule", "@every 5s", "--max-redrives", "5", "--retry-scale", "0.1"}
 
 func with(parts ...[]string) []string { return slices.Concat(parts...) }
 

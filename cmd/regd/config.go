@@ -30,6 +30,7 @@ type Config struct {
 	MaxRedrives         int
 	LogLevel            slog.Level
 	Faults              fault.Config // injected into the SDK clients; off unless set
+	RetryScale          float64      // multiplies every retry and deferral delay (time compression)
 }
 
 // ParseConfig reads flags from args, with defaults from getenv. It returns
@@ -63,6 +64,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.DurationVar(&c.StuckAfter, "stuck-after", sweeper.DefaultThreshold, "time in a waiting state after which a record is stuck")
 	fs.IntVar(&c.MaxRedrives, "max-redrives", sweeper.DefaultMaxRedrives, "re-drives of a stuck record before it fails with 30901")
 	fs.StringVar(&faults, "faults", env("TENDLC_FAULTS", ""), "inject `faults` into the AWS clients, for benchmarks: dup-send=P,delay-send=P,max-delay=D,fail-send=P,dup-receive=P,throttle=P,5xx=P,stale-read=P,seed=N (env TENDLC_FAULTS)")
+	fs.Float64Var(&c.RetryScale, "retry-scale", 1, "multiply every retry and deferral delay by this factor, for time-compressed runs (SQS rounds delays up to whole seconds)")
 	fs.StringVar(&logLevel, "log-level", env("TENDLC_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -80,6 +82,9 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	if c.SweepMode, err = sweeper.ParseMode(mode); err != nil {
 		errs = append(errs, err)
+	}
+	if c.RetryScale <= 0 {
+		errs = append(errs, errors.New("-retry-scale must be positive"))
 	}
 	if c.StuckAfter <= 0 || c.MaxRedrives < 0 {
 		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives not negative"))

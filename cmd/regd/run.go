@@ -91,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 			deadLetters[urls[q.Logical]] = urls[q.DeadLetter]
 		}
 	}
-	policies := retry.DefaultPolicies()
+	policies := retry.DefaultPolicies().Scaled(cfg.RetryScale)
 	if m.RetryPolicies != nil {
 		policies = *m.RetryPolicies
 	}

@@ -14,7 +14,9 @@ import (
 )
 
 // versions keeps the last two distinct states of an item.
-type versions struct{ latest, previous map[string]types.AttributeValue }
+type versions struct {
+	latest, previous map[string]types.AttributeValue
+}
 
 // DynamoDB returns the client option that injects i's faults into DynamoDB
 // calls.

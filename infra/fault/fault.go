@@ -10,8 +10,8 @@ package fault
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"

@@ -6,12 +6,14 @@
 #   stack.sh down      stop what `up` started (by PID file)
 #   stack.sh env       print the environment that points the AWS SDK at them
 #   stack.sh status    print whether each emulator of the stack is running
+#   stack.sh stop-pids DIR   stop every process named by a DIR/*.pid file (TERM, then KILL)
 #
 # STACK names an instance, so several run side by side without touching each
 # other (`make test` never stops the stack of `make run`):
 #   STACK=run    SQS 9324,  DynamoDB 8000,  state in .tools/run/ (the default)
 #   STACK=test   SQS 19324, DynamoDB 18000, state in .tools/run/test/
 #   STACK=bench  SQS 29324, DynamoDB 28000, state in .tools/run/bench/
+#   STACK=demo   SQS 39324, DynamoDB 38000, state in .tools/run/demo/
 # SQS_PORT and DDB_PORT override the ports (and are required for other names).
 set -euo pipefail
 
@@ -27,6 +29,7 @@ case "$stack" in
   run) run="$tools/run" sqs_default=9324 ddb_default=8000 ;;
   test) run="$tools/run/test" sqs_default=19324 ddb_default=18000 ;;
   bench) run="$tools/run/bench" sqs_default=29324 ddb_default=28000 ;;
+  demo) run="$tools/run/demo" sqs_default=39324 ddb_default=38000 ;;
   *[!A-Za-z0-9_-]* | "") die "STACK must be a plain name, not '$stack'" ;;
   *) run="$tools/run/$stack" sqs_default='' ddb_default='' ;;
 esac
@@ -101,8 +104,9 @@ up() {
   say "up: SQS http://127.0.0.1:$sqs_port (pid $(cat "$run/fauxqs.pid")), DynamoDB http://127.0.0.1:$ddb_port (pid $(cat "$run/dynamodb.pid"))"
 }
 
-stop_one() {
-  local f="$run/$1.pid"
+# stop_file FILE: stop the process a PID file names (TERM, up to 5 s, KILL).
+stop_file() {
+  local f=$1
   [ -f "$f" ] || return 0
   local pid; pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
@@ -111,6 +115,20 @@ stop_one() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
+}
+
+stop_one() { stop_file "$run/$1.pid"; }
+
+# stop_pids DIR: stop what the PID files in DIR name (processes regbench
+# started, when regbench itself could not).
+stop_pids() {
+  trap '' INT TERM
+  local f
+  for f in "${1:?stop-pids needs a directory}"/*.pid; do
+    [ -e "$f" ] || continue
+    say "stopping leftover $(basename "$f" .pid) (pid $(cat "$f"))"
+    stop_file "$f"
+  done
 }
 
 down() {
@@ -145,5 +163,6 @@ case "${1:-}" in
   down) down ;;
   env) env_out ;;
   status) status ;;
-  *) echo "usage: [STACK=run|test|bench] $0 install|up|down|env|status" >&2; exit 2 ;;
+  stop-pids) stop_pids "${2:-}" ;;
+  *) echo "usage: [STACK=run|test|bench|demo] $0 install|up|down|env|status|stop-pids DIR" >&2; exit 2 ;;
 esac
