@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,11 +39,19 @@ type LimiterConfig struct {
 // Limiter is a rate limit shared by every process using the same table: a
 // schedule of send slots per key, kept in one item. Wait reserves the next
 // free slot with a conditional write and sleeps until it, so requests of all
-// replicas together are at least one interval apart. It is safe for
-// concurrent use.
+// replicas together are at least one interval apart.
+//
+// A reservation takes a write, and a write takes time: a slot reserved for
+// "now" may have passed by the time the write returns, and a caller let go
+// late bunches with the next one let go on time. So slots are reserved ahead
+// by the write latency this limiter observes, and a slot that passed anyway
+// is left unused. It is safe for concurrent use.
 type Limiter struct {
 	api API
 	cfg LimiterConfig
+
+	mu      sync.Mutex
+	latency time.Duration // moving average of a reservation's duration
 }
 
 // NewLimiter returns a Limiter, or every configuration problem joined.
@@ -93,19 +102,48 @@ func (l *Limiter) Interval(key string) time.Duration {
 // how long it waited, the SDK's error, or ctx's error (the reserved slot is
 // then wasted, which only slows the others down).
 func (l *Limiter) Wait(ctx context.Context, key string) (time.Duration, error) {
-	now := l.cfg.Now()
-	slot, err := l.reserve(ctx, key, func(next int64) (int64, int64) {
-		s := max(next, now.UnixMilli())
-		return s, s + l.Interval(key).Milliseconds()
-	})
-	if err != nil {
-		return 0, err
+	start := l.cfg.Now()
+	interval := l.Interval(key)
+	for {
+		asked := l.cfg.Now()
+		earliest := asked.Add(l.lead()).UnixMilli()
+		slot, err := l.reserve(ctx, key, func(next int64) (int64, int64) {
+			s := max(next, earliest)
+			return s, s + interval.Milliseconds()
+		})
+		if err != nil {
+			return 0, err
+		}
+		got := l.cfg.Now()
+		l.observe(got.Sub(asked))
+		if late := got.Sub(time.UnixMilli(slot)); late > interval/10 {
+			continue // the slot passed while it was being reserved
+		}
+		waited := max(time.UnixMilli(slot).Sub(start), 0)
+		if wait := time.UnixMilli(slot).Sub(got); wait > 0 {
+			return waited, l.cfg.Sleep(ctx, wait)
+		}
+		return waited, nil
 	}
-	wait := time.UnixMilli(slot).Sub(now)
-	if wait <= 0 {
-		return 0, nil
+}
+
+// lead is how far ahead of now a slot is reserved: one and a half times the
+// observed reservation latency, at most two seconds.
+func (l *Limiter) lead() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return min(l.latency*3/2, 2*time.Second)
+}
+
+// observe folds one reservation's duration into the moving average.
+func (l *Limiter) observe(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.latency == 0 {
+		l.latency = d
+		return
 	}
-	return wait, l.cfg.Sleep(ctx, wait)
+	l.latency = (l.latency*7 + d) / 8
 }
 
 // Backoff pushes the schedule of key at least d into the future, for every

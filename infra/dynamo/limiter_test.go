@@ -2,6 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"math/rand/v2"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"slices"
 	"sync"
 	"testing"
@@ -99,4 +102,59 @@ func TestNewLimiterValidates(t *testing.T) {
 	if _, err := NewLimiter(nil, LimiterConfig{Rates: map[string]float64{"x": 0}}); err == nil {
 		t.Error("NewLimiter accepted a nil api, no table and a zero rate")
 	}
+}
+
+// TestLimiterHoldsTheRateInRealTime sends through three limiters (three
+// replicas) with the real clock and checks the times callers were let go: no
+// one-second window holds more than the rate.
+func TestLimiterHoldsTheRateInRealTime(t *testing.T) {
+	api, s := provisionTable(t)
+	const rate = 10
+	var mu sync.Mutex
+	var sent []time.Time
+	var wg sync.WaitGroup
+	for range 3 {
+		// A loaded DynamoDB: writes take up to 300 ms, longer than the
+		// interval, so a reservation can complete after its slot.
+		slow := slowWrites{API: api, max: 300 * time.Millisecond}
+		l, err := NewLimiter(slow, LimiterConfig{Table: s.TableName(), DefaultRate: rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			wg.Go(func() {
+				for range 4 {
+					if _, err := l.Wait(t.Context(), "registry"); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					sent = append(sent, time.Now())
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	slices.SortFunc(sent, func(a, b time.Time) int { return a.Compare(b) })
+	for i := range sent {
+		n := 0
+		for j := i; j < len(sent) && sent[j].Sub(sent[i]) < time.Second; j++ {
+			n++
+		}
+		if n > rate {
+			t.Fatalf("%d callers let go within one second from %v, want at most %d", n, sent[i].Format("15:04:05.000"), rate)
+		}
+	}
+}
+
+// slowWrites delays every UpdateItem by a random time up to max.
+type slowWrites struct {
+	API
+	max time.Duration
+}
+
+func (s slowWrites) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	time.Sleep(time.Duration(rand.Int64N(int64(s.max)))) // simulated service latency
+	return s.API.UpdateItem(ctx, in, opts...)
 }
