@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/tendlc/tendlc/retry"
+)
+
+var _ = register(&Command{
+	Path:     "dlq redrive",
+	Summary:  "send dead letters back to the queues they failed on",
+	Synopsis: "--queue Q [--prefix P] [-o table|json] (--all | <message-id>...)",
+	Help: `
+Send messages of the dead-letter queue of queue Q back to the queue each
+failed on, then delete them from the dead-letter queue (a failure in between
+leaves a duplicate, never a loss). The copy keeps the body and the envelope
+attributes and starts a fresh retry history (attempt 1) that counts the
+redrive. Give the message ids ("regctl dlq list" shows them), or --all.
+
+Messages SQS's RedrivePolicy moved (they crashed their consumers) name no
+source queue and are left where they are. Ids not in the queue, and messages
+left, make the exit status 1; the others are sent back all the same.
+
+JSON output (-o json):
+  queue     the dead-letter queue's logical name
+  redriven  the number of messages sent back
+
+Examples:
+  regctl dlq redrive --queue events 1b0e6c0e-5c1d-4d43-9b0a-2f9a7c1f4e11
+  regctl dlq redrive --queue verizon --all
+`,
+	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
+		prefix := env.PrefixFlag(fs)
+		queue := dlqFlag(fs)
+		all := fs.Bool("all", false, "send back every message of the dead-letter queue")
+		output := outputFlag(fs, formatTable, formatJSON)
+		return func(ctx context.Context, args []string) error {
+			ids, err := positional(fs, args)
+			if err != nil {
+				return err
+			}
+			if err := checkOutput(*output, formatTable, formatJSON); err != nil {
+				return err
+			}
+			logical, err := parseDLQ(*queue)
+			if err != nil {
+				return err
+			}
+			switch {
+			case *all && len(ids) > 0:
+				return usageErrorf("give message ids or --all, not both")
+			case !*all && len(ids) == 0:
+				return usageErrorf("give message ids, or --all")
+			}
+			d, url, err := openDLQ(ctx, *prefix, logical)
+			if err != nil {
+				return err
+			}
+			n, redriveErr := retry.Redrive(ctx, d.sqs, url, ids) // nil ids: all
+			if *output == formatJSON {
+				err = printJSON(env.Stdout, struct {
+					Queue    string `json:"queue"`
+					Redriven int    `json:"redriven"`
+				}{logical, n})
+			} else {
+				_, err = fmt.Fprintf(env.Stdout, "sent %d messages of %s back to their queues\n", n, logical)
+			}
+			return errors.Join(redriveErr, err)
+		}
+	},
+})

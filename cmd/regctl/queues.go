@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+var _ = register(&Command{
+	Path:     "queues",
+	Summary:  "show the depth of every queue and dead-letter queue",
+	Synopsis: "[--prefix P] [--peek=false] [-o table|json]",
+	Help: `
+Show, for every queue of the deployment followed by its dead-letter queue, the
+messages visible (ApproximateNumberOfMessages), in flight (received and not
+yet deleted: ...NotVisible) and delayed (...Delayed), and the age of the
+oldest visible message. The counts are SQS's approximations.
+
+SQS keeps no attribute for the oldest message, so the age is a sample: regctl
+receives up to 10 visible messages of each queue that has any, takes the
+oldest SentTimestamp among them, and makes them visible again at once. The
+SDK cannot ask for a zero visibility timeout (it leaves a zero out, and the
+queue's 60 s would apply), so the sampled messages are hidden for at most a
+second. Each sample counts as a receive toward a queue's maxReceiveCount
+(10, after which SQS moves a message to the dead-letter queue): do not run
+it in a tight loop; --peek=false skips the sample. Ages are computed as of
+now, or as of the RFC 3339 time in REGCTL_NOW.
+
+JSON output (-o json):
+  as_of                 the time ages are computed at (RFC 3339)
+  queues[]              each queue, then its dead-letter queue
+    queue               logical name, such as "events" or "events-dlq"
+    name                physical name
+    dead_letter         true for a dead-letter queue
+    visible, in_flight, delayed
+    sampled             messages received to find the oldest (0 without a sample)
+    oldest_sent_at      SentTimestamp of the oldest sampled message, or null
+    oldest_age_seconds  as_of minus oldest_sent_at, or null
+
+Examples:
+  regctl queues
+  regctl --prefix prod- queues -o json | jq '.queues[] | select(.visible > 0)'
+  watch -n 60 regctl queues --peek=false
+`,
+	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
+		prefix := env.PrefixFlag(fs)
+		peek := fs.Bool("peek", true, "sample up to 10 visible messages per queue for the oldest one's age")
+		output := outputFlag(fs, formatTable, formatJSON)
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unexpected arguments: %s", strings.Join(args, " "))
+			}
+			if err := checkOutput(*output, formatTable, formatJSON); err != nil {
+				return err
+			}
+			d, err := connect(ctx, *prefix)
+			if err != nil {
+				return err
+			}
+			urls, err := sqsq.QueueURLs(ctx, d.sqs, d.spec)
+			if err != nil {
+				return err
+			}
+			rep := queuesReport{Queues: []queueStats{}}
+			for _, dest := range statemachine.Destinations {
+				for _, logical := range []string{string(dest), spec.DLQ(string(dest))} {
+					q, err := statQueue(ctx, d.sqs, urls[logical], *peek)
+					if err != nil {
+						return fmt.Errorf("queue %s: %w", logical, err)
+					}
+					q.Queue, q.Name, q.DeadLetter = logical, d.spec.QueueName(logical), logical != string(dest)
+					rep.Queues = append(rep.Queues, q)
+				}
+			}
+			if rep.AsOf, err = env.now(); err != nil {
+				return err
+			}
+			for i, q := range rep.Queues {
+				if q.OldestSentAt != nil {
+					age := int64(rep.AsOf.Sub(*q.OldestSentAt) / time.Second)
+					rep.Queues[i].OldestAgeSeconds = &age
+				}
+			}
+			if *output == formatJSON {
+				return printJSON(env.Stdout, rep)
+			}
+			return rep.writeTable(env.Stdout)
+		}
+	},
+})
+
+// queuesReport is the output of queues.
+type queuesReport struct {
+	AsOf   time.Time    `json:"as_of"`
+	Queues []queueStats `json:"queues"`
+}
+
+type queueStats struct {
+	Queue            string     `json:"queue"`
+	Name             string     `json:"name"`
+	DeadLetter       bool       `json:"dead_letter"`
+	Visible          int        `json:"visible"`
+	InFlight         int        `json:"in_flight"`
+	Delayed          int        `json:"delayed"`
+	Sampled          int        `json:"sampled"`
+	OldestSentAt     *time.Time `json:"oldest_sent_at"`
+	OldestAgeSeconds *int64     `json:"oldest_age_seconds"`
+}
+
+// statQueue reads the counts of the queue at url and, with peek, samples its
+// oldest visible message.
+func statQueue(ctx context.Context, api *sqs.Client, url string, peek bool) (queueStats, error) {
+	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		},
+	})
+	if err != nil {
+		return queueStats{}, fmt.Errorf("get attributes: %w", err)
+	}
+	var q queueStats
+	var errs []error
+	for name, dst := range map[types.QueueAttributeName]*int{
+		types.QueueAttributeNameApproximateNumberOfMessages:           &q.Visible,
+		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible: &q.InFlight,
+		types.QueueAttributeNameApproximateNumberOfMessagesDelayed:    &q.Delayed,
+	} {
+		if *dst, err = strconv.Atoi(out.Attributes[string(name)]); err != nil {
+			errs = append(errs, fmt.Errorf("attribute %s: %w", name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return queueStats{}, err
+	}
+	if peek && q.Visible > 0 {
+		q.Sampled, q.OldestSentAt, err = oldestVisible(ctx, api, url)
+	}
+	return q, err
+}
+
+// oldestVisible receives up to 10 visible messages of the queue at url and
+// makes them visible again, and returns how many it received and the oldest
+// SentTimestamp among them (nil if none came).
+func oldestVisible(ctx context.Context, api *sqs.Client, url string) (int, *time.Time, error) {
+	out, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:            aws.String(url),
+		MaxNumberOfMessages: 10,
+		// The least the SDK sends: it leaves a zero out. The messages are
+		// made visible again below.
+		VisibilityTimeout:           1,
+		WaitTimeSeconds:             1, // bounds the wait if they were taken meanwhile
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameSentTimestamp},
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("sample messages: %w", err)
+	}
+	var oldest *time.Time
+	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, 0, len(out.Messages))
+	for i, m := range out.Messages {
+		entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
+		})
+		ms, err := strconv.ParseInt(m.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)], 10, 64)
+		if err != nil {
+			continue // no timestamp: it does not count
+		}
+		if t := time.UnixMilli(ms).UTC(); oldest == nil || t.Before(*oldest) {
+			oldest = &t
+		}
+	}
+	if len(entries) > 0 {
+		if _, err := api.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{
+			QueueUrl: aws.String(url), Entries: entries,
+		}); err != nil {
+			return 0, nil, fmt.Errorf("make the sampled messages visible again: %w", err)
+		}
+	}
+	return len(out.Messages), oldest, nil
+}
+
+func (r queuesReport) writeTable(w io.Writer) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "QUEUE\tVISIBLE\tIN FLIGHT\tDELAYED\tOLDEST (SAMPLE)")
+	for _, q := range r.Queues {
+		oldest := "-"
+		if q.OldestAgeSeconds != nil {
+			oldest = fmt.Sprintf("%v (of %d)", seconds(*q.OldestAgeSeconds), q.Sampled)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", q.Queue, q.Visible, q.InFlight, q.Delayed, oldest)
+	}
+	return tw.Flush()
+}

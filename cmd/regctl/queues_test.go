@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tendlc/tendlc/infra/awstest"
+	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+func TestQueuesShowsDepthsWithoutHidingMessages(t *testing.T) {
+	s, _, q := deployment(t)
+	events := queueURL(t, q, s, string(statemachine.ToEvents))
+	for i, delay := range []int32{0, 0, 0, 900} {
+		if _, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
+			QueueUrl: aws.String(events), MessageBody: aws.String(fmt.Sprint("message ", i)), DelaySeconds: delay,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(events), MaxNumberOfMessages: 1, VisibilityTimeout: 30,
+	}); err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive one message to put it in flight: %v", err)
+	}
+
+	r := run(t, nil, nil, withPrefix(s, "queues", "-o", "json")...)
+	if r.code != exitOK {
+		t.Fatalf("queues: exit %d: %s", r.code, r.stderr)
+	}
+	var rep queuesReport
+	decodeJSON(t, r.stdout, &rep)
+	if got, want := len(rep.Queues), len(s.Queues); got != want {
+		t.Fatalf("%d queues, want %d", got, want)
+	}
+	for i, st := range rep.Queues {
+		wantName := string(statemachine.Destinations[i/2])
+		if i%2 == 1 {
+			wantName = spec.DLQ(wantName)
+		}
+		if st.Queue != wantName || st.Name != s.QueueName(wantName) || st.DeadLetter != (i%2 == 1) {
+			t.Errorf("queue %d is %s (%s, dead letter %v), want %s: each queue, then its dead-letter queue", i, st.Queue, st.Name, st.DeadLetter, wantName)
+		}
+	}
+	ev := rep.Queues[0]
+	if ev.Visible != 2 || ev.InFlight != 1 || ev.Delayed != 1 || ev.Sampled != 2 {
+		t.Errorf("events queue %+v, want 2 visible (both sampled), 1 in flight, 1 delayed", ev)
+	}
+	if ev.OldestAgeSeconds == nil || *ev.OldestAgeSeconds < 0 || *ev.OldestAgeSeconds > 60 || ev.OldestSentAt == nil {
+		t.Errorf("oldest %v, %v seconds; want the age of a message sent a moment ago", ev.OldestSentAt, ev.OldestAgeSeconds)
+	}
+	if dlq := rep.Queues[1]; dlq.Visible != 0 || dlq.Sampled != 0 || dlq.OldestAgeSeconds != nil {
+		t.Errorf("events-dlq %+v, want empty and not sampled", dlq)
+	}
+	// The sample made the messages it received visible again.
+	if visible, inFlight, _ := depth(t, q, events); visible != "2" || inFlight != "1" {
+		t.Errorf("after the sample: %s visible, %s in flight; want 2 and 1", visible, inFlight)
+	}
+
+	r = run(t, nil, nil, withPrefix(s, "queues", "--peek=false", "-o", "json")...)
+	decodeJSON(t, r.stdout, &rep)
+	if ev := rep.Queues[0]; ev.Visible != 2 || ev.Sampled != 0 || ev.OldestAgeSeconds != nil {
+		t.Errorf("--peek=false: events queue %+v, want counts only", ev)
+	}
+}
+
+func TestQueuesFailsOnAMissingDeployment(t *testing.T) {
+	awstest.Config(t)
+	r := run(t, nil, nil, "--prefix", awstest.Prefix(t), "queues")
+	if r.code != exitFailure || r.stdout != "" || !strings.Contains(r.stderr, "get URL of queue events") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the missing queue", r.code, r.stdout, r.stderr)
+	}
+}
