@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tendlc/tendlc/infra/awstest"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// binaries builds carriersim, the webhook shim and regd once per test run.
+func binaries(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "regbench-bin-")
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", binDir, "github.com/tendlc/tendlc/cmd/carriersim",
+			"github.com/tendlc/tendlc/cmd/webhook", "github.com/tendlc/tendlc/cmd/regd").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return binDir
+}
+
+// system runs sc as separate processes on the emulators and returns the
+// summary; started runs once everything is up.
+func system(t *testing.T, sc Scenario, basePort int, started func(ctx context.Context, sim string) error) summary {
+	t.Helper()
+	awstest.Config(t) // skips without the emulators
+	f := runFlags{custom: &sc, bin: binaries(t), dir: t.TempDir(), prefix: awstest.Prefix(t), basePort: basePort,
+		progressEvery: 10 * time.Second, started: started}
+	var out bytes.Buffer
+	sum, err := f.run(t.Context(), &out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return sum
+}
+
+// group returns one downstream group's carriersim counters.
+func group(tb testing.TB, s summary, name string) map[string]float64 {
+	tb.Helper()
+	g, _ := s.Carriersim["groups"].(map[string]any)
+	c, _ := g[name].(map[string]any)
+	if c == nil {
+		tb.Fatalf("no carriersim counters for %s", name)
+	}
+	out := map[string]float64{}
+	for k, v := range c {
+		if f, ok := v.(float64); ok {
+			out[k] = f
+		}
+	}
+	return out
+}
+
+var downstreamGroups = []string{"registry", "att", "tmobile", "verizon", "numbers"}
+
+var quickWorld = []string{"--latency", "all=100ms-400ms"}
+
+// TestThreeReplicasShareTheRateLimit: three regd processes send no more than
+// the configured rate to any downstream in any one-second window, draw no
+// 429, and every campaign ends.
+func TestThreeReplicasShareTheRateLimit(t *testing.T) {
+	sum := system(t, Scenario{Name: "shared-rate", Brands: 25, Campaigns: 50, Numbers: 1, Replicas: 3,
+		Deadline:   Duration(4 * time.Minute),
+		Carriersim: append([]string{"--rate", "all=5"}, quickWorld...),
+		Regd:       []string{"--rate", "all=5", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 41000, nil)
+	if sum.Stuck+sum.Lost > 0 {
+		t.Fatalf("%d stuck and %d lost campaigns", sum.Stuck, sum.Lost)
+	}
+	for _, name := range downstreamGroups {
+		c := group(t, sum, name)
+		if c["max_received_per_second"] > 5 {
+			t.Errorf("%s received %v requests in one second, want at most 5", name, c["max_received_per_second"])
+		}
+		if c["rate_limited"] != 0 {
+			t.Errorf("%s answered %v 429s, want none", name, c["rate_limited"])
+		}
+	}
+}
+
+// TestA429StormSlowsButLosesNothing: the downstreams allow half of what the
+// dispatchers send. They answer 429s, and the flow slows down, but every
+// campaign ends and no registration is sent again under a new key.
+func TestA429StormSlowsButLosesNothing(t *testing.T) {
+	sum := system(t, Scenario{Name: "429-storm", Brands: 10, Campaigns: 20, Numbers: 1, Replicas: 2,
+		Deadline:   Duration(4 * time.Minute),
+		Carriersim: append([]string{"--rate", "all=2"}, quickWorld...),
+		Regd:       []string{"--rate", "all=4", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 42000, nil)
+	if sum.Stuck+sum.Lost > 0 {
+		t.Fatalf("%d stuck and %d lost campaigns", sum.Stuck, sum.Lost)
+	}
+	limited := 0.0
+	for _, name := range downstreamGroups {
+		c := group(t, sum, name)
+		limited += c["rate_limited"]
+		if c["resubmitted"] != 0 {
+			t.Errorf("%s saw %v registrations again under a new key, want none", name, c["resubmitted"])
+		}
+	}
+	if limited == 0 {
+		t.Error("no 429 was answered: the storm did not happen")
+	}
+}
+
+// TestSweeperRecoversALostApproval: the simulator drops AT&T's approval of
+// one campaign; with a stuck threshold of a few seconds the sweeper re-drives
+// it and the campaign reaches ACTIVE.
+func TestSweeperRecoversALostApproval(t *testing.T) {
+	drop := func(ctx context.Context, sim string) error {
+		body := `{"drop":[{"event_type":"MNO_CAMPAIGN_OPERATION_APPROVED","campaign_id":"campaign-00000","mno_id":10017,"count":1}]}`
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, sim+"/admin/faults", strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("admin/faults answered %d", resp.StatusCode)
+		}
+		return nil
+	}
+	sum := system(t, Scenario{Name: "lost-approval", Brands: 1, Campaigns: 1, Numbers: 1, Replicas: 1,
+		Deadline:   Duration(2 * time.Minute),
+		Carriersim: append([]string{"--rate", "all=0"}, quickWorld...),
+		Regd:       []string{"--rate", "all=20", "--retry-scale", "0.1", "--stuck-after", "3s", "--sweep-schedule", "@every 1s"}}, 43000, drop)
+	if sum.Completed != 1 {
+		t.Fatalf("campaigns ACTIVE = %d, want 1 (%+v)", sum.Completed, sum.Ended)
+	}
+	wh, _ := sum.Carriersim["webhooks"].(map[string]any)
+	if wh["dropped_by_fault"] != float64(1) {
+		t.Errorf("webhooks dropped by the fault = %v, want 1", wh["dropped_by_fault"])
+	}
+	if att := group(t, sum, "att"); att["requests"] < 2 {
+		t.Errorf("AT&T got %v requests, want the submission and at least one re-drive", att["requests"])
+	}
+}
