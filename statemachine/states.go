@@ -36,6 +36,16 @@ var statesByKind = map[Kind][]State{
 	KindNumber: {StateNone, Pending, Registering, Registered, Failed, Deregistering, Deregistered},
 }
 
+// mainPath lists, per kind, the states of the straight way through in order.
+// An answer or follow-up seen in a state before the earliest state that
+// expects it arrived early, or the read of the record is behind: it is
+// deferred. Seen after, or in a side state, it is stale: ignored.
+var mainPath = map[Kind][]State{
+	KindBrand:    {StateNone, Pending, Submitted, Verified, Unverified, Vetting, VettedVerified},
+	KindCampaign: {StateNone, Pending, TCRPending, InReview, CarrierReview, Approved, NumbersPending, Active},
+	KindNumber:   {StateNone, Pending, Registering, Registered, Deregistering, Deregistered},
+}
+
 // waiting lists the states in which a record waits for a downstream's answer
 // (a webhook or the dispatcher's call). A lost answer leaves a record stuck
 // there, and the sweeper re-drives it.

@@ -118,8 +118,29 @@ func Dispose(k Kind, s State, t EventType) (Cell, error) {
 		c.Disposition, c.Reason = Ignore, "already done"
 	case spec.class == request:
 		c.Disposition, c.Reason = Reject, "invalid in state"
+	case spec.before(k, s):
+		c.Disposition, c.Reason = Defer, "early or read behind"
 	default:
 		c.Disposition, c.Reason = Ignore, "stale or duplicate"
 	}
 	return c, nil
+}
+
+// before reports whether s comes before, on the kind's main path, every
+// main-path state the event moves a record from.
+func (e eventSpec) before(k Kind, s State) bool {
+	path := mainPath[k]
+	at := slices.Index(path, s)
+	if at < 0 {
+		return false
+	}
+	first := -1
+	for _, m := range e.moves {
+		for _, src := range m.src {
+			if i := slices.Index(path, src); i >= 0 && (first < 0 || i < first) {
+				first = i
+			}
+		}
+	}
+	return first >= 0 && at < first
 }

@@ -1,18 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"net"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/deploytest"
@@ -27,17 +34,25 @@ import (
 var fastPolicies = retry.Policies{Default: retry.Policy{MaxAttempts: 8, Base: time.Second, Cap: time.Second,
 	MaxDeferrals: 30, DeferBase: time.Second, DeferCap: time.Second}}
 
+// running is a regd that startRegd started.
+type running struct {
+	opsURL string // base URL of /healthz, /readyz and /metrics
+}
+
 // startRegd runs the real regd wiring on d until the test ends.
-func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) {
+func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) running {
 	tb.Helper()
 	m := &Main{Config: Config{Prefix: d.Spec.Prefix, Concurrency: 16, OutboundConcurrency: 2,
-		SweepMode: "index", StuckAfter: time.Hour, LogLevel: slog.LevelInfo}, RetryPolicies: &fastPolicies}
+		SweepMode: "index", StuckAfter: time.Hour, HTTPAddr: "127.0.0.1:0", LogLevel: slog.LevelInfo},
+		RetryPolicies: &fastPolicies}
 	if testing.Verbose() {
 		m.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	if mutate != nil {
 		mutate(m)
 	}
+	var r running
+	m.Listening = func(addr net.Addr) { r.opsURL = "http://" + addr.String() }
 	started := make(chan struct{})
 	m.Started = func() { close(started) }
 	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
@@ -56,14 +71,78 @@ func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) {
 			tb.Errorf("regd: %v", err)
 		}
 	})
+	return r
+}
+
+// get returns the status and body of a GET of regd's path.
+func (r running) get(tb testing.TB, path string) (int, []byte) {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(tb.Context(), http.MethodGet, r.opsURL+path, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+// metric reads regd's /metrics and sums the samples of the counter or gauge
+// name whose labels include match.
+func (r running) metric(tb testing.TB, name string, match map[string]string) float64 {
+	tb.Helper()
+	status, body := r.get(tb, "/metrics")
+	if status != http.StatusOK {
+		tb.Fatalf("GET /metrics: %d %s", status, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		tb.Fatalf("parse /metrics: %v", err)
+	}
+	var sum float64
+	for _, m := range families[name].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		matches := true
+		for k, v := range match {
+			matches = matches && labels[k] == v
+		}
+		if matches {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}
+
+// waitForMetric polls regd's /metrics until the metric reaches at least
+// want, and fails tb after within.
+func (r running) waitForMetric(tb testing.TB, name string, match map[string]string, want float64, within time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for got := r.metric(tb, name, match); got < want; got = r.metric(tb, name, match) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s%v = %v after %v, want at least %v", name, match, got, within, want)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
 }
 
 // player plays the downstreams: it drains the outbound queues, counts each
 // command, and sends the answers answer gives.
 type player struct {
-	mu       sync.Mutex
-	commands map[string]int             // "queue type entity" -> times received
-	ids      map[string]map[string]bool // "queue type entity" -> distinct command event ids
+	mu           sync.Mutex
+	commands     map[string]int             // "queue type entity" -> times received
+	ids          map[string]map[string]bool // "queue type entity" -> distinct command event ids
+	correlations map[string]int             // correlation id -> commands received
 }
 
 // distinct returns how many different commands (by event id) each key got.
@@ -89,7 +168,7 @@ func (p *player) count() map[string]int {
 
 func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envelope) []statemachine.Envelope) *player {
 	tb.Helper()
-	p := &player{commands: map[string]int{}, ids: map[string]map[string]bool{}}
+	p := &player{commands: map[string]int{}, ids: map[string]map[string]bool{}, correlations: map[string]int{}}
 	prod := d.Producer(tb)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
 	var wg sync.WaitGroup
@@ -112,6 +191,7 @@ func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envel
 					p.ids[key] = map[string]bool{}
 				}
 				p.ids[key][cmd.EventID] = true
+				p.correlations[cmd.CorrelationID]++
 				p.mu.Unlock()
 				if evs := answer(cmd); len(evs) > 0 {
 					return prod.Send(ctx, evs...)
@@ -202,7 +282,7 @@ func statePath(tb testing.TB, d deploytest.Deployment, k statemachine.Kind, id s
 
 func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 	d := deploytest.New(t)
-	startRegd(t, d, nil)
+	r := startRegd(t, d, func(m *Main) { m.Config.CensusInterval = time.Second })
 	p := play(t, d, approveAll)
 	numbers := []string{"+12025550111", "+12025550112", "+12025550113"}
 	if err := d.Producer(t).Send(t.Context(), registrations("b1", "c1", numbers)...); err != nil {
@@ -235,6 +315,28 @@ func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 			t.Errorf("command %s received %d times, want once", k, n)
 		}
 	}
+
+	// What the run shows on /metrics.
+	if status, body := r.get(t, "/readyz"); status != http.StatusOK {
+		t.Errorf("GET /readyz: %d %s, want 200 while running", status, body)
+	}
+	if got := r.metric(t, "tendlc_transitions_total", nil); got == 0 {
+		t.Error("no transitions on /metrics")
+	}
+	if got, want := r.metric(t, "tendlc_transitions_total", map[string]string{"kind": "campaign", "to": "ACTIVE"}), 1.0; got != want {
+		t.Errorf("campaign transitions to ACTIVE = %v, want %v", got, want)
+	}
+	if got := r.metric(t, "tendlc_messages_handled_total", map[string]string{"queue": "events", "outcome": "ok"}); got == 0 {
+		t.Error("no handled events on /metrics")
+	}
+	if got := r.metric(t, "tendlc_dynamodb_consumed_write_capacity_units_total", map[string]string{"operation": "Transition"}); got == 0 {
+		t.Error("no DynamoDB write capacity on /metrics")
+	}
+	// The census counts the records once they have settled.
+	r.waitForMetric(t, "tendlc_records", map[string]string{"kind": "number", "state": "REGISTERED"}, 3, 10*time.Second)
+	if got, want := r.metric(t, "tendlc_records", map[string]string{"kind": "campaign", "state": "ACTIVE"}), 1.0; got != want {
+		t.Errorf("campaigns ACTIVE per the census = %v, want %v", got, want)
+	}
 }
 
 // TestDuplicatesReorderingLostSendsAndStaleReads runs registrations while
@@ -246,7 +348,7 @@ func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 	d := deploytest.New(t)
 	faults := fault.Config{Seed: 3, DuplicateSend: 0.3, DelaySend: 0.2, MaxDelay: 2 * time.Second,
-		FailSend: 0.15, DuplicateReceive: 0.2, StaleRead: 0.2}
+		FailSend: 0.1, DuplicateReceive: 0.2, StaleRead: 0.2}
 	startRegd(t, d, func(m *Main) { m.Config.Faults = faults })
 	p := play(t, d, approveAll)
 	prod := d.Producer(t)
@@ -257,7 +359,9 @@ func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		waitFor(t, d, statemachine.KindCampaign, fmt.Sprint("fc", i), 90*time.Second, inState(statemachine.Active))
+		// A follow-up send and its retry copy may both be lost; the message
+		// then comes back after the queue's 60 s visibility timeout.
+		waitFor(t, d, statemachine.KindCampaign, fmt.Sprint("fc", i), 3*time.Minute, inState(statemachine.Active))
 	}
 	// brand, campaign, three carriers and two numbers per registration.
 	ids := p.distinct()
@@ -278,8 +382,7 @@ func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 
 func TestCarrierApprovalBeforeTheReviewIsDeferredThenApplied(t *testing.T) {
 	d := deploytest.New(t)
-	var deferrals atomic.Int64
-	startRegd(t, d, func(m *Main) { m.RetryObserver = deferCounter{&deferrals} })
+	r := startRegd(t, d, nil)
 	// The registry accepts but the reviewer has not decided yet.
 	play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {
 		if cmd.Type == statemachine.CmdSubmitCampaign {
@@ -297,13 +400,7 @@ func TestCarrierApprovalBeforeTheReviewIsDeferredThenApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until the early approval was deferred twice: it must not apply.
-	deadline := time.Now().Add(30 * time.Second)
-	for deferrals.Load() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the early approval was deferred %d times in 30 s, want 2", deferrals.Load())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
+	r.waitForMetric(t, "tendlc_deferrals_total", map[string]string{"queue": "events"}, 2, 30*time.Second)
 	if r := waitFor(t, d, statemachine.KindCampaign, "c2", time.Second, inState(statemachine.InReview)); r.Carriers[statemachine.CarrierATT] != "" {
 		t.Fatalf("AT&T status %q while in review, want none", r.Carriers[statemachine.CarrierATT])
 	}
@@ -365,9 +462,66 @@ func TestMissingQueuesGiveOneActionableLine(t *testing.T) {
 	}
 }
 
-// deferCounter counts deferrals on the events queue.
-type deferCounter struct{ n *atomic.Int64 }
+// TestCorrelationIDFollowsARegistrationEverywhere sends a registration with
+// one correlation id: every command the downstreams receive and every audit
+// entry of the brand, the campaign and its numbers carries it. The player
+// answers as the outbound handler does, with the command's correlation id.
+func TestCorrelationIDFollowsARegistrationEverywhere(t *testing.T) {
+	const corr = "corr-registration-x"
+	d := deploytest.New(t)
+	startRegd(t, d, nil)
+	p := play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {
+		answers := approveAll(cmd)
+		for i := range answers {
+			answers[i].CorrelationID = cmd.CorrelationID
+		}
+		return answers
+	})
+	numbers := []string{"+12025550141", "+12025550142"}
+	regs := registrations("b4", "c4", numbers)
+	for i := range regs {
+		regs[i].CorrelationID = corr
+	}
+	if err := d.Producer(t).Send(t.Context(), regs...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, d, statemachine.KindCampaign, "c4", 60*time.Second, inState(statemachine.Active))
 
-func (c deferCounter) Retried(string, retry.Class) {}
-func (c deferCounter) Deferred(string)             { c.n.Add(1) }
-func (c deferCounter) DeadLettered(string, string) {}
+	p.mu.Lock()
+	correlations := maps.Clone(p.correlations)
+	p.mu.Unlock()
+	// brand, campaign, three carriers, two numbers.
+	if got, want := correlations, map[string]int{corr: 7}; !maps.Equal(got, want) {
+		t.Errorf("commands by correlation id %v, want %v", got, want)
+	}
+	type ref struct {
+		kind statemachine.Kind
+		id   string
+	}
+	records := []ref{{statemachine.KindBrand, "b4"}, {statemachine.KindCampaign, "c4"}}
+	for _, n := range numbers {
+		records = append(records, ref{statemachine.KindNumber, n})
+	}
+	st := d.Store(t)
+	for _, r := range records {
+		rec, err := st.Get(t.Context(), r.kind, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.CorrelationID; got != corr {
+			t.Errorf("%s %s correlation id %q, want %q", r.kind, r.id, got, corr)
+		}
+		hist, err := st.History(t.Context(), r.kind, r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hist) == 0 {
+			t.Errorf("%s %s has no audit entries", r.kind, r.id)
+		}
+		for _, a := range hist {
+			if a.CorrelationID != corr {
+				t.Errorf("%s %s audit %s>%s: correlation id %q, want %q", r.kind, r.id, a.Event, a.To, a.CorrelationID, corr)
+			}
+		}
+	}
+}
