@@ -123,6 +123,11 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		case err != nil:
 			return fmt.Errorf("load %s %s: %w", kind, env.EntityID, err)
 		}
+		if rec != nil && rec.CorrelationID != env.CorrelationID {
+			// Webhook events carry no correlation id of their own: name the
+			// registration's on the lines about them.
+			log = log.With("record_correlation_id", rec.CorrelationID)
+		}
 		if rec != nil {
 			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:

@@ -161,7 +161,9 @@ type decision struct {
 
 func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers.Handler) error {
 	eventType := statemachine.EventType(m.Attributes[statemachine.AttrEventType])
-	log := r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType)
+	// The per-message logger of the Logging middleware carries the ids
+	// already; without it, name the message here.
+	log := handlers.LoggerFrom(ctx, r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType))
 	now := r.now()
 
 	a, err := DecodeAttrs(m.Attributes, m.SentAt)
@@ -173,7 +175,6 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		own := map[string]string{AttrRetry: m.Attributes[AttrRetry]} // keep the unreadable value for the operator
 		return r.sendDeadLetter(ctx, decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
 	}
-	log = log.With("attempt", a.Attempt)
 
 	if wait := a.NotBefore.Sub(now); wait > 0 {
 		return r.hop(ctx, m, log, a, wait)

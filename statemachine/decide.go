@@ -163,7 +163,7 @@ func (d *decider) finish(name string, from, to State) Decision {
 		Audit: AuditEntry{
 			Kind: d.kind, RecordID: n.ID, From: from, To: to, Event: d.env.Type,
 			MessageID: d.env.EventID, At: d.now, Actor: d.env.Actor,
-			CorrelationID: d.env.CorrelationID, Reason: d.auditReason(),
+			CorrelationID: n.CorrelationID, Reason: d.auditReason(),
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/metrics"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 )
@@ -28,6 +29,7 @@ type Config struct {
 	SweepMode           sweeper.Mode
 	StuckAfter          time.Duration
 	MaxRedrives         int
+	CensusInterval      time.Duration // records per kind and state, counted by one replica; 0 for none
 	LogLevel            slog.Level
 	Faults              fault.Config // injected into the SDK clients; off unless set
 	RetryScale          float64      // multiplies every retry and deferral delay (time compression)
@@ -63,6 +65,8 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.StringVar(&mode, "sweep-mode", string(sweeper.ModeIndex), "how the sweeper finds stuck records: index or scan")
 	fs.DurationVar(&c.StuckAfter, "stuck-after", sweeper.DefaultThreshold, "time in a waiting state after which a record is stuck")
 	fs.IntVar(&c.MaxRedrives, "max-redrives", sweeper.DefaultMaxRedrives, "re-drives of a stuck record before it fails with 30901")
+	fs.DurationVar(&c.CensusInterval, "census-interval", metrics.DefaultCensusInterval,
+		"time between counts of the records per kind and state, by the replica holding the census lease; each scans the whole table (read units: about an eighth of the table size in KB); 0 for none")
 	fs.StringVar(&faults, "faults", env("TENDLC_FAULTS", ""), "inject `faults` into the AWS clients, for benchmarks: dup-send=P,delay-send=P,max-delay=D,fail-send=P,dup-receive=P,throttle=P,5xx=P,stale-read=P,seed=N (env TENDLC_FAULTS)")
 	fs.Float64Var(&c.RetryScale, "retry-scale", 1, "multiply every retry and deferral delay by this factor, for time-compressed runs (SQS rounds delays up to whole seconds)")
 	fs.StringVar(&logLevel, "log-level", env("TENDLC_LOG_LEVEL", "info"), "debug, info, warn or error")
@@ -88,6 +92,9 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	if c.StuckAfter <= 0 || c.MaxRedrives < 0 {
 		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives not negative"))
+	}
+	if c.CensusInterval < 0 {
+		errs = append(errs, errors.New("-census-interval must not be negative"))
 	}
 	if c.Faults, err = fault.Parse(faults); err != nil {
 		errs = append(errs, fmt.Errorf("-faults: %w", err))

@@ -1,36 +1,65 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// serveHTTP starts the operations endpoints: /healthz (the process is up) and
-// /readyz (its consumers run). A listener that fails later stops regd.
-func (m *Main) serveHTTP(addr string, log *slog.Logger, errs chan<- error, stop context.CancelFunc) (*http.Server, error) {
+// opsHandler serves the operations endpoints: /healthz (the process is up),
+// /readyz (200 while ready holds: the consumers run and shutdown has not
+// begun; 503 otherwise) and /metrics (reg in the Prometheus exposition
+// format).
+func opsHandler(reg *prometheus.Registry, ready *atomic.Bool, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	text := func(w http.ResponseWriter, status int, body string) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { text(w, http.StatusOK, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			text(w, http.StatusServiceUnavailable, "not ready\n")
+			return
+		}
+		text(w, http.StatusOK, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError),
+		Registry: reg, // counts its own errors in promhttp_metric_handler_errors_total
+	}))
+	return mux
+}
+
+// listenHTTP binds the operations endpoints to addr and tells m.Listening
+// the bound address. The caller serves them with srv.Serve(ln).
+func (m *Main) listenHTTP(addr string, h http.Handler, log *slog.Logger) (*http.Server, net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	ok := func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	}
-	mux.HandleFunc("GET /healthz", ok)
-	mux.HandleFunc("GET /readyz", ok)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs <- fmt.Errorf("http: %w", err)
-			stop()
-		}
-	}()
 	log.Info("serving operations endpoints", "addr", ln.Addr().String())
-	return srv, nil
+	if m.Listening != nil {
+		m.Listening(ln.Addr())
+	}
+	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, ln, nil
+}
+
+// registerRuntime adds the Go runtime and process metrics (go_*, process_*)
+// to reg.
+func registerRuntime(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register runtime metrics: %w", err)
+		}
+	}
+	return nil
 }

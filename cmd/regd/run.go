@@ -5,17 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/metrics"
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
@@ -36,15 +40,17 @@ type Main struct {
 	// RetryPolicies replace retry.DefaultPolicies when set (tests and
 	// time-compressed benchmarks).
 	RetryPolicies *retry.Policies
-	// RetryObserver is told about retries, deferrals and dead letters.
-	RetryObserver retry.Observer
+	// Listening, when set, is called with the address of the operations
+	// endpoints once they listen (tests set Config.HTTPAddr to 127.0.0.1:0).
+	Listening func(addr net.Addr)
 	// Started, when set, is called once every consumer runs.
 	Started func()
 }
 
 // Run wires regd and serves until ctx is cancelled, then shuts down in order:
-// stop receiving, let in-flight handlers finish, stop the sweeper, stop the
-// HTTP server. It returns nil after a clean shutdown, or what stopped it.
+// report not ready, stop receiving, let in-flight handlers finish, stop the
+// sweeper and the census, stop the HTTP server. It returns nil after a clean
+// shutdown, or what stopped it.
 func (m *Main) Run(ctx context.Context) error {
 	log := m.Logger
 	if log == nil {
@@ -73,6 +79,18 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	meter := &dynamo.Meter{}
+	reg := prometheus.NewRegistry()
+	mcfg := metrics.Config{Registerer: reg, Capacity: meter}
+	if faults != nil {
+		mcfg.Faults = faults.Counts
+	}
+	mx, err := metrics.New(mcfg)
+	if err != nil {
+		return err
+	}
+	if err := registerRuntime(reg); err != nil {
+		return err
+	}
 	store, err := dynamo.New(ddb, dynamo.Config{Table: s.TableName(), Meter: meter})
 	if err != nil {
 		return err
@@ -96,16 +114,16 @@ func (m *Main) Run(ctx context.Context) error {
 		policies = *m.RetryPolicies
 	}
 	retrier, err := retry.New(retry.Config{SQS: sqsc, DeadLetter: deadLetters.Lookup, Policies: policies,
-		Observer: m.RetryObserver, Logger: log})
+		Observer: mx, Logger: log})
 	if err != nil {
 		return err
 	}
 	// The middleware order, outermost first: per-message logger, hand-made
 	// retries and dead letters, panics turned into errors, the handler.
 	chain := func(h handlers.Handler) handlers.Handler {
-		return handlers.Chain(h, handlers.Logging(log), retrier.Middleware(), handlers.Recover())
+		return handlers.Chain(h, handlers.Logging(log, attemptAttr), retrier.Middleware(), handlers.Recover())
 	}
-	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Logger: log})
+	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Observer: mx, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -117,7 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var workers []worker
 	consume := func(queue string, concurrency int, h handlers.Handler) error {
 		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
-			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Logger: log})
+			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Observer: mx, Logger: log})
 		if err != nil {
 			return fmt.Errorf("consumer of %s: %w", queue, err)
 		}
@@ -138,7 +156,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		for _, d := range downstreams {
 			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
-				Limiter: limiter, Events: publisher, Logger: log})
+				Limiter: limiter, Events: publisher, Observer: mx, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -153,17 +171,51 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		sw, err := sweeper.New(sweeper.Config{Store: store, Sender: publisher, Lease: lease, Mode: cfg.SweepMode,
-			Threshold: cfg.StuckAfter, MaxRedrives: cfg.MaxRedrives, Schedule: cfg.SweepSchedule, Logger: log})
+			Threshold: cfg.StuckAfter, MaxRedrives: cfg.MaxRedrives, Schedule: cfg.SweepSchedule, Observer: mx, Logger: log})
 		if err != nil {
 			return err
 		}
 		workers = append(workers, worker{"sweeper", sw.Run})
+	}
+	if cfg.CensusInterval > 0 {
+		// The holder extends the lease at every count, so it keeps it; another
+		// replica takes over when the holder stops counting for two intervals.
+		lease, err := dynamo.NewLease(ddb, dynamo.LeaseConfig{Table: s.TableName(), Name: metrics.CensusLeaseName,
+			Duration: 2 * cfg.CensusInterval, Meter: meter})
+		if err != nil {
+			return err
+		}
+		census, err := metrics.NewCensus(metrics.CensusConfig{Records: store, Lease: lease, Metrics: mx,
+			Interval: cfg.CensusInterval, Logger: log})
+		if err != nil {
+			return err
+		}
+		workers = append(workers, worker{"census", census.Run})
+	}
+
+	var ready atomic.Bool // the consumers run and shutdown has not begun
+	var srv *http.Server
+	var ln net.Listener
+	if cfg.HTTPAddr != "" {
+		if srv, ln, err = m.listenHTTP(cfg.HTTPAddr, opsHandler(reg, &ready, log), log); err != nil {
+			return err
+		}
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(workers)+1)
+	served := make(chan struct{})
+	if srv != nil {
+		go func() {
+			defer close(served)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http: %w", err)
+				cancel() // regd without its probes would be restarted anyway
+			}
+		}()
+	}
 	for _, w := range workers {
 		wg.Go(func() {
 			if err := w.run(runCtx); err != nil {
@@ -172,20 +224,14 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		})
 	}
-	var srv *http.Server
-	if cfg.HTTPAddr != "" {
-		if srv, err = m.serveHTTP(cfg.HTTPAddr, log, errs, cancel); err != nil {
-			cancel()
-			wg.Wait()
-			return err
-		}
-	}
-	log.Info("regd running", "prefix", cfg.Prefix, "consumers", len(workers), "downstream_url", cfg.DownstreamURL,
-		"sweep", cfg.Sweep, "http", cfg.HTTPAddr)
+	ready.Store(true)
+	log.Info("regd running", "prefix", cfg.Prefix, "workers", len(workers), "downstream_url", cfg.DownstreamURL,
+		"sweep", cfg.Sweep, "census_interval", cfg.CensusInterval, "http", cfg.HTTPAddr)
 	if m.Started != nil {
 		m.Started()
 	}
 	<-runCtx.Done()
+	ready.Store(false)
 	wg.Wait()
 	if srv != nil {
 		shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -193,6 +239,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			log.Warn("http shutdown", "error", err)
 		}
+		<-served
 	}
 	close(errs)
 	var all []error

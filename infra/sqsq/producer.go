@@ -26,7 +26,9 @@ func NewProducer(api API, eventsQueueURL string) (*Producer, error) {
 }
 
 // Send sends envs to the events queue. An empty EventID is filled with a
-// random UUID, a zero SchemaVersion with [statemachine.SchemaVersion] and a
+// random UUID, an empty CorrelationID with the EventID (the event starts a
+// new chain, which every message, downstream call and audit entry it causes
+// carries on), a zero SchemaVersion with [statemachine.SchemaVersion] and a
 // zero OccurredAt with the current time. Every envelope is validated first: if
 // any is invalid nothing is sent and the error joins every problem (wrapping
 // statemachine.ErrMalformed, ErrUnknownEvent, ErrUnsupportedVersion or
@@ -38,6 +40,9 @@ func (p *Producer) Send(ctx context.Context, envs ...statemachine.Envelope) erro
 	for i, e := range envs {
 		if e.EventID == "" {
 			e.EventID = newUUID()
+		}
+		if e.CorrelationID == "" {
+			e.CorrelationID = e.EventID
 		}
 		if e.SchemaVersion == 0 {
 			e.SchemaVersion = statemachine.SchemaVersion

@@ -53,6 +53,46 @@ func TestProducerFillsDefaults(t *testing.T) {
 	}
 }
 
+func TestProducerStartsACorrelationChainWhereThereIsNone(t *testing.T) {
+	tests := []struct {
+		name, eventID, correlationID string
+		want                         func(sent statemachine.Envelope) string
+	}{
+		{"given one is kept", "e1", "corr-x", func(statemachine.Envelope) string { return "corr-x" }},
+		{"none takes the event id", "e2", "", func(statemachine.Envelope) string { return "e2" }},
+		{"none takes the filled event id", "", "", func(sent statemachine.Envelope) string { return sent.EventID }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSQS()
+			p, err := NewProducer(f, eventsURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := envelope(t, tt.eventID, 0)
+			e.CorrelationID = tt.correlationID
+			if err := p.Send(t.Context(), e); err != nil {
+				t.Fatal(err)
+			}
+			entry := f.sends[0].Entries[0]
+			sent, err := statemachine.DecodeEnvelope([]byte(aws.ToString(entry.MessageBody)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want(sent)
+			if want == "" {
+				t.Fatal("the expected correlation id is empty")
+			}
+			if got := sent.CorrelationID; got != want {
+				t.Errorf("body correlation id %q, want %q", got, want)
+			}
+			if got := aws.ToString(entry.MessageAttributes[statemachine.AttrCorrelationID].StringValue); got != want {
+				t.Errorf("attribute correlation id %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 func TestProducerValidatesEverythingFirst(t *testing.T) {
 	f := newFakeSQS()
 	p, err := NewProducer(f, eventsURL)

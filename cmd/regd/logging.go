@@ -1,0 +1,20 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/retry"
+)
+
+// attemptAttr is the attempt a message is on, for its per-message logger:
+// decoded from the retry state the retry middleware keeps in its attributes,
+// or the raw attribute when it does not decode (the middleware dead-letters
+// such a message).
+func attemptAttr(m *handlers.Message) slog.Attr {
+	a, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
+	if err != nil {
+		return slog.String(retry.AttrRetry, m.Attributes[retry.AttrRetry])
+	}
+	return slog.Int("attempt", a.Attempt)
+}

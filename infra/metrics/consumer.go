@@ -1,0 +1,82 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tendlc/tendlc/infra/sqsq"
+)
+
+var _ sqsq.Observer = (*Metrics)(nil)
+
+// Outcomes of a ReceiveMessage call.
+const (
+	receiveMessages = "messages"
+	receiveEmpty    = "empty"
+	receiveError    = "error"
+)
+
+// Outcomes of a handled message: deleted (ok, which includes a message the
+// retry middleware re-sent or dead-lettered), left for redelivery after an
+// error, or left because the process is shutting down.
+const (
+	handledOK       = "ok"
+	handledError    = "error"
+	handledCanceled = "canceled"
+)
+
+// handlerBuckets span 5 ms to 41 s: a handler reads and writes DynamoDB,
+// sends to SQS, and an outbound one waits for the rate limit.
+var handlerBuckets = prometheus.ExponentialBuckets(0.005, 2, 14)
+
+type consumerMetrics struct {
+	receives        *prometheus.CounterVec
+	received        *prometheus.CounterVec
+	handled         *prometheus.CounterVec
+	handlerDuration *prometheus.HistogramVec
+}
+
+func newConsumerMetrics() consumerMetrics {
+	return consumerMetrics{
+		receives: counter("receive_requests_total", "ReceiveMessage calls by queue and outcome (messages, empty, error).", "queue", "outcome"),
+		received: counter("messages_received_total", "Messages received by queue.", "queue"),
+		handled: counter("messages_handled_total",
+			"Messages whose handler returned, by queue and outcome: ok (deleted), error (left for redelivery), canceled (shutdown).", "queue", "outcome"),
+		handlerDuration: histogram("handler_duration_seconds", "Time from a message's handler start to its return, by queue.", handlerBuckets, "queue"),
+	}
+}
+
+func (c consumerMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{c.receives, c.received, c.handled, c.handlerDuration}
+}
+
+// Received counts a ReceiveMessage call that returned n messages.
+func (c consumerMetrics) Received(queue string, n int) {
+	outcome := receiveMessages
+	if n == 0 {
+		outcome = receiveEmpty
+	}
+	c.receives.WithLabelValues(queue, outcome).Inc()
+	c.received.WithLabelValues(queue).Add(float64(n))
+}
+
+// ReceiveFailed counts a failed ReceiveMessage call.
+func (c consumerMetrics) ReceiveFailed(queue string, _ error) {
+	c.receives.WithLabelValues(queue, receiveError).Inc()
+}
+
+// Handled counts a message whose handler returned err after d.
+func (c consumerMetrics) Handled(queue string, err error, d time.Duration) {
+	outcome := handledOK
+	switch {
+	case errors.Is(err, context.Canceled):
+		outcome = handledCanceled
+	case err != nil:
+		outcome = handledError
+	}
+	c.handled.WithLabelValues(queue, outcome).Inc()
+	c.handlerDuration.WithLabelValues(queue).Observe(d.Seconds())
+}

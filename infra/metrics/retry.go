@@ -1,0 +1,43 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tendlc/tendlc/retry"
+)
+
+var _ retry.Observer = (*Metrics)(nil)
+
+type retryMetrics struct {
+	retries     *prometheus.CounterVec
+	deferrals   *prometheus.CounterVec
+	deadLetters *prometheus.CounterVec
+}
+
+func newRetryMetrics() retryMetrics {
+	return retryMetrics{
+		retries:   counter("retries_total", "Copies sent for another attempt, by queue and failure class.", "queue", "class"),
+		deferrals: counter("deferrals_total", "Copies sent for an event that arrived early, by queue.", "queue"),
+		deadLetters: counter("dead_letters_total",
+			"Messages moved to a dead-letter queue, by queue and reason (exhausted or a permanent failure class).", "queue", "reason"),
+	}
+}
+
+func (r retryMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{r.retries, r.deferrals, r.deadLetters}
+}
+
+// Retried counts a copy sent for another attempt.
+func (r retryMetrics) Retried(queue string, class retry.Class) {
+	r.retries.WithLabelValues(queue, string(class)).Inc()
+}
+
+// Deferred counts a copy sent for a deferred event.
+func (r retryMetrics) Deferred(queue string) {
+	r.deferrals.WithLabelValues(queue).Inc()
+}
+
+// DeadLettered counts a dead letter.
+func (r retryMetrics) DeadLettered(queue, reason string) {
+	r.deadLetters.WithLabelValues(queue, reason).Inc()
+}
