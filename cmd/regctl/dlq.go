@@ -83,3 +83,24 @@ func newDeadLetterView(d retry.DeadLetter, now time.Time, full bool) deadLetterV
 	}
 	return v
 }
+
+// peekDLQ checks the flags shared by dlq list and dlq show and reads up to
+// limit dead letters of the logical queue's DLQ. A listing that failed part
+// way comes back with what it read and listErr; err is for everything else.
+func peekDLQ(ctx context.Context, env *Env, prefix, queue string, limit int) (logical string, now time.Time, dls []retry.DeadLetter, listErr, err error) {
+	if logical, err = parseDLQ(queue); err != nil {
+		return "", now, nil, nil, err
+	}
+	if limit <= 0 {
+		return "", now, nil, nil, usageErrorf("--limit %d: want a positive number", limit)
+	}
+	if now, err = env.now(); err != nil {
+		return "", now, nil, nil, err
+	}
+	d, url, err := openDLQ(ctx, prefix, logical)
+	if err != nil {
+		return "", now, nil, nil, err
+	}
+	dls, listErr = retry.List(ctx, d.sqs, url, limit)
+	return logical, now, dls, listErr, nil
+}

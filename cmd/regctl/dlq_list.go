@@ -62,23 +62,11 @@ Examples:
 			if err := checkOutput(*output, formatTable, formatJSON); err != nil {
 				return err
 			}
-			logical, err := parseDLQ(*queue)
-			if err != nil {
-				return err
-			}
-			if *limit <= 0 {
-				return usageErrorf("--limit %d: want a positive number", *limit)
-			}
-			now, err := env.now()
-			if err != nil {
-				return err
-			}
-			d, url, err := openDLQ(ctx, *prefix, logical)
-			if err != nil {
-				return err
-			}
 			// A listing that failed part way still shows what it read.
-			dls, listErr := retry.List(ctx, d.sqs, url, *limit)
+			logical, now, dls, listErr, err := peekDLQ(ctx, env, *prefix, *queue, *limit)
+			if err != nil {
+				return err
+			}
 			rep := deadLetters{AsOf: now, Queue: logical, DeadLetters: []deadLetterView{}}
 			for _, dl := range dls {
 				rep.DeadLetters = append(rep.DeadLetters, newDeadLetterView(dl, now, false))

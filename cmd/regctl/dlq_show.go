@@ -48,22 +48,10 @@ Examples:
 			if err := checkOutput(*output, formatTable, formatJSON); err != nil {
 				return err
 			}
-			logical, err := parseDLQ(*queue)
+			logical, now, dls, listErr, err := peekDLQ(ctx, env, *prefix, *queue, *limit)
 			if err != nil {
 				return err
 			}
-			if *limit <= 0 {
-				return usageErrorf("--limit %d: want a positive number", *limit)
-			}
-			now, err := env.now()
-			if err != nil {
-				return err
-			}
-			d, url, err := openDLQ(ctx, *prefix, logical)
-			if err != nil {
-				return err
-			}
-			dls, listErr := retry.List(ctx, d.sqs, url, *limit)
 			for _, dl := range dls {
 				if dl.MessageID != args[0] {
 					continue
