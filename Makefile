@@ -7,6 +7,9 @@
 #   make up / down       start / stop the local stack of `make run` (SQS :9324, DynamoDB :8000)
 #   make test            go vet and go test against a private stack (SQS :19324, DynamoDB :18000)
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
+#   make bench-webhook   webhook shim load test (2,000 signed webhooks, 16 senders) on the bench stack
+#   make lambda          the webhook shim for AWS Lambda (provided.al2023, arm64): dist/webhook-lambda.zip
+#   make fuzz            each fuzz target for FUZZTIME (default 30s); make test runs each for 3s
 #
 # The test and bench stacks are started for the target and always stopped after
 # it (success, failure or Ctrl-C); they never touch the stack of `make up`.
@@ -19,8 +22,17 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 stack := infra/local/stack.sh
-TEST_TIMEOUT ?= 5m
+TEST_TIMEOUT ?= 10m
 GOTESTFLAGS ?=
+FUZZTIME ?= 30s
+
+# package:target of every fuzz target (the decoders of untrusted input).
+fuzz_targets := ./statemachine:FuzzDecodeEnvelope ./retry:FuzzDecodeAttrs
+
+# fuzz-each TIME: run each fuzz target for TIME (go test fuzzes one target at a time).
+define fuzz-each
+for t in $(fuzz_targets); do go test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(1) "$${t%%:*}"; done
+endef
 
 # with-stack NAME: the first lines of a recipe that runs against its own
 # emulator stack. A lock makes a second `make test` wait rather than share the
@@ -41,7 +53,7 @@ STACK=$(1) $(stack) up 9>&-
 eval "$$(STACK=$(1) $(stack) env)"
 endef
 
-.PHONY: run demo install build up down test bench-consumer
+.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda
 
 # The demo: 20 brands, 40 campaigns of 3 numbers, 2 regd replicas, carriersim
 # and the webhook shim, on the stack of `make up`, with prefix tendlc- so that
@@ -75,7 +87,26 @@ test:
 	export TENDLC_REQUIRE_EMULATORS=1
 	go vet ./...
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
+	$(call fuzz-each,3s)
+
+fuzz:
+	$(call fuzz-each,$(FUZZTIME))
 
 bench-consumer:
 	@$(call with-stack,bench)
 	go run ./cmd/regbench consumer
+
+bench-webhook: build
+	@$(call with-stack,bench)
+	bin/regbench webhook --dir .tools/run/procs-bench
+
+# The deployment package the CloudFormation stack's CodeBucket/CodeKey point at:
+# a zip holding the executable bootstrap (the shim runs as a Lambda function
+# when named so), built without the RPC mode provided.al2023 does not use.
+lambda:
+	command -v zip >/dev/null || { echo "make lambda: installing zip with apt-get" >&2; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zip >/dev/null; }
+	mkdir -p dist
+	rm -f dist/bootstrap dist/webhook-lambda.zip
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/bootstrap ./cmd/webhook
+	zip -q -j -X dist/webhook-lambda.zip dist/bootstrap
+	zipinfo dist/webhook-lambda.zip

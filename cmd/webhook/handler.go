@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+// Defaults and limits of [HandlerConfig].
+const (
+	DefaultMaxBody     = 64 << 10        // bytes; a registry webhook is well under 2 KiB
+	DefaultSendTimeout = 5 * time.Second // below the Lambda function's 10 s timeout
+	MinSecretBytes     = 16              // as the CloudFormation parameter demands
+)
+
+// enqueuer puts events on the events queue.
+type enqueuer interface {
+	Send(ctx context.Context, envs ...statemachine.Envelope) error
+}
+
+var _ enqueuer = (*sqsq.Producer)(nil)
+
+// HandlerConfig configures [NewHandler]. Zero values mean the documented
+// defaults.
+type HandlerConfig struct {
+	Secret []byte   // the shared HMAC secret; required, at least MinSecretBytes
+	Queue  enqueuer // the events queue; required (an *sqsq.Producer)
+	// PublicURL is the URL the senders post to, when it differs from the URL
+	// the request arrives at (behind a proxy or load balancer that rewrites
+	// the scheme, host or path). Signatures are verified against it. Empty
+	// means the request URL: http(s)://Host/path?query as received.
+	PublicURL   string
+	MaxBody     int64            // largest accepted body in bytes; default DefaultMaxBody
+	Tolerance   time.Duration    // how far a signature's time may be from now; default tcr.DefaultTolerance
+	SendTimeout time.Duration    // limit of the SQS send; default DefaultSendTimeout
+	Now         func() time.Time // the clock signatures are checked against; default time.Now
+	Logger      *slog.Logger     // nil discards the logs
+}
+
+// Handler is the webhook shim's one http.Handler, served by the local server
+// and, through the Lambda adapter, by the Lambda function:
+//
+//	POST (any path)  verify the signature, decode, translate, enqueue
+//	GET  /healthz    200 while the process runs
+//
+// A webhook is answered 202 once its event is on the events queue, 200 when
+// its type is informational (nothing to enqueue), 400 for a body that is not
+// a known webhook event, 401 for a missing, wrong or stale signature, 413
+// for a body over the limit, 405 for another method, 503 when the send to
+// SQS failed and 500 for a bug. A 4xx means nothing was enqueued and a retry
+// will not help; after a 5xx the sender retries, and should the failed send
+// have reached the queue after all, the retry's event has the same event id.
+type Handler struct {
+	cfg HandlerConfig
+	mux *http.ServeMux
+}
+
+// NewHandler returns a handler for cfg. It returns an error joining every
+// problem of cfg.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Tolerance == 0 {
+		cfg.Tolerance = tcr.DefaultTolerance
+	}
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	var errs []error
+	if err := checkSecret(cfg.Secret); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Queue == nil {
+		errs = append(errs, errors.New("queue is nil"))
+	}
+	if cfg.PublicURL != "" {
+		if err := checkPublicURL(cfg.PublicURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.MaxBody < 0 || cfg.Tolerance < 0 || cfg.SendTimeout < 0 {
+		errs = append(errs, errors.New("MaxBody, Tolerance and SendTimeout must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("webhook handler: %w", err)
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /healthz", h.health)
+	// Any path: the sender is configured with the full URL (a function URL's
+	// root, /webhooks, an API Gateway stage's path) and the signature covers it.
+	h.mux.HandleFunc("POST /", h.webhook)
+	return h, nil
+}
+
+// checkSecret checks the length of the webhook secret, never showing it.
+func checkSecret(secret []byte) error {
+	switch {
+	case len(secret) == 0:
+		return errors.New("secret is empty")
+	case len(secret) < MinSecretBytes:
+		return fmt.Errorf("secret is %d bytes, want at least %d", len(secret), MinSecretBytes)
+	}
+	return nil
+}
+
+// checkPublicURL checks that u is an absolute http(s) URL.
+func checkPublicURL(u string) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return fmt.Errorf("public URL %q is not an absolute http(s) URL", u)
+	}
+	return nil
+}
+
+// ServeHTTP routes r: see [Handler].
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// webhook verifies, decodes, translates and enqueues one webhook. Its log
+// line never carries the secret or the signature header.
+func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	log := h.cfg.Logger.With("remote_addr", r.RemoteAddr)
+	fail := func(status int, msg string, err error) {
+		level := slog.LevelWarn
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		log.Log(r.Context(), level, "webhook refused", "status", status, "error", err, "duration_ms", msSince(start))
+		writeJSON(w, status, map[string]string{"error": msg})
+	}
+
+	if r.ContentLength > h.cfg.MaxBody {
+		fail(http.StatusRequestEntityTooLarge, h.tooLarge(), fmt.Errorf("content length %d", r.ContentLength))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		fail(http.StatusRequestEntityTooLarge, h.tooLarge(), err)
+		return
+	}
+	if err != nil {
+		fail(http.StatusBadRequest, "cannot read the body", fmt.Errorf("read body: %w", err))
+		return
+	}
+	if err := tcr.Verify(h.cfg.Secret, h.signedURL(r), body, r.Header.Get(tcr.SignatureHeader), h.cfg.Now(), h.cfg.Tolerance); err != nil {
+		fail(http.StatusUnauthorized, err.Error(), err)
+		return
+	}
+	ev, err := tcr.DecodeWebhookEvent(body)
+	if err != nil {
+		fail(http.StatusBadRequest, err.Error(), err)
+		return
+	}
+	log = log.With("webhook_type", ev.EventType, "webhook_id", ev.EventID)
+	envs, err := tcr.Translate(ev, h.cfg.Now())
+	if errors.Is(err, tcr.ErrInvalidEvent) || errors.Is(err, tcr.ErrUnknownEventType) {
+		fail(http.StatusBadRequest, err.Error(), err)
+		return
+	}
+	if err != nil {
+		fail(http.StatusInternalServerError, "cannot translate the event", err)
+		return
+	}
+	if len(envs) == 0 {
+		log.Info("webhook ignored: informational", "status", http.StatusOK, "duration_ms", msSince(start))
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored", "reason": "informational event type"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.SendTimeout)
+	defer cancel()
+	if err := h.cfg.Queue.Send(ctx, envs...); err != nil {
+		if _, ok := errors.AsType[*sqsq.SendError](err); ok {
+			fail(http.StatusServiceUnavailable, "events queue unavailable; retry later", err)
+			return
+		}
+		fail(http.StatusInternalServerError, "cannot enqueue the event", err)
+		return
+	}
+	ids := make([]string, len(envs))
+	for i, env := range envs {
+		ids[i] = env.EventID
+		log.Info("webhook enqueued", "status", http.StatusAccepted, "event_type", env.Type, "event_id", env.EventID,
+			"entity_id", env.EntityID, "duration_ms", msSince(start))
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "enqueued", "event_ids": ids})
+}
+
+func (h *Handler) tooLarge() string {
+	return fmt.Sprintf("body larger than %d bytes", h.cfg.MaxBody)
+}
+
+// signedURL returns the URL the sender signed: PublicURL if set, else the
+// request URL. The Lambda adapter gives requests an absolute URL; a server
+// request has only the path, so scheme and host come from the connection
+// and the Host header.
+func (h *Handler) signedURL(r *http.Request) string {
+	if h.cfg.PublicURL != "" {
+		return h.cfg.PublicURL
+	}
+	u := *r.URL
+	if u.Scheme == "" {
+		u.Scheme = "http"
+		if r.TLS != nil {
+			u.Scheme = "https"
+		}
+	}
+	if u.Host == "" {
+		u.Host = r.Host
+	}
+	return u.String()
+}
+
+// msSince returns the milliseconds since start, for logs.
+func msSince(start time.Time) float64 {
+	return float64(time.Since(start).Microseconds()) / 1000
+}
+
+// writeJSON answers with status and v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the sender is gone; it retries
+}
