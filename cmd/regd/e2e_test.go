@@ -340,14 +340,15 @@ func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 }
 
 // TestDuplicatesReorderingLostSendsAndStaleReads runs registrations while
-// the fault layer duplicates and delays sends and receives, loses sends
+// the fault layer duplicates every send (so every event type arrives at
+// least twice), delays sends, duplicates receives, loses sends
 // between the database write and the queue, and serves stale reads. Every
 // campaign still ends ACTIVE, and no downstream sees a second command for
 // anything: duplicates of every event are ignored, and a lost send is
 // repaired from the record's outbox.
 func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 	d := deploytest.New(t)
-	faults := fault.Config{Seed: 3, DuplicateSend: 0.3, DelaySend: 0.2, MaxDelay: 2 * time.Second,
+	faults := fault.Config{Seed: 3, DuplicateSend: 1, DelaySend: 0.2, MaxDelay: 2 * time.Second,
 		FailSend: 0.1, DuplicateReceive: 0.2, StaleRead: 0.2}
 	startRegd(t, d, func(m *Main) { m.Config.Faults = faults })
 	p := play(t, d, approveAll)
