@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -151,7 +152,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 			code = rc.ReasonCode()
 		}
 		log.Info("downstream refused the command", "status", se.HTTPStatusCode(), "code", code)
-		if ev, ok := statemachine.Refused(cmd, code, err.Error(), actor, o.cfg.Now()); ok {
+		if ev, ok := statemachine.Refused(cmd, code, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
 		return nil
@@ -174,3 +175,15 @@ type nopOutboundObserver struct{}
 
 func (nopOutboundObserver) Called(string, string, time.Duration) {}
 func (nopOutboundObserver) Waited(string, time.Duration)         {}
+
+// shorten keeps at most n bytes of s, on a rune boundary: a downstream's
+// words end up on records and audit items, which DynamoDB caps at 400 KB.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

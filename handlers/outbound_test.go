@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,3 +127,33 @@ func types(out []statemachine.Outgoing) []string {
 	}
 	return s
 }
+
+func TestOutboundShortensARefusalsWords(t *testing.T) {
+	ds := &fakeDownstream{err: &longRefusal{}}
+	events := &memSender{}
+	o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: &fakeLimiter{}, Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := event(t, statemachine.CmdSubmitBrand, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"})
+	if err := o.Handle(t.Context(), message(t, cmd)); err != nil {
+		t.Fatal(err)
+	}
+	sent := events.take()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d events, want the refusal", len(sent))
+	}
+	r, err := statemachine.DecodePayload[statemachine.Reason](sent[0].Envelope.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Description) > 256 {
+		t.Errorf("refusal description of %d bytes, want at most 256", len(r.Description))
+	}
+}
+
+// longRefusal is a 400 whose message is far longer than a record should hold.
+type longRefusal struct{}
+
+func (longRefusal) Error() string       { return strings.Repeat("é", 100_000) }
+func (longRefusal) HTTPStatusCode() int { return 400 }

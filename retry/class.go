@@ -56,6 +56,14 @@ type httpStatusError interface {
 	HTTPStatusCode() int
 }
 
+// requestIsWrong are the AWS error codes that blame the request itself:
+// sending it again cannot succeed.
+var requestIsWrong = map[string]struct{}{
+	"ValidationException": {}, "SerializationException": {}, "InvalidParameterValue": {},
+	"InvalidParameterCombination": {}, "MissingParameter": {}, "InvalidAttributeValue": {},
+	"MessageTooLong": {}, "InvalidMessageContents": {}, "ItemCollectionSizeLimitExceededException": {},
+}
+
 // Classify returns the class of a handler error, judged by type only
 // (errors.Is, errors.As, smithy API error codes, HTTP status codes), never by
 // message text. Domain errors win over transport errors: a rejection that
@@ -98,6 +106,17 @@ func Classify(err error) Class {
 		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
 			return ClassTimeout // RequestTimeout, RequestTimeoutException
 		}
+		if se, ok := errors.AsType[httpStatusError](err); (ok && se.HTTPStatusCode() >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
+			return ClassServer
+		}
+		if _, ok := requestIsWrong[apiErr.ErrorCode()]; ok {
+			return ClassClient
+		}
+		// Any other AWS error says nothing against the message itself: a
+		// throttled transaction (400 TransactionCanceledException), expiring
+		// credentials, a queue being recreated. Retry it within the policy's
+		// bounds instead of dead-lettering it at once.
+		return ClassUnknown
 	}
 	if se, ok := errors.AsType[httpStatusError](err); ok {
 		switch code := se.HTTPStatusCode(); {
@@ -110,9 +129,6 @@ func Classify(err error) Class {
 		case code >= 400:
 			return ClassClient
 		}
-	}
-	if apiErr, ok := errors.AsType[smithy.APIError](err); ok && apiErr.ErrorFault() == smithy.FaultServer {
-		return ClassServer
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return ClassTimeout

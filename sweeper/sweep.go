@@ -172,6 +172,10 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, rep *Rep
 		return
 	}
 	if err := s.cfg.Sender.Send(ctx, plan.Emit); err != nil {
+		// The count stays: counting first is what keeps two sweepers from
+		// re-driving one record twice. So an SQS outage that outlasts
+		// MaxRedrives sweeps fails the record with 30901 like a downstream
+		// that never answered; the give-up itself is a send, and waits.
 		log.Warn("re-drive counted but not sent; the next sweep finds the record again", "error", err)
 		rep.Failed++
 		return

@@ -90,8 +90,8 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if c.RetryScale <= 0 {
 		errs = append(errs, errors.New("-retry-scale must be positive"))
 	}
-	if c.StuckAfter <= 0 || c.MaxRedrives < 0 {
-		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives not negative"))
+	if c.StuckAfter <= 0 || c.MaxRedrives < 1 {
+		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives at least 1"))
 	}
 	if c.CensusInterval < 0 {
 		errs = append(errs, errors.New("-census-interval must not be negative"))

@@ -13,6 +13,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
+// maxRemembered bounds how many items the stale-read fault remembers.
+const maxRemembered = 100_000
+
 // versions keeps the last two distinct states of an item.
 type versions struct {
 	latest, previous map[string]types.AttributeValue
@@ -42,6 +45,9 @@ func (i *Injector) dynamo(ctx context.Context, in middleware.InitializeInput, ne
 	i.mu.Lock()
 	v := i.items[key]
 	if res.Item != nil && !reflect.DeepEqual(res.Item, v.latest) {
+		if len(i.items) >= maxRemembered {
+			clear(i.items) // a long run forgets, rather than grows without bound
+		}
 		v = versions{latest: res.Item, previous: v.latest}
 		i.items[key] = v
 	}

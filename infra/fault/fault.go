@@ -80,8 +80,8 @@ func Parse(s string) (Config, error) {
 			*p = f
 		case name == "max-delay":
 			d, err := time.ParseDuration(val)
-			if err != nil || d < 0 || d > 15*time.Minute {
-				errs = append(errs, fmt.Errorf("max-delay=%q: want a duration up to 15m", val))
+			if err != nil || d < time.Second || d > 15*time.Minute {
+				errs = append(errs, fmt.Errorf("max-delay=%q: want a duration from 1s to 15m (SQS delays are whole seconds)", val))
 			}
 			c.MaxDelay = d
 		case name == "seed":

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -225,7 +226,8 @@ func (c *Client) url(segments []string) string {
 
 // newHTTPError reads a non-2xx answer. The body is JSON
 // {"code":30795,"message":"invalid EIN"} when the downstream says why; any
-// other body becomes the message, shortened.
+// other body becomes the message. Either way the message is shortened: it
+// ends up in events, records and audit items.
 func newHTTPError(resp *http.Response, body []byte) *HTTPError {
 	e := &HTTPError{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header, time.Now())}
 	var reason struct {
@@ -234,13 +236,21 @@ func newHTTPError(resp *http.Response, body []byte) *HTTPError {
 		Description string `json:"description"`
 	}
 	if json.Unmarshal(body, &reason) == nil {
-		e.Code, e.Message = reason.Code, cmp.Or(reason.Message, reason.Description)
+		e.Code, e.Message = reason.Code, shorten(cmp.Or(reason.Message, reason.Description))
 		return e
 	}
-	msg := strings.TrimSpace(string(body))
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
-	}
-	e.Message = msg
+	e.Message = shorten(strings.TrimSpace(string(body)))
 	return e
+}
+
+// shorten keeps the first 200 bytes of a message, on a rune boundary.
+func shorten(msg string) string {
+	if len(msg) <= 200 {
+		return msg
+	}
+	cut := 200
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "..."
 }

@@ -11,7 +11,8 @@ import (
 // matching endpoint. The command's event id is the idempotency key, so a
 // repeated command is recognisable downstream, and its correlation id travels
 // along. It returns the downstream's external id, the endpoint's error, or an
-// error wrapping ErrInvalidRequest for a command it does not know or whose
+// error wrapping ErrInvalidRequest and statemachine.ErrMalformed (permanent:
+// sending it again cannot help) for a command it does not know or whose
 // payload does not decode.
 func (c *Client) Do(ctx context.Context, cmd statemachine.Envelope) (string, error) {
 	m := Meta{IdempotencyKey: cmd.EventID, CorrelationID: cmd.CorrelationID}
@@ -38,7 +39,7 @@ func (c *Client) Do(ctx context.Context, cmd statemachine.Envelope) (string, err
 	case statemachine.CmdDeregisterNumber:
 		res, err = withPayload(cmd, func(p statemachine.NumberRegistration) (Result, error) { return c.DeregisterNumber(ctx, id, m, p) })
 	default:
-		return "", fmt.Errorf("%w: unknown command %q", ErrInvalidRequest, cmd.Type)
+		return "", fmt.Errorf("%w: %w: unknown command %q", ErrInvalidRequest, statemachine.ErrMalformed, cmd.Type)
 	}
 	return res.ExternalID, err
 }
@@ -47,7 +48,7 @@ func (c *Client) Do(ctx context.Context, cmd statemachine.Envelope) (string, err
 func withPayload[T any](cmd statemachine.Envelope, f func(T) (Result, error)) (Result, error) {
 	p, err := statemachine.DecodePayload[T](cmd.Payload)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: payload of %s: %v", ErrInvalidRequest, cmd.Type, err)
+		return Result{}, fmt.Errorf("%w: %w: payload of %s: %v", ErrInvalidRequest, statemachine.ErrMalformed, cmd.Type, err)
 	}
 	return f(p)
 }
