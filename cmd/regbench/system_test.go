@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,7 @@ func system(t *testing.T, sc Scenario, basePort int, started func(ctx context.Co
 	t.Helper()
 	awstest.Config(t) // skips without the emulators
 	f := runFlags{custom: &sc, bin: binaries(t), dir: t.TempDir(), prefix: awstest.Prefix(t), basePort: basePort,
-		progressEvery: 10 * time.Second, started: started}
+		progressEvery: 10 * time.Second, started: started, out: filepath.Join(t.TempDir(), "report")}
 	var out bytes.Buffer
 	sum, err := f.run(t.Context(), &out)
 	t.Log(out.String())
@@ -78,6 +79,10 @@ var downstreamGroups = []string{"registry", "att", "tmobile", "verizon", "number
 
 var quickWorld = []string{"--latency", "all=100ms-400ms"}
 
+// The base ports of the tests below stay under 32768, out of Linux's
+// ephemeral range: a port in it may be held by some outgoing connection, and
+// a process listening there would exit at start.
+
 // TestThreeReplicasShareTheRateLimit: three regd processes send no more than
 // the configured rate to any downstream in any one-second window, draw no
 // 429, and every campaign ends.
@@ -85,10 +90,11 @@ func TestThreeReplicasShareTheRateLimit(t *testing.T) {
 	sum := system(t, Scenario{Name: "shared-rate", Brands: 25, Campaigns: 50, Numbers: 1, Replicas: 3,
 		Deadline:   Duration(4 * time.Minute),
 		Carriersim: append([]string{"--rate", "all=5"}, quickWorld...),
-		Regd:       []string{"--rate", "all=5", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 41000, nil)
+		Regd:       []string{"--rate", "all=5", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 21000, nil)
 	if sum.Stuck+sum.Lost > 0 {
 		t.Fatalf("%d stuck and %d lost campaigns", sum.Stuck, sum.Lost)
 	}
+	checkCollected(t, sum)
 	for _, name := range downstreamGroups {
 		c := group(t, sum, name)
 		if c["max_received_per_second"] > 5 {
@@ -107,7 +113,7 @@ func TestA429StormSlowsButLosesNothing(t *testing.T) {
 	sum := system(t, Scenario{Name: "429-storm", Brands: 10, Campaigns: 20, Numbers: 1, Replicas: 2,
 		Deadline:   Duration(4 * time.Minute),
 		Carriersim: append([]string{"--rate", "all=2"}, quickWorld...),
-		Regd:       []string{"--rate", "all=4", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 42000, nil)
+		Regd:       []string{"--rate", "all=4", "--retry-scale", "0.1", "--stuck-after", "5m"}}, 22000, nil)
 	if sum.Stuck+sum.Lost > 0 {
 		t.Fatalf("%d stuck and %d lost campaigns", sum.Stuck, sum.Lost)
 	}
@@ -144,7 +150,7 @@ func TestSweeperRecoversALostApproval(t *testing.T) {
 	sum := system(t, Scenario{Name: "lost-approval", Brands: 1, Campaigns: 1, Numbers: 1, Replicas: 1,
 		Deadline:   Duration(2 * time.Minute),
 		Carriersim: append([]string{"--rate", "all=0"}, quickWorld...),
-		Regd:       []string{"--rate", "all=20", "--retry-scale", "0.1", "--stuck-after", "3s", "--sweep-schedule", "@every 1s"}}, 43000, drop)
+		Regd:       []string{"--rate", "all=20", "--retry-scale", "0.1", "--stuck-after", "3s", "--sweep-schedule", "@every 1s"}}, 23000, drop)
 	if sum.Completed != 1 {
 		t.Fatalf("campaigns ACTIVE = %d, want 1 (%+v)", sum.Completed, sum.Ended)
 	}
@@ -154,5 +160,29 @@ func TestSweeperRecoversALostApproval(t *testing.T) {
 	}
 	if att := group(t, sum, "att"); att["requests"] < 2 {
 		t.Errorf("AT&T got %v requests, want the submission and at least one re-drive", att["requests"])
+	}
+}
+
+// checkCollected checks that a run collected what its report shows from the
+// processes: requests and queue waits from every replica's metrics, CPU and
+// memory from /proc, the backlog from SQS.
+func checkCollected(tb testing.TB, s summary) {
+	tb.Helper()
+	if s.AWS.SQS.ByOperation["ReceiveMessage"] == 0 || s.AWS.DynamoDB.ByOperation["TransactWriteItems"] == 0 {
+		tb.Errorf("AWS requests not counted: SQS %v, DynamoDB %v", s.AWS.SQS.ByOperation, s.AWS.DynamoDB.ByOperation)
+	}
+	if w := s.Queues["events"].ScheduleToStart; w.Count == 0 {
+		tb.Errorf("no queue wait observed on the events queue: %+v", s.Queues["events"])
+	}
+	if s.AWS.Capacity.WriteUnits == 0 || s.Transitions.Total == 0 {
+		tb.Errorf("no write units (%v) or transitions (%v)", s.AWS.Capacity.WriteUnits, s.Transitions.Total)
+	}
+	for _, r := range s.Replicas {
+		if r.CPUSeconds <= 0 || r.PeakRSSBytes < 1<<20 {
+			tb.Errorf("%s: CPU %v s, peak RSS %d bytes: not sampled", r.Name, r.CPUSeconds, r.PeakRSSBytes)
+		}
+	}
+	if len(s.Backlog) < 2 || len(s.Backlog[0].Queues) != 12 {
+		tb.Errorf("%d backlog samples, want at least 2 of 12 queues", len(s.Backlog))
 	}
 }

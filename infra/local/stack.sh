@@ -13,8 +13,10 @@
 #   STACK=run    SQS 9324,  DynamoDB 8000,  state in .tools/run/ (the default)
 #   STACK=test   SQS 19324, DynamoDB 18000, state in .tools/run/test/
 #   STACK=bench  SQS 29324, DynamoDB 28000, state in .tools/run/bench/
-#   STACK=demo   SQS 39324, DynamoDB 38000, state in .tools/run/demo/
+#   STACK=demo   SQS 26324, DynamoDB 26000, state in .tools/run/demo/
 # SQS_PORT and DDB_PORT override the ports (and are required for other names).
+# Every fixed port of the project stays below 32768, out of Linux's default
+# ephemeral range: there an outgoing connection may already hold it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +31,7 @@ case "$stack" in
   run) run="$tools/run" sqs_default=9324 ddb_default=8000 ;;
   test) run="$tools/run/test" sqs_default=19324 ddb_default=18000 ;;
   bench) run="$tools/run/bench" sqs_default=29324 ddb_default=28000 ;;
-  demo) run="$tools/run/demo" sqs_default=39324 ddb_default=38000 ;;
+  demo) run="$tools/run/demo" sqs_default=26324 ddb_default=26000 ;;
   *[!A-Za-z0-9_-]* | "") die "STACK must be a plain name, not '$stack'" ;;
   *) run="$tools/run/$stack" sqs_default='' ddb_default='' ;;
 esac
