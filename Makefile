@@ -6,6 +6,8 @@
 #   make build           build every binary into bin/
 #   make up / down       start / stop the local stack of `make run` (SQS :9324, DynamoDB :8000)
 #   make test            go vet and go test against a private stack (SQS :19324, DynamoDB :18000)
+#   make bench           the bench scenario (40 campaigns, faults of every kind, replica kills; under
+#                        3 minutes) on the bench stack: prints summary.md, report in reports/bench-<time>/
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
 #   make bench-webhook   webhook shim load test (2,000 signed webhooks, 16 senders) on the bench stack
 #   make lambda          the webhook shim for AWS Lambda (provided.al2023, arm64): dist/webhook-lambda.zip
@@ -53,7 +55,7 @@ STACK=$(1) $(stack) up 9>&-
 eval "$$(STACK=$(1) $(stack) env)"
 endef
 
-.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda
+.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda bench
 
 # The demo: 20 brands, 40 campaigns of 3 numbers, 2 regd replicas, carriersim
 # and the webhook shim, on the stack of `make up`, with prefix tendlc- so that
@@ -67,7 +69,7 @@ run: build
 
 demo: build
 	@$(call with-stack,demo)
-	bin/regbench run $(demo_args) --base-port 39000 --dir .tools/run/procs-demo
+	bin/regbench run $(demo_args) --base-port 27000 --dir .tools/run/procs-demo
 
 build:
 	go build -o bin/ ./cmd/...
@@ -110,3 +112,9 @@ lambda:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/bootstrap ./cmd/webhook
 	zip -q -j -X dist/webhook-lambda.zip dist/bootstrap
 	zipinfo dist/webhook-lambda.zip
+
+# The scenario runner's short default on the bench stack: report.json, summary.md
+# and the charts in reports/bench-<UTC time>/; the README lists the longer profiles.
+bench: build
+	@$(call with-stack,bench)
+	bin/regbench run --profile bench --base-port 29000 --dir .tools/run/procs-bench

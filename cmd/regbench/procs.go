@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,6 +80,16 @@ func (s *supervisor) start(ctx context.Context, p *proc) error {
 	return s.waitHealthy(ctx, p, exited)
 }
 
+// pid returns the process ID of p's latest start, or 0 if it never started.
+func (p *proc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 func contains(ps []*proc, p *proc) bool {
 	for _, q := range ps {
 		if q == p {
@@ -100,7 +111,7 @@ func (s *supervisor) waitHealthy(ctx context.Context, p *proc, exited <-chan str
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("%s exited while starting; see %s", p.name, s.logFile(p))
+			return fmt.Errorf("%s exited while starting; the end of %s:\n%s", p.name, s.logFile(p), tail(s.logFile(p), 2048))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond): // polling interval
@@ -154,4 +165,18 @@ func (s *supervisor) stopAll() {
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.signal(s.procs[i], syscall.SIGTERM, 20*time.Second)
 	}
+}
+
+// tail returns the last n bytes of a file, or why it cannot.
+func tail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		_, _ = f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
 }

@@ -8,11 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
@@ -38,6 +39,9 @@ type runFlags struct {
 	basePort                   int
 	serve                      bool
 	progressEvery              time.Duration
+	// out is the directory of the report files; empty writes none (the
+	// command line's default is reports/<profile>-<UTC time>).
+	out string
 
 	// For tests: a scenario instead of a profile, and a hook that runs once
 	// every process is up, with carriersim's base URL.
@@ -47,7 +51,7 @@ type runFlags struct {
 
 func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error {
 	var f runFlags
-	fs.StringVar(&f.profile, "profile", "demo", "scenario: demo, happy, lossy, dupes, throttle, stale, crash, mix, or a .json profile file")
+	fs.StringVar(&f.profile, "profile", "demo", "scenario: "+strings.Join(slices.Sorted(maps.Keys(profiles)), ", ")+", or a .json profile file")
 	fs.IntVar(&f.brands, "brands", 0, "override the profile's brand count")
 	fs.IntVar(&f.campaigns, "campaigns", 0, "override the profile's campaign count")
 	fs.IntVar(&f.numbers, "numbers", 0, "override the profile's numbers per campaign")
@@ -59,7 +63,11 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook shim on base+500, regd replica i on base+100+i")
 	fs.BoolVar(&f.serve, "serve", false, "keep everything running after the load finished, until interrupted")
 	fs.DurationVar(&f.progressEvery, "progress", 2*time.Second, "interval of the progress line")
+	fs.StringVar(&f.out, "out", "", "directory of the report: report.json, summary.md, completed.svg, latency-cdf.svg, backlog.svg (default reports/<profile>-<UTC time>)")
 	return func(ctx context.Context, stdout io.Writer) error {
+		if f.out == "" {
+			f.out = defaultReportDir(f.profile, time.Now())
+		}
 		_, err := f.run(ctx, stdout)
 		return err
 	}
@@ -149,8 +157,14 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 			args:   append([]string{"--prefix", f.prefix, "--downstream-url", "http://" + sim, "--http", addr}, sc.Regd...),
 			health: "http://" + addr + "/readyz"})
 	}
-	for _, p := range append(start, replicas...) {
+	for _, p := range start {
 		if err := sup.start(ctx, p); err != nil {
+			return none, err
+		}
+	}
+	starter := newReplicaStarter(sup, stdout, replicas)
+	for _, p := range replicas {
+		if err := starter.start(ctx, p); err != nil {
 			return none, err
 		}
 	}
@@ -165,13 +179,30 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 
 	l := makeLoad(sc)
 	began := time.Now()
+	col := newCollector(sqsc, urls, began)
+	for i, p := range replicas {
+		col.add(p.name, fmt.Sprintf("http://127.0.0.1:%d/metrics", f.basePort+100+i), p.pid())
+	}
 	if err := producer.Send(ctx, l.envs...); err != nil {
 		return none, fmt.Errorf("seed the load: %w", err)
 	}
+	col.start(ctx)
 	w := newWatcher(ddb, s.TableName(), l.campaigns)
-	res := f.watch(ctx, stdout, sc, sup, replicas, w, began)
-	sum := summarize(sc, w, began, res.elapsed, fetchCounters(ctx, "http://"+sim+"/counters"))
-	sum.write(stdout)
+	res := f.watch(ctx, stdout, sc, sup, starter, replicas, w, col, began)
+	col.finish(ctx)
+	figures := col.figures()
+	for i := range figures {
+		figures[i].StartFailures = starter.startFailures(figures[i].Name)
+	}
+	sum := summarize(runData{scenario: sc, prefix: f.prefix, began: began, elapsed: res.elapsed, ids: w.ids, seen: w.seen,
+		counters: col.counters(), replicas: figures, kills: col.kills(), backlog: col.backlogSamples(),
+		carriersim: fetchCounters(ctx, "http://"+sim+"/counters")})
+	if res.err != nil {
+		sum.Error = res.err.Error()
+	}
+	if err := f.report(stdout, sum); err != nil {
+		return sum, err
+	}
 	if res.err != nil {
 		return sum, res.err
 	}
@@ -192,6 +223,22 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 	return sum, nil
 }
 
+// report prints summary.md and writes the report files into f.out, if set.
+func (f runFlags) report(stdout io.Writer, sum summary) error {
+	fmt.Fprintln(stdout)
+	if err := sum.writeMarkdown(stdout); err != nil {
+		return err
+	}
+	if f.out == "" {
+		return nil
+	}
+	if err := writeReport(f.out, sum); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nregbench: report in %s: %s, %s, %s, %s, %s\n", f.out, reportJSON, summaryMD, completedSVG, latencyCDFSVG, backlogSVG)
+	return nil
+}
+
 type watchResult struct {
 	elapsed time.Duration
 	err     error
@@ -199,11 +246,15 @@ type watchResult struct {
 
 // watch polls the campaigns until all are terminal, the deadline passes or
 // ctx ends, printing progress and killing a replica every KillEvery.
-func (f runFlags) watch(ctx context.Context, stdout io.Writer, sc Scenario, sup *supervisor, replicas []*proc, w *watcher, began time.Time) watchResult {
+func (f runFlags) watch(ctx context.Context, stdout io.Writer, sc Scenario, sup *supervisor, starter *replicaStarter, replicas []*proc,
+	w *watcher, col *collector, began time.Time) watchResult {
 	deadline := began.Add(time.Duration(sc.Deadline))
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	lastProgress, lastKill, victim := began, began, 0
+	progress := func(now time.Time) {
+		fmt.Fprintf(stdout, "%s | backlog %d | kills %d\n", w.progress(now.Sub(began)), col.backlogTotal(), col.kills())
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -218,96 +269,25 @@ func (f runFlags) watch(ctx context.Context, stdout io.Writer, sc Scenario, sup 
 		}
 		now := time.Now()
 		if w.done() || now.After(deadline) {
-			fmt.Fprintln(stdout, w.progress(now.Sub(began)))
+			progress(now)
 			return watchResult{elapsed: now.Sub(began)}
 		}
 		if now.Sub(lastProgress) >= f.progressEvery {
-			fmt.Fprintln(stdout, w.progress(now.Sub(began)))
+			progress(now)
 			lastProgress = now
 		}
 		if sc.KillEvery > 0 && now.Sub(lastKill) >= time.Duration(sc.KillEvery) {
 			p := replicas[victim%len(replicas)]
 			victim++
 			lastKill = now
+			col.down(ctx, p.name) // what the process counted dies with it
 			sup.signal(p, 9, 0)
 			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", p.name)
-			if err := sup.start(ctx, p); err != nil {
+			if err := starter.start(ctx, p); err != nil {
 				return watchResult{time.Since(began), err}
 			}
+			col.up(p.name, p.pid())
 		}
-	}
-}
-
-// summary is the outcome of a run.
-type summary struct {
-	Scenario        Scenario                   `json:"scenario"`
-	Started         int                        `json:"started"`
-	Completed       int                        `json:"completed"` // ACTIVE
-	Ended           map[statemachine.State]int `json:"ended"`     // terminal states, ACTIVE included
-	Stuck           int                        `json:"stuck"`     // exists, not terminal at the end
-	Lost            int                        `json:"lost"`      // never created
-	ElapsedSeconds  float64                    `json:"elapsed_seconds"`
-	ToActiveSeconds map[string]float64         `json:"time_to_active_seconds"` // p50, p95, p99, max
-	Carriersim      map[string]any             `json:"carriersim_counters,omitempty"`
-}
-
-func summarize(sc Scenario, w *watcher, began time.Time, elapsed time.Duration, counters map[string]any) summary {
-	s := summary{Scenario: sc, Started: len(w.ids), Ended: map[statemachine.State]int{}, ElapsedSeconds: elapsed.Seconds(),
-		ToActiveSeconds: map[string]float64{}, Carriersim: counters}
-	var toActive []float64
-	for _, id := range w.ids {
-		c := w.seen[id]
-		switch {
-		case c.state == "":
-			s.Lost++
-		case statemachine.IsTerminal(statemachine.KindCampaign, c.state):
-			s.Ended[c.state]++
-			if c.state == statemachine.Active {
-				s.Completed++
-				toActive = append(toActive, c.enteredAt.Sub(began).Seconds())
-			}
-		default:
-			s.Stuck++
-		}
-	}
-	slices.Sort(toActive)
-	if len(toActive) > 0 {
-		for _, q := range []struct {
-			name string
-			p    float64
-		}{{"p50", .50}, {"p95", .95}, {"p99", .99}, {"max", 1}} {
-			s.ToActiveSeconds[q.name] = toActive[int(math.Ceil(q.p*float64(len(toActive))))-1]
-		}
-	}
-	return s
-}
-
-func (s summary) write(w io.Writer) {
-	fmt.Fprintf(w, "\n## regbench %s: %d campaigns, %d replicas, %.0f s\n\n", s.Scenario.Name, s.Started, s.Scenario.Replicas, s.ElapsedSeconds)
-	fmt.Fprintln(w, "| outcome | campaigns |")
-	fmt.Fprintln(w, "|---|---:|")
-	for _, st := range statemachine.States(statemachine.KindCampaign) {
-		if n := s.Ended[st]; n > 0 {
-			fmt.Fprintf(w, "| %s | %d |\n", st, n)
-		}
-	}
-	fmt.Fprintf(w, "| not terminal at the end (stuck) | %d |\n| never created (lost) | %d |\n", s.Stuck, s.Lost)
-	if len(s.ToActiveSeconds) > 0 {
-		fmt.Fprintf(w, "\ntime to ACTIVE: p50 %.1f s, p95 %.1f s, p99 %.1f s, max %.1f s\n",
-			s.ToActiveSeconds["p50"], s.ToActiveSeconds["p95"], s.ToActiveSeconds["p99"], s.ToActiveSeconds["max"])
-	}
-	if g, ok := s.Carriersim["groups"].(map[string]any); ok {
-		fmt.Fprintln(w, "\n| downstream | requests | 429 sent | 5xx sent | repeated (same key) | resubmitted (new key) | max accepted/s |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
-		for _, name := range []string{"registry", "att", "tmobile", "verizon", "numbers"} {
-			c, _ := g[name].(map[string]any)
-			fmt.Fprintf(w, "| %s | %v | %v | %v | %v | %v | %v |\n", name, c["requests"], c["rate_limited"], c["server_errors"],
-				c["repeated"], c["resubmitted"], c["max_accepted_per_second"])
-		}
-	}
-	if wh, ok := s.Carriersim["webhooks"].(map[string]any); ok {
-		fmt.Fprintf(w, "\nwebhooks: emitted %v, sent %v, dropped %v, duplicated %v, reordered %v, failed %v\n",
-			wh["emitted"], wh["sent"], wh["dropped"], wh["duplicated"], wh["reordered"], wh["failed"])
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 type campaign struct {
 	state     statemachine.State // "" while the record does not exist
 	enteredAt time.Time          // when it entered state
+	createdAt time.Time          // when the record was created
 }
 
 // watcher follows the campaigns of a run by reading their records, in
@@ -52,7 +53,7 @@ func (w *watcher) poll(ctx context.Context) error {
 			}
 		}
 		req := map[string]types.KeysAndAttributes{w.table: {Keys: keys, ConsistentRead: aws.Bool(true),
-			ProjectionExpression:     aws.String("id, #s, " + spec.AttrStateEntered),
+			ProjectionExpression:     aws.String("id, #s, created_at, " + spec.AttrStateEntered),
 			ExpressionAttributeNames: map[string]string{"#s": "state"}}}
 		for len(req) > 0 {
 			out, err := w.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
@@ -63,11 +64,14 @@ func (w *watcher) poll(ctx context.Context) error {
 				id, _ := item["id"].(*types.AttributeValueMemberS)
 				st, _ := item["state"].(*types.AttributeValueMemberS)
 				ms, _ := item[spec.AttrStateEntered].(*types.AttributeValueMemberN)
-				if id == nil || st == nil || ms == nil {
+				created, _ := item["created_at"].(*types.AttributeValueMemberS)
+				if id == nil || st == nil || ms == nil || created == nil {
 					continue
 				}
 				n, _ := strconv.ParseInt(ms.Value, 10, 64)
-				w.seen[id.Value] = campaign{state: statemachine.State(st.Value), enteredAt: time.UnixMilli(n)}
+				c := campaign{state: statemachine.State(st.Value), enteredAt: time.UnixMilli(n)}
+				c.createdAt, _ = time.Parse(time.RFC3339Nano, created.Value)
+				w.seen[id.Value] = c
 			}
 			req = out.UnprocessedKeys
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +62,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sqsOpts, ddbOpts := m.SQSOptions, m.DynamoOptions
+	sqsOpts, ddbOpts := slices.Clone(m.SQSOptions), slices.Clone(m.DynamoOptions)
 	var faults *fault.Injector
 	if cfg.Faults.Enabled() {
 		faults = fault.New(cfg.Faults)
@@ -70,14 +71,6 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Warn("fault injection on", "faults", fmt.Sprintf("%+v", cfg.Faults))
 		defer func() { log.Info("faults injected", "counts", faults.Counts()) }()
 	}
-	sqsc := awsclient.SQS(awsCfg, sqsOpts...)
-	ddb := awsclient.DynamoDB(awsCfg, ddbOpts...)
-	s := spec.Default(cfg.Prefix)
-	urls, err := sqsq.QueueURLs(ctx, sqsc, s)
-	if err != nil {
-		return awsclient.Explain(fmt.Errorf("find the queues of prefix %q: %w", cfg.Prefix, err))
-	}
-
 	meter := &dynamo.Meter{}
 	reg := prometheus.NewRegistry()
 	mcfg := metrics.Config{Registerer: reg, Capacity: meter}
@@ -91,6 +84,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := registerRuntime(reg); err != nil {
 		return err
 	}
+	// Every request sent is counted, retries included; a fault the fault layer
+	// answers without sending is not.
+	sqsOpts = append(sqsOpts, mx.CountSQS())
+	ddbOpts = append(ddbOpts, mx.CountDynamoDB())
+	sqsc := awsclient.SQS(awsCfg, sqsOpts...)
+	ddb := awsclient.DynamoDB(awsCfg, ddbOpts...)
+	s := spec.Default(cfg.Prefix)
+	urls, err := sqsq.QueueURLs(ctx, sqsc, s)
+	if err != nil {
+		return awsclient.Explain(fmt.Errorf("find the queues of prefix %q: %w", cfg.Prefix, err))
+	}
+
 	store, err := dynamo.New(ddb, dynamo.Config{Table: s.TableName(), Meter: meter})
 	if err != nil {
 		return err

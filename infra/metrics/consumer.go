@@ -32,11 +32,17 @@ const (
 // sends to SQS, and an outbound one waits for the rate limit.
 var handlerBuckets = prometheus.ExponentialBuckets(0.005, 2, 14)
 
+// queueWaitBuckets span 10 ms to an hour: a message waits for a free
+// handler, and a retry or a deferral waits out its delay in the queue (up to
+// SQS's 15 minutes per hop).
+var queueWaitBuckets = []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600}
+
 type consumerMetrics struct {
 	receives        *prometheus.CounterVec
 	received        *prometheus.CounterVec
 	handled         *prometheus.CounterVec
 	handlerDuration *prometheus.HistogramVec
+	queueWait       *prometheus.HistogramVec
 }
 
 func newConsumerMetrics() consumerMetrics {
@@ -46,11 +52,14 @@ func newConsumerMetrics() consumerMetrics {
 		handled: counter("messages_handled_total",
 			"Messages whose handler returned, by queue and outcome: ok (deleted), error (left for redelivery), canceled (shutdown).", "queue", "outcome"),
 		handlerDuration: histogram("handler_duration_seconds", "Time from a message's handler start to its return, by queue.", handlerBuckets, "queue"),
+		queueWait: histogram("queue_wait_seconds",
+			"Time from a message's send (SentTimestamp) to its receive, by queue: the schedule-to-start time, delays and earlier attempts included.",
+			queueWaitBuckets, "queue"),
 	}
 }
 
 func (c consumerMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.receives, c.received, c.handled, c.handlerDuration}
+	return []prometheus.Collector{c.receives, c.received, c.handled, c.handlerDuration, c.queueWait}
 }
 
 // Received counts a ReceiveMessage call that returned n messages.
@@ -61,6 +70,12 @@ func (c consumerMetrics) Received(queue string, n int) {
 	}
 	c.receives.WithLabelValues(queue, outcome).Inc()
 	c.received.WithLabelValues(queue).Add(float64(n))
+}
+
+// Queued records how long a received message waited in its queue. A
+// negative wait (the clocks of SQS and of this host disagree) counts as 0.
+func (c consumerMetrics) Queued(queue string, wait time.Duration) {
+	c.queueWait.WithLabelValues(queue).Observe(max(wait, 0).Seconds())
 }
 
 // ReceiveFailed counts a failed ReceiveMessage call.

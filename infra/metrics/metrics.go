@@ -35,9 +35,11 @@ type Config struct {
 // Metrics implements the observer interfaces of the consumer runtime
 // (sqsq.Observer), the dispatcher (handlers.Observer), the outbound handlers
 // (handlers.OutboundObserver), the retry middleware (retry.Observer) and the
-// sweeper (sweeper.Observer). Its methods are safe for concurrent use and do
-// not block.
+// sweeper (sweeper.Observer), and counts the AWS requests of the SDK clients
+// it is given to (CountSQS, CountDynamoDB). Its methods are safe for
+// concurrent use and do not block.
 type Metrics struct {
+	awsMetrics
 	consumerMetrics
 	dispatchMetrics
 	outboundMetrics
@@ -54,6 +56,7 @@ func New(cfg Config) (*Metrics, error) {
 		return nil, errors.New("metrics: Registerer is required")
 	}
 	m := &Metrics{
+		awsMetrics:      newAWSMetrics(),
 		consumerMetrics: newConsumerMetrics(),
 		dispatchMetrics: newDispatchMetrics(),
 		outboundMetrics: newOutboundMetrics(),
@@ -83,6 +86,7 @@ func New(cfg Config) (*Metrics, error) {
 func (m *Metrics) collectors() []prometheus.Collector {
 	var cs []prometheus.Collector
 	for _, part := range [][]prometheus.Collector{
+		m.awsMetrics.collectors(),
 		m.consumerMetrics.collectors(),
 		m.dispatchMetrics.collectors(),
 		m.outboundMetrics.collectors(),

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
@@ -42,7 +44,12 @@ func populated(tb testing.TB) (*prometheus.Registry, *Metrics) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if _, err := fakeSQS(&fakeAWS{}, m.CountSQS()).DeleteMessage(tb.Context(),
+		&sqs.DeleteMessageInput{QueueUrl: aws.String("http://sqs.test/q"), ReceiptHandle: aws.String("r")}); err != nil {
+		tb.Fatal(err)
+	}
 	m.Received("events", 3)
+	m.Queued("events", 1200*time.Millisecond)
 	m.ReceiveFailed("events", errors.New("boom"))
 	m.Handled("events", nil, 20*time.Millisecond)
 	m.Transitioned(statemachine.KindBrand, statemachine.BrandRegister, statemachine.StateNone, statemachine.Pending)
@@ -177,6 +184,8 @@ func TestHistogramsObserveSeconds(t *testing.T) {
 	}
 	m.Handled("events", nil, 1500*time.Millisecond)
 	m.Waited("numbers", 250*time.Millisecond)
+	m.Queued("att", 90*time.Second)
+	m.Queued("att", -time.Second)
 	for _, tt := range []struct {
 		name string
 		h    *prometheus.HistogramVec
@@ -184,6 +193,8 @@ func TestHistogramsObserveSeconds(t *testing.T) {
 	}{
 		{"tendlc_handler_duration_seconds", m.handlerDuration, `tendlc_handler_duration_seconds_sum{queue="events"} 1.5`},
 		{"tendlc_rate_limiter_wait_seconds", m.limiterWait, `tendlc_rate_limiter_wait_seconds_sum{downstream="numbers"} 0.25`},
+		{"tendlc_queue_wait_seconds", m.queueWait, `tendlc_queue_wait_seconds_sum{queue="att"} 90`},
+		{"tendlc_queue_wait_seconds", m.queueWait, `tendlc_queue_wait_seconds_bucket{queue="att",le="0.01"} 1`},
 	} {
 		text, err := testutil.CollectAndFormat(tt.h, expfmt.TypeTextPlain, tt.name)
 		if err != nil {

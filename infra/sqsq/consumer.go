@@ -277,12 +277,17 @@ func (r *run) poll(ctx context.Context) {
 			msgs = msgs[:n]
 		}
 		r.slots.give(n - len(msgs))
+		now := time.Now()
 		r.cfg.Observer.Received(r.cfg.Queue, len(msgs))
-		r.flights.add(msgs, time.Now())
+		r.flights.add(msgs, now)
 		r.running.Add(int64(len(msgs)))
 		r.handlers.Add(len(msgs))
 		for _, m := range msgs {
-			go r.handle(newMessage(m, r.cfg.Queue, r.cfg.QueueURL))
+			msg := newMessage(m, r.cfg.Queue, r.cfg.QueueURL)
+			if !msg.SentAt.IsZero() {
+				r.cfg.Observer.Queued(r.cfg.Queue, now.Sub(msg.SentAt))
+			}
+			go r.handle(msg)
 		}
 	}
 }

@@ -51,6 +51,9 @@ func (l *logRecorder) atLeast(level slog.Level) []string {
 // countingObserver counts what a consumer reports.
 type countingObserver struct {
 	received, handled, failed, receiveFailed atomic.Int64
+
+	mu    sync.Mutex
+	waits []time.Duration
 }
 
 func (o *countingObserver) Received(_ string, n int) { o.received.Add(int64(n)) }
@@ -61,6 +64,11 @@ func (o *countingObserver) Handled(_ string, err error, _ time.Duration) {
 	}
 }
 func (o *countingObserver) ReceiveFailed(string, error) { o.receiveFailed.Add(1) }
+func (o *countingObserver) Queued(_ string, wait time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waits = append(o.waits, wait)
+}
 
 // testConfig is a consumer config for the fake queue with short timings.
 func testConfig() ConsumerConfig {
@@ -421,6 +429,38 @@ func TestConsumerBacksOffReceiveErrors(t *testing.T) {
 		}
 		if got, want := obs.receiveFailed.Load(), int64(9); got != want {
 			t.Errorf("observed %d receive failures, want %d", got, want)
+		}
+	})
+}
+
+// TestConsumerReportsQueueWait: a message's wait runs from its send to its
+// receive; a redelivery counts from the same send.
+func TestConsumerReportsQueueWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSQS()
+		f.put("x")
+		time.Sleep(3 * time.Second) // the message waits for a consumer
+		obs := &countingObserver{}
+		cfg := testConfig()
+		cfg.Observer = obs
+		handled := make(chan struct{}, 2)
+		attempts := 0
+		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+			defer func() { handled <- struct{}{} }()
+			if attempts++; attempts == 1 {
+				return errors.New("boom")
+			}
+			return nil
+		})
+		<-handled
+		<-handled // redelivered after the visibility timeout
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		if got, want := obs.waits, []time.Duration{3 * time.Second, 3*time.Second + cfg.VisibilityTimeout}; !slices.Equal(got, want) {
+			t.Errorf("queue waits %v, want %v", got, want)
 		}
 	})
 }

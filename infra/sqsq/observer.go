@@ -7,6 +7,11 @@ import "time"
 type Observer interface {
 	// Received reports that one ReceiveMessage call returned n messages (n may be 0).
 	Received(queue string, n int)
+	// Queued reports how long a received message waited in the queue, from
+	// its SentTimestamp to its receive: the schedule-to-start time. A message
+	// sent with DelaySeconds counts its delay, and one received again after its
+	// visibility timeout counts its earlier attempts too.
+	Queued(queue string, wait time.Duration)
 	// Handled reports that a handler returned err after running for d. A nil
 	// err means the message is to be deleted; any other leaves it for
 	// redelivery.
@@ -19,5 +24,6 @@ type Observer interface {
 type nopObserver struct{}
 
 func (nopObserver) Received(string, int)                 {}
+func (nopObserver) Queued(string, time.Duration)         {}
 func (nopObserver) Handled(string, error, time.Duration) {}
 func (nopObserver) ReceiveFailed(string, error)          {}
