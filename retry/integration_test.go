@@ -156,28 +156,6 @@ func (q queues) consumeUntil(tb testing.TB, h handlers.Handler, done func() bool
 	}
 }
 
-// depth returns every message on queueURL: visible, in flight and delayed.
-func (q queues) depth(tb testing.TB, queueURL string) int {
-	tb.Helper()
-	out, err := q.client.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(queueURL),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible, types.QueueAttributeNameApproximateNumberOfMessagesDelayed},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		i, err := strconv.Atoi(v)
-		if err != nil {
-			tb.Fatalf("queue attribute %q: %v", v, err)
-		}
-		n += i
-	}
-	return n
-}
-
 // attempts records the attempt number of every run of a handler.
 type attempts struct {
 	mu   sync.Mutex
@@ -242,7 +220,7 @@ func TestIntegrationRetriesUntilSuccess(t *testing.T) {
 					t.Errorf("run %d saw attempt %d, want %d", i+1, got, want)
 				}
 			}
-			if got, want := q.depth(t, q.src)+q.depth(t, q.dlq), 0; got != want {
+			if got, want := awstest.Depth(t, q.client, q.src)+awstest.Depth(t, q.client, q.dlq), 0; got != want {
 				t.Errorf("%d messages left on the queues, want %d", got, want)
 			}
 		})
@@ -275,10 +253,10 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			}, r.Middleware(), handlers.Recover())
 			e := envelope(t, statemachine.CampaignCarrierApproved)
 			q.produce(t, e)
-			q.consumeUntil(t, h, func() bool { return seen.count() == tt.wantRuns && q.depth(t, q.src) == 0 })
+			q.consumeUntil(t, h, func() bool { return seen.count() == tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })
 
 			// Exactly one copy on the real DLQ, with the facts.
-			if got, want := q.depth(t, q.dlq), 1; got != want {
+			if got, want := awstest.Depth(t, q.client, q.dlq), 1; got != want {
 				t.Fatalf("%d messages on the DLQ, want %d", got, want)
 			}
 			raw := q.receive(t, q.dlq, true)
@@ -302,7 +280,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 				t.Errorf("List = %+v, want reason %s, class %s, attempt %d, source %s, the envelope and error %q",
 					d, tt.wantReason, tt.wantClass, tt.wantAttempt, q.src, tt.err)
 			}
-			if got, want := q.depth(t, q.dlq), 1; got != want {
+			if got, want := awstest.Depth(t, q.client, q.dlq), 1; got != want {
 				t.Errorf("%d messages on the DLQ after List, want %d (List only peeks)", got, want)
 			}
 
@@ -311,7 +289,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Fatalf("Redrive = %d, %v; want 1, nil", n, err)
 			}
-			if got, want := q.depth(t, q.dlq), 0; got != want {
+			if got, want := awstest.Depth(t, q.client, q.dlq), 0; got != want {
 				t.Errorf("%d messages on the DLQ after Redrive, want %d", got, want)
 			}
 			back := q.receive(t, q.src, true)
@@ -332,17 +310,17 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			}
 
 			// It fails again, and Purge empties the DLQ only when confirmed.
-			q.consumeUntil(t, h, func() bool { return seen.count() == 2*tt.wantRuns && q.depth(t, q.src) == 0 })
+			q.consumeUntil(t, h, func() bool { return seen.count() == 2*tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })
 			if err := retry.Purge(t.Context(), q.client, q.dlq, false); !errors.Is(err, retry.ErrNotConfirmed) {
 				t.Errorf("Purge without confirmation = %v, want %v", err, retry.ErrNotConfirmed)
 			}
-			if got, want := q.depth(t, q.dlq), 1; got != want {
+			if got, want := awstest.Depth(t, q.client, q.dlq), 1; got != want {
 				t.Errorf("%d messages on the DLQ after an unconfirmed Purge, want %d", got, want)
 			}
 			if err := retry.Purge(t.Context(), q.client, q.dlq, true); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := q.depth(t, q.dlq), 0; got != want {
+			if got, want := awstest.Depth(t, q.client, q.dlq), 0; got != want {
 				t.Errorf("%d messages on the DLQ after Purge, want %d", got, want)
 			}
 		})

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
+	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
@@ -170,7 +171,7 @@ func TestWebhookEnqueuesTheInternalEvent(t *testing.T) {
 				if got, want := status, http.StatusOK; got != want {
 					t.Fatalf("status = %d (%v), want %d", got, answer, want)
 				}
-				if got := q.depth(t); got != 0 {
+				if got := awstest.Depth(t, q.api, q.url); got != 0 {
 					t.Fatalf("%d messages on the queue, want none for an informational webhook", got)
 				}
 				return
@@ -302,7 +303,7 @@ func TestRejectedWebhookLeavesTheQueueUntouched(t *testing.T) {
 			if msg, _ := answer["error"].(string); !strings.Contains(msg, tt.wantError) {
 				t.Errorf("error = %q, want it to contain %q", msg, tt.wantError)
 			}
-			if got := q.depth(t); got != 0 {
+			if got := awstest.Depth(t, q.api, q.url); got != 0 {
 				t.Errorf("%d messages on the queue, want none", got)
 			}
 		})
@@ -341,7 +342,7 @@ func TestPublicURL(t *testing.T) {
 	if got, want := status, http.StatusUnauthorized; got != want {
 		t.Fatalf("signed for the local URL: status = %d (%v), want %d", got, answer, want)
 	}
-	if got := q.depth(t); got != 0 {
+	if got := awstest.Depth(t, q.api, q.url); got != 0 {
 		t.Errorf("%d messages on the queue, want none", got)
 	}
 }

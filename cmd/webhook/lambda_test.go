@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -83,7 +84,7 @@ func TestLambdaFixtures(t *testing.T) {
 				t.Fatalf("body %q: %v", resp.Body, err)
 			}
 			if tt.wantType == "" {
-				if got := q.depth(t); got != 0 {
+				if got := awstest.Depth(t, q.api, q.url); got != 0 {
 					t.Errorf("%d messages on the queue, want none", got)
 				}
 				return
@@ -182,7 +183,7 @@ func TestLambdaRefusals(t *testing.T) {
 			if !strings.Contains(resp.Body, tt.wantError) {
 				t.Errorf("body = %q, want it to contain %q", resp.Body, tt.wantError)
 			}
-			if got := q.depth(t); got != 0 {
+			if got := awstest.Depth(t, q.api, q.url); got != 0 {
 				t.Errorf("%d messages on the queue, want none", got)
 			}
 		})

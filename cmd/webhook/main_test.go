@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -156,7 +157,7 @@ func TestRunLambda(t *testing.T) {
 	if got, want := resp.StatusCode, http.StatusUnauthorized; got != want || !strings.Contains(resp.Body, "stale webhook signature") {
 		t.Fatalf("replayed fixture: response = %d %s, want %d stale webhook signature", got, resp.Body, want)
 	}
-	if got := q.depth(t); got != 0 {
+	if got := awstest.Depth(t, q.api, q.url); got != 0 {
 		t.Errorf("%d messages on the queue, want none", got)
 	}
 	assertNoSecrets(t, stderr.String())

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
@@ -57,32 +55,6 @@ func (q testQueue) producer(tb testing.TB) *sqsq.Producer {
 	return p
 }
 
-// depth returns the number of messages on the queue: visible, in flight or
-// delayed. The emulator's counters are exact.
-func (q testQueue) depth(tb testing.TB) int {
-	tb.Helper()
-	out, err := q.api.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(q.url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		c, err := strconv.Atoi(v)
-		if err != nil {
-			tb.Fatalf("queue counter %q: %v", v, err)
-		}
-		n += c
-	}
-	return n
-}
-
 // takeOne receives the one message on the queue, deletes it and returns its
 // envelope and message attributes. It fails the test if no message arrives
 // within 5 s or the message is not a valid envelope.
@@ -125,6 +97,6 @@ func (q testQueue) takeOne(tb testing.TB) (statemachine.Envelope, map[string]str
 		}
 		return env, attrs
 	}
-	tb.Fatalf("no message on the events queue after 5s (%d on it)", q.depth(tb))
+	tb.Fatalf("no message on the events queue after 5s (%d on it)", awstest.Depth(tb, q.api, q.url))
 	return statemachine.Envelope{}, nil
 }

@@ -10,11 +10,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
 )
@@ -49,4 +51,30 @@ func Prefix(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return "t" + hex.EncodeToString(b) + "-"
+}
+
+// Depth returns how many messages a queue holds: visible, in flight and
+// delayed. The emulator's counters are exact.
+func Depth(tb testing.TB, api *sqs.Client, url string) int {
+	tb.Helper()
+	out, err := api.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages,
+			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		c, err := strconv.Atoi(v)
+		if err != nil {
+			tb.Fatalf("queue counter %q: %v", v, err)
+		}
+		n += c
+	}
+	return n
 }

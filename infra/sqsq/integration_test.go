@@ -61,31 +61,6 @@ func sendBodies(tb testing.TB, api *sqs.Client, url string, bodies ...string) {
 	}
 }
 
-// onQueue returns the number of messages on a queue, visible or not.
-func onQueue(tb testing.TB, api *sqs.Client, url string) int {
-	tb.Helper()
-	out, err := api.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		c, err := strconv.Atoi(v)
-		if err != nil {
-			tb.Fatalf("queue counter %q: %v", v, err)
-		}
-		n += c
-	}
-	return n
-}
-
 // waitFor polls cond every 100 ms until it holds or timeout passes.
 func waitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
@@ -282,7 +257,7 @@ func TestConsumerHeartbeatIntegration(t *testing.T) {
 		}
 	}
 	close(release)
-	waitFor(t, 5*time.Second, "the message to be deleted", func() bool { return onQueue(t, api, url) == 0 })
+	waitFor(t, 5*time.Second, "the message to be deleted", func() bool { return awstest.Depth(t, api, url) == 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
@@ -337,7 +312,7 @@ func TestConsumerShutdownIntegration(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	late.Wait()
-	if got, want := onQueue(t, api, url), len(slow); got != want {
+	if got, want := awstest.Depth(t, api, url), len(slow); got != want {
 		t.Errorf("%d messages on the queue after shutdown, want %d", got, want)
 	}
 	if got := receiveBodies(t, api, url, len(slow), 3*visibility); !slices.Equal(got, slow) {
@@ -375,7 +350,7 @@ func TestProducerToConsumerIntegration(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("timed out waiting for the message")
 	}
-	waitFor(t, 5*time.Second, "the message to be deleted", func() bool { return onQueue(t, api, url) == 0 })
+	waitFor(t, 5*time.Second, "the message to be deleted", func() bool { return awstest.Depth(t, api, url) == 0 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
