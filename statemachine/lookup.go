@@ -1,0 +1,24 @@
+package statemachine
+
+// Lookup names one status look-up a reconciliation asks a downstream before
+// it re-sends anything: what the registry decided about a brand or a
+// campaign, what one carrier decided about a campaign, or what number
+// registration decided about a number.
+type Lookup struct {
+	To   Destination `json:"to"`   // ToRegistry, a carrier's destination or ToNumbers
+	Kind Kind        `json:"kind"` // the record's kind
+	ID   string      `json:"id"`   // the record's id in this system
+}
+
+// Observation is a downstream's answer to a [Lookup].
+type Observation struct {
+	Lookup Lookup `json:"lookup"`
+	// Found says the downstream has a record of a request for the record.
+	// When false, nothing the record waits for can come from it: the request
+	// never arrived or went missing, and only a re-send can help.
+	Found bool `json:"found"`
+	// Events are the downstream's decisions so far, oldest first, as the
+	// events their webhooks translate to, with the same event ids: applying
+	// one whose webhook arrives later is recognised as a duplicate.
+	Events []Envelope `json:"events,omitempty"`
+}
