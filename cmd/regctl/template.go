@@ -18,7 +18,9 @@ var _ = register(&Command{
 	Help: `
 Write the CloudFormation template of the deployment whose resource names start
 with the prefix: every queue and dead-letter queue, the DynamoDB table, the IAM
-policy of regd, and the webhook Lambda function with its function URL. The
+policy of regd, the webhook Lambda function with its function URL, and a
+CloudWatch alarm per dead-letter queue that fires when a message waits in it
+(it notifies the SNS topic of the optional parameter AlarmTopicArn). The
 template is generated from infra/spec, the same definition provisioning uses.
 Deploying it needs CAPABILITY_IAM.
 
@@ -27,7 +29,8 @@ Examples:
   regctl --prefix staging- infra template -o staging.json
   TENDLC_PREFIX=prod- regctl infra template -o prod.json
   aws cloudformation deploy --template-file prod.json --stack-name tendlc-prod \
-    --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=B CodeKey=K WebhookSecret=S
+    --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=B CodeKey=K WebhookSecret=S \
+    AlarmTopicArn=arn:aws:sns:eu-west-1:123456789012:tendlc-alarms
 `,
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
 		prefix := env.PrefixFlag(fs)

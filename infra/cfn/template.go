@@ -1,6 +1,7 @@
 // Package cfn renders tendlc's AWS resources as a CloudFormation template:
-// the queues and the table of infra/spec, least-privilege IAM for regd, and the
-// webhook shim as a Lambda function behind a function URL.
+// the queues and the table of infra/spec, least-privilege IAM for regd, the
+// webhook shim as a Lambda function behind a function URL, and an alarm on the
+// depth of every dead-letter queue.
 //
 // The template is generated, never edited: the queue attributes come from
 // [spec.Queue.Attributes], the same values provisioning applies, so a
@@ -29,11 +30,12 @@ func Template(s spec.Spec) ([]byte, error) {
 	if !prefixRE.MatchString(s.Prefix) {
 		return nil, fmt.Errorf("cloudformation template: prefix %q: want letters, digits, - and _ only", s.Prefix)
 	}
-	b := &builder{spec: s, resources: object{}, outputs: object{}, parameters: object{}}
+	b := &builder{spec: s, parameters: object{}, conditions: object{}, resources: object{}, outputs: object{}}
 	queues := b.queues()
 	table := b.table()
 	b.regd(queues, table)
 	b.webhook(queues)
+	b.dlqAlarms(queues)
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, fmt.Errorf("cloudformation template for prefix %q: %w", s.Prefix, err)
 	}
@@ -42,6 +44,7 @@ func Template(s spec.Spec) ([]byte, error) {
 		"Description": fmt.Sprintf("tendlc resources, physical names prefixed %q. Generated from infra/spec "+
 			"by `regctl infra template`: do not edit. Deploy with CAPABILITY_IAM.", s.Prefix),
 		"Parameters": b.parameters,
+		"Conditions": b.conditions,
 		"Resources":  b.resources,
 		"Outputs":    b.outputs,
 	}
@@ -58,9 +61,9 @@ func Template(s spec.Spec) ([]byte, error) {
 // builder collects the sections of the template and every problem found on
 // the way, so that one call reports all of them.
 type builder struct {
-	spec                           spec.Spec
-	parameters, resources, outputs object
-	errs                           []error
+	spec                                       spec.Spec
+	parameters, conditions, resources, outputs object
+	errs                                       []error
 }
 
 func (b *builder) fail(format string, args ...any) {

@@ -24,7 +24,8 @@ type parsed struct {
 		Properties     map[string]any
 		DeletionPolicy string
 	}
-	Outputs map[string]struct{ Value any }
+	Conditions map[string]any
+	Outputs    map[string]struct{ Value any }
 }
 
 func render(tb testing.TB, s spec.Spec) ([]byte, parsed) {
@@ -346,6 +347,128 @@ func TestTemplateWebhook(t *testing.T) {
 		if _, ok := p.Outputs[out]; !ok {
 			t.Errorf("no output %s", out)
 		}
+	}
+}
+
+// dlqs returns the logical names of the dead-letter queues of s, in spec
+// order: every queue some queue names as its DeadLetter.
+func dlqs(s spec.Spec) []string {
+	var out []string
+	for _, q := range s.Queues {
+		if !q.IsDLQ() && !slices.Contains(out, q.DeadLetter) {
+			out = append(out, q.DeadLetter)
+		}
+	}
+	return out
+}
+
+func TestTemplateDLQAlarms(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*spec.Spec)
+	}{
+		{"default", func(*spec.Spec) {}},
+		{"a queue added", func(s *spec.Spec) {
+			s.Queues = append(s.Queues,
+				spec.Queue{Logical: "extra-dlq"},
+				spec.Queue{Logical: "extra", DeadLetter: "extra-dlq", MaxReceiveCount: 3})
+		}},
+		{"two queues, one DLQ", func(s *spec.Spec) {
+			s.Queues = append(s.Queues, spec.Queue{Logical: "events-replay", DeadLetter: "events-dlq", MaxReceiveCount: 3})
+		}},
+		{"empty prefix", func(s *spec.Spec) { s.Prefix = "" }},
+		{"longest prefix", func(s *spec.Spec) { s.Prefix = strings.Repeat("p", 64-len("webhook")) }}, // the function name's limit
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := spec.Default("ta-")
+			tt.edit(&s)
+			_, p := render(t, s)
+			want := dlqs(s)
+			if len(want) == 0 {
+				t.Fatal("the spec has no dead-letter queues")
+			}
+
+			// The queue each alarm watches, by the logical id its dimension names.
+			watched := map[string][]string{}
+			for id, r := range p.Resources {
+				if r.Type != "AWS::CloudWatch::Alarm" {
+					continue
+				}
+				var dims []struct {
+					Name  string
+					Value struct {
+						GetAtt []string `json:"Fn::GetAtt"`
+					}
+				}
+				if err := json.Unmarshal([]byte(canon(t, r.Properties["Dimensions"])), &dims); err != nil {
+					t.Fatalf("%s: dimensions %s: %v", id, canon(t, r.Properties["Dimensions"]), err)
+				}
+				if len(dims) != 1 || dims[0].Name != "QueueName" || len(dims[0].Value.GetAtt) != 2 || dims[0].Value.GetAtt[1] != "QueueName" {
+					t.Errorf("%s: dimensions %s, want QueueName from Fn::GetAtt QueueName", id, canon(t, r.Properties["Dimensions"]))
+					continue
+				}
+				watched[dims[0].Value.GetAtt[0]] = append(watched[dims[0].Value.GetAtt[0]], id)
+			}
+			if got := len(watched); got != len(want) {
+				t.Errorf("alarms watch %d queues %v, want the %d dead-letter queues %v", got, watched, len(want), want)
+			}
+
+			for _, dlq := range want {
+				queue := p.find(t, "AWS::SQS::Queue", "QueueName", s.QueueName(dlq))
+				alarms := watched[queue]
+				if len(alarms) != 1 {
+					t.Errorf("%s: alarms %v, want exactly one", dlq, alarms)
+					continue
+				}
+				props := p.Resources[alarms[0]].Properties
+				for prop, want := range map[string]any{
+					"Namespace":          "AWS/SQS",
+					"MetricName":         "ApproximateNumberOfMessagesVisible",
+					"Statistic":          "Maximum",
+					"Period":             60,
+					"EvaluationPeriods":  1,
+					"Threshold":          0,
+					"ComparisonOperator": "GreaterThanThreshold",
+					"TreatMissingData":   "notBreaching",
+					"AlarmActions": object{"Fn::If": []any{
+						"HasAlarmTopic", []any{ref("AlarmTopicArn")}, ref("AWS::NoValue"),
+					}},
+				} {
+					if got, want := canon(t, props[prop]), canon(t, want); got != want {
+						t.Errorf("%s: %s = %s, want %s", dlq, prop, got, want)
+					}
+				}
+				description, _ := props["AlarmDescription"].(string)
+				for _, fragment := range []string{
+					s.QueueName(dlq),
+					"regctl dlq list --prefix=" + s.Prefix + " --queue " + dlq + "`",
+					"regctl dlq redrive --prefix=" + s.Prefix + " --queue " + dlq + " ",
+				} {
+					if !strings.Contains(description, fragment) {
+						t.Errorf("%s: description %q does not mention %q", dlq, description, fragment)
+					}
+				}
+				if got, max := len(description), 1024; got > max {
+					t.Errorf("%s: description of %d bytes, CloudWatch takes at most %d", dlq, got, max)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplateAlarmTopic(t *testing.T) {
+	_, p := render(t, spec.Default("tp-"))
+	param := p.Parameters["AlarmTopicArn"]
+	if got, want := canon(t, param["Default"]), `""`; got != want {
+		t.Errorf("AlarmTopicArn Default = %s, want %s: the topic must be optional", got, want)
+	}
+	if got, want := param["Type"], "String"; got != want {
+		t.Errorf("AlarmTopicArn Type = %v, want %v", got, want)
+	}
+	if got, want := canon(t, p.Conditions["HasAlarmTopic"]),
+		`{"Fn::Not":[{"Fn::Equals":[{"Ref":"AlarmTopicArn"},""]}]}`; got != want {
+		t.Errorf("condition HasAlarmTopic = %s, want %s", got, want)
 	}
 }
 
