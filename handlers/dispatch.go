@@ -188,7 +188,11 @@ func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env st
 			f.Brand = b
 		}
 	}
-	if statemachine.NeedsChildren(env.Type) {
+	if statemachine.NeedsChildren(env.Type) && rec != nil {
+		// One query through the eventually consistent by_parent index. A
+		// campaign it misses, written a moment before, is not woken by the
+		// brand's move: its own deferred campaign.submit still submits it,
+		// after its backoff.
 		children, err := d.cfg.Store.Children(ctx, env.Type.Kind(), env.EntityID)
 		if err != nil {
 			return f, fmt.Errorf("list children of %s: %w", env.EntityID, err)
@@ -196,6 +200,9 @@ func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env st
 		for _, c := range children {
 			if statemachine.IsLive(c.State) {
 				f.LiveChildren++
+			}
+			if c.Kind == statemachine.KindCampaign && c.State == statemachine.Pending {
+				f.PendingCampaigns = append(f.PendingCampaigns, c.ID)
 			}
 		}
 	}

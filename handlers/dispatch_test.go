@@ -341,3 +341,139 @@ func TestPoisonMessagesAreRefusedByType(t *testing.T) {
 		})
 	}
 }
+
+// seed writes rec as if events had brought it there.
+func seed(tb testing.TB, st *memStore, rec statemachine.Record) {
+	tb.Helper()
+	if _, err := st.Transition(tb.Context(), nil, rec, statemachine.AuditEntry{Kind: rec.Kind, RecordID: rec.ID, To: rec.State}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestBrandVerifiedWakesItsPendingCampaigns(t *testing.T) {
+	st, s := newMemStore(), &memSender{}
+	d := newDispatcher(t, st, s)
+	handle := func(e statemachine.Envelope) error {
+		t.Helper()
+		return d.Handle(t.Context(), message(t, e))
+	}
+	for _, e := range []statemachine.Envelope{
+		event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}),
+		event(t, statemachine.BrandSubmitted, "b1", statemachine.Receipt{ExternalID: "B-b1"}),
+		event(t, statemachine.CampaignRegister, "c2", statemachine.CampaignRegistration{BrandID: "b1", UseCase: "2FA", SampleMessages: []string{"code 1234"}, Numbers: campaignNumbers}),
+		event(t, statemachine.CampaignRegister, "c1", statemachine.CampaignRegistration{BrandID: "b1", UseCase: "2FA", SampleMessages: []string{"code 1234"}, Numbers: campaignNumbers}),
+	} {
+		if err := handle(e); err != nil {
+			t.Fatalf("%s: %v", e.Type, err)
+		}
+	}
+	// The campaigns' own submits find the brand not verified yet.
+	var deferred []statemachine.Envelope
+	for _, o := range s.take() {
+		if o.Envelope.Type != statemachine.CampaignSubmit {
+			continue
+		}
+		if err := handle(o.Envelope); !errors.Is(err, ErrDeferred) {
+			t.Fatalf("submit of %s before the brand is verified: err = %v, want deferred", o.Envelope.EntityID, err)
+		}
+		deferred = append(deferred, o.Envelope)
+	}
+	if len(deferred) != 2 {
+		t.Fatalf("%d campaign submits deferred, want 2", len(deferred))
+	}
+	// A campaign of the brand already past PENDING, and another brand's.
+	seed(t, st, statemachine.Record{Kind: statemachine.KindCampaign, ID: "c3", ParentID: "b1", State: statemachine.TCRPending})
+	seed(t, st, statemachine.Record{Kind: statemachine.KindCampaign, ID: "c9", ParentID: "b9", State: statemachine.Pending})
+	st.childrenQueries = 0
+
+	if err := handle(event(t, statemachine.BrandVerified, "b1", statemachine.Identity{Status: "VERIFIED"})); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := st.childrenQueries, 1; got != want {
+		t.Errorf("children queries = %d, want %d", got, want)
+	}
+	wake := s.take()
+	var got []string
+	for _, o := range wake {
+		got = append(got, string(o.To)+" "+string(o.Envelope.Type)+" "+o.Envelope.EntityID)
+	}
+	if want := []string{"events campaign.submit c1", "events campaign.submit c2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("brand.verified sent %v, want %v", got, want)
+	}
+	if b := st.records[key(statemachine.KindBrand, "b1")]; len(b.Outbox) != 0 {
+		t.Errorf("brand outbox left with %d entries after the sends", len(b.Outbox))
+	}
+
+	for _, o := range wake {
+		if err := handle(o.Envelope); err != nil {
+			t.Fatalf("wake-up of %s: %v", o.Envelope.EntityID, err)
+		}
+		if got := s.take(); len(got) != 1 || got[0].Envelope.Type != statemachine.CmdSubmitCampaign {
+			t.Errorf("wake-up of %s sent %v, want the registry submission", o.Envelope.EntityID, got)
+		}
+	}
+	for id, want := range map[string]statemachine.State{"c1": statemachine.TCRPending, "c2": statemachine.TCRPending,
+		"c3": statemachine.TCRPending, "c9": statemachine.Pending} {
+		if got := st.records[key(statemachine.KindCampaign, id)].State; got != want {
+			t.Errorf("campaign %s = %s, want %s", id, got, want)
+		}
+	}
+	if got, want := st.records[key(statemachine.KindCampaign, "c3")].Version, int64(1); got != want {
+		t.Errorf("campaign c3 past PENDING has version %d, want %d: it must not be touched", got, want)
+	}
+
+	// The deferred copies come back after their backoff: stale.
+	for _, e := range deferred {
+		if err := handle(e); err != nil {
+			t.Fatalf("late deferred submit of %s: %v", e.EntityID, err)
+		}
+	}
+	if got := s.take(); len(got) != 0 {
+		t.Errorf("the late deferred submits sent %d messages, want none", len(got))
+	}
+}
+
+func TestOnlyBrandMovesThatMayWakeCampaignsQueryChildren(t *testing.T) {
+	brand := func(s statemachine.State) *statemachine.Record {
+		return &statemachine.Record{Kind: statemachine.KindBrand, ID: "b1", State: s, ExternalID: "B-b1"}
+	}
+	verified := brand(statemachine.Verified)
+	tests := []struct {
+		name    string
+		rec     *statemachine.Record
+		event   statemachine.EventType
+		payload any
+		want    int
+	}{
+		{"verified", brand(statemachine.Submitted), statemachine.BrandVerified, statemachine.Identity{Status: "VERIFIED"}, 1},
+		{"vetted", brand(statemachine.Vetting), statemachine.BrandVetted, nil, 1},
+		{"unsuspended", brand(statemachine.Suspended), statemachine.BrandUnsuspended, nil, 1},
+		{"unverified", brand(statemachine.Submitted), statemachine.BrandUnverified, statemachine.Reason{Code: statemachine.CodeInvalidEIN}, 1},
+		{"failed", brand(statemachine.Submitted), statemachine.BrandFailed, statemachine.Reason{Code: statemachine.CodeInvalidEIN}, 1},
+		{"deleted", verified, statemachine.BrandDeleted, nil, 1},
+		{"delete requested", verified, statemachine.BrandDeleteRequested, nil, 1},
+		{"submitted", brand(statemachine.Pending), statemachine.BrandSubmitted, statemachine.Receipt{ExternalID: "B-b1"}, 0},
+		{"suspended", verified, statemachine.BrandSuspended, statemachine.Reason{Description: "x"}, 0},
+		{"revet requested", verified, statemachine.BrandRevetRequested, nil, 0},
+		{"score updated", verified, statemachine.BrandScoreUpdated, statemachine.Score{Score: 80}, 0},
+		{"verified for an unknown brand", nil, statemachine.BrandVerified, statemachine.Identity{Status: "VERIFIED"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newMemStore()
+			if tt.rec != nil {
+				seed(t, st, *tt.rec)
+			}
+			st.childrenQueries = 0
+			err := newDispatcher(t, st, &memSender{}).Handle(t.Context(), message(t, event(t, tt.event, "b1", tt.payload)))
+			if rej, ok := errors.AsType[*RejectedError](err); tt.rec == nil && (!ok || rej.Reason != "unknown record") {
+				t.Fatalf("err = %v, want rejected as an unknown record", err)
+			} else if tt.rec != nil && err != nil {
+				t.Fatal(err)
+			}
+			if got := st.childrenQueries; got != tt.want {
+				t.Errorf("children queries = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

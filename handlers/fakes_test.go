@@ -11,11 +11,12 @@ import (
 )
 
 // memStore is an in-memory Store with the same conditional semantics as the
-// DynamoDB store.
+// DynamoDB store. It counts the children queries.
 type memStore struct {
-	mu      sync.Mutex
-	records map[string]statemachine.Record
-	audit   map[string][]statemachine.AuditEntry
+	mu              sync.Mutex
+	records         map[string]statemachine.Record
+	audit           map[string][]statemachine.AuditEntry
+	childrenQueries int
 }
 
 func newMemStore() *memStore {
@@ -75,6 +76,7 @@ func (s *memStore) ClearOutbox(_ context.Context, k statemachine.Kind, id, event
 func (s *memStore) Children(_ context.Context, k statemachine.Kind, parent string) ([]statemachine.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.childrenQueries++
 	var out []statemachine.Record
 	for _, r := range s.records {
 		if r.ParentID == parent && r.Kind != k {

@@ -3,6 +3,10 @@ package statemachine
 // Brand states that may run campaigns.
 var brandUsable = []State{Verified, VettedVerified}
 
+// brandBarred are the brand states whose campaigns may not run: a PENDING
+// campaign's submission rejects it (see CampaignSubmit).
+var brandBarred = []State{Failed, Unverified, Deleted}
+
 // brandLive are the states of a brand that exists and is not deleted or failed.
 var brandLive = []State{Pending, Submitted, Verified, Unverified, Vetting, VettedVerified, Suspended}
 
@@ -30,13 +34,13 @@ var brandSpec = kindSpec{
 		class: answer,
 		moves: []move{{name: string(BrandVerified), src: []State{Submitted}, dst: Verified}},
 		early: []State{Pending}, // the identity webhook overtook the dispatcher's answer
-		guard: always(BrandVerified),
+		guard: waking(always(BrandVerified)),
 	},
 	BrandUnverified: {
 		class: answer,
 		moves: []move{{name: string(BrandUnverified), src: []State{Submitted}, dst: Unverified}},
 		early: []State{Pending},
-		guard: withReason(BrandUnverified),
+		guard: waking(withReason(BrandUnverified)),
 	},
 	BrandRevetRequested: {
 		class: request,
@@ -51,12 +55,12 @@ var brandSpec = kindSpec{
 	BrandVetted: {
 		class: answer,
 		moves: []move{{name: string(BrandVetted), src: []State{Vetting}, dst: VettedVerified}},
-		guard: always(BrandVetted),
+		guard: waking(always(BrandVetted)),
 	},
 	BrandVetFailed: {
 		class: answer,
 		moves: []move{{name: string(BrandVetFailed), src: []State{Vetting}, dst: Unverified}},
-		guard: withReason(BrandVetFailed),
+		guard: waking(withReason(BrandVetFailed)),
 	},
 	BrandScoreUpdated: {class: answer}, // informational: counted, never moves a record
 	BrandSuspended: {
@@ -70,16 +74,18 @@ var brandSpec = kindSpec{
 		// A reinstated brand is verified again; its vetting, if any, is
 		// re-requested by the producer.
 		moves: []move{{name: string(BrandUnsuspended), src: []State{Suspended}, dst: Verified}},
-		guard: func(d *decider) (string, *verdict) {
+		guard: waking(func(d *decider) (string, *verdict) {
 			d.next.Reason = nil
 			return string(BrandUnsuspended), nil
-		},
+		}),
 	},
 	BrandDeleteRequested: {
 		class: request,
 		moves: []move{{name: string(BrandDeleteRequested), src: brandLive, dst: Deleted}},
 		done:  []State{Deleted},
-		guard: func(d *decider) (string, *verdict) {
+		// Waking as every move into DELETED is, though it finds no PENDING
+		// campaign: it refuses while the brand has live ones.
+		guard: waking(func(d *decider) (string, *verdict) {
 			if d.facts.LiveChildren > 0 {
 				return "", rejectBecause("brand has live campaigns", 0)
 			}
@@ -87,17 +93,17 @@ var brandSpec = kindSpec{
 				d.send(ToRegistry, CmdDeleteBrand, d.next.ID, Empty{})
 			}
 			return string(BrandDeleteRequested), nil
-		},
+		}),
 	},
 	BrandDeleted: {
 		class: answer,
 		moves: []move{{name: string(BrandDeleted), src: brandLive, dst: Deleted}},
-		guard: always(BrandDeleted),
+		guard: waking(always(BrandDeleted)),
 	},
 	BrandFailed: {
 		class: answer,
 		moves: []move{{name: string(BrandFailed), src: []State{Pending, Submitted, Vetting}, dst: Failed}},
-		guard: withReason(BrandFailed),
+		guard: waking(withReason(BrandFailed)),
 	},
 }
 

@@ -41,10 +41,12 @@ var campaignSpec = kindSpec{
 			case slices.Contains(brandUsable, b.State):
 				d.submitToRegistry()
 				return string(CampaignSubmit), nil
-			case b.State == Failed || b.State == Unverified || b.State == Deleted:
+			case slices.Contains(brandBarred, b.State):
 				d.setReason(Reason{Code: CodeInvalidEIN, Description: "brand " + string(b.State)})
 				return string(CampaignSubmit) + outcomeBrandFailed, nil
 			default: // PENDING, SUBMITTED, VETTING, SUSPENDED: may still become usable
+				// The brand's move out of here wakes this campaign (see waking);
+				// the retry policy bounds the wait if the wake-up misses it.
 				return "", deferBecause("brand not verified yet")
 			}
 		},

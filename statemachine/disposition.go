@@ -42,13 +42,20 @@ type Facts struct {
 	Brand *Record
 	// LiveChildren counts the brand's campaigns that are still live.
 	LiveChildren int
+	// PendingCampaigns are the ids of the brand's campaigns in PENDING, in
+	// any order: a brand move that decides their submission wakes them.
+	// They come from an eventually consistent query and may miss a campaign
+	// just created, or name one that has just left PENDING.
+	PendingCampaigns []string
 }
 
 // NeedsBrand reports whether deciding t for a campaign needs its brand.
 func NeedsBrand(t EventType) bool { return t == CampaignSubmit || t == CampaignResubmit }
 
-// NeedsChildren reports whether deciding t needs the live children count.
-func NeedsChildren(t EventType) bool { return t == BrandDeleteRequested }
+// NeedsChildren reports whether deciding t needs the brand's children: the
+// live count for a delete request, the PENDING campaigns for a move that may
+// wake them (any move into a usable state, or into one that bars campaigns).
+func NeedsChildren(t EventType) bool { return t == BrandDeleteRequested || wakesCampaigns(t) }
 
 // Decision is the outcome of [Decide].
 type Decision struct {

@@ -425,6 +425,75 @@ func TestCarrierApprovalBeforeTheReviewIsDeferredThenApplied(t *testing.T) {
 	}
 }
 
+// TestDeferredSubmitsWakeWhenTheBrandIsVerified keeps a brand waiting for
+// its identity until both its campaigns' submits were deferred, under a
+// deferral backoff drawn uniformly up to a day. Once the brand is verified,
+// both campaigns reach ACTIVE within a minute, each moved out of PENDING by
+// the submit the brand's verification emitted for it, not by its own
+// deferred one. (Only a deferral drawn under a few seconds, about one in
+// 10,000, could bring a deferred copy back first.)
+func TestDeferredSubmitsWakeWhenTheBrandIsVerified(t *testing.T) {
+	d := deploytest.New(t)
+	policies := retry.Policies{Default: fastPolicies.Default, ByEvent: map[statemachine.EventType]retry.Policy{
+		statemachine.CampaignSubmit: {MaxAttempts: 8, Base: time.Second, Cap: time.Second,
+			MaxDeferrals: 30, DeferBase: retry.MaxDelay, DeferCap: retry.MaxDelay}}}
+	r := startRegd(t, d, func(m *Main) { m.RetryPolicies = &policies })
+	// The registry takes the brand; its identity webhook is held back.
+	play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {
+		if cmd.Type == statemachine.CmdSubmitBrand {
+			return []statemachine.Envelope{ev(statemachine.BrandSubmitted, cmd.EntityID, statemachine.Receipt{ExternalID: "B-" + cmd.EntityID})}
+		}
+		return approveAll(cmd)
+	})
+	campaigns := []string{"c5", "c6"}
+	regs := append(registrations("b5", campaigns[0], []string{"+12025550151"}),
+		registrations("b5", campaigns[1], []string{"+12025550161"})[1])
+	prod := d.Producer(t)
+	if err := prod.Send(t.Context(), regs...); err != nil {
+		t.Fatal(err)
+	}
+	r.waitForMetric(t, "tendlc_dispositions_total", map[string]string{"kind": "campaign", "event": "campaign.submit",
+		"disposition": "defer"}, float64(len(campaigns)), 30*time.Second)
+	brand := waitFor(t, d, statemachine.KindBrand, "b5", 30*time.Second, inState(statemachine.Submitted))
+	for _, c := range campaigns {
+		waitFor(t, d, statemachine.KindCampaign, c, time.Second, inState(statemachine.Pending))
+	}
+
+	verified := ev(statemachine.BrandVerified, "b5", statemachine.Identity{Status: "VERIFIED"})
+	verified.EventID = "brand-b5-verified"
+	if err := prod.Send(t.Context(), verified); err != nil {
+		t.Fatal(err)
+	}
+	// The wake-ups the verification emits: their ids derive from its event id.
+	verified.SchemaVersion = statemachine.SchemaVersion
+	dec, err := statemachine.Decide(brand, verified, statemachine.Facts{PendingCampaigns: campaigns}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wakeups := map[string]string{} // campaign -> event id of its wake-up
+	for _, o := range dec.Emit {
+		wakeups[o.Envelope.EntityID] = o.Envelope.EventID
+	}
+
+	for _, c := range campaigns {
+		waitFor(t, d, statemachine.KindCampaign, c, 60*time.Second, inState(statemachine.Active))
+		hist, err := d.Store(t).History(t.Context(), statemachine.KindCampaign, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(hist, func(a statemachine.AuditEntry) bool { return a.From == statemachine.Pending && a.To != a.From })
+		if i < 0 {
+			t.Fatalf("campaign %s never left PENDING: %v", c, statePath(t, d, statemachine.KindCampaign, c))
+		}
+		if got, want := hist[i].Event, statemachine.CampaignSubmit; got != want {
+			t.Errorf("campaign %s left PENDING on %s, want %s", c, got, want)
+		}
+		if got, want := hist[i].MessageID, wakeups[c]; got != want {
+			t.Errorf("campaign %s left PENDING on message %s, want the brand's wake-up %s", c, got, want)
+		}
+	}
+}
+
 func TestConcurrentEventsOnOneCampaignLoseNoUpdate(t *testing.T) {
 	d := deploytest.New(t)
 	startRegd(t, d, nil)
