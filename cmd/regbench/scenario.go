@@ -51,9 +51,13 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // compressed is the time compression every profile uses.
 const compressed = "carrier and registry latencies 0.2-3 s (production: minutes to days); stuck threshold 20 s (24 h); sweep every 5 s (hourly); retry and deferral delays x0.1 (SQS rounds them up to whole seconds)"
 
-// world is the simulated registry and carriers of the profiles: quick, with
-// realistic rejection rates.
-var world = []string{"--latency", "all=200ms-1500ms,reviewer=1s-3s", "--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
+// rejections are the simulated registry's and carriers' realistic rejection
+// rates, the same in every profile.
+var rejections = []string{"--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
+
+// world is the simulated registry and carriers of the ad-hoc compressed
+// profiles: quick, with realistic rejection rates.
+var world = with([]string{"--latency", "all=200ms-1500ms,reviewer=1s-3s"}, rejections)
 
 // sweep makes the sweeper act within seconds, and retries and deferrals wait
 // a tenth of their production delays.
