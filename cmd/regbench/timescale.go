@@ -49,3 +49,31 @@ func (s Scenario) validateTimeScale() error {
 	}
 	return errors.Join(errs...)
 }
+
+// inProduction returns l, in run seconds, as production seconds under scale.
+func (l latency) inProduction(scale float64) latency {
+	return latency{Count: l.Count, Mean: l.Mean / scale, P50: l.P50 / scale, P95: l.P95 / scale, P99: l.P99 / scale, Max: l.Max / scale}
+}
+
+// productionDuration writes production seconds in the unit a reader thinks
+// of them in: "45 s", "12.5 min", "3.2 h", "6.2 days".
+func productionDuration(seconds float64) string {
+	switch {
+	case seconds >= day.Seconds():
+		return f1(seconds/day.Seconds()) + " days"
+	case seconds >= time.Hour.Seconds():
+		return f1(seconds/time.Hour.Seconds()) + " h"
+	case seconds >= time.Minute.Seconds():
+		return f1(seconds/time.Minute.Seconds()) + " min"
+	}
+	return f0(seconds) + " s"
+}
+
+// runTime writes run seconds with format and, when the run is scaled, their
+// production time after them: "62.0 s (6.2 days)".
+func (s summary) runTime(seconds float64, format func(float64) string) string {
+	if s.TimeScale <= 0 {
+		return format(seconds) + " s"
+	}
+	return format(seconds) + " s (" + productionDuration(seconds/s.TimeScale) + ")"
+}
