@@ -24,6 +24,10 @@ func (s summary) writeMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, ", one killed with SIGKILL every %v and restarted", time.Duration(sc.KillEvery))
 	}
 	fmt.Fprintf(&b, "\n- time compression: %s\n", sc.Compression)
+	if p := s.Production; p != nil {
+		fmt.Fprintf(&b, "- time scale: %s (x%.3g); a time below is followed by its production equivalent, and this run's %s s are %s\n",
+			p.Scale, s.TimeScale, f0(s.ElapsedSeconds), productionDuration(p.ElapsedSeconds))
+	}
 	fmt.Fprintf(&b, "- run: began %s, %.0f s (deadline %v%s); prefix `%s`; report.json schema %d\n",
 		s.Began.Format(time.RFC3339), s.ElapsedSeconds, time.Duration(sc.Deadline), reached(s.DeadlineReached), s.Prefix, s.SchemaVersion)
 	if s.Error != "" {
@@ -39,8 +43,8 @@ func (s summary) writeMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "| stuck (not terminal at the end) | %d |\n| lost (never created) | %d |\n", s.Stuck, s.Lost)
 	t := s.EndToEnd
-	fmt.Fprintf(&b, "\nEnd-to-end time to ACTIVE, from the seeding (%d campaigns): p50 %s s, p95 %s s, p99 %s s, max %s s, mean %s s.\n",
-		t.Count, f1(t.P50), f1(t.P95), f1(t.P99), f1(t.Max), f1(t.Mean))
+	fmt.Fprintf(&b, "\nEnd-to-end time to ACTIVE, from the seeding (%d campaigns): p50 %s, p95 %s, p99 %s, max %s, mean %s.\n",
+		t.Count, s.runTime(t.P50, f1), s.runTime(t.P95, f1), s.runTime(t.P99, f1), s.runTime(t.Max, f1), s.runTime(t.Mean, f1))
 	var byKind []string
 	for _, k := range statemachine.Kinds {
 		byKind = append(byKind, fmt.Sprintf("%s %s", k, f0(s.Transitions.ByKind[k])))
@@ -68,7 +72,8 @@ func (s summary) writeMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s | %s | – | – | – | – | %d |\n", q, f0(f.Received), f.BacklogMax)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s s | %s s | %s s | %s s | %d |\n", q, f0(f.Received), f2(w.P50), f2(w.P95), f2(w.P99), f2(w.Mean), f.BacklogMax)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d |\n", q, f0(f.Received),
+			s.runTime(w.P50, f2), s.runTime(w.P95, f2), s.runTime(w.P99, f2), s.runTime(w.Mean, f2), f.BacklogMax)
 	}
 
 	b.WriteString("\n## Cost per campaign\n\nRequests regd sent (every attempt, the SDK's retries included), divided by the campaigns started; " +

@@ -27,6 +27,10 @@ type summary struct {
 	ElapsedSeconds  float64   `json:"elapsed_seconds"`
 	DeadlineReached bool      `json:"deadline_reached"`
 	Error           string    `json:"error,omitempty"` // why the run failed, if it did
+	// TimeScale is the scenario's time scale, and Production the run's times
+	// in production units; both absent when the scenario has none.
+	TimeScale  float64            `json:"time_scale,omitempty"`
+	Production *productionFigures `json:"production,omitempty"`
 
 	campaignCounts  `json:"campaigns"`
 	EndToEnd        latency                                   `json:"endtoend_latency_seconds"` // time to ACTIVE
@@ -62,6 +66,15 @@ type transitions struct {
 	Total     float64                       `json:"total"`
 	PerSecond float64                       `json:"per_second"`
 	ByKind    map[statemachine.Kind]float64 `json:"by_kind"`
+}
+
+// productionFigures are the times of a run with a time scale, scaled back
+// to production: run seconds divided by the scale.
+type productionFigures struct {
+	Scale           string             `json:"scale"`                     // "1 day = 10 s"
+	ElapsedSeconds  float64            `json:"elapsed_seconds"`           // the run's length
+	EndToEnd        latency            `json:"endtoend_latency_seconds"`  // time to ACTIVE
+	ScheduleToStart map[string]latency `json:"schedule_to_start_seconds"` // per queue
 }
 
 // queueFigures are one queue's figures; Temporal's counterparts are a task
@@ -224,6 +237,7 @@ func summarize(d runData) summary {
 		s.Transitions.PerSecond = s.Transitions.Total / s.ElapsedSeconds
 	}
 	s.fillQueues(c, d.backlog)
+	s.fillProduction(d.scenario.TimeScale)
 	s.fillAWS(c)
 	s.Reliability = reliability{
 		Retries: c.sum("tendlc_retries_total", nil), RetriesByClass: c.by("tendlc_retries_total", "class", nil),
@@ -314,6 +328,21 @@ func (s *summary) fillQueues(c scrape, backlog []backlogSample) {
 			s.Queues[q] = f
 		}
 	}
+}
+
+// fillProduction fills the time scale and the production times of a scaled
+// run; it leaves an unscaled run's empty.
+func (s *summary) fillProduction(scale float64) {
+	if scale <= 0 {
+		return
+	}
+	s.TimeScale = scale
+	p := &productionFigures{Scale: scaleText(scale), ElapsedSeconds: s.ElapsedSeconds / scale,
+		EndToEnd: s.EndToEnd.inProduction(scale), ScheduleToStart: map[string]latency{}}
+	for q, f := range s.Queues {
+		p.ScheduleToStart[q] = f.ScheduleToStart.inProduction(scale)
+	}
+	s.Production = p
 }
 
 // fillAWS fills the request and capacity figures, per campaign seeded.

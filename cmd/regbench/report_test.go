@@ -175,31 +175,126 @@ func TestFlagValue(t *testing.T) {
 	}
 }
 
+// scaledFixtureRun is fixtureRun with a time scale of 1 day = 10 s.
+func scaledFixtureRun(tb testing.TB) runData {
+	tb.Helper()
+	d := fixtureRun(tb)
+	d.scenario.TimeScale = dayIn10s
+	d.scenario.Regd = with(timeScaleArgs(dayIn10s), d.scenario.Regd)
+	return d
+}
+
 func TestSummaryMarkdownMatchesGolden(t *testing.T) {
-	s := summarize(fixtureRun(t))
-	// The state machine's own counts change with its tables; the golden
-	// file checks the rendering.
-	s.FSM = map[statemachine.Kind]statemachine.Counts{
-		statemachine.KindBrand:    {States: 1, Events: 2, Cells: 2, Transition: 1, Ignore: 1},
-		statemachine.KindCampaign: {States: 2, Events: 2, Cells: 4, Transition: 1, Ignore: 1, Defer: 1, Reject: 1},
-		statemachine.KindNumber:   {States: 1, Events: 1, Cells: 1, Reject: 1},
+	tests := []struct {
+		name, golden string
+		run          func(testing.TB) runData
+	}{
+		{"compressed ad hoc", "summary.golden.md", fixtureRun},
+		{"time scale gives production times too", "summary-scaled.golden.md", scaledFixtureRun},
 	}
-	var b bytes.Buffer
-	if err := s.writeMarkdown(&b); err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := summarize(tt.run(t))
+			// The state machine's own counts change with its tables; the golden
+			// file checks the rendering.
+			s.FSM = map[statemachine.Kind]statemachine.Counts{
+				statemachine.KindBrand:    {States: 1, Events: 2, Cells: 2, Transition: 1, Ignore: 1},
+				statemachine.KindCampaign: {States: 2, Events: 2, Cells: 4, Transition: 1, Ignore: 1, Defer: 1, Reject: 1},
+				statemachine.KindNumber:   {States: 1, Events: 1, Cells: 1, Reject: 1},
+			}
+			var b bytes.Buffer
+			if err := s.writeMarkdown(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got := b.String(); got != string(want) {
+				t.Errorf("summary.md differs from %s (go test -update rewrites it):\n%s", golden, got)
+			}
+		})
 	}
-	golden := filepath.Join("testdata", "summary.golden.md")
-	if *update {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
+}
+
+func TestSummarizeScaledRunGivesProductionTimes(t *testing.T) {
+	s := summarize(scaledFixtureRun(t))
+	if s.TimeScale != dayIn10s || s.Production == nil {
+		t.Fatalf("time scale %v, production %+v", s.TimeScale, s.Production)
+	}
+	p := s.Production
+	if got, want := p.Scale, "1 day = 10 s"; got != want {
+		t.Errorf("scale %q, want %q", got, want)
+	}
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"elapsed: 42 s", p.ElapsedSeconds, 4.2 * 86400},
+		{"time to ACTIVE p50: 20 s", p.EndToEnd.P50, 2 * 86400},
+		{"time to ACTIVE p99: 30 s", p.EndToEnd.P99, 3 * 86400},
+		{"time to ACTIVE mean: 25 s", p.EndToEnd.Mean, 2.5 * 86400},
+		{"time to ACTIVE count", float64(p.EndToEnd.Count), 2},
+		{"events schedule-to-start p50: 0.67 s", p.ScheduleToStart["events"].P50, 20.0 / 30 * 8640},
+		{"att schedule-to-start max: 1 s", p.ScheduleToStart["att"].Max, 8640},
+	}
+	for _, c := range checks {
+		if diff := c.got - c.want; diff > 1e-6 || diff < -1e-6 {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
+	if got, want := len(p.ScheduleToStart), len(s.Queues); got != want {
+		t.Errorf("production schedule-to-start for %d queues, want every one of %d", got, want)
 	}
-	if got := b.String(); got != string(want) {
-		t.Errorf("summary.md differs from %s (go test -update rewrites it):\n%s", golden, got)
+	if s.EndToEnd.P50 != 20 {
+		t.Errorf("run time to ACTIVE p50 = %v, want it left in run seconds (20)", s.EndToEnd.P50)
+	}
+}
+
+// TestReportJSONStatesTheTimeScaleOnlyWhenScaled: an unscaled report.json
+// keeps the shape it had.
+func TestReportJSONStatesTheTimeScaleOnlyWhenScaled(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		run    func(testing.TB) runData
+		scaled bool
+	}{{"unscaled", fixtureRun, false}, {"scaled", scaledFixtureRun, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := json.Marshal(summarize(tt.run(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &back); err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []string{"time_scale", "production"} {
+				if _, ok := back[key]; ok != tt.scaled {
+					t.Errorf("report.json has %q: %v, want %v", key, ok, tt.scaled)
+				}
+			}
+			if !tt.scaled {
+				return
+			}
+			var p struct {
+				Scale    string `json:"scale"`
+				EndToEnd struct {
+					P50 float64 `json:"p50"`
+				} `json:"endtoend_latency_seconds"`
+			}
+			if err := json.Unmarshal(back["production"], &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Scale != "1 day = 10 s" || p.EndToEnd.P50 != 2*86400 {
+				t.Errorf("production read back: %+v", p)
+			}
+		})
 	}
 }
 
@@ -328,5 +423,19 @@ func TestDefaultReportDir(t *testing.T) {
 		if got := defaultReportDir(tt.profile, now); got != tt.want {
 			t.Errorf("defaultReportDir(%q) = %q, want %q", tt.profile, got, tt.want)
 		}
+	}
+}
+
+func TestLatencyChartMarksProductionTimesWhenScaled(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  func(testing.TB) runData
+		want string
+	}{{"unscaled", fixtureRun, "p50 20.0 s"}, {"scaled", scaledFixtureRun, "p50 20.0 s (2.0 days)"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := summarize(tt.run(t)).latencyChart().Guides[0].Label; got != tt.want {
+				t.Errorf("p50 guide %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -13,7 +14,9 @@ import (
 // Scenario is one end-to-end run: the load, the replicas, and the faults of
 // the simulated world (carriersim flags) and of AWS (regd's -faults). Time is
 // compressed: carrier latencies, the stuck threshold and the sweep schedule
-// are seconds where production has hours and days.
+// are seconds where production has hours and days. A scenario with a
+// TimeScale compresses every such duration by that one factor; the others
+// compress each ad hoc.
 type Scenario struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
@@ -29,6 +32,11 @@ type Scenario struct {
 	Regd       []string `json:"regd_args"`       // flags of every regd replica
 	// Compression states how time is compressed against production.
 	Compression string `json:"compression"`
+	// TimeScale is run time per production time: every production duration
+	// of the simulated world and of regd's recovery policy is multiplied by
+	// it (regd gets it as --time-scale), and the report converts the run's
+	// times back. Zero: the profile compresses time ad hoc.
+	TimeScale float64 `json:"time_scale,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as "90s".
@@ -51,15 +59,31 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // compressed is the time compression every profile uses.
 const compressed = "carrier and registry latencies 0.2-3 s (production: minutes to days); stuck threshold 20 s (24 h); sweep every 5 s (hourly); retry and deferral delays x0.1 (SQS rounds them up to whole seconds)"
 
-// world is the simulated registry and carriers of the profiles: quick, with
-// realistic rejection rates.
-var world = []string{"--latency", "all=200ms-1500ms,reviewer=1s-3s", "--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
+// rejections are the simulated registry's and carriers' realistic rejection
+// rates, the same in every profile.
+var rejections = []string{"--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
+
+// world is the simulated registry and carriers of the ad-hoc compressed
+// profiles: quick, with realistic rejection rates.
+var world = with([]string{"--latency", "all=200ms-1500ms,reviewer=1s-3s"}, rejections)
 
 // sweep makes the sweeper act within seconds, and retries and deferrals wait
 // a tenth of their production delays.
 var sweep = []string{"--stuck-after", "20s", "--sweep-schedule", "@every 5s", "--max-redrives", "5", "--retry-scale", "0.1"}
 
 func with(parts ...[]string) []string { return slices.Concat(parts...) }
+
+// dayIn10s is the long profile's time scale: one production day lasts 10 s.
+const dayIn10s = 10.0 / 86400
+
+// longCompression states the long profile's time scale and what it leaves
+// unscaled.
+const longCompression = "1 day = 10 s; every duration of the simulated world and of regd's recovery policy is its production value x 10/86400 (x0.000116): " +
+	"registry and carrier latencies (a 1-5 day carrier review takes 10-50 s), the sweeper's per-state stuck thresholds, " +
+	"retry and deferral delays (SQS rounds them up to whole seconds: a delay lasts at least 2.4 production hours). " +
+	"One production hour is 0.42 s; the sweep runs every second (cron's finest step), every 2.4 production hours instead of hourly. " +
+	"Not scaled: the rate limits (20 requests per real second on both sides, so a wait for them reads 8,640 times longer in production units), " +
+	"the SQS visibility timeout (60 s: a killed replica's messages return after 6 production days) and the kill interval (20 s: 2 production days)"
 
 // profiles are the named scenarios. The rates are the simulated account
 // limits: carriersim enforces them, the regd replicas share them.
@@ -118,6 +142,19 @@ var profiles = map[string]Scenario{
 		Carriersim: with(world, []string{"--rate", "all=20", "--drop", "0.1", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.01"}),
 		Regd: with(sweep, []string{"--rate", "all=20", "--faults",
 			"dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"})},
+	// The slowest registration without a fault is 10 min of brand identity,
+	// 10 min of CAMPAIGN_ADD, 3 days of vetting, 5 days of carrier review and
+	// 2 h of numbers: 81 s. A lost webhook waits for its state's stuck
+	// threshold and then for a new answer, and the calls of 200 campaigns
+	// queue behind the rate limits: 8 minutes (48 production days).
+	"long": {Description: "days of vetting and carrier review at 1 day = 10 s: 200 campaigns, 3 replicas, 10% of webhooks lost, a replica killed every 20 s",
+		Brands: 100, Campaigns: 200, Numbers: 2, Replicas: 3, Deadline: Duration(8 * time.Minute),
+		KillEvery: Duration(20 * time.Second), TimeScale: dayIn10s,
+		Carriersim: with([]string{"--latency", latencyArg(productionLatencies, dayIn10s)}, rejections,
+			[]string{"--rate", "all=20", "--drop", "0.1"}),
+		// No --stuck-after: the production per-state thresholds apply, scaled.
+		Regd:        with(timeScaleArgs(dayIn10s), []string{"--sweep-schedule", "@every 1s", "--rate", "all=20"}),
+		Compression: longCompression},
 }
 
 // profile returns the named profile, or the one in a JSON file when name
@@ -147,8 +184,12 @@ func profile(name string) (Scenario, error) {
 }
 
 func (s Scenario) validate() error {
+	var errs []error
 	if s.Brands < 1 || s.Campaigns < 1 || s.Numbers < 1 || s.Numbers > 50 || s.Replicas < 1 || s.Deadline <= 0 {
-		return fmt.Errorf("%w: scenario %q needs brands, campaigns, 1-50 numbers, replicas and a deadline", errUsage, s.Name)
+		errs = append(errs, errors.New("needs brands, campaigns, 1-50 numbers, replicas and a deadline"))
+	}
+	if err := errors.Join(append(errs, s.validateTimeScale())...); err != nil {
+		return fmt.Errorf("%w: scenario %q: %w", errUsage, s.Name, err)
 	}
 	return nil
 }
