@@ -52,6 +52,15 @@ func (m *memory) remember(r request, s *submission) {
 	}
 }
 
+// identity tells r apart from the other requests for its record at its
+// endpoint: its Idempotency-Key, or the hash of its body when it has none.
+func (r request) identity() string {
+	if r.key != "" {
+		return "key\x00" + r.key
+	}
+	return "body\x00" + requestHash(r)
+}
+
 func requestHash(r request) string {
 	h := sha256.New()
 	h.Write([]byte(r.endpoint + "\x00" + r.id + "\x00"))
