@@ -5,6 +5,15 @@
 // drops, duplicates and reordering), recognises repeated requests, and counts
 // everything at GET /counters. Every random draw comes from --seed.
 //
+// Status look-ups tell what a downstream decided, webhooks lost or not:
+// GET /registry/brands/{id}, GET /registry/campaigns/{id} (the reviewer's
+// verdict included), GET /carriers/{att|tmobile|verizon}/campaigns/{id} and
+// GET /numbers/{id} answer 200 {"events":[...]} with the webhook events due so
+// far, oldest first, under the event ids their webhooks carry (an event id is
+// derived from the request, not drawn), or 404 {"message":"..."} when no
+// request for the record reached that downstream. They share their group's
+// rate limit and injected errors and are counted under their own pattern.
+//
 //	carriersim --webhook-url http://127.0.0.1:9300/webhooks/registry --secret s3cret \
 //	    --latency registry=200ms-1s,carrier=500ms-2s --reject reviewer=0.1,att=0.05 --drop 0.01
 package main

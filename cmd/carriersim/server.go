@@ -59,16 +59,22 @@ func newSim(cfg Config, client *http.Client, log *slog.Logger) (*sim, error) {
 func (s *sim) close() { s.webhooks.close() }
 
 // endpoint is one downstream operation behind the shared request handling
-// (counting, rate limit, injected errors, repeats).
+// (counting, rate limit, injected errors): a state-changing request, which the
+// memory recognises when repeated and decide answers when new, or a status
+// look-up, which lists what the state-changing endpoints decided.
 type endpoint struct {
 	pattern string // ServeMux pattern; also the counters key
 	group   Group
 	// decide answers a new request and plans its webhooks. An error means
-	// the request is malformed: 400, and nothing is remembered.
+	// the request is malformed: 400, and nothing is remembered. Nil for a
+	// status look-up.
 	decide func(r request) (answer, []*event, error)
+	// lists are the patterns of the endpoints whose decisions a status
+	// look-up lists. Nil for a state-changing endpoint.
+	lists []string
 }
 
-// request is what decide gets of an HTTP request.
+// request is what decide and lookup get of an HTTP request.
 type request struct {
 	endpoint string    // the endpoint's pattern
 	id       string    // the record id from the path
@@ -77,21 +83,34 @@ type request struct {
 	now      time.Time // when it arrived
 }
 
+// routeTable lists the endpoints: per downstream record, the state-changing
+// ones and the status look-up that lists their decisions.
 func (s *sim) routeTable() []endpoint {
-	eps := []endpoint{
-		{"POST /registry/brands/{id}", GroupRegistry, s.submitBrand},
-		{"POST /registry/brands/{id}/revet", GroupRegistry, s.revetBrand},
-		{"DELETE /registry/brands/{id}", GroupRegistry, s.deleteBrand},
-		{"POST /registry/campaigns/{id}", GroupRegistry, s.submitCampaign},
-		{"DELETE /registry/campaigns/{id}", GroupRegistry, s.deleteCampaign},
+	var eps []endpoint
+	add := func(lookup string, g Group, decisions ...endpoint) {
+		ep := endpoint{pattern: lookup, group: g}
+		for _, d := range decisions {
+			d.group = g
+			eps = append(eps, d)
+			ep.lists = append(ep.lists, d.pattern)
+		}
+		eps = append(eps, ep)
 	}
+	add("GET /registry/brands/{id}", GroupRegistry,
+		endpoint{pattern: "POST /registry/brands/{id}", decide: s.submitBrand},
+		endpoint{pattern: "POST /registry/brands/{id}/revet", decide: s.revetBrand},
+		endpoint{pattern: "DELETE /registry/brands/{id}", decide: s.deleteBrand})
+	add("GET /registry/campaigns/{id}", GroupRegistry,
+		endpoint{pattern: "POST /registry/campaigns/{id}", decide: s.submitCampaign},
+		endpoint{pattern: "DELETE /registry/campaigns/{id}", decide: s.deleteCampaign})
 	for _, c := range statemachine.Carriers {
-		eps = append(eps, endpoint{"POST /carriers/" + string(c) + "/campaigns/{id}", Group(c), s.submitToCarrier(c)})
+		path := "/carriers/" + string(c) + "/campaigns/{id}"
+		add("GET "+path, Group(c), endpoint{pattern: "POST " + path, decide: s.submitToCarrier(c)})
 	}
-	return append(eps,
-		endpoint{"POST /numbers/{id}", GroupNumbers, s.registerNumber},
-		endpoint{"DELETE /numbers/{id}", GroupNumbers, s.deregisterNumber},
-	)
+	add("GET /numbers/{id}", GroupNumbers,
+		endpoint{pattern: "POST /numbers/{id}", decide: s.registerNumber},
+		endpoint{pattern: "DELETE /numbers/{id}", decide: s.deregisterNumber})
+	return eps
 }
 
 // routes returns the simulator's HTTP handler.
@@ -111,8 +130,9 @@ func (s *sim) routes() http.Handler {
 }
 
 // serve handles one request to ep: count it; answer 429 past the group's rate
-// limit and 503 at the injected error rate; replay the first answer (and send
-// its webhooks again) for a repeat; otherwise decide, remember and schedule.
+// limit and 503 at the injected error rate; answer a status look-up from
+// memory; replay the first answer (and send its webhooks again) for a repeat;
+// otherwise decide, remember and schedule.
 func (s *sim) serve(ep endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
@@ -141,6 +161,10 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 			return
 		}
 		req := request{endpoint: ep.pattern, id: r.PathValue("id"), key: r.Header.Get(tcr.IdempotencyKeyHeader), body: body, now: now}
+		if ep.decide == nil {
+			writeAnswer(w, s.lookup(ep, req))
+			return
+		}
 		ans, err := s.decide(ep, req, log)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
@@ -195,8 +219,8 @@ type receipt struct {
 	ExternalID string `json:"external_id,omitempty"`
 }
 
-func jsonAnswer[T receipt | errorBody](status int, v T) answer {
-	b, _ := json.Marshal(v) // receipt and errorBody always encode
+func jsonAnswer[T receipt | errorBody | statusBody](status int, v T) answer {
+	b, _ := json.Marshal(v) // these types always encode
 	return answer{status: status, body: b}
 }
 
