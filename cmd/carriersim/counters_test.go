@@ -29,7 +29,7 @@ func TestCountersJSONShape(t *testing.T) {
 			t.Fatalf("decode: %v\n%s", err, body)
 		}
 		keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
-		requestFields := []string{"rate_limited", "repeated", "requests", "resubmitted", "server_errors"}
+		requestFields := []string{"lost", "rate_limited", "repeated", "requests", "resubmitted", "server_errors"}
 		groupFields := slices.Sorted(slices.Values(append([]string{"max_accepted_per_second", "max_received_per_second"}, requestFields...)))
 		webhookFields := []string{"dropped", "dropped_by_fault", "duplicated", "emitted", "failed", "reordered", "replayed", "retried", "sent"}
 

@@ -27,29 +27,42 @@ type submission struct {
 // record and body). It is not safe for concurrent use: the simulator holds its
 // decision lock around it.
 type memory struct {
-	byKey     map[string]*submission   // endpoint, record id, key
-	byRequest map[string]*submission   // endpoint, record id, body hash
-	history   map[string][]*submission // endpoint, record id: every submission, oldest first
-	decided   int                      // submissions so far: the next one's seq
+	byKey     map[string]*submission     // endpoint, record id, key
+	byRequest map[string]*submission     // endpoint, record id, body hash
+	history   map[string][]*submission   // endpoint, record id: every submission, oldest first
+	tried     map[string]map[string]bool // endpoint, record id: the identities of the requests decided, lost ones included
+	decided   int                        // submissions so far: the next one's seq
 }
 
 func newMemory() *memory {
-	return &memory{byKey: map[string]*submission{}, byRequest: map[string]*submission{}, history: map[string][]*submission{}}
+	return &memory{byKey: map[string]*submission{}, byRequest: map[string]*submission{},
+		history: map[string][]*submission{}, tried: map[string]map[string]bool{}}
 }
 
-// recall returns the submission r repeats, or nil; and whether the endpoint
-// has seen r's record before (a resubmission when nothing is repeated).
-func (m *memory) recall(r request) (prev *submission, seen bool) {
+// recall returns the submission r repeats; or, when it repeats none, whether
+// it is a resubmission: the endpoint decided a request for r's record with
+// another identity before, lost or not. A request like a lost one is neither:
+// the downstream never kept the first.
+func (m *memory) recall(r request) (prev *submission, resubmission bool) {
 	if r.key != "" {
 		prev = m.byKey[r.endpoint+"\x00"+r.id+"\x00"+r.key]
 	} else {
 		prev = m.byRequest[requestHash(r)]
 	}
-	return prev, len(m.history[r.endpoint+"\x00"+r.id]) > 0
+	if prev != nil {
+		return prev, false
+	}
+	for identity := range m.tried[r.endpoint+"\x00"+r.id] {
+		if identity != r.identity() {
+			return nil, true
+		}
+	}
+	return nil, false
 }
 
 // remember stores the decided submission of r.
 func (m *memory) remember(r request, s *submission) {
+	m.try(r)
 	s.seq = m.decided
 	m.decided++
 	k := r.endpoint + "\x00" + r.id
@@ -58,6 +71,18 @@ func (m *memory) remember(r request, s *submission) {
 	if r.key != "" {
 		m.byKey[r.endpoint+"\x00"+r.id+"\x00"+r.key] = s
 	}
+}
+
+// lose forgets the decided request r but for the fact that it came, which
+// makes a later request for the record with another identity a resubmission.
+func (m *memory) lose(r request) { m.try(r) }
+
+func (m *memory) try(r request) {
+	k := r.endpoint + "\x00" + r.id
+	if m.tried[k] == nil {
+		m.tried[k] = map[string]bool{}
+	}
+	m.tried[k][r.identity()] = true
 }
 
 // submissions returns the submissions for record id at the endpoints with

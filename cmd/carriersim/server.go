@@ -175,11 +175,11 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 }
 
 // decide answers a request that passed the rate limit: the remembered answer
-// for a repeat, a new decision otherwise.
+// for a repeat, a new decision otherwise, forgotten at once when it is lost.
 func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev, seen := s.memory.recall(r)
+	prev, resubmission := s.memory.recall(r)
 	if prev != nil {
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Repeated++ })
 		s.webhooks.replay(prev.events)
@@ -190,8 +190,14 @@ func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if seen {
+	if resubmission {
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Resubmitted++ })
+	}
+	if s.lost(ep, ans) {
+		s.memory.lose(r)
+		s.counters.request(ep.pattern, func(c *requestStats) { c.Lost++ })
+		log.Debug("request lost (injected)", "status", ans.status)
+		return ans, nil
 	}
 	s.memory.remember(r, &submission{answer: ans, events: events})
 	for _, e := range events {
