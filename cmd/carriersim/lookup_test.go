@@ -330,3 +330,45 @@ func TestLookupSharesTheGroupsHandling(t *testing.T) {
 		}
 	})
 }
+
+// tcr.Client.Lookup against the simulator: the observation holds the events
+// the webhooks translate to, under the same ids; a lost request is not found.
+func TestClientLookupAgainstTheSimulator(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := start(t, Config{Latencies: fixedLatencies(), Lose: map[Group]float64{GroupNumbers: 1}})
+		if _, err := h.tcr.SubmitToCarrier(t.Context(), "c1", tcr.Meta{IdempotencyKey: "cmd-1"}, statemachine.CarrierUpdate{Carrier: statemachine.CarrierTMobile}); err != nil {
+			t.Fatalf("SubmitToCarrier: %v", err)
+		}
+		if _, err := h.tcr.RegisterNumber(t.Context(), "n1", tcr.Meta{IdempotencyKey: "cmd-2"}, number1); err != nil {
+			t.Fatalf("RegisterNumber: %v", err)
+		}
+		settle(time.Minute)
+
+		obs, err := h.tcr.Lookup(t.Context(), statemachine.Lookup{To: statemachine.ToTMobile, Kind: statemachine.KindCampaign, ID: "c1"})
+		if err != nil || !obs.Found {
+			t.Fatalf("Lookup at T-Mobile = %+v, %v; want found", obs, err)
+		}
+		var want []string
+		for _, e := range h.receiver.events(t) {
+			envs, err := tcr.Translate(e, time.Now())
+			if err != nil {
+				t.Fatalf("Translate: %v", err)
+			}
+			for _, env := range envs {
+				want = append(want, string(env.Type)+" "+env.EventID)
+			}
+		}
+		var got []string
+		for _, env := range obs.Events {
+			got = append(got, string(env.Type)+" "+env.EventID)
+		}
+		if len(got) != 2 || !slices.Equal(got, want) {
+			t.Errorf("observed %v, want the webhooks' %v", got, want)
+		}
+
+		obs, err = h.tcr.Lookup(t.Context(), statemachine.Lookup{To: statemachine.ToNumbers, Kind: statemachine.KindNumber, ID: "n1"})
+		if err != nil || obs.Found {
+			t.Errorf("Lookup of the lost number = %+v, %v; want not found, no error", obs, err)
+		}
+	})
+}
