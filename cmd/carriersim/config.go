@@ -106,6 +106,7 @@ type Config struct {
 
 	RateLimits   map[Group]int         // accepted requests per second; default DefaultRateLimit, 0 = unlimited
 	ServerErrors map[Group]float64     // probability of an injected 503; default 0
+	Lose         map[Group]float64     // probability that an accepted state-changing request is forgotten; default 0
 	Latencies    map[Step]Latency      // webhook delay per step; default DefaultLatencies
 	Rejections   map[Rejection]float64 // probability of each rejection; default 0
 
@@ -127,6 +128,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.RateLimits = fill(c.RateLimits, groups, func(Group) int { return DefaultRateLimit })
 	c.ServerErrors = fill(c.ServerErrors, groups, func(Group) float64 { return 0 })
+	c.Lose = fill(c.Lose, groups, func(Group) float64 { return 0 })
 	c.Latencies = fill(c.Latencies, steps, func(s Step) Latency { return DefaultLatencies[s] })
 	c.Rejections = fill(c.Rejections, rejections, func(Rejection) float64 { return 0 })
 	for _, d := range []struct {
@@ -172,7 +174,8 @@ func (c Config) validate() error {
 		if c.RateLimits[g] < 0 {
 			errs = append(errs, fmt.Errorf("rate limit of %s is negative", g))
 		}
-		errs = append(errs, probability("injected error rate of "+string(g), c.ServerErrors[g]))
+		errs = append(errs, probability("injected error rate of "+string(g), c.ServerErrors[g]),
+			probability("lost request rate of "+string(g), c.Lose[g]))
 	}
 	for _, s := range steps {
 		if l := c.Latencies[s]; l.Min < 0 || l.Max < l.Min {

@@ -44,7 +44,7 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "every knob",
 			args: []string{"--webhook-url", "https://hooks.test/r", "--secret", "from-flag", "--addr", "127.0.0.1:0", "--seed", "42",
-				"--rate", "all=5,registry=0", "--errors", "att=0.5", "--latency", "all=2ms,registry=10ms-20ms,carrier=1s,reviewer=5ms-5ms",
+				"--rate", "all=5,registry=0", "--errors", "att=0.5", "--lose", "all=0.01,registry=0.02", "--latency", "all=2ms,registry=10ms-20ms,carrier=1s,reviewer=5ms-5ms",
 				"--reject", "carrier=0.1,verizon=0.3,reviewer=0.2,ein=1", "--drop", "0.1", "--duplicate", "0.2", "--reorder", "0.3",
 				"--reorder-delay", "3s", "--retry-for", "10s", "--retry-backoff", "1ms", "--attempt-timeout", "2s", "--log-level", "debug"},
 			env: env("from-env"),
@@ -57,6 +57,9 @@ func TestParseFlags(t *testing.T) {
 				}
 				if want := (map[Group]float64{GroupATT: 0.5}); !maps.Equal(c.ServerErrors, want) {
 					t.Errorf("server errors = %v, want %v", c.ServerErrors, want)
+				}
+				if want := (map[Group]float64{GroupRegistry: 0.02, GroupATT: 0.01, GroupTMobile: 0.01, GroupVerizon: 0.01, GroupNumbers: 0.01}); !maps.Equal(c.Lose, want) {
+					t.Errorf("lost request rates = %v, want %v", c.Lose, want)
 				}
 				wantLat := map[Step]Latency{StepRegistry: {10 * time.Millisecond, 20 * time.Millisecond}, StepATT: {time.Second, time.Second},
 					StepTMobile: {time.Second, time.Second}, StepVerizon: {time.Second, time.Second}, StepReviewer: {5 * time.Millisecond, 5 * time.Millisecond},
@@ -82,16 +85,16 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "every spec problem at once",
 			args: []string{"--webhook-url", "http://h/", "--rate", "registry=fast,sprint=1",
-				"--latency", "numbers=1s,registry=soon", "--reject", "carrier"},
+				"--latency", "numbers=1s,registry=soon", "--reject", "carrier", "--lose", "reviewer=0.1"},
 			env: env("s"),
 			wantErr: []string{`--rate: registry: strconv.Atoi: parsing "fast"`, `unknown key "sprint"`, "--latency: registry:",
-				`--reject: "carrier" is not key=value`},
+				`--reject: "carrier" is not key=value`, `--lose: unknown key "reviewer"`},
 		},
 		{
 			name:    "values out of range",
-			args:    []string{"--webhook-url", "ftp://hooks", "--errors", "att=2", "--latency", "numbers=2s-1s", "--drop", "-0.1", "--rate", "att=-1"},
+			args:    []string{"--webhook-url", "ftp://hooks", "--errors", "att=2", "--latency", "numbers=2s-1s", "--drop", "-0.1", "--rate", "att=-1", "--lose", "numbers=1.5"},
 			env:     env("s"),
-			wantErr: []string{"not an absolute http(s) URL", "injected error rate of att 2", "latency of numbers is 2s-1s", "drop rate -0.1", "rate limit of att is negative"},
+			wantErr: []string{"not an absolute http(s) URL", "injected error rate of att 2", "latency of numbers is 2s-1s", "drop rate -0.1", "rate limit of att is negative", "lost request rate of numbers 1.5"},
 		},
 		{
 			name:    "stray arguments",

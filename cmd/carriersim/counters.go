@@ -13,6 +13,7 @@ type requestStats struct {
 	ServerErrors int64 `json:"server_errors"` // answered with an injected 503
 	Repeated     int64 `json:"repeated"`      // a repeat (same Idempotency-Key, or same request): first answer replayed
 	Resubmitted  int64 `json:"resubmitted"`   // the same record again with another key or body: decided anew
+	Lost         int64 `json:"lost"`          // answered 2xx, then forgotten (--lose): no webhooks, look-ups 404
 }
 
 func (s *requestStats) add(o requestStats) {
@@ -21,6 +22,7 @@ func (s *requestStats) add(o requestStats) {
 	s.ServerErrors += o.ServerErrors
 	s.Repeated += o.Repeated
 	s.Resubmitted += o.Resubmitted
+	s.Lost += o.Lost
 }
 
 // groupStats adds a group's busiest one-second windows to its request counts.

@@ -29,7 +29,7 @@ func TestCountersJSONShape(t *testing.T) {
 			t.Fatalf("decode: %v\n%s", err, body)
 		}
 		keys := func(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
-		requestFields := []string{"rate_limited", "repeated", "requests", "resubmitted", "server_errors"}
+		requestFields := []string{"lost", "rate_limited", "repeated", "requests", "resubmitted", "server_errors"}
 		groupFields := slices.Sorted(slices.Values(append([]string{"max_accepted_per_second", "max_received_per_second"}, requestFields...)))
 		webhookFields := []string{"dropped", "dropped_by_fault", "duplicated", "emitted", "failed", "reordered", "replayed", "retried", "sent"}
 
@@ -46,6 +46,8 @@ func TestCountersJSONShape(t *testing.T) {
 		}
 		wantEndpoints := []string{
 			"DELETE /numbers/{id}", "DELETE /registry/brands/{id}", "DELETE /registry/campaigns/{id}",
+			"GET /carriers/att/campaigns/{id}", "GET /carriers/tmobile/campaigns/{id}", "GET /carriers/verizon/campaigns/{id}",
+			"GET /numbers/{id}", "GET /registry/brands/{id}", "GET /registry/campaigns/{id}",
 			"POST /carriers/att/campaigns/{id}", "POST /carriers/tmobile/campaigns/{id}", "POST /carriers/verizon/campaigns/{id}",
 			"POST /numbers/{id}", "POST /registry/brands/{id}", "POST /registry/brands/{id}/revet", "POST /registry/campaigns/{id}",
 		}

@@ -102,3 +102,52 @@ func TestRepeatRecoversDroppedWebhook(t *testing.T) {
 		}
 	})
 }
+
+// What the memory says of a request after others for the same record.
+func TestMemoryRecall(t *testing.T) {
+	req := func(key, body string) request {
+		return request{endpoint: "POST /numbers/{id}", id: "n1", key: key, body: []byte(body)}
+	}
+	type step struct {
+		r    request
+		lose bool // lost rather than remembered
+	}
+	tests := []struct {
+		name             string
+		before           []step
+		r                request
+		wantRepeat       bool
+		wantResubmission bool
+	}{
+		{name: "first request", r: req("k1", "a")},
+		{name: "same key", before: []step{{r: req("k1", "a")}}, r: req("k1", "b"), wantRepeat: true},
+		{name: "no key, same body", before: []step{{r: req("", "a")}}, r: req("", "a"), wantRepeat: true},
+		{name: "no key, body of a keyed request", before: []step{{r: req("k1", "a")}}, r: req("", "a"), wantRepeat: true},
+		{name: "another key", before: []step{{r: req("k1", "a")}}, r: req("k2", "a"), wantResubmission: true},
+		{name: "no key, another body", before: []step{{r: req("", "a")}}, r: req("", "b"), wantResubmission: true},
+		{name: "another record", before: []step{{r: request{endpoint: "POST /numbers/{id}", id: "n2", key: "k1"}}}, r: req("k2", "a")},
+		{name: "same key as a lost one: decided anew, not a resubmission", before: []step{{r: req("k1", "a"), lose: true}}, r: req("k1", "a")},
+		{name: "no key, same body as a lost one", before: []step{{r: req("", "a"), lose: true}}, r: req("", "a")},
+		{name: "another key than a lost one", before: []step{{r: req("k1", "a"), lose: true}}, r: req("k2", "a"), wantResubmission: true},
+		{name: "same key as a lost one after a kept one", before: []step{{r: req("k1", "a")}, {r: req("k2", "a"), lose: true}}, r: req("k2", "a"), wantResubmission: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMemory()
+			for _, s := range tt.before {
+				if s.lose {
+					m.lose(s.r)
+				} else {
+					m.remember(s.r, &submission{})
+				}
+			}
+			prev, resubmission := m.recall(tt.r)
+			if got := prev != nil; got != tt.wantRepeat {
+				t.Errorf("repeat = %v, want %v", got, tt.wantRepeat)
+			}
+			if resubmission != tt.wantResubmission {
+				t.Errorf("resubmission = %v, want %v", resubmission, tt.wantResubmission)
+			}
+		})
+	}
+}

@@ -5,8 +5,36 @@
 // drops, duplicates and reordering), recognises repeated requests, and counts
 // everything at GET /counters. Every random draw comes from --seed.
 //
+// Status look-ups tell what a downstream decided, webhooks lost or not:
+// GET /registry/brands/{id}, GET /registry/campaigns/{id} (the reviewer's
+// verdict included), GET /carriers/{att|tmobile|verizon}/campaigns/{id} and
+// GET /numbers/{id} answer 200 {"events":[...]} with the webhook events due so
+// far, oldest first, under the event ids their webhooks carry (an event id is
+// derived from the request, not drawn), or 404 {"message":"..."} when no
+// request for the record reached that downstream. They share their group's
+// rate limit and injected errors and are counted under their own pattern.
+//
+// Faults: --errors answers 503 at a rate per group; --lose answers an accepted
+// POST or DELETE as usual and then forgets it, at a rate per group (no
+// webhooks, look-ups 404, a later request for the record decided anew);
+// --drop, --duplicate and --reorder act on webhooks; POST /admin/faults drops
+// chosen webhooks.
+//
+// GET /counters counts per group and per endpoint pattern (such as
+// "POST /registry/brands/{id}"): requests, rate_limited (answered 429),
+// server_errors (injected 503), repeated (same key or same request: the first
+// answer replayed), resubmitted (the same record again under another key or
+// body, decided anew) and lost (forgotten by --lose); per group also
+// max_accepted_per_second and max_received_per_second. A caller that
+// reconciles before it re-sends resubmits only what was lost, so in a run
+// without the domain's own resubmissions (a rejected campaign edited and sent
+// again) resubmitted <= lost. Webhooks are counted in all and per event type:
+// emitted, dropped, dropped_by_fault, duplicated, reordered, replayed, sent,
+// retried, failed.
+//
 //	carriersim --webhook-url http://127.0.0.1:9300/webhooks/registry --secret s3cret \
-//	    --latency registry=200ms-1s,carrier=500ms-2s --reject reviewer=0.1,att=0.05 --drop 0.01
+//	    --latency registry=200ms-1s,carrier=500ms-2s --reject reviewer=0.1,att=0.05 --drop 0.01 \
+//	    --lose all=0.01
 package main
 
 import (
@@ -49,9 +77,9 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (Co
 	fs := flag.NewFlagSet("carriersim", flag.ContinueOnError)
 	fs.SetOutput(output)
 	var (
-		cfg                                          Config
-		secret, rates, errorRates, latencies, reject string
-		level                                        slog.Level
+		cfg                                                Config
+		secret, rates, errorRates, lose, latencies, reject string
+		level                                              slog.Level
 	)
 	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen address")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "URL the webhooks are posted to (required)")
@@ -59,6 +87,7 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (Co
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of every random draw")
 	fs.StringVar(&rates, "rate", "", fmt.Sprintf("accepted requests per second per group, e.g. registry=2,att=5 or all=10; 0 = unlimited (groups %v; default %d)", groups, DefaultRateLimit))
 	fs.StringVar(&errorRates, "errors", "", "probability of an injected 503 per group, e.g. registry=0.01,all=0.05")
+	fs.StringVar(&lose, "lose", "", "probability per group that an accepted POST or DELETE is answered as usual and then forgotten: no webhooks, look-ups 404 (counted lost), e.g. registry=0.02,all=0.01")
 	fs.StringVar(&latencies, "latency", "", fmt.Sprintf("webhook delay per step, min-max or fixed, e.g. registry=200ms-1s,carrier=500ms-2s (steps %v; carrier = att, tmobile, verizon; all = every step)", steps))
 	fs.StringVar(&reject, "reject", "", fmt.Sprintf("rejection probability per place, e.g. reviewer=0.1,carrier=0.05 (places %v)", rejections))
 	fs.Float64Var(&cfg.Drop, "drop", 0, "probability that a webhook is never sent")
@@ -87,6 +116,9 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (Co
 	}
 	if cfg.ServerErrors, err = parseSpec(errorRates, groups, groupAliases, parseFloat); err != nil {
 		errs = append(errs, fmt.Errorf("--errors: %w", err))
+	}
+	if cfg.Lose, err = parseSpec(lose, groups, groupAliases, parseFloat); err != nil {
+		errs = append(errs, fmt.Errorf("--lose: %w", err))
 	}
 	if cfg.Latencies, err = parseSpec(latencies, steps, stepAliases, parseLatency); err != nil {
 		errs = append(errs, fmt.Errorf("--latency: %w", err))

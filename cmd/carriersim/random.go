@@ -44,15 +44,3 @@ func (r *random) between(l Latency) time.Duration {
 
 // upTo returns a delay drawn uniformly from [0, d].
 func (r *random) upTo(d time.Duration) time.Duration { return r.between(Latency{0, d}) }
-
-// id returns n random lowercase hex digits.
-func (r *random) id(n int) string {
-	const digits = "0123456789abcdef"
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = digits[r.r.IntN(len(digits))]
-	}
-	return string(b)
-}

@@ -59,16 +59,22 @@ func newSim(cfg Config, client *http.Client, log *slog.Logger) (*sim, error) {
 func (s *sim) close() { s.webhooks.close() }
 
 // endpoint is one downstream operation behind the shared request handling
-// (counting, rate limit, injected errors, repeats).
+// (counting, rate limit, injected errors): a state-changing request, which the
+// memory recognises when repeated and decide answers when new, or a status
+// look-up, which lists what the state-changing endpoints decided.
 type endpoint struct {
 	pattern string // ServeMux pattern; also the counters key
 	group   Group
 	// decide answers a new request and plans its webhooks. An error means
-	// the request is malformed: 400, and nothing is remembered.
+	// the request is malformed: 400, and nothing is remembered. Nil for a
+	// status look-up.
 	decide func(r request) (answer, []*event, error)
+	// lists are the patterns of the endpoints whose decisions a status
+	// look-up lists. Nil for a state-changing endpoint.
+	lists []string
 }
 
-// request is what decide gets of an HTTP request.
+// request is what decide and lookup get of an HTTP request.
 type request struct {
 	endpoint string    // the endpoint's pattern
 	id       string    // the record id from the path
@@ -77,21 +83,34 @@ type request struct {
 	now      time.Time // when it arrived
 }
 
+// routeTable lists the endpoints: per downstream record, the state-changing
+// ones and the status look-up that lists their decisions.
 func (s *sim) routeTable() []endpoint {
-	eps := []endpoint{
-		{"POST /registry/brands/{id}", GroupRegistry, s.submitBrand},
-		{"POST /registry/brands/{id}/revet", GroupRegistry, s.revetBrand},
-		{"DELETE /registry/brands/{id}", GroupRegistry, s.deleteBrand},
-		{"POST /registry/campaigns/{id}", GroupRegistry, s.submitCampaign},
-		{"DELETE /registry/campaigns/{id}", GroupRegistry, s.deleteCampaign},
+	var eps []endpoint
+	add := func(lookup string, g Group, decisions ...endpoint) {
+		ep := endpoint{pattern: lookup, group: g}
+		for _, d := range decisions {
+			d.group = g
+			eps = append(eps, d)
+			ep.lists = append(ep.lists, d.pattern)
+		}
+		eps = append(eps, ep)
 	}
+	add("GET /registry/brands/{id}", GroupRegistry,
+		endpoint{pattern: "POST /registry/brands/{id}", decide: s.submitBrand},
+		endpoint{pattern: "POST /registry/brands/{id}/revet", decide: s.revetBrand},
+		endpoint{pattern: "DELETE /registry/brands/{id}", decide: s.deleteBrand})
+	add("GET /registry/campaigns/{id}", GroupRegistry,
+		endpoint{pattern: "POST /registry/campaigns/{id}", decide: s.submitCampaign},
+		endpoint{pattern: "DELETE /registry/campaigns/{id}", decide: s.deleteCampaign})
 	for _, c := range statemachine.Carriers {
-		eps = append(eps, endpoint{"POST /carriers/" + string(c) + "/campaigns/{id}", Group(c), s.submitToCarrier(c)})
+		path := "/carriers/" + string(c) + "/campaigns/{id}"
+		add("GET "+path, Group(c), endpoint{pattern: "POST " + path, decide: s.submitToCarrier(c)})
 	}
-	return append(eps,
-		endpoint{"POST /numbers/{id}", GroupNumbers, s.registerNumber},
-		endpoint{"DELETE /numbers/{id}", GroupNumbers, s.deregisterNumber},
-	)
+	add("GET /numbers/{id}", GroupNumbers,
+		endpoint{pattern: "POST /numbers/{id}", decide: s.registerNumber},
+		endpoint{pattern: "DELETE /numbers/{id}", decide: s.deregisterNumber})
+	return eps
 }
 
 // routes returns the simulator's HTTP handler.
@@ -111,8 +130,9 @@ func (s *sim) routes() http.Handler {
 }
 
 // serve handles one request to ep: count it; answer 429 past the group's rate
-// limit and 503 at the injected error rate; replay the first answer (and send
-// its webhooks again) for a repeat; otherwise decide, remember and schedule.
+// limit and 503 at the injected error rate; answer a status look-up from
+// memory; replay the first answer (and send its webhooks again) for a repeat;
+// otherwise decide, remember and schedule.
 func (s *sim) serve(ep endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
@@ -141,6 +161,10 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 			return
 		}
 		req := request{endpoint: ep.pattern, id: r.PathValue("id"), key: r.Header.Get(tcr.IdempotencyKeyHeader), body: body, now: now}
+		if ep.decide == nil {
+			writeAnswer(w, s.lookup(ep, req))
+			return
+		}
 		ans, err := s.decide(ep, req, log)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
@@ -151,11 +175,11 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 }
 
 // decide answers a request that passed the rate limit: the remembered answer
-// for a repeat, a new decision otherwise.
+// for a repeat, a new decision otherwise, forgotten at once when it is lost.
 func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev, seen := s.memory.recall(r)
+	prev, resubmission := s.memory.recall(r)
 	if prev != nil {
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Repeated++ })
 		s.webhooks.replay(prev.events)
@@ -166,8 +190,14 @@ func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	if seen {
+	if resubmission {
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Resubmitted++ })
+	}
+	if s.lost(ep, ans) {
+		s.memory.lose(r)
+		s.counters.request(ep.pattern, func(c *requestStats) { c.Lost++ })
+		log.Debug("request lost (injected)", "status", ans.status)
+		return ans, nil
 	}
 	s.memory.remember(r, &submission{answer: ans, events: events})
 	for _, e := range events {
@@ -175,26 +205,6 @@ func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
 	}
 	log.Debug("request decided", "status", ans.status, "webhooks", len(events))
 	return ans, nil
-}
-
-// plan collects the webhooks a request causes, each after the one before it
-// plus its step's delay.
-type plan struct {
-	s      *sim
-	now    time.Time
-	offset time.Duration
-	events []*event
-}
-
-func (s *sim) plan(r request) *plan { return &plan{s: s, now: r.now} }
-
-// then adds e after the step's delay, with a fresh event id and the time it
-// happens.
-func (p *plan) then(step Step, e tcr.WebhookEvent) {
-	p.offset += p.s.rnd.between(p.s.cfg.Latencies[step])
-	e.EventID = p.s.rnd.id(32)
-	e.Timestamp = p.now.Add(p.offset).UTC()
-	p.events = append(p.events, &event{webhook: e, step: step, after: p.offset})
 }
 
 // errorBody is the JSON of an error answer, CPaaS style.
@@ -215,8 +225,8 @@ type receipt struct {
 	ExternalID string `json:"external_id,omitempty"`
 }
 
-func jsonAnswer[T receipt | errorBody](status int, v T) answer {
-	b, _ := json.Marshal(v) // receipt and errorBody always encode
+func jsonAnswer[T receipt | errorBody | statusBody](status int, v T) answer {
+	b, _ := json.Marshal(v) // these types always encode
 	return answer{status: status, body: b}
 }
 

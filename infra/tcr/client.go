@@ -151,26 +151,47 @@ func (c *Client) DeregisterNumber(ctx context.Context, numberID string, m Meta, 
 	return c.call(ctx, "deregister number", http.MethodDelete, numberID, m, p, "numbers", numberID)
 }
 
-// call is the one request function behind every endpoint: it sends payload
-// (nil for none) as JSON to the path made of segments and reads the answer.
+// call is the one request function behind every command endpoint: it sends
+// payload (nil for none) as JSON to the path made of segments and reads the
+// receipt.
 func (c *Client) call(ctx context.Context, op, method, id string, m Meta, payload any, segments ...string) (Result, error) {
 	op = op + " " + id
-	if id == "" {
-		return Result{}, fmt.Errorf("%s: %w: record id is empty", op, ErrInvalidRequest)
+	if err := checkID(id); err != nil {
+		return Result{}, fmt.Errorf("%s: %w", op, err)
 	}
-	res, err := c.do(ctx, method, segments, m, payload)
+	status, answer, err := c.do(ctx, method, segments, m, payload)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", op, err)
+	}
+	res := Result{Status: status}
+	if len(bytes.TrimSpace(answer)) > 0 {
+		var ok struct {
+			ExternalID string `json:"external_id"`
+		}
+		if err := json.Unmarshal(answer, &ok); err != nil {
+			return Result{}, fmt.Errorf("%s: decode %d answer: %w", op, status, err)
+		}
+		res.ExternalID = ok.ExternalID
 	}
 	return res, nil
 }
 
-func (c *Client) do(ctx context.Context, method string, segments []string, m Meta, payload any) (Result, error) {
+// checkID refuses an empty record id: the path would name no record.
+func checkID(id string) error {
+	if id == "" {
+		return fmt.Errorf("%w: record id is empty", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// do sends one request, with payload (nil for none) as its JSON body, and
+// returns a 2xx answer's status and body. Any other answer is an *HTTPError.
+func (c *Client) do(ctx context.Context, method string, segments []string, m Meta, payload any) (int, []byte, error) {
 	var body io.Reader
 	if payload != nil {
 		b, err := json.Marshal(payload)
 		if err != nil {
-			return Result{}, fmt.Errorf("encode payload: %w", err)
+			return 0, nil, fmt.Errorf("encode payload: %w", err)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -178,7 +199,7 @@ func (c *Client) do(ctx context.Context, method string, segments []string, m Met
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.url(segments), body)
 	if err != nil {
-		return Result{}, fmt.Errorf("build request: %w", err)
+		return 0, nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
@@ -192,27 +213,17 @@ func (c *Client) do(ctx context.Context, method string, segments []string, m Met
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Result{}, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return Result{}, fmt.Errorf("read answer: %w", err)
+		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return Result{}, newHTTPError(resp, answer)
+		return 0, nil, newHTTPError(resp, answer)
 	}
-	res := Result{Status: resp.StatusCode}
-	if len(bytes.TrimSpace(answer)) > 0 {
-		var ok struct {
-			ExternalID string `json:"external_id"`
-		}
-		if err := json.Unmarshal(answer, &ok); err != nil {
-			return Result{}, fmt.Errorf("decode %d answer: %w", resp.StatusCode, err)
-		}
-		res.ExternalID = ok.ExternalID
-	}
-	return res, nil
+	return resp.StatusCode, answer, nil
 }
 
 // url joins the base URL and the escaped path segments.

@@ -3,7 +3,8 @@
 // registration at the CPaaS.
 //
 // It holds the webhook event the downstreams post back ([WebhookEvent]), the
-// signature that authenticates a webhook ([Sign], [Verify]) and the HTTP
-// client the dispatcher calls them with ([Client]). Record ids in requests and
+// signature that authenticates a webhook ([Sign], [Verify]), and the HTTP
+// client the dispatcher calls them with ([Client]), which also asks them what
+// they already decided before a re-drive re-sends anything ([Client.Lookup]). Record ids in requests and
 // webhooks are this system's ids: the downstream echoes the ids it was given.
 package tcr

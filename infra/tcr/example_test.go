@@ -76,3 +76,42 @@ func ExampleClient_SubmitBrand() {
 	// 201 BQ2X7LM
 	// retry in 1s
 }
+
+// A re-drive reconciles before it resubmits: it applies what the downstream
+// already decided, and re-sends the command only when the downstream has no
+// record of it.
+func ExampleClient_Lookup() {
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/registry/brands/b2" {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"message":"no request about b2 reached registry"}`)
+			return
+		}
+		io.WriteString(w, `{"events":[{"eventType":"BRAND_IDENTITY_STATUS_UPDATE","eventId":"e1","brandId":"b1",`+
+			`"brandIdentityStatus":"VERIFIED","timestamp":"2026-01-02T03:04:05Z"}]}`)
+	}))
+	defer registry.Close()
+
+	c, err := tcr.NewClient(tcr.ClientConfig{BaseURL: registry.URL})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, id := range []string{"b1", "b2"} {
+		obs, err := c.Lookup(context.Background(), statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindBrand, ID: id})
+		if err != nil {
+			fmt.Println("try later:", err) // a *tcr.HTTPError (429, 5xx) or a transport error
+			continue
+		}
+		if !obs.Found {
+			fmt.Println(id, "unknown downstream: re-send the command")
+			continue
+		}
+		for _, env := range obs.Events {
+			fmt.Println(id, "apply", env.Type) // enqueue env; its id matches the webhook's
+		}
+	}
+	// Output:
+	// b1 apply brand.verified
+	// b2 unknown downstream: re-send the command
+}
