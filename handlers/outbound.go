@@ -28,6 +28,14 @@ type Limiter interface {
 	Backoff(ctx context.Context, key string, d time.Duration) error
 }
 
+// AcceptanceRecorder learns that a downstream accepted a command whose
+// answer changes no state; infra/dynamo.Store satisfies it.
+type AcceptanceRecorder interface {
+	// MarkAccepted restarts the wait of the record the command is for, if it
+	// is still waiting, so that its wait is measured from the acceptance.
+	MarkAccepted(ctx context.Context, kind statemachine.Kind, id string, at time.Time) error
+}
+
 // OutboundObserver is told about every downstream call, for metrics.
 type OutboundObserver interface {
 	Called(downstream string, outcome string, d time.Duration)
@@ -50,9 +58,12 @@ type OutboundConfig struct {
 	Downstream Downstream // required
 	Limiter    Limiter    // required
 	Events     Sender     // required: where answer events go
-	Now        func() time.Time
-	Observer   OutboundObserver
-	Logger     *slog.Logger
+	// Accepted learns of the acceptances that change no state (a carrier
+	// took a campaign for review); optional.
+	Accepted AcceptanceRecorder
+	Now      func() time.Time
+	Observer OutboundObserver
+	Logger   *slog.Logger
 }
 
 // Outbound drains one downstream's outbound queue: it waits for the shared
@@ -134,6 +145,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		if ev, ok := statemachine.Accepted(cmd, ext, actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
+		o.markAccepted(ctx, cmd)
 		return nil
 	case errors.As(err, &se) && se.HTTPStatusCode() == http.StatusTooManyRequests:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
@@ -169,6 +181,19 @@ func (o *Outbound) answer(ctx context.Context, ev statemachine.Envelope) error {
 		return fmt.Errorf("send the answer %s: %w", ev.Type, err)
 	}
 	return nil
+}
+
+// markAccepted tells the record of cmd that its wait starts now. A failure is
+// only logged: the call was made, and the sweeper then measures the wait
+// from the state entry, which its look-up before any re-send makes safe.
+func (o *Outbound) markAccepted(ctx context.Context, cmd statemachine.Envelope) {
+	kind := statemachine.CommandKind(cmd.Type)
+	if o.cfg.Accepted == nil || kind == "" {
+		return
+	}
+	if err := o.cfg.Accepted.MarkAccepted(ctx, kind, cmd.EntityID, o.cfg.Now()); err != nil {
+		LoggerFrom(ctx, o.cfg.Logger).Warn("could not record the acceptance on the record", "error", err)
+	}
 }
 
 type nopOutboundObserver struct{}

@@ -57,9 +57,10 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 		wantEvent   statemachine.EventType // "" for none
 		wantCode    int
 		wantBackoff time.Duration
+		wantMarked  string // "kind/id" the acceptance is recorded on; "" for none
 	}{
 		{name: "accepted submission records the external id", cmd: submit, ext: "TCR-1", wantEvent: statemachine.BrandSubmitted},
-		{name: "accepted carrier submission waits for the webhook", cmd: carrier},
+		{name: "accepted carrier submission waits for the webhook from now", cmd: carrier, wantMarked: "campaign/c1"},
 		{name: "refusal with a code fails the brand", cmd: submit, err: &httpErr{status: 400, code: 30795}, wantEvent: statemachine.BrandFailed, wantCode: 30795},
 		{name: "carrier refusal rejects the campaign", cmd: carrier, err: &httpErr{status: 422, code: 30899}, wantEvent: statemachine.CampaignCarrierRejected, wantCode: 30899},
 		{name: "429 pushes the schedule back and retries", cmd: submit, err: &httpErr{status: 429, delay: 3 * time.Second}, wantErr: true, wantBackoff: 3 * time.Second},
@@ -68,8 +69,8 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds, lim, events := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}
-			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events})
+			ds, lim, events, marks := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}, &fakeMarks{}
+			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Accepted: marks})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,6 +83,9 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 			}
 			if lim.backoff != tt.wantBackoff {
 				t.Errorf("backoff = %v, want %v", lim.backoff, tt.wantBackoff)
+			}
+			if got := strings.Join(marks.marked, ","); got != tt.wantMarked {
+				t.Errorf("acceptance recorded on %q, want %q", got, tt.wantMarked)
 			}
 			sent := events.take()
 			if tt.wantEvent == "" {
@@ -107,6 +111,14 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeMarks records the acceptances an Outbound reports.
+type fakeMarks struct{ marked []string }
+
+func (f *fakeMarks) MarkAccepted(_ context.Context, kind statemachine.Kind, id string, _ time.Time) error {
+	f.marked = append(f.marked, string(kind)+"/"+id)
+	return nil
 }
 
 func TestOutboundRefusesEventsOnACommandQueue(t *testing.T) {

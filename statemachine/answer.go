@@ -23,6 +23,17 @@ func Accepted(cmd Envelope, externalID string, actor string, now time.Time) (Env
 	return Envelope{}, false
 }
 
+// commandKinds is the kind of record each command acts for.
+var commandKinds = map[EventType]Kind{
+	CmdSubmitBrand: KindBrand, CmdRevetBrand: KindBrand, CmdDeleteBrand: KindBrand,
+	CmdSubmitCampaign: KindCampaign, CmdDeleteCampaign: KindCampaign, CmdCarrierSubmit: KindCampaign,
+	CmdRegisterNumber: KindNumber, CmdDeregisterNumber: KindNumber,
+}
+
+// CommandKind returns the kind of record command t acts for (its envelope's
+// entity is a record of that kind), or "" when t is not a command.
+func CommandKind(t EventType) Kind { return commandKinds[t] }
+
 // Refused returns the event that records a downstream's permanent refusal of
 // command cmd with a reason code, and false for commands whose refusal
 // changes nothing on a record (deletions: the sweeper and operators see the

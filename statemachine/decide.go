@@ -135,7 +135,8 @@ func (d *decider) finish(name string, from, to State) Decision {
 	n := &d.next
 	if d.prev == nil || from != to {
 		n.StateEnteredAt = d.now
-		n.Redrives = 0
+		n.WaitSince = d.now
+		n.Redrives, n.Checks = 0, 0
 	}
 	n.State = to
 	n.UpdatedAt = d.now

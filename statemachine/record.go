@@ -51,7 +51,18 @@ type Record struct {
 	Carriers map[Carrier]CarrierStatus `json:"carriers,omitempty"` // campaign: one status per carrier
 	Numbers  map[string]NumberStatus   `json:"numbers,omitempty"`  // campaign: one status per number
 
-	Redrives int `json:"redrives,omitempty"` // sweeper re-drives in the current waiting state
+	// WaitSince is when the record's current wait started: when it entered
+	// its state, when a downstream accepted the command it waits on, or the
+	// last re-drive, whichever is latest. The sweeper looks at a record once
+	// WaitSince is older than its state's threshold, so re-drives are spaced
+	// by at least the threshold and a command still queued is not stuck.
+	WaitSince time.Time `json:"wait_since"`
+	// Redrives counts the sweeper's re-drives in the current state that
+	// re-sent something or had nothing to do; Checks those that found the
+	// downstream still deciding or recovered answers it had made. Each has
+	// its own maximum (statemachine.Limits); both restart in a new state.
+	Redrives int `json:"redrives,omitempty"`
+	Checks   int `json:"checks,omitempty"`
 
 	// Data is the registration payload (BrandRegistration, CampaignRegistration
 	// or NumberRegistration), as last submitted.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -18,34 +19,146 @@ const SweeperActor = "sweeper"
 var TimeoutReason = Reason{Code: CodeTimeout, Description: "timeout: no answer within the SLA"}
 
 // ErrNotWaiting is returned by [Redrive] for a record that is not in a
-// waiting state: there is no missing answer to re-drive.
+// watched state: there is nothing to re-drive.
 var ErrNotWaiting = errors.New("record is not in a waiting state")
 
 // failedEvents is the give-up event of each kind. Its table accepts it in
-// every waiting state of the kind (TestGiveUpIsAcceptedInEveryWaitingState).
+// every watched state of the kind (TestRedriveGivesUpPastTheMaximum).
 var failedEvents = map[Kind]EventType{
 	KindBrand:    BrandFailed,
 	KindCampaign: CampaignFailed,
 	KindNumber:   NumberFailed,
 }
 
-// RedrivePlan is what the sweeper sends for one stuck record.
+// RedriveOutcome is what one re-drive of a stuck record found and did. It
+// decides which of the record's counters the re-drive adds to.
+type RedriveOutcome string
+
+// The outcomes, from the one that counts most.
+const (
+	// OutcomeGaveUp: the record had its maximum of re-drives or checks; the
+	// plan is its <kind>.failed event with [TimeoutReason].
+	OutcomeGaveUp RedriveOutcome = "gave_up"
+	// OutcomeResent: a downstream has no record of a request the record
+	// waits on and its queue is empty, or a follow-up went missing: the
+	// command is sent again under a new idempotency key. Counts as a
+	// re-drive.
+	OutcomeResent RedriveOutcome = "resent"
+	// OutcomeRecovered: a look-up found decisions the record missed (lost
+	// webhooks), or the record's outbox held messages never sent: they are
+	// sent with their own event ids. Counts as a check.
+	OutcomeRecovered RedriveOutcome = "recovered"
+	// OutcomeChecked: the downstream has the request and has not decided
+	// yet. Nothing is sent. Counts as a check.
+	OutcomeChecked RedriveOutcome = "checked"
+	// OutcomeWaiting: the record waits on records that are swept themselves
+	// (a campaign on its numbers or its brand). Counts nothing; the wait
+	// starts again.
+	OutcomeWaiting RedriveOutcome = "waiting"
+	// OutcomeBacklog: a command the record waits on may still be in its
+	// outbound queue (the downstream has no record of it and the queue is
+	// not empty). Nothing is written or sent: the queue is behind, the
+	// record is not stuck.
+	OutcomeBacklog RedriveOutcome = "backlog"
+	// OutcomeIdle: nothing to look up and nothing to send. Counts as a
+	// re-drive, so that no record waits forever.
+	OutcomeIdle RedriveOutcome = "idle"
+)
+
+// outcomeRank orders outcomes: the outcome of a re-drive is the highest
+// ranked of its parts.
+var outcomeRank = map[RedriveOutcome]int{
+	OutcomeIdle: 0, OutcomeBacklog: 1, OutcomeWaiting: 2, OutcomeChecked: 3,
+	OutcomeRecovered: 4, OutcomeResent: 5, OutcomeGaveUp: 6,
+}
+
+// Limits bound how long the sweeper keeps a record waiting in one state.
+type Limits struct {
+	// MaxRedrives is how many re-drives that re-sent something, or had
+	// nothing to do, a record gets before it fails with 30901.
+	MaxRedrives int
+	// MaxChecks is how many re-drives that found the downstream still
+	// deciding (or recovered missed answers) a record gets before it fails
+	// with 30901: the SLA, in units of the state's threshold.
+	MaxChecks int
+}
+
+// Recovery is what a re-drive knows beyond the record.
+type Recovery struct {
+	// Observations are the downstreams' answers to [Lookups] of the record.
+	// A look-up without an observation is treated as not answered: its part
+	// of the re-drive waits (backlog) rather than re-sending blind.
+	Observations []Observation
+	// Numbers holds the records of the numbers [RedriveNumbers] names (nil
+	// or absent: the record does not exist).
+	Numbers map[string]*Record
+	// Queued names the outbound queues that still hold messages (visible,
+	// in flight or delayed): a command the downstream has no record of may
+	// still be in one of them.
+	Queued map[Destination]bool
+}
+
+// RedrivePlan is what the sweeper does for one stuck record.
 type RedrivePlan struct {
-	// GiveUp says the record had its maximum of re-drives: Emit then holds
-	// only its <kind>.failed event with TimeoutReason, for the events queue,
-	// so the failure goes through the state machine like every other change.
-	GiveUp bool
-	// Emit are the messages to send. Empty for a campaign in NUMBERS_PENDING
-	// none of whose pending numbers has settled: the number records are
-	// re-driven themselves, and there is nothing to re-send for the campaign.
+	Outcome RedriveOutcome
+	// Emit are the messages to send.
 	Emit []Outgoing
+	// Replayed are the ids of the outbox entries Emit re-sends: once sent,
+	// the sweeper clears them.
+	Replayed []string
+	// Redrives and Checks are the record's counters once this re-drive is
+	// counted.
+	Redrives, Checks int
+}
+
+// Counts reports whether the plan writes the record: every outcome but a
+// backlog counts the re-drive and restarts the wait.
+func (p RedrivePlan) Counts() bool { return p.Outcome != OutcomeBacklog }
+
+// Lookups returns the status look-ups a re-drive of rec asks before it
+// re-sends anything: the registry for a brand or a campaign it has not
+// finished with, each carrier that has not decided on a campaign in
+// CARRIER_REVIEW, number registration for a number. It returns nil for
+// states that wait on records rather than downstreams, and for a record with
+// an outbox to replay.
+func Lookups(rec Record) []Lookup {
+	if len(rec.Outbox) > 0 {
+		return nil
+	}
+	switch {
+	case rec.Kind == KindBrand && IsWaiting(rec.Kind, rec.State):
+		return []Lookup{{To: ToRegistry, Kind: KindBrand, ID: rec.ID}}
+	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview):
+		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID}}
+	case rec.Kind == KindCampaign && rec.State == CarrierReview:
+		var ls []Lookup
+		for _, c := range undecidedCarriers(rec) {
+			ls = append(ls, Lookup{To: c.Destination(), Kind: KindCampaign, ID: rec.ID})
+		}
+		return ls
+	case rec.Kind == KindNumber && IsWaiting(rec.Kind, rec.State):
+		return []Lookup{{To: ToNumbers, Kind: KindNumber, ID: rec.ID}}
+	}
+	return nil
+}
+
+// undecidedCarriers are the carriers that have not decided on a campaign.
+func undecidedCarriers(rec Record) []Carrier {
+	var cs []Carrier
+	for _, c := range Carriers {
+		switch rec.Carriers[c] {
+		case "", CarrierPending, CarrierInReview:
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 // RedriveNumbers returns the numbers whose records [Redrive] needs to decide
 // for rec, in order: the numbers still pending on a campaign in
 // NUMBERS_PENDING. It returns nil for every other record.
 func RedriveNumbers(rec Record) []string {
-	if rec.Kind != KindCampaign || rec.State != NumbersPending {
+	if rec.Kind != KindCampaign || rec.State != NumbersPending || len(rec.Outbox) > 0 {
 		return nil
 	}
 	var pending []string
@@ -57,66 +170,150 @@ func RedriveNumbers(rec Record) []string {
 	return pending
 }
 
-// Redrive decides what the sweeper sends for rec, a record stuck in a waiting
-// state, on its re-drive number rec.Redrives (counted: 1 on the first
-// re-drive). Up to maxRedrives re-drives it re-sends the command whose answer
-// went missing:
+// Redrive decides what the sweeper does for rec, a record found waiting in a
+// watched state past its threshold. It reconciles before it re-sends:
 //
-//   - brand PENDING and SUBMITTED: registry.submit_brand with the stored
-//     registration; VETTING: registry.revet_brand;
-//   - campaign TCR_PENDING and IN_REVIEW: registry.submit_campaign with the
-//     stored registration (the registry recognises the repeat and sends its
-//     webhook again); CARRIER_REVIEW: carrier.submit_campaign to each carrier
-//     that has not answered or is still reviewing;
-//   - campaign NUMBERS_PENDING: for each number still pending on the campaign
-//     whose record has settled, campaign.number_settled again; a number whose
-//     record does not exist gets its number.register again (that follow-up
-//     was lost); a number still registering gets nothing (its own record is
-//     re-driven);
-//   - number PENDING and REGISTERING: numbers.register; DEREGISTERING:
-//     numbers.deregister.
+//   - a record whose outbox still holds messages gets them sent again, with
+//     their own ids (a follow-up whose causing event was dead-lettered after
+//     the write);
+//   - for every look-up of [Lookups], the decisions the downstream made that
+//     the record would still take are sent as events with the downstream's
+//     event ids (a late webhook of the same decision is then a duplicate);
+//     a downstream that has the request and has not decided is left alone;
+//     a downstream with no record of the request gets the command again
+//     under a new idempotency key, unless its queue still holds messages
+//     (the command may be among them);
+//   - a campaign in NUMBERS_PENDING re-emits, per pending number, what the
+//     number's record already settled, registers again a number without a
+//     record, and settles as FAILED ([CodeNumberTaken]) a number registered
+//     to another campaign; numbers still under way are swept themselves;
+//   - a campaign in PENDING submits again (the brand decides; an exhausted
+//     deferral no longer strands it), and in APPROVED requests its numbers
+//     again.
 //
-// Past maxRedrives it gives up: the plan is the <kind>.failed event with
-// [TimeoutReason].
+// Re-drives that re-send or have nothing to do count toward
+// lim.MaxRedrives, those that find the downstream still deciding (or recover
+// missed answers) toward lim.MaxChecks; past either maximum the plan is the
+// record's <kind>.failed event with [TimeoutReason]. A backlog counts nothing.
 //
-// numbers holds the records of the numbers [RedriveNumbers] names (nil or
-// absent: the record does not exist). Every message carries rec's correlation
-// id and Actor [SweeperActor]; its event id derives from the record, the time
-// it entered its state, the re-drive number and the message's position, so
-// the same re-drive sent twice is the same message, and each re-drive is a new
-// one. Redrive is pure: no I/O.
+// Every message the sweeper makes itself carries rec's correlation id and
+// Actor [SweeperActor]; its event id derives from the record, its stay in the
+// state, the start of its wait, its counters and the message's position, so the same re-drive sent
+// twice is the same message, and each re-drive is a new one. Redrive is pure.
 //
-// It returns an error wrapping ErrNotWaiting when rec is not in a waiting
+// It returns an error wrapping ErrNotWaiting when rec is not in a watched
 // state, and ErrMalformed when the stored registration does not decode or a
 // message would not be valid.
-func Redrive(rec Record, numbers map[string]*Record, maxRedrives int, now time.Time) (RedrivePlan, error) {
-	if !IsWaiting(rec.Kind, rec.State) {
+func Redrive(rec Record, in Recovery, lim Limits, now time.Time) (RedrivePlan, error) {
+	if !IsWatched(rec.Kind, rec.State) {
 		return RedrivePlan{}, fmt.Errorf("redrive %s %s in %s: %w", rec.Kind, rec.ID, rec.State, ErrNotWaiting)
 	}
-	r := &redriver{rec: rec, now: now}
-	plan := RedrivePlan{GiveUp: rec.Redrives > maxRedrives}
-	if plan.GiveUp {
+	r := &redriver{rec: rec, now: now, outcome: OutcomeIdle}
+	r.reconcile(in)
+	plan := RedrivePlan{Outcome: r.outcome, Emit: r.emit, Replayed: r.replayed, Redrives: rec.Redrives, Checks: rec.Checks}
+	switch plan.Outcome {
+	case OutcomeResent, OutcomeIdle:
+		plan.Redrives++
+	case OutcomeRecovered, OutcomeChecked:
+		plan.Checks++
+	}
+	if plan.Redrives > lim.MaxRedrives || plan.Checks > lim.MaxChecks {
+		r.emit, r.replayed = nil, nil
 		r.send(ToEvents, failedEvents[rec.Kind], rec.ID, TimeoutReason)
-	} else {
-		r.resend(numbers)
+		plan.Outcome, plan.Emit, plan.Replayed = OutcomeGaveUp, r.emit, nil
 	}
 	if r.err != nil {
 		return RedrivePlan{}, fmt.Errorf("%w: redrive %s %s in %s: %v", ErrMalformed, rec.Kind, rec.ID, rec.State, r.err)
 	}
-	plan.Emit = r.emit
 	return plan, nil
 }
 
 // redriver builds the messages of one re-drive.
 type redriver struct {
-	rec  Record
-	now  time.Time
-	emit []Outgoing
-	err  error // first encoding or validation error
+	rec      Record
+	now      time.Time
+	outcome  RedriveOutcome
+	emit     []Outgoing
+	replayed []string
+	err      error // first encoding or validation error
 }
 
-// resend emits the commands and follow-ups whose answers are missing.
-func (r *redriver) resend(numbers map[string]*Record) {
+// found raises the re-drive's outcome to o if o ranks higher.
+func (r *redriver) found(o RedriveOutcome) {
+	if outcomeRank[o] > outcomeRank[r.outcome] {
+		r.outcome = o
+	}
+}
+
+// reconcile plans the re-drive of a record that has no outbox to replay, or
+// replays its outbox.
+func (r *redriver) reconcile(in Recovery) {
+	rec := r.rec
+	if len(rec.Outbox) > 0 {
+		for _, id := range sortedKeys(rec.Outbox) {
+			r.emit = append(r.emit, rec.Outbox[id]...)
+			r.replayed = append(r.replayed, id)
+		}
+		r.found(OutcomeRecovered)
+		return
+	}
+	switch {
+	case rec.Kind == KindCampaign && rec.State == Pending:
+		r.send(ToEvents, CampaignSubmit, rec.ID, Empty{})
+		r.found(OutcomeWaiting)
+	case rec.Kind == KindCampaign && rec.State == Approved:
+		r.send(ToEvents, CampaignNumbersRequested, rec.ID, Empty{})
+		r.found(OutcomeResent)
+	case rec.Kind == KindCampaign && rec.State == NumbersPending:
+		for _, n := range RedriveNumbers(rec) {
+			r.settle(n, in.Numbers[n])
+		}
+	default:
+		for _, l := range Lookups(rec) {
+			r.observe(l, in)
+		}
+	}
+}
+
+// observe acts on the downstream's answer to one look-up.
+func (r *redriver) observe(l Lookup, in Recovery) {
+	i := slices.IndexFunc(in.Observations, func(o Observation) bool { return o.Lookup == l })
+	switch {
+	case i < 0:
+		r.found(OutcomeBacklog) // not asked or not answered: try again on the next sweep
+	case !in.Observations[i].Found && in.Queued[l.To]:
+		r.found(OutcomeBacklog)
+	case !in.Observations[i].Found:
+		r.resend(l.To)
+		r.found(OutcomeResent)
+	default:
+		missed := false
+		for _, e := range in.Observations[i].Events {
+			if r.takes(e) {
+				r.emit = append(r.emit, Outgoing{To: ToEvents, Envelope: e})
+				missed = true
+			}
+		}
+		if missed {
+			r.found(OutcomeRecovered)
+		} else {
+			r.found(OutcomeChecked)
+		}
+	}
+}
+
+// takes reports whether the record would still act on event e: not applied
+// already, and not ignored in its state.
+func (r *redriver) takes(e Envelope) bool {
+	if e.EntityID != r.rec.ID || e.Type.Kind() != r.rec.Kind || slices.Contains(r.rec.Applied, e.EventID) {
+		return false
+	}
+	cell, err := Dispose(r.rec.Kind, r.rec.State, e.Type)
+	return err == nil && cell.Disposition != Ignore
+}
+
+// resend emits the command for downstream to that the record waits on.
+func (r *redriver) resend(to Destination) {
 	rec := r.rec
 	switch {
 	case rec.Kind == KindBrand && rec.State == Vetting:
@@ -124,16 +321,7 @@ func (r *redriver) resend(numbers map[string]*Record) {
 	case rec.Kind == KindBrand: // PENDING, SUBMITTED
 		r.send(ToRegistry, CmdSubmitBrand, rec.ID, rec.Data)
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
-		for _, c := range Carriers {
-			switch rec.Carriers[c] {
-			case "", CarrierPending, CarrierInReview:
-				r.send(c.Destination(), CmdCarrierSubmit, rec.ID, CarrierUpdate{Carrier: c})
-			}
-		}
-	case rec.Kind == KindCampaign && rec.State == NumbersPending:
-		for _, n := range RedriveNumbers(rec) {
-			r.settle(n, numbers[n])
-		}
+		r.send(to, CmdCarrierSubmit, rec.ID, CarrierUpdate{Carrier: Carrier(to)})
 	case rec.Kind == KindCampaign: // TCR_PENDING, IN_REVIEW
 		r.send(ToRegistry, CmdSubmitCampaign, rec.ID, rec.Data)
 	case rec.State == Deregistering:
@@ -149,16 +337,23 @@ func (r *redriver) settle(n string, num *Record) {
 	switch {
 	case num == nil:
 		r.send(ToEvents, NumberRegister, n, NumberRegistration{CampaignID: r.rec.ID, Number: n})
+		r.found(OutcomeResent)
 	case num.ParentID != r.rec.ID:
-		// Registered for another campaign: not this campaign's answer.
+		// Registered to another campaign: this campaign can never have it.
+		r.send(ToEvents, CampaignNumberSettled, r.rec.ID, NumberSettled{Number: n, Status: NumberFailedStatus, Code: CodeNumberTaken})
+		r.found(OutcomeRecovered)
 	case num.State == Registered:
 		r.send(ToEvents, CampaignNumberSettled, r.rec.ID, NumberSettled{Number: n, Status: NumberRegisteredStatus})
+		r.found(OutcomeRecovered)
 	case num.State == Failed:
 		s := NumberSettled{Number: n, Status: NumberFailedStatus}
 		if num.Reason != nil {
 			s.Code = num.Reason.Code
 		}
 		r.send(ToEvents, CampaignNumberSettled, r.rec.ID, s)
+		r.found(OutcomeRecovered)
+	default: // still registering: its own record is swept
+		r.found(OutcomeWaiting)
 	}
 }
 
@@ -194,10 +389,11 @@ func (r *redriver) send(to Destination, t EventType, entity string, p any) {
 }
 
 // eventID derives a message's id from the re-drive (record, state entry time,
-// re-drive number) and the message (position, type, entity).
+// wait start, counters) and the message (position, type, entity).
 func (r *redriver) eventID(t EventType, entity string) string {
 	sum := sha256.Sum256([]byte("redrive|" + string(r.rec.Kind) + "|" + r.rec.ID + "|" +
-		strconv.FormatInt(r.rec.StateEnteredAt.UnixNano(), 10) + "|" + strconv.Itoa(r.rec.Redrives) + "|" +
-		strconv.Itoa(len(r.emit)) + "|" + string(t) + "|" + entity))
+		strconv.FormatInt(r.rec.StateEnteredAt.UnixNano(), 10) + "|" + strconv.FormatInt(r.rec.WaitSince.UnixNano(), 10) + "|" +
+		strconv.Itoa(r.rec.Redrives) + "|" +
+		strconv.Itoa(r.rec.Checks) + "|" + strconv.Itoa(len(r.emit)) + "|" + string(t) + "|" + entity))
 	return hex.EncodeToString(sum[:16])
 }

@@ -17,7 +17,7 @@ func waitingRecords(tb testing.TB) map[Kind]map[State]*Record {
 	submitted, _ := apply(tb, pendingBrand, env(tb, BrandSubmitted, "b1", Receipt{ExternalID: "TCR-B1"}), Facts{})
 	vetting, _ := apply(tb, brand, env(tb, BrandRevetRequested, "b1", nil), Facts{})
 
-	c, _ := apply(tb, nil, env(tb, CampaignRegister, "c1", campReg), Facts{})
+	c := pendingCampaign(tb)
 	tcrPending, _ := apply(tb, c, env(tb, CampaignSubmit, "c1", nil), Facts{Brand: brand})
 	inReview, _ := apply(tb, tcrPending, env(tb, CampaignRegistryAccepted, "c1", Receipt{ExternalID: "TCR-C1"}), Facts{})
 	c, _ = apply(tb, inReview, env(tb, CampaignReviewApproved, "c1", nil), Facts{})
@@ -37,24 +37,84 @@ func waitingRecords(tb testing.TB) map[Kind]map[State]*Record {
 	deregistering, d := apply(tb, registered, env(tb, NumberDeregister, numbers[0], nil), Facts{})
 	mustTransition(tb, d, Deregistering)
 
+	approved, _ := apply(tb, carrierReview, env(tb, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierTMobile}), Facts{})
+	approved, _ = apply(tb, approved, env(tb, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierVerizon}), Facts{})
+	approved.Outbox = nil // as after the sends
 	got := map[Kind]map[State]*Record{
-		KindBrand:    {Pending: pendingBrand, Submitted: submitted, Vetting: vetting},
-		KindCampaign: {TCRPending: tcrPending, InReview: inReview, CarrierReview: carrierReview, NumbersPending: numbersPending},
-		KindNumber:   {Pending: numberPending, Registering: registering, Deregistering: deregistering},
+		KindBrand: {Pending: pendingBrand, Submitted: submitted, Vetting: vetting},
+		KindCampaign: {Pending: pendingCampaign(tb), TCRPending: tcrPending, InReview: inReview, CarrierReview: carrierReview,
+			Approved: approved, NumbersPending: numbersPending},
+		KindNumber: {Pending: numberPending, Registering: registering, Deregistering: deregistering},
 	}
 	for _, k := range Kinds {
-		for _, s := range WaitingStates(k) {
+		for _, s := range WatchedStates(k) {
 			r := got[k][s]
 			if r == nil || r.State != s {
 				tb.Fatalf("no %s record in %s", k, s)
 			}
-			r.Redrives = 1 // as the sweeper counted it
+			r.Outbox = nil // as after the sends
 		}
 	}
 	return got
 }
 
-func TestRedriveResendsTheMissingCommand(t *testing.T) {
+// pendingCampaign is campaign c1 in PENDING, its submit sent.
+func pendingCampaign(tb testing.TB) *Record {
+	tb.Helper()
+	c, d := apply(tb, nil, env(tb, CampaignRegister, "c1", campReg), Facts{})
+	mustTransition(tb, d, Pending)
+	c.Outbox = nil
+	return c
+}
+
+var lim = Limits{MaxRedrives: 3, MaxChecks: 10}
+
+// notFound is every look-up of rec answered "no record of it".
+func notFound(rec Record) []Observation {
+	var obs []Observation
+	for _, l := range Lookups(rec) {
+		obs = append(obs, Observation{Lookup: l})
+	}
+	return obs
+}
+
+func TestLookups(t *testing.T) {
+	recs := waitingRecords(t)
+	n := numbers[0]
+	tests := []struct {
+		kind  Kind
+		state State
+		want  []Lookup
+	}{
+		{KindBrand, Pending, []Lookup{{ToRegistry, KindBrand, "b1"}}},
+		{KindBrand, Submitted, []Lookup{{ToRegistry, KindBrand, "b1"}}},
+		{KindBrand, Vetting, []Lookup{{ToRegistry, KindBrand, "b1"}}},
+		{KindCampaign, Pending, nil},
+		{KindCampaign, TCRPending, []Lookup{{ToRegistry, KindCampaign, "c1"}}},
+		{KindCampaign, InReview, []Lookup{{ToRegistry, KindCampaign, "c1"}}},
+		// AT&T approved; T-Mobile is reviewing, Verizon said nothing.
+		{KindCampaign, CarrierReview, []Lookup{{ToTMobile, KindCampaign, "c1"}, {ToVerizon, KindCampaign, "c1"}}},
+		{KindCampaign, Approved, nil},
+		{KindCampaign, NumbersPending, nil},
+		{KindNumber, Pending, []Lookup{{ToNumbers, KindNumber, n}}},
+		{KindNumber, Registering, []Lookup{{ToNumbers, KindNumber, n}}},
+		{KindNumber, Deregistering, []Lookup{{ToNumbers, KindNumber, n}}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+"/"+string(tt.state), func(t *testing.T) {
+			if got := Lookups(*recs[tt.kind][tt.state]); !slices.Equal(got, tt.want) {
+				t.Errorf("Lookups = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	withOutbox := *recs[KindBrand][Submitted]
+	withOutbox.Outbox = map[string][]Outgoing{"e1": nil}
+	if got := Lookups(withOutbox); got != nil {
+		t.Errorf("a record with an outbox to replay looks up %v, want nothing", got)
+	}
+}
+
+func TestRedriveResendsWhatNoDownstreamHas(t *testing.T) {
 	recs := waitingRecords(t)
 	n := numbers[0]
 	tests := []struct {
@@ -68,6 +128,7 @@ func TestRedriveResendsTheMissingCommand(t *testing.T) {
 		{KindCampaign, TCRPending, []string{"registry:registry.submit_campaign:c1"}},
 		{KindCampaign, InReview, []string{"registry:registry.submit_campaign:c1"}},
 		{KindCampaign, CarrierReview, []string{"tmobile:carrier.submit_campaign:c1", "verizon:carrier.submit_campaign:c1"}},
+		{KindCampaign, Approved, []string{"events:campaign.numbers_requested:c1"}},
 		{KindNumber, Pending, []string{"numbers:numbers.register:" + n}},
 		{KindNumber, Registering, []string{"numbers:numbers.register:" + n}},
 		{KindNumber, Deregistering, []string{"numbers:numbers.deregister:" + n}},
@@ -75,12 +136,15 @@ func TestRedriveResendsTheMissingCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+string(tt.state), func(t *testing.T) {
 			rec := *recs[tt.kind][tt.state]
-			plan, err := Redrive(rec, nil, 3, t0)
+			plan, err := Redrive(rec, Recovery{Observations: notFound(rec)}, lim, t0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if plan.GiveUp {
-				t.Error("GiveUp on the first re-drive")
+			if plan.Outcome != OutcomeResent {
+				t.Errorf("outcome %s, want %s", plan.Outcome, OutcomeResent)
+			}
+			if plan.Redrives != 1 || plan.Checks != 0 {
+				t.Errorf("counters redrives %d checks %d, want 1 and 0", plan.Redrives, plan.Checks)
 			}
 			if got := types(plan.Emit); !slices.Equal(got, tt.want) {
 				t.Errorf("emits %v, want %v", got, tt.want)
@@ -92,36 +156,84 @@ func TestRedriveResendsTheMissingCommand(t *testing.T) {
 	}
 }
 
-// checkSweeperEnvelope checks what every message of a re-drive must carry.
-func checkSweeperEnvelope(tb testing.TB, rec Record, e Envelope) {
-	tb.Helper()
-	if err := e.Validate(); err != nil {
-		tb.Errorf("%s invalid: %v", e.Type, err)
+func TestRedriveLeavesABacklogAlone(t *testing.T) {
+	recs := waitingRecords(t)
+	rec := *recs[KindCampaign][CarrierReview]
+	tests := []struct {
+		name string
+		in   Recovery
+		want RedriveOutcome
+		sent []string
+	}{
+		{"the carriers' queues hold messages", Recovery{Observations: notFound(rec),
+			Queued: map[Destination]bool{ToTMobile: true, ToVerizon: true}}, OutcomeBacklog, nil},
+		{"no look-up answered", Recovery{}, OutcomeBacklog, nil},
+		{"one queue busy, the other empty", Recovery{Observations: notFound(rec),
+			Queued: map[Destination]bool{ToTMobile: true}}, OutcomeResent, []string{"verizon:carrier.submit_campaign:c1"}},
 	}
-	if got, want := e.Actor, "sweeper"; got != want {
-		tb.Errorf("%s actor = %q, want %q", e.Type, got, want)
-	}
-	if got, want := e.CorrelationID, rec.CorrelationID; got != want || got == "" {
-		tb.Errorf("%s correlation id = %q, want the record's %q", e.Type, got, want)
-	}
-	if got, want := e.OccurredAt, t0; !got.Equal(want) {
-		tb.Errorf("%s occurred at %v, want %v", e.Type, got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, err := Redrive(rec, tt.in, lim, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Outcome != tt.want || plan.Counts() != (tt.want != OutcomeBacklog) {
+				t.Errorf("outcome %s (counts %v), want %s", plan.Outcome, plan.Counts(), tt.want)
+			}
+			if got := types(plan.Emit); !slices.Equal(got, tt.sent) {
+				t.Errorf("emits %v, want %v", got, tt.sent)
+			}
+		})
 	}
 }
 
-func TestRedriveResubmitsTheStoredRegistration(t *testing.T) {
+func TestRedriveRecoversWhatTheDownstreamDecided(t *testing.T) {
 	recs := waitingRecords(t)
-	plan, err := Redrive(*recs[KindCampaign][InReview], nil, 3, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := DecodePayload[CampaignRegistration](plan.Emit[0].Envelope.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.BrandID != campReg.BrandID || got.Description != campReg.Description || !slices.Equal(got.Numbers, campReg.Numbers) {
-		t.Errorf("re-submitted %+v, want the stored %+v", got, campReg)
-	}
+	brand := *recs[KindBrand][Submitted]
+	lookup := Lookups(brand)[0]
+	verified := env(t, BrandVerified, "b1", Identity{Status: "VERIFIED"})
+	score := env(t, BrandScoreUpdated, "b1", Score{Score: 80})
+
+	t.Run("a lost identity webhook is sent with the downstream's id", func(t *testing.T) {
+		plan, err := Redrive(brand, Recovery{Observations: []Observation{{Lookup: lookup, Found: true,
+			Events: []Envelope{verified}}}}, lim, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Outcome != OutcomeRecovered || len(plan.Emit) != 1 || plan.Emit[0].Envelope.EventID != verified.EventID {
+			t.Fatalf("plan %s %v, want the verified event itself", plan.Outcome, types(plan.Emit))
+		}
+		if plan.Checks != 1 || plan.Redrives != 0 {
+			t.Errorf("counters redrives %d checks %d, want 0 and 1", plan.Redrives, plan.Checks)
+		}
+		d, err := Decide(&brand, plan.Emit[0].Envelope, Facts{}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustTransition(t, d, Verified)
+		// The webhook, arriving late, is the same event: a duplicate.
+		late, err := Decide(&d.Next, verified, Facts{}, t0)
+		if err != nil || late.Disposition != Ignore || late.Reason != "duplicate" {
+			t.Errorf("late webhook: %s (%s), %v; want ignored as a duplicate", late.Disposition, late.Reason, err)
+		}
+	})
+	t.Run("a downstream that has not decided is only checked", func(t *testing.T) {
+		applied := brand
+		applied.Applied = append(slices.Clone(brand.Applied), verified.EventID)
+		for _, obs := range [][]Envelope{nil, {score}, {verified}} {
+			rec := brand
+			if len(obs) == 1 && obs[0].EventID == verified.EventID {
+				rec = applied // already applied: nothing missed
+			}
+			plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: lookup, Found: true, Events: obs}}}, lim, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Outcome != OutcomeChecked || len(plan.Emit) != 0 || plan.Checks != 1 {
+				t.Errorf("observed %d events: %s %v (checks %d), want checked, nothing sent", len(obs), plan.Outcome, types(plan.Emit), plan.Checks)
+			}
+		}
+	})
 }
 
 func TestRedriveNumbersPending(t *testing.T) {
@@ -139,6 +251,7 @@ func TestRedriveNumbersPending(t *testing.T) {
 	tests := []struct {
 		name    string
 		numbers map[string]*Record
+		outcome RedriveOutcome
 		want    []string
 		settled []NumberSettled
 	}{
@@ -148,7 +261,8 @@ func TestRedriveNumbersPending(t *testing.T) {
 				numbers[1]: number(numbers[1], "c1", Registered, nil),
 				numbers[2]: number(numbers[2], "c1", Failed, &Reason{Code: CodeTimeout}),
 			},
-			want: []string{"events:campaign.number_settled:c1", "events:campaign.number_settled:c1"},
+			outcome: OutcomeRecovered,
+			want:    []string{"events:campaign.number_settled:c1", "events:campaign.number_settled:c1"},
 			settled: []NumberSettled{
 				{Number: numbers[1], Status: NumberRegisteredStatus},
 				{Number: numbers[2], Status: NumberFailedStatus, Code: CodeTimeout},
@@ -160,25 +274,33 @@ func TestRedriveNumbersPending(t *testing.T) {
 				numbers[1]: number(numbers[1], "c1", Registering, nil),
 				numbers[2]: number(numbers[2], "c1", Pending, nil),
 			},
+			outcome: OutcomeWaiting,
 		},
 		{
 			name:    "a number without a record is registered again",
 			numbers: map[string]*Record{numbers[2]: number(numbers[2], "c1", Registering, nil)},
+			outcome: OutcomeResent,
 			want:    []string{"events:number.register:" + numbers[1]},
 		},
 		{
-			name: "a number registered for another campaign is not this one's answer",
+			name: "a number registered to another campaign is settled as failed",
 			numbers: map[string]*Record{
 				numbers[1]: number(numbers[1], "c9", Registered, nil),
 				numbers[2]: number(numbers[2], "c1", Registering, nil),
 			},
+			outcome: OutcomeRecovered,
+			want:    []string{"events:campaign.number_settled:c1"},
+			settled: []NumberSettled{{Number: numbers[1], Status: NumberFailedStatus, Code: CodeNumberTaken}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := Redrive(campaign, tt.numbers, 3, t0)
+			plan, err := Redrive(campaign, Recovery{Numbers: tt.numbers}, lim, t0)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if plan.Outcome != tt.outcome {
+				t.Errorf("outcome %s, want %s", plan.Outcome, tt.outcome)
 			}
 			if got := types(plan.Emit); !slices.Equal(got, tt.want) {
 				t.Fatalf("emits %v, want %v", got, tt.want)
@@ -208,29 +330,62 @@ func TestRedriveNumbersPending(t *testing.T) {
 	}
 }
 
+func TestRedriveTransitionalStates(t *testing.T) {
+	recs := waitingRecords(t)
+	t.Run("a pending campaign submits again and waits on its brand", func(t *testing.T) {
+		rec := *recs[KindCampaign][Pending]
+		plan, err := Redrive(rec, Recovery{}, lim, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := types(plan.Emit), []string{"events:campaign.submit:c1"}; plan.Outcome != OutcomeWaiting || !slices.Equal(got, want) {
+			t.Fatalf("plan %s %v, want waiting with %v", plan.Outcome, got, want)
+		}
+		if plan.Redrives != 0 || plan.Checks != 0 {
+			t.Errorf("a wait on the brand counted: redrives %d checks %d", plan.Redrives, plan.Checks)
+		}
+		d, err := Decide(&rec, plan.Emit[0].Envelope, Facts{Brand: verifiedBrand(t)}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustTransition(t, d, TCRPending)
+	})
+	t.Run("an outbox left behind is sent again as it was", func(t *testing.T) {
+		rec := *recs[KindCampaign][Approved]
+		out := []Outgoing{{To: ToEvents, Envelope: env(t, CampaignNumbersRequested, "c1", nil)}}
+		rec.Outbox = map[string][]Outgoing{"cause-1": out}
+		plan, err := Redrive(rec, Recovery{}, lim, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Outcome != OutcomeRecovered || !slices.Equal(plan.Replayed, []string{"cause-1"}) ||
+			len(plan.Emit) != 1 || plan.Emit[0].Envelope.EventID != out[0].Envelope.EventID {
+			t.Errorf("plan %s %v replayed %v, want the outbox entry as it was", plan.Outcome, types(plan.Emit), plan.Replayed)
+		}
+	})
+}
+
 func TestRedriveGivesUpPastTheMaximum(t *testing.T) {
-	const maxRedrives = 3
 	recs := waitingRecords(t)
 	for _, k := range Kinds {
-		for _, s := range WaitingStates(k) {
+		for _, s := range WatchedStates(k) {
 			t.Run(string(k)+"/"+string(s), func(t *testing.T) {
 				rec := *recs[k][s]
-				rec.Redrives = maxRedrives
-				plan, err := Redrive(rec, nil, maxRedrives, t0)
+				in := Recovery{Observations: notFound(rec)}
+				rec.Redrives, rec.Checks = lim.MaxRedrives, lim.MaxChecks
+				plan, err := Redrive(rec, in, lim, t0)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if plan.GiveUp {
-					t.Errorf("re-drive %d of %d gives up", rec.Redrives, maxRedrives)
+				if k == KindCampaign && s == Pending {
+					// A wait on other records counts nothing and never gives up.
+					if plan.Outcome == OutcomeGaveUp {
+						t.Fatalf("gave up on a record waiting on others")
+					}
+					return
 				}
-
-				rec.Redrives = maxRedrives + 1
-				plan, err = Redrive(rec, nil, maxRedrives, t0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !plan.GiveUp || len(plan.Emit) != 1 {
-					t.Fatalf("past the maximum: GiveUp %v with %v, want the failed event alone", plan.GiveUp, types(plan.Emit))
+				if plan.Outcome != OutcomeGaveUp || len(plan.Emit) != 1 {
+					t.Fatalf("past the maximum: %s with %v, want the failed event alone", plan.Outcome, types(plan.Emit))
 				}
 				failed := plan.Emit[0]
 				if got, want := string(failed.To)+":"+string(failed.Envelope.Type)+":"+failed.Envelope.EntityID,
@@ -239,7 +394,7 @@ func TestRedriveGivesUpPastTheMaximum(t *testing.T) {
 				}
 				checkSweeperEnvelope(t, rec, failed.Envelope)
 
-				// The table accepts the give-up in every waiting state and
+				// The table accepts the give-up in every watched state and
 				// records the timeout.
 				d, err := Decide(&rec, failed.Envelope, Facts{}, t0)
 				if err != nil {
@@ -252,12 +407,28 @@ func TestRedriveGivesUpPastTheMaximum(t *testing.T) {
 				if got, want := d.Audit.Actor, SweeperActor; got != want {
 					t.Errorf("audit actor = %q, want %q", got, want)
 				}
-				if got, want := d.Next.Redrives, 0; got != want {
-					t.Errorf("redrives after the failure = %d, want %d (a new state starts a new count)", got, want)
+				if d.Next.Redrives != 0 || d.Next.Checks != 0 {
+					t.Errorf("counters after the failure = %d, %d, want 0 (a new state starts a new count)", d.Next.Redrives, d.Next.Checks)
 				}
 			})
 		}
 	}
+	t.Run("checks have their own maximum", func(t *testing.T) {
+		rec := *recs[KindCampaign][CarrierReview]
+		var obs []Observation
+		for _, l := range Lookups(rec) {
+			obs = append(obs, Observation{Lookup: l, Found: true})
+		}
+		rec.Redrives, rec.Checks = lim.MaxRedrives, lim.MaxChecks-1
+		plan, err := Redrive(rec, Recovery{Observations: obs}, lim, t0)
+		if err != nil || plan.Outcome != OutcomeChecked {
+			t.Fatalf("check %d of %d with every re-drive spent: %s, %v; want checked", rec.Checks+1, lim.MaxChecks, plan.Outcome, err)
+		}
+		rec.Checks = lim.MaxChecks
+		if plan, _ = Redrive(rec, Recovery{Observations: obs}, lim, t0); plan.Outcome != OutcomeGaveUp {
+			t.Errorf("check past the maximum: %s, want %s", plan.Outcome, OutcomeGaveUp)
+		}
+	})
 }
 
 func TestRedriveEventIDs(t *testing.T) {
@@ -265,7 +436,7 @@ func TestRedriveEventIDs(t *testing.T) {
 	rec := *recs[KindCampaign][CarrierReview]
 	id := func(r Record, i int) string {
 		t.Helper()
-		plan, err := Redrive(r, nil, 3, t0)
+		plan, err := Redrive(r, Recovery{Observations: notFound(r)}, lim, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,15 +454,17 @@ func TestRedriveEventIDs(t *testing.T) {
 	if id(rec, 1) == first {
 		t.Error("two messages of one re-drive share an id")
 	}
-	next := rec
-	next.Redrives++
-	if id(next, 0) == first {
-		t.Error("the next re-drive reuses the id of the previous one")
-	}
-	reentered := rec
-	reentered.StateEnteredAt = rec.StateEnteredAt.Add(time.Millisecond)
-	if id(reentered, 0) == first {
-		t.Error("a new stay in the state reuses the id of the previous one")
+	for name, next := range map[string]func(*Record){
+		"re-drive": func(r *Record) { r.Redrives++ },
+		"check":    func(r *Record) { r.Checks++ },
+		"stay":     func(r *Record) { r.StateEnteredAt = r.StateEnteredAt.Add(time.Millisecond) },
+		"wait":     func(r *Record) { r.WaitSince = r.WaitSince.Add(time.Millisecond) },
+	} {
+		r := rec
+		next(&r)
+		if id(r, 0) == first {
+			t.Errorf("after another %s the re-drive reuses the previous id", name)
+		}
 	}
 }
 
@@ -305,14 +478,55 @@ func TestRedriveRefuses(t *testing.T) {
 		rec  Record
 		want error
 	}{
-		{"a record that is not waiting", verified, ErrNotWaiting},
+		{"a record that is not watched", verified, ErrNotWaiting},
 		{"a registration that is not valid", noData, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Redrive(tt.rec, nil, 3, t0); !errors.Is(err, tt.want) {
+			if _, err := Redrive(tt.rec, Recovery{Observations: notFound(tt.rec)}, lim, t0); !errors.Is(err, tt.want) {
 				t.Errorf("err = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestWaitStartsOnStateEntryAndSurvivesSelfLoops(t *testing.T) {
+	recs := waitingRecords(t)
+	rec := *recs[KindCampaign][CarrierReview]
+	rec.WaitSince = t0.Add(time.Hour) // a carrier's acceptance, recorded later
+	rec.Checks = 2
+	later := t0.Add(2 * time.Hour)
+	d, err := Decide(&rec, env(t, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierVerizon}), Facts{}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustTransition(t, d, CarrierReview)
+	if !d.Next.WaitSince.Equal(rec.WaitSince) || d.Next.Checks != 2 {
+		t.Errorf("a self-loop moved the wait to %v (checks %d), want it kept at %v (2)", d.Next.WaitSince, d.Next.Checks, rec.WaitSince)
+	}
+	d, err = Decide(&d.Next, env(t, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierTMobile}), Facts{}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustTransition(t, d, Approved)
+	if !d.Next.WaitSince.Equal(later) || d.Next.Checks != 0 {
+		t.Errorf("a new state's wait starts at %v (checks %d), want %v (0)", d.Next.WaitSince, d.Next.Checks, later)
+	}
+}
+
+// checkSweeperEnvelope checks what every message of a re-drive must carry.
+func checkSweeperEnvelope(tb testing.TB, rec Record, e Envelope) {
+	tb.Helper()
+	if err := e.Validate(); err != nil {
+		tb.Errorf("%s invalid: %v", e.Type, err)
+	}
+	if got, want := e.Actor, "sweeper"; got != want {
+		tb.Errorf("%s actor = %q, want %q", e.Type, got, want)
+	}
+	if got, want := e.CorrelationID, rec.CorrelationID; got != want || got == "" {
+		tb.Errorf("%s correlation id = %q, want the record's %q", e.Type, got, want)
+	}
+	if got, want := e.OccurredAt, t0; !got.Equal(want) {
+		tb.Errorf("%s occurred at %v, want %v", e.Type, got, want)
 	}
 }

@@ -55,6 +55,15 @@ var waiting = map[Kind][]State{
 	KindNumber:   {Pending, Registering, Deregistering},
 }
 
+// transitional lists the states that wait on a follow-up of this system's
+// own rather than a downstream: a campaign in PENDING waits for its brand
+// (its submit is deferred until then), in APPROVED for its numbers request.
+// A follow-up that was dead-lettered, or whose deferral ran out, would strand
+// the record, so the sweeper watches these states too.
+var transitional = map[Kind][]State{
+	KindCampaign: {Pending, Approved},
+}
+
 // terminal lists, per kind, the states a run ends in: nothing moves a record
 // out of them without a new request.
 var terminal = map[Kind][]State{
@@ -73,6 +82,15 @@ func WaitingStates(k Kind) []State { return waiting[k] }
 
 // IsWaiting reports whether s is a waiting state of kind k.
 func IsWaiting(k Kind, s State) bool { return slices.Contains(waiting[k], s) }
+
+// WatchedStates lists the states of a kind the sweeper watches: the waiting
+// states, then the transitional ones.
+func WatchedStates(k Kind) []State { return slices.Concat(waiting[k], transitional[k]) }
+
+// IsWatched reports whether the sweeper watches state s of kind k.
+func IsWatched(k Kind, s State) bool {
+	return slices.Contains(waiting[k], s) || slices.Contains(transitional[k], s)
+}
 
 // IsTerminal reports whether s ends the flow of a record of kind k.
 func IsTerminal(k Kind, s State) bool { return slices.Contains(terminal[k], s) }

@@ -3,6 +3,7 @@ package sweeper
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -10,6 +11,17 @@ import (
 
 	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/statemachine"
+)
+
+// The fakes satisfy the sweeper's interfaces.
+var (
+	_ Store      = (*memStore)(nil)
+	_ Sender     = (*sender)(nil)
+	_ Lease      = (*lease)(nil)
+	_ Downstream = (*downstream)(nil)
+	_ Limiter    = (*limiter)(nil)
+	_ Queues     = (*queues)(nil)
+	_ Observer   = (*observer)(nil)
 )
 
 // t0 is "now" in the sweeper's unit tests.
@@ -38,6 +50,10 @@ type memStore struct {
 	// conflict, when set, makes RecordRedrive report a conflict for the
 	// records it names, as if another sweeper had got there first.
 	conflict map[string]bool
+	// writes counts the successful RecordRedrive and ClearOutbox calls.
+	writes int
+	// cleared lists the outbox entries ClearOutbox removed, as "id/event".
+	cleared []string
 }
 
 func newMemStore(recs ...statemachine.Record) *memStore {
@@ -92,13 +108,14 @@ func (s *memStore) matching(qs []dynamo.StuckQuery) []statemachine.Record {
 	var out []statemachine.Record
 	for _, r := range s.records {
 		for _, q := range qs {
-			if r.Kind == q.Kind && r.State == q.State && !r.StateEnteredAt.After(q.Cutoff) {
+			// As the waiting index: wait_since at or before the cutoff.
+			if r.Kind == q.Kind && r.State == q.State && !r.WaitSince.After(q.Cutoff) {
 				out = append(out, r)
 			}
 		}
 	}
 	slices.SortFunc(out, func(a, b statemachine.Record) int {
-		return cmp.Or(a.StateEnteredAt.Compare(b.StateEnteredAt), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(a.WaitSince.Compare(b.WaitSince), cmp.Compare(a.ID, b.ID))
 	})
 	return out
 }
@@ -124,19 +141,50 @@ func (s *memStore) ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynam
 	}, nil
 }
 
-func (s *memStore) RecordRedrive(_ context.Context, rec statemachine.Record, at time.Time) (statemachine.Record, error) {
+// RecordRedrive stores the counters and restarts the wait at at, provided the
+// stored record is still in rec's state, entered it at the same time and has
+// rec's counters; otherwise it reports a conflict, as the DynamoDB store does.
+func (s *memStore) RecordRedrive(_ context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := key(rec.Kind, rec.ID)
 	cur, ok := s.records[k]
-	if !ok || s.conflict[rec.ID] || cur.State != rec.State || !cur.StateEnteredAt.Equal(rec.StateEnteredAt) || cur.Redrives != rec.Redrives {
+	if !ok || s.conflict[rec.ID] || cur.State != rec.State || !cur.StateEnteredAt.Equal(rec.StateEnteredAt) ||
+		cur.Redrives != rec.Redrives || cur.Checks != rec.Checks {
 		return statemachine.Record{}, &statemachine.ConflictError{Kind: rec.Kind, ID: rec.ID, ExpectedState: rec.State, ExpectedVersion: rec.Version}
 	}
-	cur.Redrives++
+	cur.Redrives, cur.Checks = redrives, checks
+	cur.WaitSince, cur.UpdatedAt = at, at
 	cur.Version++
-	cur.UpdatedAt = at
 	s.records[k] = cur
+	s.writes++
 	return cur, nil
+}
+
+// ClearOutbox removes one outbox entry; like the DynamoDB store, it does
+// nothing when the entry (or the record) is gone.
+func (s *memStore) ClearOutbox(_ context.Context, kind statemachine.Kind, id, eventID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := key(kind, id)
+	cur, ok := s.records[k]
+	if _, has := cur.Outbox[eventID]; !ok || !has {
+		return nil
+	}
+	cur.Outbox = maps.Clone(cur.Outbox)
+	delete(cur.Outbox, eventID)
+	cur.Version++
+	s.records[k] = cur
+	s.writes++
+	s.cleared = append(s.cleared, id+"/"+eventID)
+	return nil
+}
+
+// writeCount returns how many writes the store took.
+func (s *memStore) writeCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
 }
 
 // sender records what it sends; fail, when set, decides whether a send fails.
@@ -224,19 +272,120 @@ func (l *lease) counts() (acquired, renewed, released int) {
 	return l.acquired, l.renewed, l.released
 }
 
+// answer is what the fake downstream says to one look-up: found with its
+// decisions, not found (the zero answer), or an error.
+type answer struct {
+	found  bool
+	events []statemachine.Envelope
+	err    error
+}
+
+// downstream answers look-ups from answers; a look-up it has no answer for
+// is not found. It records what it was asked.
+type downstream struct {
+	mu      sync.Mutex
+	answers map[statemachine.Lookup]answer
+	asked   []statemachine.Lookup
+}
+
+func (d *downstream) answer(l statemachine.Lookup, a answer) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.answers == nil {
+		d.answers = map[statemachine.Lookup]answer{}
+	}
+	d.answers[l] = a
+}
+
+func (d *downstream) Lookup(_ context.Context, l statemachine.Lookup) (statemachine.Observation, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.asked = append(d.asked, l)
+	a := d.answers[l]
+	if a.err != nil {
+		return statemachine.Observation{}, a.err
+	}
+	return statemachine.Observation{Lookup: l, Found: a.found, Events: a.events}, nil
+}
+
+func (d *downstream) lookups() []statemachine.Lookup {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.asked)
+}
+
+// limiter counts its waits per key; err, when set, is the error of a wait
+// for the keys it names.
+type limiter struct {
+	mu    sync.Mutex
+	waits map[string]int
+	err   map[string]error
+}
+
+func (l *limiter) Wait(_ context.Context, key string) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.waits == nil {
+		l.waits = map[string]int{}
+	}
+	l.waits[key]++
+	return 0, l.err[key]
+}
+
+func (l *limiter) counts() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.waits)
+}
+
+// queues says the destinations in busy hold messages, and counts how often
+// each was asked; err, when set, is the answer for the destinations it names.
+type queues struct {
+	mu    sync.Mutex
+	busy  map[statemachine.Destination]bool
+	err   map[statemachine.Destination]error
+	asked map[statemachine.Destination]int
+}
+
+func (q *queues) Busy(_ context.Context, d statemachine.Destination) (bool, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.asked == nil {
+		q.asked = map[statemachine.Destination]int{}
+	}
+	q.asked[d]++
+	if err := q.err[d]; err != nil {
+		return false, err
+	}
+	return q.busy[d], nil
+}
+
+func (q *queues) counts() map[statemachine.Destination]int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return maps.Clone(q.asked)
+}
+
 // observer records what it is told.
 type observer struct {
 	mu       sync.Mutex
-	redriven []string // "kind state"
-	gaveUp   []string
+	redriven []string // "kind state outcome"
+	lookedUp []string // "destination outcome"
+	gaveUp   []string // "kind state"
 	finished []error
 	reports  []Report
 }
 
-func (o *observer) Redriven(k statemachine.Kind, s statemachine.State) {
+func (o *observer) Redriven(k statemachine.Kind, s statemachine.State, out statemachine.RedriveOutcome) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.redriven = append(o.redriven, string(k)+" "+string(s))
+	o.redriven = append(o.redriven, string(k)+" "+string(s)+" "+string(out))
+}
+
+func (o *observer) LookedUp(d statemachine.Destination, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lookedUp = append(o.lookedUp, string(d)+" "+outcome)
 }
 
 func (o *observer) GaveUp(k statemachine.Kind, s statemachine.State) {

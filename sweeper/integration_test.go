@@ -45,14 +45,19 @@ func newStore(tb testing.TB, api dynamo.API, tableName string) *dynamo.Store {
 	return s
 }
 
-// seed writes recs through the store, as the dispatcher would.
-func seed(tb testing.TB, s *dynamo.Store, recs []statemachine.Record) {
+// seed writes recs through the store, as the dispatcher would, and returns
+// them as written (version 1).
+func seed(tb testing.TB, s *dynamo.Store, recs []statemachine.Record) []statemachine.Record {
 	tb.Helper()
+	written := make([]statemachine.Record, 0, len(recs))
 	for _, r := range recs {
-		if _, err := s.Transition(tb.Context(), nil, r, statemachine.AuditEntry{To: r.State, Event: "test.seed", At: r.UpdatedAt}); err != nil {
+		w, err := s.Transition(tb.Context(), nil, r, statemachine.AuditEntry{To: r.State, Event: "test.seed", At: r.UpdatedAt})
+		if err != nil {
 			tb.Fatal(err)
 		}
+		written = append(written, w)
 	}
+	return written
 }
 
 // eventually polls check until it returns nil, failing tb with its last error
@@ -87,9 +92,17 @@ type racingStore struct {
 	found func()
 }
 
-func (s *racingStore) RecordRedrive(ctx context.Context, rec statemachine.Record, at time.Time) (statemachine.Record, error) {
+func (s *racingStore) RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
 	s.once.Do(s.found)
-	return s.Store.RecordRedrive(ctx, rec, at)
+	return s.Store.RecordRedrive(ctx, rec, redrives, checks, at)
+}
+
+// lostEverywhere configures cfg with downstreams that have no record of
+// anything and empty queues: every stuck record that waits on a downstream
+// gets its command re-sent.
+func lostEverywhere(cfg Config) Config {
+	cfg.Downstream, cfg.Limiter, cfg.Queues = &downstream{}, &limiter{}, &queues{}
+	return cfg
 }
 
 // stuckRecords returns records of every kind, stuck or not, and the ids of
@@ -121,11 +134,11 @@ func TestTwoConcurrentSweepersReDriveEachRecordOnce(t *testing.T) {
 			t.Parallel()
 			api, tableName := table(t)
 			recs, stuck := stuckRecords()
-			seed(t, newStore(t, api, tableName), recs)
+			recs = seed(t, newStore(t, api, tableName), recs)
 			now := func() time.Time { return t0 }
 
 			// Wait until the index lists every stuck record.
-			probe, err := New(Config{Store: newStore(t, api, tableName), Mode: mode, DryRun: true, Now: now})
+			probe, err := New(lostEverywhere(Config{Store: newStore(t, api, tableName), Mode: mode, DryRun: true, Now: now}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +158,7 @@ func TestTwoConcurrentSweepersReDriveEachRecordOnce(t *testing.T) {
 				store := &racingStore{Store: newStore(t, api, tableName), found: func() { ready.Done(); ready.Wait() }}
 				// The lease would keep the second sweeper out; this test is
 				// about what happens when it does not.
-				s, err := New(Config{Store: store, Sender: send, Lease: &lease{}, Mode: mode, Now: now})
+				s, err := New(lostEverywhere(Config{Store: store, Sender: send, Lease: &lease{}, Mode: mode, Now: now}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -190,12 +203,13 @@ func TestTwoConcurrentSweepersReDriveEachRecordOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := 0
+				wantRedrives, wantWait, wantVersion := 0, r.WaitSince, r.Version
 				if stuck[r.ID] {
-					want = 1
+					wantRedrives, wantWait, wantVersion = 1, t0, r.Version+1
 				}
-				if got.Redrives != want {
-					t.Errorf("%s %s stored re-drives %d, want %d", r.Kind, r.ID, got.Redrives, want)
+				if got.Redrives != wantRedrives || got.Checks != 0 || !got.WaitSince.Equal(wantWait) || got.Version != wantVersion {
+					t.Errorf("%s %s stored re-drives %d, checks %d, wait since %v, version %d; want %d, 0, %v, %d",
+						r.Kind, r.ID, got.Redrives, got.Checks, got.WaitSince, got.Version, wantRedrives, wantWait, wantVersion)
 				}
 			}
 		})
@@ -219,7 +233,8 @@ func TestOnlyTheLeaseHolderSweeps(t *testing.T) {
 		t.Fatalf("other replica's Acquire = %v, %v", ok, err)
 	}
 	send := &sender{}
-	s, err := New(Config{Store: store, Sender: send, Lease: newLease("this-replica"), Mode: ModeScan, Now: func() time.Time { return t0 }})
+	s, err := New(lostEverywhere(Config{Store: store, Sender: send, Lease: newLease("this-replica"), Mode: ModeScan,
+		Now: func() time.Time { return t0 }}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,5 +257,96 @@ func TestOnlyTheLeaseHolderSweeps(t *testing.T) {
 	// Released at the end: the other replica gets it at once.
 	if ok, err := other.Acquire(t.Context()); !ok || err != nil {
 		t.Errorf("after the sweep, the other replica's Acquire = %v, %v; want the lease", ok, err)
+	}
+}
+
+func TestAReDriveRestartsTheWaitInTheIndex(t *testing.T) {
+	for _, mode := range []Mode{ModeIndex, ModeScan} {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			api, tableName := table(t)
+			store := newStore(t, api, tableName)
+			seed(t, store, []statemachine.Record{waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour)})
+			clk := &clock{now: t0}
+			send := &sender{}
+			s, err := New(lostEverywhere(Config{Store: store, Sender: send, Lease: &lease{}, Mode: mode, Now: clk.Now}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			probe, err := New(lostEverywhere(Config{Store: newStore(t, api, tableName), Mode: mode, DryRun: true, Now: clk.Now}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stuck := func(want int) func() error {
+				return func() error {
+					rep, err := probe.SweepOnce(t.Context())
+					if err == nil && rep.Stuck != want {
+						err = fmt.Errorf("at %v: %d stuck, want %d", clk.Now(), rep.Stuck, want)
+					}
+					return err
+				}
+			}
+
+			eventually(t, stuck(1))
+			if rep, err := s.SweepOnce(t.Context()); err != nil || rep.Redriven != 1 {
+				t.Fatalf("first sweep: %+v, %v; want a re-drive", rep, err)
+			}
+			got, err := store.Get(t.Context(), statemachine.KindBrand, "b1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Redrives != 1 || !got.WaitSince.Equal(t0) {
+				t.Fatalf("stored re-drives %d, wait since %v; want 1, %v", got.Redrives, got.WaitSince, t0)
+			}
+
+			// The re-drive moved the record's wait_since_ms in the index: it
+			// is not stuck again until a threshold after the re-drive.
+			eventually(t, stuck(0))
+			clk.advance(DefaultThreshold - time.Minute)
+			if err := stuck(0)(); err != nil {
+				t.Fatal(err)
+			}
+			clk.advance(time.Minute)
+			eventually(t, stuck(1))
+			if rep, err := s.SweepOnce(t.Context()); err != nil || rep.Redriven != 1 {
+				t.Fatalf("second sweep: %+v, %v; want a re-drive", rep, err)
+			}
+			if got, want := len(send.sent), 2; got != want {
+				t.Errorf("%d messages sent, want %d: one per re-drive", got, want)
+			}
+		})
+	}
+}
+
+func TestASweepClearsTheOutboxItReplays(t *testing.T) {
+	t.Parallel()
+	api, tableName := table(t)
+	store := newStore(t, api, tableName)
+	rec := waiting(statemachine.KindCampaign, "c1", statemachine.Approved, 2*time.Hour)
+	followUp := statemachine.Envelope{Type: statemachine.CampaignNumbersRequested, SchemaVersion: statemachine.SchemaVersion,
+		EventID: "follow-up-1", EntityID: "c1", OccurredAt: rec.StateEnteredAt, CorrelationID: rec.CorrelationID,
+		Actor: statemachine.Actor, Payload: mustJSON(statemachine.Empty{})}
+	rec.Outbox = map[string][]statemachine.Outgoing{"cause-1": {{To: statemachine.ToEvents, Envelope: followUp}}}
+	seed(t, store, []statemachine.Record{rec})
+	send := &sender{}
+	s, err := New(lostEverywhere(Config{Store: store, Sender: send, Lease: &lease{}, Mode: ModeScan, Threshold: time.Hour,
+		Now: func() time.Time { return t0 }}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.SweepOnce(t.Context())
+	if err != nil || rep.Recovered != 1 {
+		t.Fatalf("sweep: %+v, %v; want the outbox recovered", rep, err)
+	}
+	if len(send.sent) != 1 || send.sent[0].Envelope.EventID != followUp.EventID {
+		t.Errorf("sent %v, want the outbox entry with its own id", send.messages())
+	}
+	got, err := store.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Outbox) != 0 || got.Checks != 1 || got.Redrives != 0 || !got.WaitSince.Equal(t0) {
+		t.Errorf("stored outbox %v, checks %d, re-drives %d, wait since %v; want none, 1, 0, %v",
+			got.Outbox, got.Checks, got.Redrives, got.WaitSince, t0)
 	}
 }

@@ -7,8 +7,12 @@ import "github.com/tendlc/tendlc/statemachine"
 // methods must be cheap and safe for concurrent use. A dry run tells only
 // Finished (with Report.DryRun set).
 type Observer interface {
-	// Redriven: a stuck record's missing commands were re-sent.
-	Redriven(kind statemachine.Kind, state statemachine.State)
+	// Redriven: a stuck record was re-driven with the outcome o (every
+	// outcome but a give-up or a backlog).
+	Redriven(kind statemachine.Kind, state statemachine.State, o statemachine.RedriveOutcome)
+	// LookedUp: a status look-up of the downstream d ended with outcome
+	// LookupFound, LookupNotFound or LookupError.
+	LookedUp(d statemachine.Destination, outcome string)
 	// GaveUp: a stuck record had its maximum of re-drives; its failed event
 	// was sent.
 	GaveUp(kind statemachine.Kind, state statemachine.State)
@@ -21,6 +25,7 @@ type Observer interface {
 
 type nopObserver struct{}
 
-func (nopObserver) Redriven(statemachine.Kind, statemachine.State) {}
-func (nopObserver) GaveUp(statemachine.Kind, statemachine.State)   {}
-func (nopObserver) Finished(Report, error)                         {}
+func (nopObserver) Redriven(statemachine.Kind, statemachine.State, statemachine.RedriveOutcome) {}
+func (nopObserver) LookedUp(statemachine.Destination, string)                                   {}
+func (nopObserver) GaveUp(statemachine.Kind, statemachine.State)                                {}
+func (nopObserver) Finished(Report, error)                                                      {}

@@ -30,16 +30,17 @@ func (s *Sweeper) Redrive(ctx context.Context, recs []statemachine.Record) (rep 
 	rep = Report{DryRun: s.cfg.DryRun, Started: start.UTC()}
 	defer func() { rep.Duration = s.cfg.Now().Sub(start) }()
 	var errs []error
+	queued := s.queues(ctx)
 	for _, rec := range recs {
 		if cause := context.Cause(ctx); cause != nil {
 			return rep, cause
 		}
-		if !statemachine.IsWaiting(rec.Kind, rec.State) {
+		if !statemachine.IsWatched(rec.Kind, rec.State) {
 			errs = append(errs, fmt.Errorf("redrive %s %s in %s: %w", rec.Kind, rec.ID, rec.State, statemachine.ErrNotWaiting))
 			continue
 		}
 		rep.Stuck++
-		s.redrive(ctx, rec, &rep)
+		s.redrive(ctx, rec, queued, &rep)
 	}
 	return rep, errors.Join(errs...)
 }

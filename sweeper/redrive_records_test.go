@@ -14,21 +14,25 @@ func TestRedriveRecordsWhateverTheirWait(t *testing.T) {
 	recent := waiting(statemachine.KindBrand, "b-1h", statemachine.Submitted, time.Hour)
 	verified := waiting(statemachine.KindBrand, "b-verified", statemachine.Verified, 90*time.Hour)
 	number := waiting(statemachine.KindNumber, "+12025550101", statemachine.Registering, 5*time.Minute)
+	approved := waiting(statemachine.KindCampaign, "c1", statemachine.Approved, time.Minute) // a transitional state
 	tests := []struct {
 		name         string
 		dryRun       bool
 		want         Report
 		wantSent     []string
-		wantRedrives int // re-drives stored on b-1h afterwards
+		wantRedrives int       // re-drives stored on b-1h afterwards
+		wantWait     time.Time // b-1h's WaitSince afterwards
 	}{
-		{name: "re-drive", want: Report{Started: t0, Stuck: 2, Redriven: 2}, wantRedrives: 1,
-			wantSent: []string{"registry:registry.submit_brand:b-1h", "numbers:numbers.register:+12025550101"}},
-		{name: "dry run", dryRun: true, want: Report{DryRun: true, Started: t0, Stuck: 2, Redriven: 2}, wantRedrives: 0},
+		{name: "re-drive", want: Report{Started: t0, Stuck: 3, Redriven: 3}, wantRedrives: 1, wantWait: t0,
+			wantSent: []string{"registry:registry.submit_brand:b-1h", "numbers:numbers.register:+12025550101",
+				"events:campaign.numbers_requested:c1"}},
+		{name: "dry run", dryRun: true, want: Report{DryRun: true, Started: t0, Stuck: 3, Redriven: 3}, wantRedrives: 0,
+			wantWait: recent.WaitSince},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, newMemStore(recent, verified, number), func(c *Config) { c.DryRun = tt.dryRun })
-			rep, err := f.sweeper.Redrive(t.Context(), []statemachine.Record{recent, verified, number})
+			f := newFixture(t, newMemStore(recent, verified, number, approved), func(c *Config) { c.DryRun = tt.dryRun })
+			rep, err := f.sweeper.Redrive(t.Context(), []statemachine.Record{recent, verified, number, approved})
 
 			if !errors.Is(err, statemachine.ErrNotWaiting) {
 				t.Errorf("Redrive error = %v, want ErrNotWaiting for b-verified", err)
@@ -39,19 +43,44 @@ func TestRedriveRecordsWhateverTheirWait(t *testing.T) {
 			if got := f.sender.messages(); !slices.Equal(got, tt.wantSent) {
 				t.Errorf("sent %v, want %v", got, tt.wantSent)
 			}
-			if got, want := f.store.get(t, statemachine.KindBrand, "b-1h").Redrives, tt.wantRedrives; got != want {
-				t.Errorf("b-1h re-drives = %d, want %d", got, want)
+			got := f.store.get(t, statemachine.KindBrand, "b-1h")
+			if got.Redrives != tt.wantRedrives || !got.WaitSince.Equal(tt.wantWait) {
+				t.Errorf("b-1h re-drives %d, wait since %v; want %d, %v", got.Redrives, got.WaitSince, tt.wantRedrives, tt.wantWait)
 			}
 			if got := f.store.get(t, statemachine.KindBrand, "b-verified"); got.Redrives != 0 || got.Version != verified.Version {
 				t.Errorf("b-verified was touched: re-drives %d, version %d", got.Redrives, got.Version)
 			}
-			if got, want := len(rep.Planned), map[bool]int{true: 2, false: 0}[tt.dryRun]; got != want {
+			if got, want := len(rep.Planned), map[bool]int{true: 3, false: 0}[tt.dryRun]; got != want {
 				t.Errorf("%d planned re-drives, want %d", got, want)
+			}
+			if got, want := len(f.downstream.lookups()), 2; got != want {
+				t.Errorf("downstream asked %d times, want %d (the brand and the number)", got, want)
 			}
 			if acquired, _, _ := f.lease.counts(); acquired != 0 {
 				t.Errorf("lease acquired %d times, want none: the conditional count arbitrates", acquired)
 			}
 		})
+	}
+}
+
+func TestRedriveRecordsLeavesABacklogAlone(t *testing.T) {
+	rec := waiting(statemachine.KindBrand, "b1", statemachine.Submitted, time.Hour)
+	store := newMemStore(rec)
+	f := newFixture(t, store, nil)
+	f.queues.busy = map[statemachine.Destination]bool{statemachine.ToRegistry: true}
+
+	rep, err := f.sweeper.Redrive(t.Context(), []statemachine.Record{rec})
+	if err != nil {
+		t.Fatalf("Redrive: %v", err)
+	}
+	if want := (Report{Started: t0, Stuck: 1, Backlog: 1}); !reportsEqual(rep, want) {
+		t.Errorf("report %+v, want %+v", rep, want)
+	}
+	if got := f.sender.messages(); len(got) != 0 {
+		t.Errorf("sent %v, want nothing: the submit may still be queued", got)
+	}
+	if got := store.writeCount(); got != 0 {
+		t.Errorf("%d writes, want none", got)
 	}
 }
 

@@ -27,25 +27,32 @@ type Report struct {
 	Examined  int64   `json:"examined"`
 	ReadUnits float64 `json:"read_units"`
 
-	Stuck    int `json:"stuck"`    // records found waiting past their threshold
-	Redriven int `json:"redriven"` // re-drives counted and sent
-	GaveUp   int `json:"gave_up"`  // failed events sent after the maximum of re-drives
-	Skipped  int `json:"skipped"`  // lost the race: moved on or re-driven by another sweeper
-	Idle     int `json:"idle"`     // nothing to re-send (a campaign whose numbers are still under way)
-	Failed   int `json:"failed"`   // a read, write or send failed; the next sweep finds the record again
+	Stuck     int `json:"stuck"`     // records found waiting past their threshold
+	Redriven  int `json:"redriven"`  // a command or follow-up re-sent: no downstream had it
+	Recovered int `json:"recovered"` // answers a downstream had made, or an unsent outbox, sent
+	Checked   int `json:"checked"`   // the downstream has the request and is still deciding
+	Waiting   int `json:"waiting"`   // waits on records that are swept themselves
+	Backlog   int `json:"backlog"`   // the command may still be queued: left alone, nothing counted
+	Idle      int `json:"idle"`      // nothing to look up or send (counts toward the give-up)
+	GaveUp    int `json:"gave_up"`   // failed events sent after the maximum of re-drives or checks
+	Skipped   int `json:"skipped"`   // lost the race: moved on or re-driven by another sweeper
+	Failed    int `json:"failed"`    // a read, write or send failed; the next sweep finds the record again
 
 	Planned []Planned `json:"planned,omitempty"` // dry run only
 }
 
 // Planned is what a dry run would do with one stuck record.
 type Planned struct {
-	Kind           statemachine.Kind       `json:"kind"`
-	ID             string                  `json:"id"`
-	State          statemachine.State      `json:"state"`
-	StateEnteredAt time.Time               `json:"state_entered_at"`
-	Redrive        int                     `json:"redrive"` // the re-drive number it would be
-	GiveUp         bool                    `json:"give_up"`
-	Emit           []statemachine.Outgoing `json:"emit"`
+	Kind           statemachine.Kind           `json:"kind"`
+	ID             string                      `json:"id"`
+	State          statemachine.State          `json:"state"`
+	StateEnteredAt time.Time                   `json:"state_entered_at"`
+	WaitSince      time.Time                   `json:"wait_since"`
+	Outcome        statemachine.RedriveOutcome `json:"outcome"`
+	Redrives       int                         `json:"redrives"` // the counters once this re-drive is counted
+	Checks         int                         `json:"checks"`
+	Lookups        []statemachine.Observation  `json:"lookups,omitempty"` // what the downstreams answered
+	Emit           []statemachine.Outgoing     `json:"emit,omitempty"`
 }
 
 // SweepOnce runs one sweep: it takes the lease (unless DryRun), finds the
@@ -86,11 +93,12 @@ func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
 		}
 		return rep, err
 	}
+	queued := s.queues(ctx)
 	for _, rec := range found.Records {
 		if cause := context.Cause(ctx); cause != nil {
 			return rep, cause
 		}
-		s.redrive(ctx, rec, &rep)
+		s.redrive(ctx, rec, queued, &rep)
 	}
 	return rep, nil
 }
@@ -100,7 +108,7 @@ func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
 func (s *Sweeper) find(ctx context.Context, now time.Time) (dynamo.Stuck, error) {
 	var qs []dynamo.StuckQuery
 	for _, k := range statemachine.Kinds {
-		for _, st := range statemachine.WaitingStates(k) {
+		for _, st := range statemachine.WatchedStates(k) {
 			cutoff := now.Add(-s.threshold(StateKey{k, st}))
 			qs = append(qs, dynamo.StuckQuery{Kind: k, State: st, Cutoff: cutoff})
 		}
@@ -123,45 +131,47 @@ func (s *Sweeper) find(ctx context.Context, now time.Time) (dynamo.Stuck, error)
 		}
 	}
 	slices.SortStableFunc(found.Records, func(a, b statemachine.Record) int {
-		return cmp.Or(a.StateEnteredAt.Compare(b.StateEnteredAt), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(a.WaitSince.Compare(b.WaitSince), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
 	return found, nil
 }
 
-// redrive re-drives one stuck record and counts the outcome in rep.
-func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, rep *Report) {
-	log := s.cfg.Logger.With("kind", rec.Kind, "record_id", rec.ID, "state", rec.State, "redrives", rec.Redrives)
+// redrive reconciles one stuck record, plans its re-drive and carries it
+// out: the conditional count (a record that moved on or that another sweeper
+// re-drove is skipped), then the sends, then the clearing of a replayed
+// outbox. A backlog writes and sends nothing.
+func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *queueCache, rep *Report) {
+	log := s.cfg.Logger.With("kind", rec.Kind, "record_id", rec.ID, "state", rec.State,
+		"redrives", rec.Redrives, "checks", rec.Checks)
 	now := s.cfg.Now().UTC()
-	counted := rec // as it will be once this re-drive is counted
-	counted.Redrives++
-
-	numbers, err := s.numbers(ctx, statemachine.RedriveNumbers(rec))
-	if err != nil {
+	in := statemachine.Recovery{Queued: queued.get(ctx, rec)}
+	var err error
+	if in.Numbers, err = s.numbers(ctx, statemachine.RedriveNumbers(rec)); err != nil {
 		log.Error("re-drive not planned", "error", err)
 		rep.Failed++
 		return
 	}
-	plan, err := statemachine.Redrive(counted, numbers, s.cfg.MaxRedrives, now)
+	in.Observations = s.lookup(ctx, log, statemachine.Lookups(rec))
+	plan, err := statemachine.Redrive(rec, in, s.limits(), now)
 	if err != nil {
 		log.Error("re-drive not planned", "error", err)
 		rep.Failed++
-		return
-	}
-	if !plan.GiveUp && len(plan.Emit) == 0 {
-		log.Debug("nothing to re-send")
-		rep.Idle++
 		return
 	}
 	if s.cfg.DryRun {
 		rep.Planned = append(rep.Planned, Planned{
-			Kind: rec.Kind, ID: rec.ID, State: rec.State, StateEnteredAt: rec.StateEnteredAt,
-			Redrive: counted.Redrives, GiveUp: plan.GiveUp, Emit: plan.Emit,
+			Kind: rec.Kind, ID: rec.ID, State: rec.State, StateEnteredAt: rec.StateEnteredAt, WaitSince: rec.WaitSince,
+			Outcome: plan.Outcome, Redrives: plan.Redrives, Checks: plan.Checks, Lookups: in.Observations, Emit: plan.Emit,
 		})
-		countOutcome(rep, plan.GiveUp)
+		countOutcome(rep, plan.Outcome)
 		return
 	}
-
-	if _, err := s.cfg.Store.RecordRedrive(ctx, rec, now); err != nil {
+	if !plan.Counts() {
+		log.Debug("the command may still be queued: left alone")
+		countOutcome(rep, plan.Outcome)
+		return
+	}
+	if _, err := s.cfg.Store.RecordRedrive(ctx, rec, plan.Redrives, plan.Checks, now); err != nil {
 		if errors.Is(err, statemachine.ErrConflict) {
 			log.Debug("re-drive skipped: the record moved on or another sweeper re-drove it")
 			rep.Skipped++
@@ -171,30 +181,53 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, rep *Rep
 		rep.Failed++
 		return
 	}
-	if err := s.cfg.Sender.Send(ctx, plan.Emit); err != nil {
-		// The count stays: counting first is what keeps two sweepers from
-		// re-driving one record twice. So an SQS outage that outlasts
-		// MaxRedrives sweeps fails the record with 30901 like a downstream
-		// that never answered; the give-up itself is a send, and waits.
-		log.Warn("re-drive counted but not sent; the next sweep finds the record again", "error", err)
-		rep.Failed++
-		return
+	if len(plan.Emit) > 0 {
+		if err := s.cfg.Sender.Send(ctx, plan.Emit); err != nil {
+			// The count stays: counting first is what keeps two sweepers from
+			// re-driving one record twice. So an SQS outage that outlasts the
+			// maximum fails the record with 30901 like a downstream that never
+			// answered; the give-up itself is a send, and waits.
+			log.Warn("re-drive counted but not sent; the next sweep finds the record again", "error", err)
+			rep.Failed++
+			return
+		}
 	}
-	countOutcome(rep, plan.GiveUp)
-	if plan.GiveUp {
+	for _, id := range plan.Replayed {
+		if err := s.cfg.Store.ClearOutbox(ctx, rec.Kind, rec.ID, id); err != nil {
+			log.Warn("outbox re-sent but the entry stays", "event_id", id, "error", err)
+		}
+	}
+	countOutcome(rep, plan.Outcome)
+	if plan.Outcome == statemachine.OutcomeGaveUp {
 		s.cfg.Observer.GaveUp(rec.Kind, rec.State)
 		log.Warn("gave up: failed with a timeout", "code", statemachine.CodeTimeout)
 		return
 	}
-	s.cfg.Observer.Redriven(rec.Kind, rec.State)
-	log.Info("re-driven", "redrive", counted.Redrives, "sent", len(plan.Emit))
+	s.cfg.Observer.Redriven(rec.Kind, rec.State, plan.Outcome)
+	log.Info("re-driven", "outcome", plan.Outcome, "sent", len(plan.Emit))
 }
 
-func countOutcome(rep *Report, gaveUp bool) {
-	if gaveUp {
+// limits are the maximum counts of the configuration.
+func (s *Sweeper) limits() statemachine.Limits {
+	return statemachine.Limits{MaxRedrives: s.cfg.MaxRedrives, MaxChecks: s.cfg.MaxChecks}
+}
+
+func countOutcome(rep *Report, o statemachine.RedriveOutcome) {
+	switch o {
+	case statemachine.OutcomeGaveUp:
 		rep.GaveUp++
-	} else {
+	case statemachine.OutcomeResent:
 		rep.Redriven++
+	case statemachine.OutcomeRecovered:
+		rep.Recovered++
+	case statemachine.OutcomeChecked:
+		rep.Checked++
+	case statemachine.OutcomeWaiting:
+		rep.Waiting++
+	case statemachine.OutcomeBacklog:
+		rep.Backlog++
+	case statemachine.OutcomeIdle:
+		rep.Idle++
 	}
 }
 
@@ -223,8 +256,10 @@ func (r Report) logAttrs() []any {
 	return []any{
 		slog.String("mode", string(r.Mode)), slog.Bool("dry_run", r.DryRun),
 		slog.Int64("examined", r.Examined), slog.Float64("read_units", r.ReadUnits),
-		slog.Int("stuck", r.Stuck), slog.Int("redriven", r.Redriven), slog.Int("gave_up", r.GaveUp),
-		slog.Int("skipped", r.Skipped), slog.Int("idle", r.Idle), slog.Int("failed", r.Failed),
+		slog.Int("stuck", r.Stuck), slog.Int("redriven", r.Redriven), slog.Int("recovered", r.Recovered),
+		slog.Int("checked", r.Checked), slog.Int("waiting", r.Waiting), slog.Int("backlog", r.Backlog),
+		slog.Int("idle", r.Idle), slog.Int("gave_up", r.GaveUp), slog.Int("skipped", r.Skipped),
+		slog.Int("failed", r.Failed),
 		slog.Duration("duration", r.Duration),
 	}
 }

@@ -17,6 +17,7 @@ import (
 const (
 	DefaultThreshold   = 24 * time.Hour
 	DefaultMaxRedrives = 3
+	DefaultMaxChecks   = 10
 	DefaultSchedule    = "@hourly"
 	// LeaseName is the name of the lease every sweeper of a deployment takes.
 	LeaseName = "sweeper"
@@ -32,10 +33,13 @@ type Store interface {
 	QueryStuck(ctx context.Context, q dynamo.StuckQuery) (dynamo.Stuck, error)
 	// ScanStuck finds stuck records of every state of qs with one table scan.
 	ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynamo.Stuck, error)
-	// RecordRedrive counts a re-drive of rec if it is still in the state, the
-	// state entry time and the re-drive count rec has, or returns an error
+	// RecordRedrive counts a re-drive of rec (its counters become redrives
+	// and checks, its wait starts again at at) if it is still in the state,
+	// the state entry time and the counters rec has, or returns an error
 	// wrapping statemachine.ErrConflict.
-	RecordRedrive(ctx context.Context, rec statemachine.Record, at time.Time) (statemachine.Record, error)
+	RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error)
+	// ClearOutbox forgets the messages an event emitted, once re-sent.
+	ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) error
 }
 
 // Sender sends messages to their destinations; infra/sqsq.Publisher
@@ -100,14 +104,28 @@ type Config struct {
 	Lease Lease
 	// Mode is how stuck records are found (default ModeIndex).
 	Mode Mode
-	// Threshold is how long a record may wait in a waiting state before it
-	// counts as stuck (default DefaultThreshold, 24 h); Thresholds overrides
-	// it per waiting state.
+	// Downstream answers the status look-ups a re-drive asks before it
+	// re-sends anything, each after Limiter's wait for the downstream's rate
+	// limit; both are required together. Without them a re-drive of a record
+	// that waits on a downstream does nothing (it cannot tell a lost request
+	// from a slow one).
+	Downstream Downstream
+	Limiter    Limiter
+	// Queues tells whether an outbound queue still holds messages; without
+	// it every queue counts as busy, and a command a downstream has no
+	// record of is never re-sent.
+	Queues Queues
+	// Threshold is how long a record may wait in a watched state, from its
+	// WaitSince, before it counts as stuck (default DefaultThreshold, 24 h);
+	// Thresholds overrides it per state ([Policy] holds both).
 	Threshold  time.Duration
 	Thresholds map[StateKey]time.Duration
-	// MaxRedrives is how many re-drives a record gets in one stay in a state
-	// before the sweeper gives up on it (default DefaultMaxRedrives, 3).
+	// MaxRedrives is how many re-drives that re-send or have nothing to do a
+	// record gets in one stay in a state before the sweeper gives up on it
+	// (default DefaultMaxRedrives, 3); MaxChecks how many that find the
+	// downstream still deciding (default DefaultMaxChecks, 10).
 	MaxRedrives int
+	MaxChecks   int
 	// Schedule is when Run sweeps: a standard cron spec or descriptor,
 	// interpreted in UTC (default DefaultSchedule, "@hourly").
 	Schedule string
@@ -149,16 +167,19 @@ func New(cfg Config) (*Sweeper, error) {
 	if cfg.Threshold < 0 {
 		errs = append(errs, fmt.Errorf("sweeper: Threshold %v is negative", cfg.Threshold))
 	}
+	if (cfg.Downstream == nil) != (cfg.Limiter == nil) {
+		errs = append(errs, errors.New("sweeper: Downstream and Limiter go together"))
+	}
 	for k, d := range cfg.Thresholds {
-		if !statemachine.IsWaiting(k.Kind, k.State) {
-			errs = append(errs, fmt.Errorf("sweeper: threshold for %s %s, which is not a waiting state", k.Kind, k.State))
+		if !statemachine.IsWatched(k.Kind, k.State) {
+			errs = append(errs, fmt.Errorf("sweeper: threshold for %s %s, which the sweeper does not watch", k.Kind, k.State))
 		}
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("sweeper: threshold %v for %s %s is not positive", d, k.Kind, k.State))
 		}
 	}
-	if cfg.MaxRedrives < 0 {
-		errs = append(errs, fmt.Errorf("sweeper: MaxRedrives %d is negative", cfg.MaxRedrives))
+	if cfg.MaxRedrives < 0 || cfg.MaxChecks < 0 {
+		errs = append(errs, fmt.Errorf("sweeper: MaxRedrives %d or MaxChecks %d is negative", cfg.MaxRedrives, cfg.MaxChecks))
 	}
 	if cfg.Schedule == "" {
 		cfg.Schedule = DefaultSchedule
@@ -178,6 +199,9 @@ func New(cfg Config) (*Sweeper, error) {
 	}
 	if cfg.MaxRedrives == 0 {
 		cfg.MaxRedrives = DefaultMaxRedrives
+	}
+	if cfg.MaxChecks == 0 {
+		cfg.MaxChecks = DefaultMaxChecks
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -190,7 +190,7 @@ func benchRecords(n int, now time.Time) []statemachine.Record {
 func benchRecord(k statemachine.Kind, s statemachine.State, i int, entered time.Time) statemachine.Record {
 	r := statemachine.Record{
 		Kind: k, State: s, Version: 3, CorrelationID: fmt.Sprintf("corr-%07d", i),
-		CreatedAt: entered.Add(-time.Hour), StateEnteredAt: entered, UpdatedAt: entered,
+		CreatedAt: entered.Add(-time.Hour), StateEnteredAt: entered, WaitSince: entered, UpdatedAt: entered,
 		LastMessageID: fmt.Sprintf("evt-%07d", i), Applied: []string{fmt.Sprintf("evt-%07d", i)},
 	}
 	numbers := []string{benchNumber(3 * i), benchNumber(3*i + 1), benchNumber(3*i + 2)}

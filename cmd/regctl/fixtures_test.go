@@ -85,7 +85,7 @@ func seed(tb testing.TB, store *dynamo.Store, steps ...step) statemachine.Record
 func waitingRecord(kind statemachine.Kind, id string, state statemachine.State, entered time.Time) step {
 	r := statemachine.Record{
 		Kind: kind, ID: id, State: state, CorrelationID: "corr-" + id,
-		CreatedAt: entered, StateEnteredAt: entered, UpdatedAt: entered,
+		CreatedAt: entered, StateEnteredAt: entered, WaitSince: entered, UpdatedAt: entered,
 	}
 	switch kind {
 	case statemachine.KindBrand:

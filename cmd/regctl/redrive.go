@@ -14,26 +14,29 @@ import (
 
 var _ = register(&Command{
 	Path:     "redrive",
-	Summary:  "re-send what stuck records are waiting for, by id or all past a threshold",
-	Synopsis: "[--prefix P] [--kind K] [--dry-run] [-o table|json] <id>... | --stuck [--older-than D] [--dry-run] [-o table|json]",
+	Summary:  "reconcile and re-drive stuck records, by id or all past their threshold",
+	Synopsis: "[--prefix P] [--kind K] [--downstream-url URL] [--dry-run] [-o table|json] <id>... | --stuck [--recovery FILE] [--older-than D] [--dry-run] [-o table|json]",
 	Help: `
-Re-drive records stuck in a waiting state through the sweeper's own code: for
-each record, count a re-drive with a conditional write (a record that moved
-on, or that a sweeper re-drove meanwhile, is skipped), then re-send the
-command whose answer went missing (registry.submit_brand for a brand in
-SUBMITTED, carrier.submit_campaign to each carrier that has not answered, ...).
-After 3 re-drives in the same state, a record is failed instead, with reason
-30901 (timeout).
+Re-drive records stuck in a watched state through the sweeper's own code: for
+each record, ask the downstream what it decided (a status look-up at
+--downstream-url, under the shared rate limit), then count the re-drive with a
+conditional write (a record that moved on, or that a sweeper re-drove
+meanwhile, is skipped) and send what is missing: the decisions the record
+missed (recovered), or the command again when the downstream has no record
+of it and its queue is empty (resent). A downstream still deciding is only
+checked; a command that may still be queued is left alone (backlog). Past the
+policy's maximum of re-drives or checks, a record is failed instead, with
+reason 30901 (timeout). "regctl sweep --help" explains every outcome.
 
 With ids, it re-drives those records now, however long they have waited.
 Without --kind it looks for a campaign, then a brand, then a number with each
-id. Records that are not in a waiting state are left alone and make the exit
+id. Records that are not in a watched state are left alone and make the exit
 status 1, as does any failed re-drive. It takes no sweeper lease: the
 conditional count keeps it and a running sweep from re-driving a record twice.
 
 With --stuck, it runs one sweep now, as regd's sweeper does (under its
-lease), with the threshold D for every waiting state ("regctl sweep" with
-more options).
+lease), with the recovery policy's thresholds (--recovery, or the production
+defaults), or the threshold D for every watched state.
 
 With --dry-run it writes and sends nothing: it lists what it would send.
 
@@ -44,22 +47,24 @@ JSON output (-o json): the sweep report
   duration_ns
   examined        items DynamoDB read to find stuck records (--stuck)
   read_units      read capacity those reads consumed (--stuck)
-  stuck           records in a waiting state (ids) or found stuck (--stuck)
-  redriven, gave_up, skipped, idle, failed   outcome counts
-  planned[]       dry run only: {kind, id, state, state_entered_at, redrive,
-                  give_up, emit[]: {to, envelope, delay}}
+  stuck           records in a watched state (ids) or found stuck (--stuck)
+  redriven, recovered, checked, waiting, backlog, idle, gave_up, skipped,
+  failed          outcome counts
+  planned[]       dry run only: {kind, id, state, state_entered_at,
+                  wait_since, outcome, redrives, checks, lookups[],
+                  emit[]: {to, envelope, delay}}
 
 Examples:
-  regctl redrive c-1001
+  regctl redrive c-1001 --downstream-url http://127.0.0.1:9400
   regctl redrive --kind number +12025550101 +12025550102 --dry-run
   regctl redrive --stuck --older-than 48h --dry-run
-  regctl redrive --stuck --older-than 48h -o json
+  regctl redrive --stuck -o json
 `,
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
 		prefix := env.PrefixFlag(fs)
 		kindName := kindFlag(fs)
 		stuck := fs.Bool("stuck", false, "re-drive every record stuck longer than --older-than")
-		olderThan := fs.Duration("older-than", sweeper.DefaultThreshold, "with --stuck: a record is stuck after waiting `D` in a waiting state")
+		recovery := addRecoveryFlags(fs, env)
 		dryRun := fs.Bool("dry-run", false, "list what would be re-sent; write and send nothing")
 		output := outputFlag(fs, formatTable, formatJSON)
 		return func(ctx context.Context, args []string) error {
@@ -83,14 +88,15 @@ Examples:
 				return usageErrorf("--older-than goes with --stuck")
 			case !*stuck && len(ids) == 0:
 				return usageErrorf("give record ids, or --stuck")
-			case *olderThan <= 0:
-				return usageErrorf("--older-than %v: want a positive duration", *olderThan)
 			}
-			cfg := sweeper.Config{
-				Threshold: *olderThan, DryRun: *dryRun,
-				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			policy, err := recovery.policy()
+			if err != nil {
+				return err
 			}
-			s, err := newSweeper(ctx, spec.Default(*prefix), cfg)
+			cfg := sweeper.Config{DryRun: *dryRun,
+				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+			policy.Configure(&cfg)
+			s, err := newSweeper(ctx, spec.Default(*prefix), *recovery.downstream, cfg)
 			if err != nil {
 				return err
 			}

@@ -16,8 +16,11 @@ func TestRedriveByID(t *testing.T) {
 	seed(t, store, waitingRecord(statemachine.KindBrand, "b-stuck", statemachine.Submitted, now.Add(-2*time.Hour)))
 	seed(t, store, waitingRecord(statemachine.KindBrand, "b-verified", statemachine.Verified, now.Add(-48*time.Hour)))
 
+	// The registry has no record of the submission: the re-drive sends it
+	// again.
+	down := "--downstream-url=" + lostRegistry(t).URL
 	// A dry run sends and writes nothing.
-	r := run(t, nil, nil, withPrefix(s, "redrive", "b-stuck", "--dry-run", "-o", "json")...)
+	r := run(t, nil, nil, withPrefix(s, "redrive", "b-stuck", down, "--dry-run", "-o", "json")...)
 	if r.code != exitOK {
 		t.Fatalf("redrive --dry-run: exit %d: %s", r.code, r.stderr)
 	}
@@ -28,7 +31,7 @@ func TestRedriveByID(t *testing.T) {
 	}
 
 	// Stuck for 2 hours only, but named: re-driven.
-	r = run(t, nil, nil, withPrefix(s, "redrive", "b-stuck", "-o", "json")...)
+	r = run(t, nil, nil, withPrefix(s, "redrive", "b-stuck", down, "-o", "json")...)
 	if r.code != exitOK {
 		t.Fatalf("redrive: exit %d: %s", r.code, r.stderr)
 	}
@@ -57,7 +60,7 @@ func TestRedriveByID(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"not waiting", []string{"redrive", "b-verified"}, exitFailure, "brand b-verified in VERIFIED: record is not in a waiting state"},
+		{"not waiting", []string{"redrive", "b-verified", down}, exitFailure, "brand b-verified in VERIFIED: record is not in a waiting state"},
 		{"absent", []string{"redrive", "b-stuck", "b-404"}, exitFailure, `nothing re-driven: no campaign, brand or number "b-404"`},
 		{"wrong kind", []string{"redrive", "--kind", "number", "b-stuck"}, exitFailure, `no number "b-stuck"`},
 		{"nothing named", []string{"redrive"}, exitUsage, "give record ids, or --stuck"},
@@ -92,7 +95,7 @@ func TestRedriveStuck(t *testing.T) {
 
 	var rep sweeper.Report
 	for deadline := time.Now().Add(5 * time.Second); rep.Stuck == 0 && time.Now().Before(deadline); {
-		r := run(t, nil, nil, withPrefix(s, "redrive", "--stuck", "--older-than", "2h", "-o", "json")...)
+		r := run(t, nil, nil, withPrefix(s, "redrive", "--stuck", "--older-than", "2h", "--downstream-url", lostRegistry(t).URL, "-o", "json")...)
 		if r.code != exitOK {
 			t.Fatalf("redrive --stuck: exit %d: %s", r.code, r.stderr)
 		}

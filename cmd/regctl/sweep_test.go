@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +39,8 @@ func TestSweepUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"unknown mode", []string{"sweep", "--mode", "sideways"}, `unknown mode "sideways"`},
-		{"zero threshold", []string{"sweep", "--older-than", "0s"}, "want a positive duration"},
+		{"negative threshold", []string{"sweep", "--older-than", "-1s"}, "must not be negative"},
+		{"policy file", []string{"sweep", "--recovery", "/nonexistent/policy.json"}, "--recovery: recovery policy"},
 		{"unknown output", []string{"sweep", "-o", "yaml"}, `-o "yaml": want table or json`},
 		{"arguments", []string{"sweep", "now"}, "unexpected arguments: now"},
 	}
@@ -94,18 +98,22 @@ func TestSweepRedrivesAStuckBrand(t *testing.T) {
 	for id, age := range map[string]time.Duration{"b-stuck": 25 * time.Hour, "b-recent": 23 * time.Hour} {
 		rec := statemachine.Record{
 			Kind: statemachine.KindBrand, ID: id, State: statemachine.Submitted, CorrelationID: "corr-" + id,
-			CreatedAt: now.Add(-age), StateEnteredAt: now.Add(-age), UpdatedAt: now.Add(-age),
+			CreatedAt: now.Add(-age), StateEnteredAt: now.Add(-age), WaitSince: now.Add(-age), UpdatedAt: now.Add(-age),
 			Data: json.RawMessage(`{"legal_name":"Acme","ein":"12-3456789","email":"ops@acme.test","entity_type":"PRIVATE_PROFIT"}`),
 		}
 		if _, err := store.Transition(t.Context(), nil, rec, statemachine.AuditEntry{To: rec.State, At: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// The registry has no record of b-stuck's submission: the re-drive
+	// sends it again.
+	registry := lostRegistry(t)
 	sweep := func(args ...string) sweeper.Report {
 		t.Helper()
 		var rep sweeper.Report
 		for deadline := time.Now().Add(5 * time.Second); ; {
-			r := run(t, nil, nil, append([]string{"--prefix", s.Prefix, "sweep", "-o", "json"}, args...)...)
+			r := run(t, nil, nil, append([]string{"--prefix", s.Prefix, "sweep", "-o", "json", "--older-than", "24h",
+				"--downstream-url", registry.URL}, args...)...)
 			if r.code != exitOK {
 				t.Fatalf("regctl sweep %v: exit %d: %s", args, r.code, r.stderr)
 			}
@@ -120,8 +128,9 @@ func TestSweepRedrivesAStuckBrand(t *testing.T) {
 	}
 
 	rep := sweep("--dry-run")
-	if len(rep.Planned) != 1 || rep.Planned[0].ID != "b-stuck" || rep.Planned[0].Redrive != 1 {
-		t.Fatalf("dry run planned %+v, want the first re-drive of b-stuck", rep.Planned)
+	if len(rep.Planned) != 1 || rep.Planned[0].ID != "b-stuck" || rep.Planned[0].Redrives != 1 ||
+		rep.Planned[0].Outcome != statemachine.OutcomeResent {
+		t.Fatalf("dry run planned %+v, want the first re-drive of b-stuck, re-sending", rep.Planned)
 	}
 
 	rep = sweep()
@@ -164,7 +173,8 @@ func TestSweepTablePrintsThePlan(t *testing.T) {
 		Examined: 1000, ReadUnits: 62.5, Stuck: 1, Redriven: 1,
 		Planned: []sweeper.Planned{{
 			Kind: statemachine.KindCampaign, ID: "c1", State: statemachine.CarrierReview,
-			StateEnteredAt: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC), Redrive: 2,
+			StateEnteredAt: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC), WaitSince: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC),
+			Outcome: statemachine.OutcomeResent, Redrives: 2, Checks: 1,
 			Emit: []statemachine.Outgoing{
 				{To: statemachine.ToTMobile, Envelope: statemachine.Envelope{Type: statemachine.CmdCarrierSubmit, EntityID: "c1"}},
 				{To: statemachine.ToVerizon, Envelope: statemachine.Envelope{Type: statemachine.CmdCarrierSubmit, EntityID: "c1"}},
@@ -175,4 +185,17 @@ func TestSweepTablePrintsThePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "sweep-table.txt", []byte(b.String()))
+}
+
+// lostRegistry is a downstream that has no record of any request: every
+// status look-up answers 404.
+func lostRegistry(tb testing.TB) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintln(w, `{"message":"no such record"}`)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
 }

@@ -27,12 +27,15 @@ type Config struct {
 	Sweep               bool               // run the sweeper on its schedule
 	SweepSchedule       string
 	SweepMode           sweeper.Mode
-	StuckAfter          time.Duration
-	MaxRedrives         int
-	CensusInterval      time.Duration // records per kind and state, counted by one replica; 0 for none
-	LogLevel            slog.Level
-	Faults              fault.Config // injected into the SDK clients; off unless set
-	RetryScale          float64      // multiplies every retry and deferral delay (time compression)
+	// Recovery is the sweeper's policy: the file of -recovery (or the
+	// production defaults), then -stuck-after, -max-redrives and -max-checks,
+	// then scaled by -time-scale.
+	Recovery       sweeper.Policy
+	CensusInterval time.Duration // records per kind and state, counted by one replica; 0 for none
+	LogLevel       slog.Level
+	Faults         fault.Config // injected into the SDK clients; off unless set
+	RetryScale     float64      // multiplies every retry and deferral delay (time compression)
+	TimeScale      float64      // multiplies every recovery duration and retry delay alike
 }
 
 // ParseConfig reads flags from args, with defaults from getenv. It returns
@@ -51,6 +54,10 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		mode     string
 		logLevel string
 		faults   string
+		recovery string
+		stuck    time.Duration
+		maxRe    int
+		maxCheck int
 	)
 	fs := flag.NewFlagSet("regd", flag.ContinueOnError)
 	fs.SetOutput(usage)
@@ -63,8 +70,11 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.BoolVar(&c.Sweep, "sweep", true, "run the sweeper (one replica at a time holds its lease)")
 	fs.StringVar(&c.SweepSchedule, "sweep-schedule", sweeper.DefaultSchedule, "cron `spec` of the sweeper, in UTC")
 	fs.StringVar(&mode, "sweep-mode", string(sweeper.ModeIndex), "how the sweeper finds stuck records: index or scan")
-	fs.DurationVar(&c.StuckAfter, "stuck-after", sweeper.DefaultThreshold, "time in a waiting state after which a record is stuck")
-	fs.IntVar(&c.MaxRedrives, "max-redrives", sweeper.DefaultMaxRedrives, "re-drives of a stuck record before it fails with 30901")
+	fs.StringVar(&recovery, "recovery", env("TENDLC_RECOVERY", ""), "recovery policy `file` (JSON: per-state thresholds, max_redrives, max_checks; env TENDLC_RECOVERY); default: the production policy")
+	fs.DurationVar(&stuck, "stuck-after", 0, "one threshold `D` for every watched state, replacing the policy's per-state thresholds")
+	fs.IntVar(&maxRe, "max-redrives", 0, "re-drives that re-send or find nothing to do before a record fails with 30901 (default: the policy's, 3)")
+	fs.IntVar(&maxCheck, "max-checks", 0, "re-drives that find the downstream still deciding before a record fails with 30901 (default: the policy's, 10)")
+	fs.Float64Var(&c.TimeScale, "time-scale", 1, "multiply every recovery threshold and every retry and deferral delay by `F`, for runs that model days (10/86400: a day lasts 10 s)")
 	fs.DurationVar(&c.CensusInterval, "census-interval", metrics.DefaultCensusInterval,
 		"time between counts of the records per kind and state, by the replica holding the census lease; each scans the whole table (read units: about an eighth of the table size in KB); 0 for none")
 	fs.StringVar(&faults, "faults", env("TENDLC_FAULTS", ""), "inject `faults` into the AWS clients, for benchmarks: dup-send=P,delay-send=P,max-delay=D,fail-send=P,dup-receive=P,throttle=P,5xx=P,stale-read=P,seed=N (env TENDLC_FAULTS)")
@@ -90,8 +100,16 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	if c.RetryScale <= 0 {
 		errs = append(errs, errors.New("-retry-scale must be positive"))
 	}
-	if c.StuckAfter <= 0 || c.MaxRedrives < 1 {
-		errs = append(errs, errors.New("-stuck-after must be positive and -max-redrives at least 1"))
+	if stuck < 0 || maxRe < 0 || maxCheck < 0 {
+		errs = append(errs, errors.New("-stuck-after, -max-redrives and -max-checks must not be negative"))
+	}
+	if c.TimeScale <= 0 {
+		errs = append(errs, errors.New("-time-scale must be positive"))
+	}
+	if c.Recovery, err = sweeper.ResolvePolicy(recovery, stuck, maxRe, maxCheck); err != nil {
+		errs = append(errs, fmt.Errorf("-recovery: %w", err))
+	} else if c.TimeScale > 0 {
+		c.Recovery = c.Recovery.Scaled(c.TimeScale)
 	}
 	if c.CensusInterval < 0 {
 		errs = append(errs, errors.New("-census-interval must not be negative"))

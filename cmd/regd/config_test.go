@@ -2,10 +2,14 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tendlc/tendlc/infra/metrics"
+	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
 )
 
 func TestParseConfigCensusInterval(t *testing.T) {
@@ -29,6 +33,55 @@ func TestParseConfigCensusInterval(t *testing.T) {
 			}
 			if got := c.CensusInterval; got != tt.want {
 				t.Errorf("census interval %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigRecoveryPolicy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "recovery.json")
+	if err := os.WriteFile(file, []byte(`{"thresholds":{"campaign/CARRIER_REVIEW":"96h"},"max_checks":4}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	carrierReview := sweeper.StateKey{Kind: statemachine.KindCampaign, State: statemachine.CarrierReview}
+	submitted := sweeper.StateKey{Kind: statemachine.KindBrand, State: statemachine.Submitted}
+	tests := []struct {
+		name          string
+		args          []string
+		env           map[string]string
+		wantCarrier   time.Duration
+		wantSubmitted time.Duration
+		wantRedrives  int
+		wantChecks    int
+		wantErr       bool
+	}{
+		{"production defaults", nil, nil, 3 * sweeper.Day, time.Hour, 3, 10, false},
+		{"a policy file", []string{"-recovery", file}, nil, 96 * time.Hour, time.Hour, 3, 4, false},
+		{"a policy file from the environment", nil, map[string]string{"TENDLC_RECOVERY": file}, 96 * time.Hour, time.Hour, 3, 4, false},
+		{"one threshold and maximums over the file", []string{"-recovery", file, "-stuck-after", "20s", "-max-redrives", "5", "-max-checks", "7"},
+			nil, 20 * time.Second, 20 * time.Second, 5, 7, false},
+		{"scaled: a day lasts 10 s", []string{"-time-scale", "0.00011574074074074075"}, nil, 30 * time.Second, 416666667 * time.Nanosecond, 3, 10, false},
+		{"scaled after the override", []string{"-stuck-after", "24h", "-time-scale", "0.00011574074074074075"}, nil,
+			10 * time.Second, 10 * time.Second, 3, 10, false},
+		{"a file that does not exist", []string{"-recovery", "/nonexistent.json"}, nil, 0, 0, 0, 0, true},
+		{"a negative threshold", []string{"-stuck-after", "-1s"}, nil, 0, 0, 0, 0, true},
+		{"a scale that is not positive", []string{"-time-scale", "0"}, nil, 0, 0, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseConfig(%q) error %v, want error %v", tt.args, err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			p := c.Recovery
+			if got, got2 := p.Threshold(carrierReview), p.Threshold(submitted); got != tt.wantCarrier || got2 != tt.wantSubmitted {
+				t.Errorf("thresholds CARRIER_REVIEW %v, SUBMITTED %v; want %v, %v", got, got2, tt.wantCarrier, tt.wantSubmitted)
+			}
+			if p.MaxRedrives != tt.wantRedrives || p.MaxChecks != tt.wantChecks {
+				t.Errorf("maximums %d, %d; want %d, %d", p.MaxRedrives, p.MaxChecks, tt.wantRedrives, tt.wantChecks)
 			}
 		})
 	}

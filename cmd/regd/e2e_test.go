@@ -27,6 +27,7 @@ import (
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
 )
 
 // fastPolicies keeps the production shape with one-second waits, so tests
@@ -43,7 +44,7 @@ type running struct {
 func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) running {
 	tb.Helper()
 	m := &Main{Config: Config{Prefix: d.Spec.Prefix, Concurrency: 16, OutboundConcurrency: 2,
-		SweepMode: "index", StuckAfter: time.Hour, HTTPAddr: "127.0.0.1:0", LogLevel: slog.LevelInfo},
+		SweepMode: "index", Recovery: sweeper.DefaultPolicy().Uniform(time.Hour), TimeScale: 1, HTTPAddr: "127.0.0.1:0", LogLevel: slog.LevelInfo},
 		RetryPolicies: &fastPolicies}
 	if testing.Verbose() {
 		m.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -499,7 +500,7 @@ func TestConcurrentEventsOnOneCampaignLoseNoUpdate(t *testing.T) {
 	startRegd(t, d, nil)
 	st := d.Store(t)
 	camp := statemachine.Record{Kind: statemachine.KindCampaign, ID: "c3", ParentID: "b3", State: statemachine.NumbersPending,
-		Numbers: map[string]statemachine.NumberStatus{}, CreatedAt: time.Now(), StateEnteredAt: time.Now(), UpdatedAt: time.Now()}
+		Numbers: map[string]statemachine.NumberStatus{}, CreatedAt: time.Now(), StateEnteredAt: time.Now(), WaitSince: time.Now(), UpdatedAt: time.Now()}
 	var settled []statemachine.Envelope
 	for i := range 20 {
 		n := fmt.Sprintf("+1202555%04d", 200+i)

@@ -114,7 +114,7 @@ func (m *Main) Run(ctx context.Context) error {
 			deadLetters[urls[q.Logical]] = urls[q.DeadLetter]
 		}
 	}
-	policies := retry.DefaultPolicies().Scaled(cfg.RetryScale)
+	policies := retry.DefaultPolicies().Scaled(cfg.RetryScale * cfg.TimeScale)
 	if m.RetryPolicies != nil {
 		policies = *m.RetryPolicies
 	}
@@ -150,6 +150,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := consume(string(statemachine.ToEvents), cfg.Concurrency, dispatcher.Handle); err != nil {
 		return err
 	}
+	// The sweeper's look-ups share the downstreams' client and rate limits.
+	var recovery sweeper.Config
 	if cfg.DownstreamURL != "" {
 		client, err := tcr.NewClient(tcr.ClientConfig{BaseURL: cfg.DownstreamURL})
 		if err != nil {
@@ -159,9 +161,10 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		recovery.Downstream, recovery.Limiter = client, limiter
 		for _, d := range downstreams {
 			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
-				Limiter: limiter, Events: publisher, Observer: mx, Logger: log})
+				Limiter: limiter, Events: publisher, Accepted: store, Observer: mx, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -175,8 +178,11 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sw, err := sweeper.New(sweeper.Config{Store: store, Sender: publisher, Lease: lease, Mode: cfg.SweepMode,
-			Threshold: cfg.StuckAfter, MaxRedrives: cfg.MaxRedrives, Schedule: cfg.SweepSchedule, Observer: mx, Logger: log})
+		sc := sweeper.Config{Store: store, Sender: publisher, Lease: lease, Mode: cfg.SweepMode,
+			Downstream: recovery.Downstream, Limiter: recovery.Limiter, Queues: sqsq.Depths{API: sqsc, Queues: dest},
+			Schedule: cfg.SweepSchedule, Observer: mx, Logger: log}
+		cfg.Recovery.Configure(&sc)
+		sw, err := sweeper.New(sc)
 		if err != nil {
 			return err
 		}

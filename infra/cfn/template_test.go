@@ -155,7 +155,7 @@ func TestTemplateTable(t *testing.T) {
 	}
 	if got, want := canon(t, props["AttributeDefinitions"]),
 		`[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"},`+
-			`{"AttributeName":"waiting","AttributeType":"S"},{"AttributeName":"state_entered_ms","AttributeType":"N"},`+
+			`{"AttributeName":"waiting","AttributeType":"S"},{"AttributeName":"wait_since_ms","AttributeType":"N"},`+
 			`{"AttributeName":"parent","AttributeType":"S"}]`; got != want {
 		t.Errorf("AttributeDefinitions = %s, want %s", got, want)
 	}

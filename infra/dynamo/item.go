@@ -42,11 +42,13 @@ type recordItem struct {
 	Parent   string            `dynamodbav:"parent,omitempty"` // "<parent kind>#<parent id>": the by_parent index
 
 	State          statemachine.State `dynamodbav:"state"`
-	Waiting        string             `dynamodbav:"waiting,omitempty"` // "<kind>#<state>" in waiting states only
+	Waiting        string             `dynamodbav:"waiting,omitempty"` // "<kind>#<state>" in watched states only
 	Version        int64              `dynamodbav:"version"`
 	CreatedAt      time.Time          `dynamodbav:"created_at"`
 	StateEnteredAt time.Time          `dynamodbav:"state_entered_at"`
-	StateEnteredMS int64              `dynamodbav:"state_entered_ms"` // the waiting index's sort key
+	StateEnteredMS int64              `dynamodbav:"state_entered_ms"`
+	WaitSince      time.Time          `dynamodbav:"wait_since"`
+	WaitSinceMS    int64              `dynamodbav:"wait_since_ms"` // the waiting index's sort key
 	UpdatedAt      time.Time          `dynamodbav:"updated_at"`
 
 	LastMessageID string            `dynamodbav:"last_message_id,omitempty"`
@@ -60,6 +62,7 @@ type recordItem struct {
 	Carriers map[statemachine.Carrier]statemachine.CarrierStatus `dynamodbav:"carriers,omitempty"`
 	Numbers  map[string]statemachine.NumberStatus                `dynamodbav:"numbers,omitempty"`
 	Redrives int                                                 `dynamodbav:"redrives,omitempty"`
+	Checks   int                                                 `dynamodbav:"checks,omitempty"`
 	Data     string                                              `dynamodbav:"data,omitempty"` // JSON text, verbatim
 }
 
@@ -107,11 +110,12 @@ func marshalRecord(r statemachine.Record) (map[string]types.AttributeValue, erro
 		State: r.State, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), StateEnteredAt: r.StateEnteredAt.UTC(),
 		StateEnteredMS: r.StateEnteredAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UTC(),
+		WaitSince: r.WaitSince.UTC(), WaitSinceMS: r.WaitSince.UnixMilli(),
 		LastMessageID: r.LastMessageID, Applied: r.Applied,
 		CorrelationID: r.CorrelationID, ExternalID: r.ExternalID, Reason: toReasonItem(r.Reason),
-		Carriers: r.Carriers, Numbers: r.Numbers, Redrives: r.Redrives, Data: string(r.Data),
+		Carriers: r.Carriers, Numbers: r.Numbers, Redrives: r.Redrives, Checks: r.Checks, Data: string(r.Data),
 	}
-	if statemachine.IsWaiting(r.Kind, r.State) {
+	if statemachine.IsWatched(r.Kind, r.State) {
 		it.Waiting = string(r.Kind) + "#" + string(r.State)
 	}
 	if pk, ok := parentKinds[r.Kind]; ok && r.ParentID != "" {
@@ -142,10 +146,10 @@ func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, e
 	r := statemachine.Record{
 		Kind: it.Kind, ID: it.ID, ParentID: it.ParentID,
 		State: it.State, Version: it.Version,
-		CreatedAt: it.CreatedAt, StateEnteredAt: it.StateEnteredAt, UpdatedAt: it.UpdatedAt,
+		CreatedAt: it.CreatedAt, StateEnteredAt: it.StateEnteredAt, WaitSince: it.WaitSince, UpdatedAt: it.UpdatedAt,
 		LastMessageID: it.LastMessageID, Applied: it.Applied,
 		CorrelationID: it.CorrelationID, ExternalID: it.ExternalID, Reason: fromReasonItem(it.Reason),
-		Carriers: it.Carriers, Numbers: it.Numbers, Redrives: it.Redrives,
+		Carriers: it.Carriers, Numbers: it.Numbers, Redrives: it.Redrives, Checks: it.Checks,
 	}
 	if it.Data != "" {
 		r.Data = json.RawMessage(it.Data)

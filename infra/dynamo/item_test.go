@@ -21,7 +21,7 @@ func fullCampaign() statemachine.Record {
 	return statemachine.Record{
 		Kind: statemachine.KindCampaign, ID: "c1", ParentID: "b1",
 		State: statemachine.CarrierReview, Version: 7,
-		CreatedAt: t0, StateEnteredAt: t0.Add(time.Hour), UpdatedAt: t0.Add(2 * time.Hour),
+		CreatedAt: t0, StateEnteredAt: t0.Add(time.Hour), WaitSince: t0.Add(90 * time.Minute), UpdatedAt: t0.Add(2 * time.Hour), Checks: 2,
 		LastMessageID: "e2", Applied: []string{"e1", "e2"},
 		Outbox: map[string][]statemachine.Outgoing{
 			"e2": {

@@ -77,9 +77,13 @@ func TestWaitingIndex(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	older := record(statemachine.KindBrand, "b-old", "", statemachine.Submitted)
-	older.StateEnteredAt = t0.Add(-48 * time.Hour)
+	older.StateEnteredAt, older.WaitSince = t0.Add(-72*time.Hour), t0.Add(-48*time.Hour)
 	b1 := create(t, f.store, older)
-	create(t, f.store, record(statemachine.KindBrand, "b-new", "", statemachine.Submitted))
+	// Entered long ago, but its downstream accepted its command lately: its
+	// wait is measured from the acceptance, so it is not stuck.
+	accepted := record(statemachine.KindBrand, "b-new", "", statemachine.Submitted)
+	accepted.StateEnteredAt = t0.Add(-72 * time.Hour)
+	create(t, f.store, accepted)
 	create(t, f.store, record(statemachine.KindBrand, "b-verified", "", statemachine.Verified))
 	create(t, f.store, record(statemachine.KindCampaign, "c1", "b-new", statemachine.CarrierReview))
 
@@ -165,7 +169,7 @@ func waitingSince(tb testing.TB, f fixture, key string, until time.Time) []strin
 	}
 	if !until.IsZero() {
 		in.KeyConditionExpression = aws.String("#w = :w AND #t <= :t")
-		in.ExpressionAttributeNames["#t"] = spec.AttrStateEntered
+		in.ExpressionAttributeNames["#t"] = spec.AttrWaitSince
 		in.ExpressionAttributeValues[":t"] = &types.AttributeValueMemberN{Value: fmt.Sprint(until.UnixMilli())}
 	}
 	out, err := f.api.Query(tb.Context(), in)

@@ -19,50 +19,57 @@ import (
 // opRecordRedrive is the operation a Meter counts RecordRedrive under.
 const opRecordRedrive = "RecordRedrive"
 
-// Record attributes RecordRedrive names besides those of item.go. They must
-// match the dynamodbav tags of recordItem.
+// Record attributes RecordRedrive and MarkAccepted name besides those of
+// item.go. They must match the dynamodbav tags of recordItem.
 const (
 	attrRedrives  = "redrives"
+	attrChecks    = "checks"
 	attrUpdatedAt = "updated_at"
+	attrWaitSince = "wait_since"
 )
 
 // RecordRedrive counts one sweeper re-drive of rec: it sets the record's
-// redrives to rec.Redrives+1, its updated_at to at, and increments its version
-// (a dispatcher that read the record before then conflicts and re-reads),
-// provided the stored record is still in rec's state, entered it at the same
-// time and has the same re-drive count. Of two sweepers that read the same
-// record, exactly one succeeds: the one that re-drives it. It writes no audit
-// entry; the give-up a re-drive may end in does, through the state machine.
+// redrives and checks to the given counts, starts its wait again at at
+// (wait_since), sets updated_at and increments its version (a dispatcher that
+// read the record before then conflicts and re-reads), provided the stored
+// record is still in rec's state, entered it at the same time, has the same
+// counters and its wait started when rec's did (a re-drive that counts
+// nothing still restarts the wait, so two sweepers cannot both make it). Of two sweepers that read the same record, exactly one
+// succeeds: the one that re-drives it. It writes no audit entry; the give-up
+// a re-drive may end in does, through the state machine.
 //
 // It returns the record as stored after the update, or a
 // *statemachine.ConflictError (errors.Is(err, statemachine.ErrConflict)) when
 // the record moved on, was re-driven by someone else or does not exist; other
 // errors are the SDK's, wrapped.
-func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, at time.Time) (statemachine.Record, error) {
-	updated, err := attributevalue.Marshal(at.UTC()) // as marshalRecord writes times
+func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
+	when, err := attributevalue.Marshal(at.UTC()) // as marshalRecord writes times
 	if err != nil {
 		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: encode time: %w", rec.Kind, rec.ID, err)
 	}
-	count := "#redrives = :count"
-	if rec.Redrives == 0 {
-		count = "(attribute_not_exists(#redrives) OR #redrives = :count)" // a zero count is not stored
-	}
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 recordKey(rec.Kind, rec.ID),
-		UpdateExpression:    aws.String("SET #redrives = :next, #version = #version + :one, #updated = :at"),
-		ConditionExpression: aws.String("#state = :state AND #entered = :entered AND " + count),
+		TableName: aws.String(s.table),
+		Key:       recordKey(rec.Kind, rec.ID),
+		UpdateExpression: aws.String("SET #redrives = :redrives, #checks = :checks, #version = #version + :one, " +
+			"#updated = :at, #since = :at, #sincems = :atms"),
+		ConditionExpression: aws.String("#state = :state AND #entered = :entered AND #sincems = :was_since AND " +
+			counted("#redrives", ":was_redrives", rec.Redrives) + " AND " + counted("#checks", ":was_checks", rec.Checks)),
 		ExpressionAttributeNames: map[string]string{
-			"#redrives": attrRedrives, "#version": attrVersion, "#updated": attrUpdatedAt,
+			"#redrives": attrRedrives, "#checks": attrChecks, "#version": attrVersion, "#updated": attrUpdatedAt,
+			"#since": attrWaitSince, "#sincems": spec.AttrWaitSince,
 			"#state": attrState, "#entered": spec.AttrStateEntered,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":count":   &types.AttributeValueMemberN{Value: strconv.Itoa(rec.Redrives)},
-			":next":    &types.AttributeValueMemberN{Value: strconv.Itoa(rec.Redrives + 1)},
-			":one":     &types.AttributeValueMemberN{Value: "1"},
-			":at":      updated,
-			":state":   &types.AttributeValueMemberS{Value: string(rec.State)},
-			":entered": &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.StateEnteredAt.UnixMilli(), 10)},
+			":was_redrives": number(int64(rec.Redrives)),
+			":was_checks":   number(int64(rec.Checks)),
+			":was_since":    number(rec.WaitSince.UnixMilli()),
+			":redrives":     number(int64(redrives)),
+			":checks":       number(int64(checks)),
+			":one":          number(1),
+			":at":           when,
+			":atms":         number(at.UnixMilli()),
+			":state":        &types.AttributeValueMemberS{Value: string(rec.State)},
+			":entered":      number(rec.StateEnteredAt.UnixMilli()),
 		},
 		ReturnValues:           types.ReturnValueAllNew,
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
@@ -74,7 +81,7 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, at t
 				Kind: rec.Kind, ID: rec.ID, ExpectedState: rec.State, ExpectedVersion: rec.Version,
 			}
 		}
-		return statemachine.Record{}, fmt.Errorf("record redrive %d of %s %s: %w", rec.Redrives+1, rec.Kind, rec.ID, err)
+		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: %w", rec.Kind, rec.ID, err)
 	}
 	s.meter.add(opRecordRedrive, writes, one(out.ConsumedCapacity))
 	r, err := unmarshalRecord(out.Attributes)
@@ -82,4 +89,17 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, at t
 		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: %w", rec.Kind, rec.ID, err)
 	}
 	return r, nil
+}
+
+// counted is the condition that counter attribute name holds n, as value v;
+// a zero count is not stored.
+func counted(name, v string, n int) string {
+	if n == 0 {
+		return "(attribute_not_exists(" + name + ") OR " + name + " = " + v + ")"
+	}
+	return name + " = " + v
+}
+
+func number(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }

@@ -19,7 +19,7 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	read := create(t, f.store, record(statemachine.KindBrand, "b1", "", statemachine.Submitted))
 	at := t0.Add(25 * time.Hour)
 
-	first, err := f.store.RecordRedrive(ctx, read, at)
+	first, err := f.store.RecordRedrive(ctx, read, 1, 0, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +29,9 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	if got, want := first.Version, read.Version+1; got != want {
 		t.Errorf("version = %d, want %d", got, want)
 	}
-	if !first.UpdatedAt.Equal(at) || !first.StateEnteredAt.Equal(read.StateEnteredAt) {
-		t.Errorf("updated at %v, entered %v; want %v and the unchanged %v", first.UpdatedAt, first.StateEnteredAt, at, read.StateEnteredAt)
+	if !first.UpdatedAt.Equal(at) || !first.WaitSince.Equal(at) || !first.StateEnteredAt.Equal(read.StateEnteredAt) {
+		t.Errorf("updated at %v, wait since %v, entered %v; want %v, %v and the unchanged %v",
+			first.UpdatedAt, first.WaitSince, first.StateEnteredAt, at, at, read.StateEnteredAt)
 	}
 	stored, err := f.store.Get(ctx, statemachine.KindBrand, "b1")
 	if err != nil {
@@ -41,7 +42,7 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	}
 
 	// A second sweeper that read the record before the first re-drive loses.
-	if _, err := f.store.RecordRedrive(ctx, read, at); !errors.Is(err, statemachine.ErrConflict) {
+	if _, err := f.store.RecordRedrive(ctx, read, 1, 0, at); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("re-drive from a stale read: err = %v, want a conflict", err)
 	}
 	// The dispatcher that read it before the re-drive conflicts and re-reads.
@@ -50,15 +51,32 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	if _, err := f.store.Transition(ctx, &read, next, statemachine.AuditEntry{To: statemachine.Verified}); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("transition from the read before the re-drive: err = %v, want a conflict", err)
 	}
-	second, err := f.store.RecordRedrive(ctx, first, at.Add(time.Hour))
+	second, err := f.store.RecordRedrive(ctx, first, 1, 1, at.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := second.Redrives, 2; got != want {
-		t.Errorf("redrives = %d, want %d", got, want)
+	if got, want := second.Checks, 1; got != want || second.Redrives != 1 {
+		t.Errorf("checks = %d, redrives %d, want %d and 1", got, second.Redrives, want)
 	}
-	if got := f.meter.Snapshot().ByOperation[opRecordRedrive]; got.Requests != 3 {
-		t.Errorf("metered %d RecordRedrive requests, want 3", got.Requests)
+	// A sweeper that read the record before the check loses too: the
+	// condition covers both counters.
+	if _, err := f.store.RecordRedrive(ctx, first, 2, 0, at.Add(time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
+		t.Errorf("re-drive from a read before the check: err = %v, want a conflict", err)
+	}
+	// A re-drive that counts nothing still restarts the wait, and only one
+	// sweeper makes it.
+	waited, err := f.store.RecordRedrive(ctx, second, 1, 1, at.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waited.WaitSince.Equal(at.Add(2 * time.Hour)) {
+		t.Errorf("wait since %v, want %v", waited.WaitSince, at.Add(2*time.Hour))
+	}
+	if _, err := f.store.RecordRedrive(ctx, second, 1, 1, at.Add(2*time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
+		t.Errorf("the same uncounted re-drive twice: err = %v, want a conflict", err)
+	}
+	if got := f.meter.Snapshot().ByOperation[opRecordRedrive]; got.Requests != 6 {
+		t.Errorf("metered %d RecordRedrive requests, want 6", got.Requests)
 	}
 }
 
@@ -86,7 +104,7 @@ func TestRecordRedriveConflicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.store.RecordRedrive(ctx, tt.rec, t0)
+			_, err := f.store.RecordRedrive(ctx, tt.rec, 1, 0, t0)
 			var conflict *statemachine.ConflictError
 			if !errors.As(err, &conflict) {
 				t.Fatalf("err = %v, want a *statemachine.ConflictError", err)
@@ -113,7 +131,7 @@ func TestRecordRedriveHasOneWinner(t *testing.T) {
 	var wg sync.WaitGroup
 	for range sweepers {
 		wg.Go(func() {
-			_, err := f.store.RecordRedrive(t.Context(), read, t0)
+			_, err := f.store.RecordRedrive(t.Context(), read, 1, 0, t0)
 			switch {
 			case err == nil:
 				wins.Add(1)
@@ -137,7 +155,7 @@ func TestRecordRedriveWrapsOtherErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.RecordRedrive(t.Context(), record(statemachine.KindBrand, "b1", "", statemachine.Submitted), t0)
+	_, err = s.RecordRedrive(t.Context(), record(statemachine.KindBrand, "b1", "", statemachine.Submitted), 1, 0, t0)
 	if !errors.Is(err, boom) || errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("err = %v, want boom and no conflict", err)
 	}

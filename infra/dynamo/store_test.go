@@ -90,7 +90,7 @@ func deleteOnCleanup(tb testing.TB, api *dynamodb.Client, table string) {
 func record(kind statemachine.Kind, id, parentID string, state statemachine.State) statemachine.Record {
 	return statemachine.Record{
 		Kind: kind, ID: id, ParentID: parentID, State: state,
-		CreatedAt: t0, StateEnteredAt: t0, UpdatedAt: t0,
+		CreatedAt: t0, StateEnteredAt: t0, WaitSince: t0, UpdatedAt: t0,
 	}
 }
 

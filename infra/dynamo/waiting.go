@@ -26,8 +26,8 @@ const (
 // state since Cutoff or earlier.
 type StuckQuery struct {
 	Kind   statemachine.Kind
-	State  statemachine.State // a waiting state of Kind
-	Cutoff time.Time          // entered the state at or before
+	State  statemachine.State // a state of Kind the sweeper watches
+	Cutoff time.Time          // the wait started at or before (Record.WaitSince)
 }
 
 // Stuck is what a search for stuck records found, and what finding it cost.
@@ -41,7 +41,7 @@ type Stuck struct {
 }
 
 // QueryStuck reads the records q selects from the sparse waiting index: one
-// Query per page, keyed on "<kind>#<state>" with state_entered_ms at or before
+// Query per page, keyed on "<kind>#<state>" with wait_since_ms at or before
 // the cutoff, oldest first. It reads only matching items, so its cost follows
 // the number of stuck records, not the size of the table.
 //
@@ -58,7 +58,7 @@ func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
 		TableName:                aws.String(s.table),
 		IndexName:                aws.String(spec.IndexWaiting),
 		KeyConditionExpression:   aws.String("#w = :w AND #t <= :t"),
-		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrStateEntered},
+		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrWaitSince},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":w": q.waitingKey(),
 			":t": q.cutoffMS(),
@@ -86,7 +86,7 @@ func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
 
 // ScanStuck finds the records any of qs selects the legacy way: one Scan of
 // the whole table, page by page, with a filter on the waiting attribute and
-// state_entered_ms. DynamoDB reads, and bills, every item of the table (audit
+// wait_since_ms. DynamoDB reads, and bills, every item of the table (audit
 // items included) before the filter drops the ones that do not match, so its
 // cost follows the size of the table.
 //
@@ -98,7 +98,7 @@ func (s *Store) ScanStuck(ctx context.Context, qs []StuckQuery) (Stuck, error) {
 	}
 	in := &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		ExpressionAttributeNames:  map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrStateEntered},
+		ExpressionAttributeNames:  map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrWaitSince},
 		ExpressionAttributeValues: map[string]types.AttributeValue{},
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityIndexes,
 	}
@@ -158,11 +158,11 @@ func (f *Stuck) addPage(items []map[string]types.AttributeValue, scanned int32) 
 	return nil
 }
 
-// check rejects a query for a state that is not a waiting state of its kind:
-// the index holds no such records.
+// check rejects a query for a state the sweeper does not watch: the index
+// holds no such records.
 func (q StuckQuery) check() error {
-	if !statemachine.IsWaiting(q.Kind, q.State) {
-		return fmt.Errorf("%s %s is not a waiting state", q.Kind, q.State)
+	if !statemachine.IsWatched(q.Kind, q.State) {
+		return fmt.Errorf("%s %s is not a watched state", q.Kind, q.State)
 	}
 	return nil
 }
@@ -172,7 +172,7 @@ func (q StuckQuery) waitingKey() types.AttributeValue {
 	return &types.AttributeValueMemberS{Value: string(q.Kind) + "#" + string(q.State)}
 }
 
-// cutoffMS is q's cutoff in the unit of state_entered_ms.
+// cutoffMS is q's cutoff in the unit of wait_since_ms.
 func (q StuckQuery) cutoffMS() types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(q.Cutoff.UnixMilli(), 10)}
 }

@@ -179,7 +179,7 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 	f := newFixture(t)
 	now := t0
 	at := func(r statemachine.Record, age time.Duration) statemachine.Record {
-		r.StateEnteredAt = now.Add(-age)
+		r.StateEnteredAt, r.WaitSince = now.Add(-age), now.Add(-age)
 		return r
 	}
 	for _, r := range []statemachine.Record{

@@ -61,7 +61,8 @@ func populated(tb testing.TB) (*prometheus.Registry, *Metrics) {
 	m.Retried("events", retry.ClassConflict)
 	m.Deferred("events")
 	m.DeadLettered("events", retry.ReasonExhausted)
-	m.Redriven(statemachine.KindBrand, statemachine.Submitted)
+	m.Redriven(statemachine.KindBrand, statemachine.Submitted, statemachine.OutcomeResent)
+	m.LookedUp(statemachine.ToRegistry, sweeper.LookupFound)
 	m.GaveUp(statemachine.KindNumber, statemachine.Registering)
 	m.Finished(sweeper.Report{Mode: sweeper.ModeIndex, Started: t0, Duration: 2 * time.Second, Examined: 10, ReadUnits: 1.5}, nil)
 	c := newTestCensus(tb, m, &fakeLease{free: true}, fakeCounter{census: dynamo.Census{

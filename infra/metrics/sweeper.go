@@ -25,6 +25,7 @@ var sweepBuckets = prometheus.ExponentialBuckets(0.1, 2, 14)
 type sweeperMetrics struct {
 	redriven      *prometheus.CounterVec
 	gaveUp        *prometheus.CounterVec
+	lookups       *prometheus.CounterVec
 	sweeps        *prometheus.CounterVec
 	examined      *prometheus.CounterVec
 	readUnits     *prometheus.CounterVec
@@ -34,8 +35,11 @@ type sweeperMetrics struct {
 
 func newSweeperMetrics() sweeperMetrics {
 	return sweeperMetrics{
-		redriven: counter("sweeper_redriven_total", "Stuck records re-driven, by kind and state.", "kind", "state"),
-		gaveUp:   counter("sweeper_gave_up_total", "Stuck records failed after their maximum of re-drives, by kind and state.", "kind", "state"),
+		redriven: counter("sweeper_redriven_total",
+			"Stuck records re-driven, by kind, state and outcome (resent, recovered, checked, waiting, idle).", "kind", "state", "outcome"),
+		gaveUp: counter("sweeper_gave_up_total", "Stuck records failed after their maximum of re-drives or checks, by kind and state.", "kind", "state"),
+		lookups: counter("sweeper_lookups_total",
+			"Status look-ups the sweeper asked a downstream before re-sending, by downstream and outcome (found, not_found, error).", "downstream", "outcome"),
 		sweeps:   counter("sweeper_runs_total", "Sweeps by mode and outcome (ok, lease_held, lease_lost, error).", "mode", "outcome"),
 		examined: counter("sweeper_examined_items_total", "Items DynamoDB read to find stuck records, by mode.", "mode"),
 		readUnits: counter("sweeper_read_capacity_units_total",
@@ -47,12 +51,17 @@ func newSweeperMetrics() sweeperMetrics {
 }
 
 func (s sweeperMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.redriven, s.gaveUp, s.sweeps, s.examined, s.readUnits, s.sweepDuration, s.lastSweep}
+	return []prometheus.Collector{s.redriven, s.gaveUp, s.lookups, s.sweeps, s.examined, s.readUnits, s.sweepDuration, s.lastSweep}
 }
 
 // Redriven counts a re-drive.
-func (s sweeperMetrics) Redriven(kind statemachine.Kind, state statemachine.State) {
-	s.redriven.WithLabelValues(string(kind), string(state)).Inc()
+func (s sweeperMetrics) Redriven(kind statemachine.Kind, state statemachine.State, o statemachine.RedriveOutcome) {
+	s.redriven.WithLabelValues(string(kind), string(state), string(o)).Inc()
+}
+
+// LookedUp counts a status look-up.
+func (s sweeperMetrics) LookedUp(d statemachine.Destination, outcome string) {
+	s.lookups.WithLabelValues(string(d), outcome).Inc()
 }
 
 // GaveUp counts a record failed by the sweeper.

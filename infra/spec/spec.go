@@ -60,12 +60,16 @@ func DLQ(q string) string { return q + "-dlq" }
 const (
 	AttrPK           = "pk"               // "<kind>#<id>", "lease#<name>", "rate#<downstream>"
 	AttrSK           = "sk"               // "record" or "audit#<version>"
-	AttrWaiting      = "waiting"          // "<kind>#<state>", set only in waiting states (sparse index)
-	AttrStateEntered = "state_entered_ms" // Unix milliseconds, the waiting index's sort key
+	AttrWaiting      = "waiting"          // "<kind>#<state>", set only in the states the sweeper watches (sparse index)
+	AttrStateEntered = "state_entered_ms" // Unix milliseconds: when the record entered its state
+	AttrWaitSince    = "wait_since_ms"    // Unix milliseconds: when its current wait started, the waiting index's sort key
 	AttrParent       = "parent"           // "<kind>#<id>" of the parent record
 	AttrExpiresAt    = "expires_at"       // TTL, Unix seconds
-	IndexWaiting     = "waiting"
-	IndexByParent    = "by_parent"
+	// IndexWaiting is keyed on the wait's start, not on the state entry: a
+	// deployment whose index was keyed on state_entered_ms (named "waiting")
+	// adds this one with UpdateTable, then deletes the old one.
+	IndexWaiting  = "waiting_since"
+	IndexByParent = "by_parent"
 )
 
 // Index is a global secondary index of the table (projection ALL).
@@ -108,7 +112,7 @@ func Default(prefix string) Spec {
 		Hash:    AttrPK,
 		Range:   AttrSK,
 		Indexes: []Index{
-			{Name: IndexWaiting, Hash: AttrWaiting, Range: AttrStateEntered, RangeType: "N"},
+			{Name: IndexWaiting, Hash: AttrWaiting, Range: AttrWaitSince, RangeType: "N"},
 			{Name: IndexByParent, Hash: AttrParent, Range: AttrPK, RangeType: "S"},
 		},
 		TTLAttribute: AttrExpiresAt,
