@@ -57,3 +57,20 @@ func (d *conn) producer(ctx context.Context) (*sqsq.Producer, error) {
 	}
 	return sqsq.NewProducer(d.sqs, url)
 }
+
+// busyQueues tells which outbound queues hold messages. A queue that cannot
+// be read is left out (not reported busy): the listing stays useful when SQS
+// is out of reach.
+func (d *conn) busyQueues(ctx context.Context) map[statemachine.Destination]bool {
+	busy := map[statemachine.Destination]bool{}
+	for _, dest := range statemachine.Destinations[1:] {
+		url, err := d.queueURL(ctx, string(dest))
+		if err != nil {
+			continue
+		}
+		if depth, err := sqsq.QueueDepth(ctx, d.sqs, url); err == nil {
+			busy[dest] = depth.Total() > 0
+		}
+	}
+	return busy
+}

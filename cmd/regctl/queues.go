@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,12 +16,13 @@ import (
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
 )
 
 var _ = register(&Command{
 	Path:     "queues",
 	Summary:  "show the depth of every queue and dead-letter queue",
-	Synopsis: "[--prefix P] [--peek=false] [-o table|json]",
+	Synopsis: "[--prefix P] [--peek=false] [--recovery FILE] [-o table|json]",
 	Help: `
 Show, for every queue of the deployment followed by its dead-letter queue, the
 messages visible (ApproximateNumberOfMessages), in flight (received and not
@@ -39,6 +39,12 @@ second. Each sample counts as a receive toward a queue's maxReceiveCount
 it in a tight loop; --peek=false skips the sample. Ages are computed as of
 now, or as of the RFC 3339 time in REGCTL_NOW.
 
+An outbound queue whose oldest sampled message is older than the shortest
+stuck threshold of the states that wait on it (the recovery policy's, of
+--recovery or the production defaults) is marked BACKLOG: records wait on
+commands still queued there. The sweeper leaves such records alone rather
+than re-driving them ("regctl stuck" marks them too).
+
 JSON output (-o json):
   as_of                 the time ages are computed at (RFC 3339)
   queues[]              each queue, then its dead-letter queue
@@ -49,6 +55,9 @@ JSON output (-o json):
     sampled             messages received to find the oldest (0 without a sample)
     oldest_sent_at      SentTimestamp of the oldest sampled message, or null
     oldest_age_seconds  as_of minus oldest_sent_at, or null
+    backlog             an outbound queue whose oldest message is older than
+                        backlog_threshold_seconds, the shortest threshold of
+                        the states that wait on it (0 for the others)
 
 Examples:
   regctl queues
@@ -58,6 +67,7 @@ Examples:
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
 		prefix := env.PrefixFlag(fs)
 		peek := fs.Bool("peek", true, "sample up to 10 visible messages per queue for the oldest one's age")
+		recovery := fs.String("recovery", env.Getenv("TENDLC_RECOVERY"), "recovery policy `file` whose thresholds tell a backlog (env TENDLC_RECOVERY); default: the production policy")
 		output := outputFlag(fs, formatTable, formatJSON)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -65,6 +75,10 @@ Examples:
 			}
 			if err := checkOutput(*output, formatTable, formatJSON); err != nil {
 				return err
+			}
+			policy, err := sweeper.ResolvePolicy(*recovery, 0, 0, 0)
+			if err != nil {
+				return usageErrorf("--recovery: %v", err)
 			}
 			d, err := connect(ctx, *prefix)
 			if err != nil {
@@ -88,10 +102,15 @@ Examples:
 			if rep.AsOf, err = env.now(); err != nil {
 				return err
 			}
+			thresholds := backlogThresholds(policy)
 			for i, q := range rep.Queues {
 				if q.OldestSentAt != nil {
 					age := int64(rep.AsOf.Sub(*q.OldestSentAt) / time.Second)
 					rep.Queues[i].OldestAgeSeconds = &age
+				}
+				if th, ok := thresholds[statemachine.Destination(q.Queue)]; ok {
+					rep.Queues[i].BacklogThresholdSeconds = int64(th / time.Second)
+					rep.Queues[i].Backlog = rep.Queues[i].OldestAgeSeconds != nil && *rep.Queues[i].OldestAgeSeconds > rep.Queues[i].BacklogThresholdSeconds
 				}
 			}
 			if *output == formatJSON {
@@ -118,36 +137,37 @@ type queueStats struct {
 	Sampled          int        `json:"sampled"`
 	OldestSentAt     *time.Time `json:"oldest_sent_at"`
 	OldestAgeSeconds *int64     `json:"oldest_age_seconds"`
+	Backlog          bool       `json:"backlog"`
+	// BacklogThresholdSeconds is the shortest threshold of the states that
+	// wait on this queue; 0 for a queue no state waits on.
+	BacklogThresholdSeconds int64 `json:"backlog_threshold_seconds"`
+}
+
+// backlogThresholds returns, per outbound queue, the shortest threshold of
+// the watched states whose records wait on a command in it.
+func backlogThresholds(p sweeper.Policy) map[statemachine.Destination]time.Duration {
+	out := map[statemachine.Destination]time.Duration{}
+	for _, k := range statemachine.Kinds {
+		for _, st := range statemachine.WatchedStates(k) {
+			th := p.Threshold(sweeper.StateKey{Kind: k, State: st})
+			for _, l := range statemachine.Lookups(statemachine.Record{Kind: k, State: st, ID: "any"}) {
+				if cur, ok := out[l.To]; !ok || th < cur {
+					out[l.To] = th
+				}
+			}
+		}
+	}
+	return out
 }
 
 // statQueue reads the counts of the queue at url and, with peek, samples its
 // oldest visible message.
 func statQueue(ctx context.Context, api *sqs.Client, url string, peek bool) (queueStats, error) {
-	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
+	d, err := sqsq.QueueDepth(ctx, api, url)
 	if err != nil {
-		return queueStats{}, fmt.Errorf("get attributes: %w", err)
-	}
-	var q queueStats
-	var errs []error
-	for name, dst := range map[types.QueueAttributeName]*int{
-		types.QueueAttributeNameApproximateNumberOfMessages:           &q.Visible,
-		types.QueueAttributeNameApproximateNumberOfMessagesNotVisible: &q.InFlight,
-		types.QueueAttributeNameApproximateNumberOfMessagesDelayed:    &q.Delayed,
-	} {
-		if *dst, err = strconv.Atoi(out.Attributes[string(name)]); err != nil {
-			errs = append(errs, fmt.Errorf("attribute %s: %w", name, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
 		return queueStats{}, err
 	}
+	q := queueStats{Visible: d.Visible, InFlight: d.InFlight, Delayed: d.Delayed}
 	if peek && q.Visible > 0 {
 		q.Sampled, q.OldestSentAt, err = oldestVisible(ctx, api, url)
 	}
@@ -196,13 +216,17 @@ func oldestVisible(ctx context.Context, api *sqs.Client, url string) (int, *time
 
 func (r queuesReport) writeTable(w io.Writer) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "QUEUE\tVISIBLE\tIN FLIGHT\tDELAYED\tOLDEST (SAMPLE)")
+	fmt.Fprintln(tw, "QUEUE\tVISIBLE\tIN FLIGHT\tDELAYED\tOLDEST (SAMPLE)\tBACKLOG")
 	for _, q := range r.Queues {
 		oldest := "-"
 		if q.OldestAgeSeconds != nil {
 			oldest = fmt.Sprintf("%v (of %d)", seconds(*q.OldestAgeSeconds), q.Sampled)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", q.Queue, q.Visible, q.InFlight, q.Delayed, oldest)
+		backlog := "-"
+		if q.Backlog {
+			backlog = fmt.Sprintf("yes (over %v)", seconds(q.BacklogThresholdSeconds))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\n", q.Queue, q.Visible, q.InFlight, q.Delayed, oldest, backlog)
 	}
 	return tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -66,6 +67,38 @@ func TestQueuesShowsDepthsWithoutHidingMessages(t *testing.T) {
 	decodeJSON(t, r.stdout, &rep)
 	if ev := rep.Queues[0]; ev.Visible != 2 || ev.Sampled != 0 || ev.OldestAgeSeconds != nil {
 		t.Errorf("--peek=false: events queue %+v, want counts only", ev)
+	}
+}
+
+func TestQueuesMarksAnOutboundBacklog(t *testing.T) {
+	s, _, q := deployment(t)
+	registry := queueURL(t, q, s, string(statemachine.ToRegistry))
+	if _, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
+		QueueUrl: aws.String(registry), MessageBody: aws.String("a queued command"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Two hours on, the command is older than the registry states' shortest
+	// threshold (1 h in the production policy).
+	later := map[string]string{envNow: time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)}
+	var reg queueStats
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		r := run(t, nil, later, withPrefix(s, "queues", "-o", "json")...)
+		if r.code != exitOK {
+			t.Fatalf("queues: exit %d: %s", r.code, r.stderr)
+		}
+		var rep queuesReport
+		decodeJSON(t, r.stdout, &rep)
+		reg = rep.Queues[2]
+		if ev := rep.Queues[0]; ev.Backlog || ev.BacklogThresholdSeconds != 0 {
+			t.Errorf("events queue %+v: no state waits on it, want no backlog", ev)
+		}
+		if reg.Backlog || time.Now().After(deadline) {
+			break
+		}
+	}
+	if reg.Queue != string(statemachine.ToRegistry) || !reg.Backlog || reg.BacklogThresholdSeconds != 3600 {
+		t.Errorf("registry queue %+v, want a backlog over its 1 h threshold", reg)
 	}
 }
 

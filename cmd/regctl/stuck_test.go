@@ -38,7 +38,7 @@ func seedStuck(tb testing.TB, store *dynamo.Store) []string {
 func stuckJSON(tb testing.TB, prefix string, want int, args ...string) (stuckReport, result) {
 	tb.Helper()
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		r := run(tb, nil, fixedEnv, append([]string{"--prefix", prefix, "stuck", "-o", "json"}, args...)...)
+		r := run(tb, nil, fixedEnv, append([]string{"--prefix", prefix, "stuck", "-o", "json", "--older-than", "24h"}, args...)...)
 		if r.code != exitOK {
 			tb.Fatalf("regctl stuck %v: exit %d: %s", args, r.code, r.stderr)
 		}
@@ -66,10 +66,13 @@ func TestStuckGolden(t *testing.T) {
 		golden string
 		args   []string
 	}{
-		{"stuck.txt", nil},
-		{"stuck.json", []string{"-o", "json"}},
-		{"stuck.csv", []string{"-o", "csv"}},
+		{"stuck.txt", []string{"--older-than", "24h"}},
+		{"stuck.json", []string{"--older-than", "24h", "-o", "json"}},
+		{"stuck.csv", []string{"--older-than", "24h", "-o", "csv"}},
 		{"stuck-numbers-pending.txt", []string{"--kind", "number", "--state", "PENDING", "--older-than", "23h"}},
+		// The production policy: a brand waits an hour in SUBMITTED, a
+		// campaign three days in CARRIER_REVIEW.
+		{"stuck-policy.txt", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -93,8 +96,8 @@ func TestStuckReportsWhatItRead(t *testing.T) {
 	seedStuck(t, newStore(t, db, s))
 	rep, r := stuckJSON(t, s.Prefix, 2, "--kind", "number")
 
-	if got, want := len(rep.Totals), len(statemachine.WaitingStates(statemachine.KindNumber)); got != want {
-		t.Errorf("%d totals, want one per waiting state of numbers (%d)", got, want)
+	if got, want := len(rep.Totals), len(statemachine.WatchedStates(statemachine.KindNumber)); got != want {
+		t.Errorf("%d totals, want one per watched state of numbers (%d)", got, want)
 	}
 	if rep.Pages != len(rep.Totals) || rep.Examined != 2 {
 		t.Errorf("read %d pages, examined %d; want a page per state and the 2 stuck numbers only", rep.Pages, rep.Examined)
@@ -114,11 +117,12 @@ func TestStuckUsageErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"state not waiting", nil, []string{"stuck", "--state", "VERIFIED"}, "--state VERIFIED is not a waiting state"},
+		{"state not waiting", nil, []string{"stuck", "--state", "VERIFIED"}, "--state VERIFIED is not a watched state"},
 		{"state not waiting for the kind", nil, []string{"stuck", "--kind", "campaign", "--state", "SUBMITTED"},
-			"waiting states are: campaign TCR_PENDING, campaign IN_REVIEW"},
+			"watched states are: campaign TCR_PENDING, campaign IN_REVIEW"},
 		{"unknown kind", nil, []string{"stuck", "--kind", "person"}, `unknown kind "person"`},
-		{"zero threshold", nil, []string{"stuck", "--older-than", "0s"}, "want a positive duration"},
+		{"negative threshold", nil, []string{"stuck", "--older-than", "-1s"}, "want a positive duration"},
+		{"policy file", nil, []string{"stuck", "--recovery", "/nonexistent/policy.json"}, "--recovery: recovery policy"},
 		{"output", nil, []string{"stuck", "-o", "yaml"}, `-o "yaml": want table, json or csv`},
 		{"arguments", nil, []string{"stuck", "brand"}, "unexpected arguments: brand"},
 		{"clock", map[string]string{envNow: "yesterday"}, []string{"stuck"}, `REGCTL_NOW="yesterday": want an RFC 3339 time`},
