@@ -105,11 +105,18 @@ func (s summary) writeMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "| version conflicts | %s |\n| outbox replays | %s |\n| handler errors (left for redelivery) | %s |\n",
 		f0(r.VersionConflicts), f0(r.OutboxReplays), f0(r.HandlerErrors))
-	fmt.Fprintf(&b, "| downstream submissions repeated (same key) | %s |\n| downstream submissions resubmitted (new key) | %s |\n| 429s received by regd | %s |\n",
-		f0(r.RepeatedSubmissions), f0(r.ResubmittedSubmissions), f0(r.RateLimited))
+	fmt.Fprintf(&b, "| downstream submissions repeated (same key) | %s |\n| downstream submissions resubmitted (new key) | %s |\n| downstream submissions the simulator lost | %s |\n| 429s received by regd | %s |\n",
+		f0(r.RepeatedSubmissions), f0(r.ResubmittedSubmissions), f0(r.LostSubmissions), f0(r.RateLimited))
 	sw := s.Sweeper
-	fmt.Fprintf(&b, "| sweeper re-drives | %s |\n| sweeper gave up | %s |\n| sweeper items examined | %s |\n| sweeper read units | %s |\n| sweeps that ran | %s |\n",
-		f0(sw.Redriven), f0(sw.GaveUp), f0(sw.ExaminedItems), f1(sw.ReadUnits), f0(sw.Runs["ok"]))
+	fmt.Fprintf(&b, "| sweeper re-drives that re-sent | %s |\n", f0(sw.Redriven))
+	for _, o := range slices.Sorted(maps.Keys(sw.ByOutcome)) {
+		fmt.Fprintf(&b, "| &nbsp;&nbsp;re-drives %s | %s |\n", o, f0(sw.ByOutcome[o]))
+	}
+	for _, o := range slices.Sorted(maps.Keys(sw.Lookups)) {
+		fmt.Fprintf(&b, "| sweeper look-ups %s | %s |\n", o, f0(sw.Lookups[o]))
+	}
+	fmt.Fprintf(&b, "| sweeper gave up | %s |\n| sweeper items examined | %s |\n| sweeper read units | %s |\n| sweeps that ran | %s |\n",
+		f0(sw.GaveUp), f0(sw.ExaminedItems), f1(sw.ReadUnits), f0(sw.Runs["ok"]))
 
 	b.WriteString("\n## Downstreams\n\n| downstream | regd calls ok | 429 | 5xx | carriersim requests | 429 sent | 503 sent | repeated | resubmitted | max accepted/s |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")

@@ -130,12 +130,15 @@ type reliability struct {
 	// Downstream submissions carriersim saw more than once.
 	RepeatedSubmissions    float64 `json:"repeated_submissions"`    // same idempotency key: answered from its record
 	ResubmittedSubmissions float64 `json:"resubmitted_submissions"` // same record under a new key: decided anew
+	LostSubmissions        float64 `json:"lost_submissions"`        // accepted, then forgotten by the simulator (--lose)
 	RateLimited            float64 `json:"rate_limited"`            // 429s regd received
 }
 
 type sweeperFigures struct {
 	Runs          map[string]float64 `json:"runs_by_outcome"`
-	Redriven      float64            `json:"redriven"`
+	Redriven      float64            `json:"redriven"` // re-drives that re-sent a command or follow-up
+	ByOutcome     map[string]float64 `json:"redriven_by_outcome"`
+	Lookups       map[string]float64 `json:"lookups_by_outcome"`
 	GaveUp        float64            `json:"gave_up"`
 	ExaminedItems float64            `json:"examined_items"`
 	ReadUnits     float64            `json:"read_units"`
@@ -160,6 +163,7 @@ type faultFigures struct {
 	WebhooksDuplicated float64            `json:"webhooks_duplicated"`
 	WebhooksReordered  float64            `json:"webhooks_reordered"`
 	DownstreamErrors   float64            `json:"downstream_server_errors"` // 503s carriersim injected
+	RequestsLost       float64            `json:"downstream_requests_lost"` // requests carriersim accepted and forgot (--lose)
 	ReplicaKills       int                `json:"replica_kills"`
 	Checks             []faultCheck       `json:"checks"`
 	AllHappened        bool               `json:"all_happened"`
@@ -194,6 +198,7 @@ type carriersimCounters struct {
 		ServerErrors         float64 `json:"server_errors"`
 		Repeated             float64 `json:"repeated"`
 		Resubmitted          float64 `json:"resubmitted"`
+		Lost                 float64 `json:"lost"`
 		MaxAcceptedPerSecond float64 `json:"max_accepted_per_second"`
 		MaxReceivedPerSecond float64 `json:"max_received_per_second"`
 	} `json:"groups"`
@@ -251,7 +256,9 @@ func summarize(d runData) summary {
 		RateLimited:   c.sum("tendlc_downstream_calls_total", map[string]string{"outcome": "429"}),
 	}
 	s.Sweeper = sweeperFigures{Runs: c.by("tendlc_sweeper_runs_total", "outcome", nil),
-		Redriven: c.sum("tendlc_sweeper_redriven_total", nil), GaveUp: c.sum("tendlc_sweeper_gave_up_total", nil),
+		Redriven:  c.sum("tendlc_sweeper_redriven_total", map[string]string{"outcome": "resent"}),
+		ByOutcome: c.by("tendlc_sweeper_redriven_total", "outcome", nil),
+		Lookups:   c.by("tendlc_sweeper_lookups_total", "outcome", nil), GaveUp: c.sum("tendlc_sweeper_gave_up_total", nil),
 		ExaminedItems: c.sum("tendlc_sweeper_examined_items_total", nil), ReadUnits: c.sum("tendlc_sweeper_read_capacity_units_total", nil)}
 
 	sim := decodeCarriersim(d.carriersim)
@@ -263,6 +270,8 @@ func summarize(d runData) summary {
 			Resubmitted: g.Resubmitted, MaxAcceptedPerSecond: g.MaxAcceptedPerSecond, MaxReceivedPerSecond: g.MaxReceivedPerSecond}
 		s.Reliability.RepeatedSubmissions += g.Repeated
 		s.Reliability.ResubmittedSubmissions += g.Resubmitted
+		s.Reliability.LostSubmissions += g.Lost
+		s.Faults.RequestsLost += g.Lost
 		s.Faults.DownstreamErrors += g.ServerErrors
 	}
 	s.Faults.Injected = c.by("tendlc_faults_injected_total", "fault", nil)
@@ -428,6 +437,7 @@ func faultChecks(sc Scenario, f faultFigures) []faultCheck {
 		{"duplicate", "webhook duplicated", f.WebhooksDuplicated},
 		{"reorder", "webhook reordered", f.WebhooksReordered},
 		{"errors", "downstream 503", f.DownstreamErrors},
+		{"lose", "downstream request lost", f.RequestsLost},
 	} {
 		if v := flagValue(sc.Carriersim, w.flag); v != "" && !isZeroSetting(v) {
 			out = append(out, faultCheck{w.name, v, w.count})

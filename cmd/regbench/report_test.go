@@ -67,7 +67,8 @@ tendlc_dead_letters_total{queue="events",reason="rejected"} 1
 tendlc_downstream_calls_total{downstream="att",outcome="ok"} 3
 tendlc_downstream_calls_total{downstream="att",outcome="429"} 1
 # TYPE tendlc_sweeper_redriven_total counter
-tendlc_sweeper_redriven_total{kind="campaign",state="CARRIER_REVIEW"} 1
+tendlc_sweeper_redriven_total{kind="campaign",outcome="resent",state="CARRIER_REVIEW"} 1
+tendlc_sweeper_redriven_total{kind="campaign",outcome="checked",state="CARRIER_REVIEW"} 2
 # TYPE tendlc_sweeper_examined_items_total counter
 tendlc_sweeper_examined_items_total{mode="index"} 9
 # TYPE tendlc_sweeper_runs_total counter

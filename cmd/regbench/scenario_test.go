@@ -41,7 +41,7 @@ func TestBenchProfileIsShortAndHasEveryFault(t *testing.T) {
 		got = append(got, c.Fault)
 	}
 	want := []string{"regd dup-send", "regd delay-send", "regd dup-receive", "regd throttle", "regd 5xx", "regd stale-read",
-		"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "replica killed (SIGKILL)"}
+		"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "downstream request lost", "replica killed (SIGKILL)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("bench faults %q, want %q", got, want)
 	}
@@ -73,7 +73,7 @@ func TestLongProfileScalesEveryDurationUniformly(t *testing.T) {
 		{"regd", s.Regd, "rate", "all=20"},
 		{"regd", s.Regd, "time-scale", "0.00011574074074074075"},
 		{"regd", s.Regd, "sweep-schedule", "@every 1s"},
-		{"regd", s.Regd, "stuck-after", ""},
+		{"regd", s.Regd, "stuck-after", "24h"},
 	} {
 		if got := flagValue(tt.args, tt.flag); got != tt.want {
 			t.Errorf("%s --%s %q, want %q", tt.side, tt.flag, got, tt.want)
@@ -113,7 +113,7 @@ func TestScenarioValidatesItsTimeScale(t *testing.T) {
 		{"scaled, regd told another scale", scaled(dayIn10s, "--time-scale", "0.001"), false},
 		{"negative scale", scaled(-0.1, "--time-scale", "-0.1"), false},
 		{"slower than production", scaled(2, "--time-scale", "2"), false},
-		{"a stuck threshold apart from the scale", scaled(dayIn10s, with(timeScaleArgs(dayIn10s), []string{"--stuck-after", "20s"})...), false},
+		{"a stuck threshold in production time, scaled by regd", scaled(dayIn10s, with(timeScaleArgs(dayIn10s), []string{"--stuck-after", "24h"})...), true},
 		{"a retry scale apart from the scale", scaled(dayIn10s, with(timeScaleArgs(dayIn10s), []string{"--retry-scale", "0.1"})...), false},
 		{"regd scaled, the report not", scaled(0, "--time-scale", "0.5"), false},
 	}

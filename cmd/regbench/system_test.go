@@ -131,8 +131,9 @@ func TestA429StormSlowsButLosesNothing(t *testing.T) {
 }
 
 // TestSweeperRecoversALostApproval: the simulator drops AT&T's approval of
-// one campaign; with a stuck threshold of a few seconds the sweeper re-drives
-// it and the campaign reaches ACTIVE.
+// one campaign; with a stuck threshold of a few seconds the sweeper asks AT&T
+// for its decision, sends the approval it finds, and the campaign reaches
+// ACTIVE without being submitted to AT&T again.
 func TestSweeperRecoversALostApproval(t *testing.T) {
 	drop := func(ctx context.Context, sim string) error {
 		body := `{"drop":[{"event_type":"MNO_CAMPAIGN_OPERATION_APPROVED","campaign_id":"campaign-00000","mno_id":10017,"count":1}]}`
@@ -158,8 +159,12 @@ func TestSweeperRecoversALostApproval(t *testing.T) {
 	if wh["dropped_by_fault"] != float64(1) {
 		t.Errorf("webhooks dropped by the fault = %v, want 1", wh["dropped_by_fault"])
 	}
-	if att := group(t, sum, "att"); att["requests"] < 2 {
-		t.Errorf("AT&T got %v requests, want the submission and at least one re-drive", att["requests"])
+	if att := group(t, sum, "att"); att["requests"] < 2 || att["resubmitted"] != 0 {
+		t.Errorf("AT&T got %v requests, %v under a new key; want the submission and a look-up, nothing submitted again",
+			att["requests"], att["resubmitted"])
+	}
+	if got := sum.Sweeper.ByOutcome["recovered"]; got < 1 {
+		t.Errorf("re-drives by outcome %v, want the approval recovered", sum.Sweeper.ByOutcome)
 	}
 }
 
