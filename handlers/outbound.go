@@ -28,12 +28,17 @@ type Limiter interface {
 	Backoff(ctx context.Context, key string, d time.Duration) error
 }
 
-// AcceptanceRecorder learns that a downstream accepted a command whose
-// answer changes no state; infra/dynamo.Store satisfies it.
-type AcceptanceRecorder interface {
-	// MarkAccepted restarts the wait of the record the command is for, if it
-	// is still waiting, so that its wait is measured from the acceptance.
-	MarkAccepted(ctx context.Context, kind statemachine.Kind, id string, at time.Time) error
+// CommandMarks tells the record a command is for what became of it;
+// infra/dynamo.Store satisfies it. The sweeper reads the marks to tell a
+// command still in its queue from one the downstream lost.
+type CommandMarks interface {
+	// MarkAccepted records that the downstream accepted the command (for the
+	// commands whose acceptance changes no state) and restarts the record's
+	// wait, so that it is measured from the acceptance.
+	MarkAccepted(ctx context.Context, kind statemachine.Kind, id string, to statemachine.Destination, eventID string, at time.Time) error
+	// MarkAttempted records that a call with the command failed: it left its
+	// queue, to be retried or dead-lettered.
+	MarkAttempted(ctx context.Context, kind statemachine.Kind, id string, to statemachine.Destination, eventID string, at time.Time) error
 }
 
 // OutboundObserver is told about every downstream call, for metrics.
@@ -58,9 +63,9 @@ type OutboundConfig struct {
 	Downstream Downstream // required
 	Limiter    Limiter    // required
 	Events     Sender     // required: where answer events go
-	// Accepted learns of the acceptances that change no state (a carrier
-	// took a campaign for review); optional.
-	Accepted AcceptanceRecorder
+	// Marks learns of the acceptances that change no state (a carrier took
+	// a campaign for review) and of the calls that failed; optional.
+	Marks CommandMarks
 	Now      func() time.Time
 	Observer OutboundObserver
 	Logger   *slog.Logger
@@ -145,7 +150,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		if ev, ok := statemachine.Accepted(cmd, ext, actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
-		o.markAccepted(ctx, cmd)
+		o.mark(ctx, cmd, CommandMarks.MarkAccepted)
 		return nil
 	case errors.As(err, &se) && se.HTTPStatusCode() == http.StatusTooManyRequests:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
@@ -155,6 +160,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 				log.Warn("could not push the rate limit back", "error", berr)
 			}
 		}
+		o.mark(ctx, cmd, CommandMarks.MarkAttempted)
 		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 	case errors.As(err, &se) && se.HTTPStatusCode() >= 400 && se.HTTPStatusCode() < 500 && se.HTTPStatusCode() != http.StatusRequestTimeout:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
@@ -173,6 +179,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 	default:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
 	}
+	o.mark(ctx, cmd, CommandMarks.MarkAttempted)
 	return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 }
 
@@ -183,16 +190,16 @@ func (o *Outbound) answer(ctx context.Context, ev statemachine.Envelope) error {
 	return nil
 }
 
-// markAccepted tells the record of cmd that its wait starts now. A failure is
-// only logged: the call was made, and the sweeper then measures the wait
-// from the state entry, which its look-up before any re-send makes safe.
-func (o *Outbound) markAccepted(ctx context.Context, cmd statemachine.Envelope) {
+// mark tells the record of cmd what became of it. A failure is only logged:
+// the sweeper asks the downstream before it re-sends anything, and a command
+// it believes still queued whose queue is empty is sent again.
+func (o *Outbound) mark(ctx context.Context, cmd statemachine.Envelope, mark func(CommandMarks, context.Context, statemachine.Kind, string, statemachine.Destination, string, time.Time) error) {
 	kind := statemachine.CommandKind(cmd.Type)
-	if o.cfg.Accepted == nil || kind == "" {
+	if o.cfg.Marks == nil || kind == "" {
 		return
 	}
-	if err := o.cfg.Accepted.MarkAccepted(ctx, kind, cmd.EntityID, o.cfg.Now()); err != nil {
-		LoggerFrom(ctx, o.cfg.Logger).Warn("could not record the acceptance on the record", "error", err)
+	if err := mark(o.cfg.Marks, ctx, kind, cmd.EntityID, statemachine.Destination(o.cfg.Name), cmd.EventID, o.cfg.Now()); err != nil {
+		LoggerFrom(ctx, o.cfg.Logger).Warn("could not record what became of the command on its record", "error", err)
 	}
 }
 

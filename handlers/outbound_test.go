@@ -57,20 +57,21 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 		wantEvent   statemachine.EventType // "" for none
 		wantCode    int
 		wantBackoff time.Duration
-		wantMarked  string // "kind/id" the acceptance is recorded on; "" for none
+		wantMarked  string // "mark kind/id to" recorded on the command's record; "" for none
 	}{
 		{name: "accepted submission records the external id", cmd: submit, ext: "TCR-1", wantEvent: statemachine.BrandSubmitted},
-		{name: "accepted carrier submission waits for the webhook from now", cmd: carrier, wantMarked: "campaign/c1"},
+		{name: "accepted carrier submission waits for the webhook from now", cmd: carrier, wantMarked: "accepted campaign/c1 registry"},
 		{name: "refusal with a code fails the brand", cmd: submit, err: &httpErr{status: 400, code: 30795}, wantEvent: statemachine.BrandFailed, wantCode: 30795},
 		{name: "carrier refusal rejects the campaign", cmd: carrier, err: &httpErr{status: 422, code: 30899}, wantEvent: statemachine.CampaignCarrierRejected, wantCode: 30899},
-		{name: "429 pushes the schedule back and retries", cmd: submit, err: &httpErr{status: 429, delay: 3 * time.Second}, wantErr: true, wantBackoff: 3 * time.Second},
-		{name: "5xx retries", cmd: submit, err: &httpErr{status: 503}, wantErr: true},
-		{name: "a transport failure retries", cmd: submit, err: timeout, wantErr: true},
+		{name: "429 pushes the schedule back and retries", cmd: submit, err: &httpErr{status: 429, delay: 3 * time.Second}, wantErr: true, wantBackoff: 3 * time.Second,
+			wantMarked: "attempted brand/b1 registry"},
+		{name: "5xx retries", cmd: submit, err: &httpErr{status: 503}, wantErr: true, wantMarked: "attempted brand/b1 registry"},
+		{name: "a transport failure retries", cmd: submit, err: timeout, wantErr: true, wantMarked: "attempted brand/b1 registry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ds, lim, events, marks := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}, &fakeMarks{}
-			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Accepted: marks})
+			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Marks: marks})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,11 +114,16 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 	}
 }
 
-// fakeMarks records the acceptances an Outbound reports.
+// fakeMarks records the marks an Outbound sets on commands.
 type fakeMarks struct{ marked []string }
 
-func (f *fakeMarks) MarkAccepted(_ context.Context, kind statemachine.Kind, id string, _ time.Time) error {
-	f.marked = append(f.marked, string(kind)+"/"+id)
+func (f *fakeMarks) MarkAccepted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
+	f.marked = append(f.marked, "accepted "+string(kind)+"/"+id+" "+string(to))
+	return nil
+}
+
+func (f *fakeMarks) MarkAttempted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
+	f.marked = append(f.marked, "attempted "+string(kind)+"/"+id+" "+string(to))
 	return nil
 }
 

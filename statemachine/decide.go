@@ -91,6 +91,7 @@ func newDecider(k Kind, rec *Record, env Envelope, facts Facts, now time.Time) *
 		d.next.Outbox = maps.Clone(rec.Outbox)
 		d.next.Carriers = maps.Clone(rec.Carriers)
 		d.next.Numbers = maps.Clone(rec.Numbers)
+		d.next.Commands = maps.Clone(rec.Commands)
 	}
 	return d
 }
@@ -113,16 +114,29 @@ func (d *decider) send(to Destination, t EventType, entity string, p any) {
 		d.err = err
 	}
 	sum := sha256.Sum256([]byte(d.env.EventID + "|" + strconv.Itoa(len(d.emit)) + "|" + string(t) + "|" + entity))
+	id := hex.EncodeToString(sum[:16])
+	if to != ToEvents {
+		d.next.Commands = setCommand(d.next.Commands, to, CommandRef{EventID: id, SentAt: d.now})
+	}
 	d.emit = append(d.emit, Outgoing{To: to, Envelope: Envelope{
 		Type:          t,
 		SchemaVersion: SchemaVersion,
-		EventID:       hex.EncodeToString(sum[:16]),
+		EventID:       id,
 		EntityID:      entity,
 		OccurredAt:    d.now,
 		CorrelationID: d.next.CorrelationID,
 		Actor:         Actor,
 		Payload:       body,
 	}})
+}
+
+// setCommand returns cmds with ref as the command to downstream to.
+func setCommand(cmds map[Destination]CommandRef, to Destination, ref CommandRef) map[Destination]CommandRef {
+	if cmds == nil {
+		cmds = map[Destination]CommandRef{}
+	}
+	cmds[to] = ref
+	return cmds
 }
 
 // setReason records why the record is rejected, suspended or failed.

@@ -64,9 +64,26 @@ type Record struct {
 	Redrives int `json:"redrives,omitempty"`
 	Checks   int `json:"checks,omitempty"`
 
+	// Commands holds, per downstream, the last command the record sent it
+	// and what the outbound dispatcher learned of it: the sweeper tells a
+	// command still in its queue from one the downstream lost by it.
+	Commands map[Destination]CommandRef `json:"commands,omitempty"`
+
 	// Data is the registration payload (BrandRegistration, CampaignRegistration
 	// or NumberRegistration), as last submitted.
 	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// CommandRef is the last command a record sent to one downstream.
+type CommandRef struct {
+	EventID string    `json:"event_id"` // the command's envelope id: its idempotency key
+	SentAt  time.Time `json:"sent_at"`
+	// AttemptedAt is when a call with it first failed (a 429, a 5xx, a
+	// timeout): it left its queue and is retried, or was dead-lettered.
+	AttemptedAt time.Time `json:"attempted_at,omitzero"`
+	// AcceptedAt is when the downstream accepted it, for the commands whose
+	// acceptance moves no state (a carrier review, a revet, a deregistration).
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
 }
 
 // AuditEntry is one line of a record's history, written in the same

@@ -39,10 +39,11 @@ const (
 	// OutcomeGaveUp: the record had its maximum of re-drives or checks; the
 	// plan is its <kind>.failed event with [TimeoutReason].
 	OutcomeGaveUp RedriveOutcome = "gave_up"
-	// OutcomeResent: a downstream has no record of a request the record
-	// waits on and its queue is empty, or a follow-up went missing: the
-	// command is sent again under a new idempotency key. Counts as a
-	// re-drive.
+	// OutcomeResent: a downstream has no record of a command the record
+	// waits on that left its queue (it lost an accepted command: sent again
+	// under a new idempotency key; a command whose calls failed and that
+	// may have been dead-lettered: sent again as it was), or a follow-up
+	// went missing. Counts as a re-drive.
 	OutcomeResent RedriveOutcome = "resent"
 	// OutcomeRecovered: a look-up found decisions the record missed (lost
 	// webhooks), or the record's outbox held messages never sent: they are
@@ -55,10 +56,10 @@ const (
 	// (a campaign on its numbers or its brand). Counts nothing; the wait
 	// starts again.
 	OutcomeWaiting RedriveOutcome = "waiting"
-	// OutcomeBacklog: a command the record waits on may still be in its
-	// outbound queue (the downstream has no record of it and the queue is
-	// not empty). Nothing is written or sent: the queue is behind, the
-	// record is not stuck.
+	// OutcomeBacklog: a command the record waits on is still in its
+	// outbound queue (sent, and no call was made with it yet), or the
+	// downstream could not be asked. Nothing is written or sent: the queue
+	// is behind, the record is not stuck.
 	OutcomeBacklog RedriveOutcome = "backlog"
 	// OutcomeIdle: nothing to look up and nothing to send. Counts as a
 	// re-drive, so that no record waits forever.
@@ -92,10 +93,10 @@ type Recovery struct {
 	// Numbers holds the records of the numbers [RedriveNumbers] names (nil
 	// or absent: the record does not exist).
 	Numbers map[string]*Record
-	// Queued names the outbound queues that still hold messages (visible,
-	// in flight or delayed): a command the downstream has no record of may
-	// still be in one of them.
-	Queued map[Destination]bool
+	// Busy names the outbound queues that hold messages (visible, in flight
+	// or delayed). A command [Queued] on the record whose queue is empty was
+	// lost on the way (its mark did not reach the record): sent again.
+	Busy map[Destination]bool
 }
 
 // RedrivePlan is what the sweeper does for one stuck record.
@@ -109,6 +110,9 @@ type RedrivePlan struct {
 	// Redrives and Checks are the record's counters once this re-drive is
 	// counted.
 	Redrives, Checks int
+	// Commands are the commands Emit sends again, to be written on the
+	// record with the count.
+	Commands map[Destination]CommandRef
 }
 
 // Counts reports whether the plan writes the record: every outcome but a
@@ -140,6 +144,25 @@ func Lookups(rec Record) []Lookup {
 		return []Lookup{{To: ToNumbers, Kind: KindNumber, ID: rec.ID}}
 	}
 	return nil
+}
+
+// awaitsAcceptance lists the states in which the command to a downstream may
+// still be in its queue: its acceptance moves the record on (brand PENDING,
+// campaign TCR_PENDING, number PENDING), or is recorded on the command
+// (CommandRef.AcceptedAt) in a state it does not move.
+var awaitsAcceptance = map[Kind][]State{
+	KindBrand:    {Pending, Vetting},
+	KindCampaign: {TCRPending, CarrierReview},
+	KindNumber:   {Pending, Deregistering},
+}
+
+// Queued reports whether the command rec waits on from downstream to is
+// still in its outbound queue: sent, and neither accepted nor tried since.
+// A record that knows no such command is not waiting on a queue.
+func Queued(rec Record, to Destination) bool {
+	ref, ok := rec.Commands[to]
+	return ok && slices.Contains(awaitsAcceptance[rec.Kind], rec.State) &&
+		ref.AcceptedAt.IsZero() && ref.AttemptedAt.IsZero() && !ref.SentAt.Before(rec.StateEnteredAt)
 }
 
 // undecidedCarriers are the carriers that have not decided on a campaign.
@@ -180,9 +203,12 @@ func RedriveNumbers(rec Record) []string {
 //     the record would still take are sent as events with the downstream's
 //     event ids (a late webhook of the same decision is then a duplicate);
 //     a downstream that has the request and has not decided is left alone;
-//     a downstream with no record of the request gets the command again
-//     under a new idempotency key, unless its queue still holds messages
-//     (the command may be among them);
+//     a downstream with no record of the command is a backlog while the
+//     command is still in its queue ([Queued], and the queue holds
+//     messages), gets the command again as
+//     it was when calls with it failed (retried or dead-lettered: a repeat
+//     under the same idempotency key is harmless), and gets it under a new
+//     key when it had accepted it (the downstream lost it);
 //   - a campaign in NUMBERS_PENDING re-emits, per pending number, what the
 //     number's record already settled, registers again a number without a
 //     record, and settles as FAILED ([CodeNumberTaken]) a number registered
@@ -210,7 +236,8 @@ func Redrive(rec Record, in Recovery, lim Limits, now time.Time) (RedrivePlan, e
 	}
 	r := &redriver{rec: rec, now: now, outcome: OutcomeIdle}
 	r.reconcile(in)
-	plan := RedrivePlan{Outcome: r.outcome, Emit: r.emit, Replayed: r.replayed, Redrives: rec.Redrives, Checks: rec.Checks}
+	plan := RedrivePlan{Outcome: r.outcome, Emit: r.emit, Replayed: r.replayed, Redrives: rec.Redrives, Checks: rec.Checks,
+		Commands: r.commands}
 	switch plan.Outcome {
 	case OutcomeResent, OutcomeIdle:
 		plan.Redrives++
@@ -220,7 +247,7 @@ func Redrive(rec Record, in Recovery, lim Limits, now time.Time) (RedrivePlan, e
 	if plan.Redrives > lim.MaxRedrives || plan.Checks > lim.MaxChecks {
 		r.emit, r.replayed = nil, nil
 		r.send(ToEvents, failedEvents[rec.Kind], rec.ID, TimeoutReason)
-		plan.Outcome, plan.Emit, plan.Replayed = OutcomeGaveUp, r.emit, nil
+		plan.Outcome, plan.Emit, plan.Replayed, plan.Commands = OutcomeGaveUp, r.emit, nil, nil
 	}
 	if r.err != nil {
 		return RedrivePlan{}, fmt.Errorf("%w: redrive %s %s in %s: %v", ErrMalformed, rec.Kind, rec.ID, rec.State, r.err)
@@ -235,7 +262,8 @@ type redriver struct {
 	outcome  RedriveOutcome
 	emit     []Outgoing
 	replayed []string
-	err      error // first encoding or validation error
+	commands map[Destination]CommandRef // commands sent again
+	err      error                      // first encoding or validation error
 }
 
 // found raises the re-drive's outcome to o if o ranks higher.
@@ -281,7 +309,7 @@ func (r *redriver) observe(l Lookup, in Recovery) {
 	switch {
 	case i < 0:
 		r.found(OutcomeBacklog) // not asked or not answered: try again on the next sweep
-	case !in.Observations[i].Found && in.Queued[l.To]:
+	case !in.Observations[i].Found && Queued(r.rec, l.To) && in.Busy[l.To]:
 		r.found(OutcomeBacklog)
 	case !in.Observations[i].Found:
 		r.resend(l.To)
@@ -312,9 +340,23 @@ func (r *redriver) takes(e Envelope) bool {
 	return err == nil && cell.Disposition != Ignore
 }
 
-// resend emits the command for downstream to that the record waits on.
+// resend emits the command for downstream to that the record waits on: as
+// it was (same event id, so the same idempotency key) when calls with it
+// failed and the downstream never accepted it, under a new id otherwise.
 func (r *redriver) resend(to Destination) {
 	rec := r.rec
+	n := len(r.emit)
+	defer func() {
+		if r.err != nil || len(r.emit) == n {
+			return
+		}
+		out := &r.emit[n]
+		if ref, ok := rec.Commands[to]; ok && ref.AcceptedAt.IsZero() && !ref.AttemptedAt.IsZero() &&
+			!ref.SentAt.Before(rec.StateEnteredAt) && slices.Contains(awaitsAcceptance[rec.Kind], rec.State) {
+			out.Envelope.EventID = ref.EventID
+		}
+		r.commands = setCommand(r.commands, to, CommandRef{EventID: out.Envelope.EventID, SentAt: r.now})
+	}()
 	switch {
 	case rec.Kind == KindBrand && rec.State == Vetting:
 		r.send(ToRegistry, CmdRevetBrand, rec.ID, Empty{})

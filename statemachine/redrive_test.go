@@ -2,6 +2,7 @@ package statemachine
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -165,11 +166,11 @@ func TestRedriveLeavesABacklogAlone(t *testing.T) {
 		want RedriveOutcome
 		sent []string
 	}{
-		{"the carriers' queues hold messages", Recovery{Observations: notFound(rec),
-			Queued: map[Destination]bool{ToTMobile: true, ToVerizon: true}}, OutcomeBacklog, nil},
+		{"the carriers' commands are still queued", Recovery{Observations: notFound(rec),
+			Busy: map[Destination]bool{ToTMobile: true, ToVerizon: true}}, OutcomeBacklog, nil},
 		{"no look-up answered", Recovery{}, OutcomeBacklog, nil},
-		{"one queue busy, the other empty", Recovery{Observations: notFound(rec),
-			Queued: map[Destination]bool{ToTMobile: true}}, OutcomeResent, []string{"verizon:carrier.submit_campaign:c1"}},
+		{"a queue that holds nothing cannot hold the command", Recovery{Observations: notFound(rec),
+			Busy: map[Destination]bool{ToTMobile: true}}, OutcomeResent, []string{"verizon:carrier.submit_campaign:c1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,6 +185,89 @@ func TestRedriveLeavesABacklogAlone(t *testing.T) {
 				t.Errorf("emits %v, want %v", got, tt.sent)
 			}
 		})
+	}
+}
+
+func TestRedriveResendsByWhatBecameOfTheCommand(t *testing.T) {
+	recs := waitingRecords(t)
+	busy := map[Destination]bool{ToRegistry: true, ToATT: true, ToTMobile: true, ToVerizon: true, ToNumbers: true}
+	later := t0.Add(time.Hour)
+	carrier := func(edit func(*CommandRef)) Record {
+		rec := *recs[KindCampaign][CarrierReview]
+		rec.Commands = maps.Clone(rec.Commands)
+		ref := rec.Commands[ToVerizon]
+		edit(&ref)
+		rec.Commands[ToVerizon] = ref
+		return rec
+	}
+	tests := []struct {
+		name    string
+		rec     Record
+		to      Destination
+		outcome RedriveOutcome
+		sameKey bool
+	}{
+		// T-Mobile has its command and is still deciding: checked; Verizon's
+		// command is still queued: nothing for it.
+		{"still in its queue", carrier(func(*CommandRef) {}), ToVerizon, OutcomeChecked, false},
+		{"its calls failed: retried or dead-lettered", carrier(func(r *CommandRef) { r.AttemptedAt = later }), ToVerizon, OutcomeResent, true},
+		{"accepted, then lost downstream", carrier(func(r *CommandRef) { r.AcceptedAt = later }), ToVerizon, OutcomeResent, false},
+		{"accepted as the state shows, then lost", *recs[KindBrand][Submitted], ToRegistry, OutcomeResent, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var obs []Observation
+			for _, l := range Lookups(tt.rec) {
+				obs = append(obs, Observation{Lookup: l, Found: l.To != tt.to})
+			}
+			plan, err := Redrive(tt.rec, Recovery{Observations: obs, Busy: busy}, lim, later)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Outcome != tt.outcome {
+				t.Fatalf("outcome %s, want %s", plan.Outcome, tt.outcome)
+			}
+			if tt.outcome == OutcomeChecked {
+				if len(plan.Emit) != 0 || plan.Commands != nil {
+					t.Errorf("a queued command sent %v and wrote %v", types(plan.Emit), plan.Commands)
+				}
+				return
+			}
+			var cmd *Outgoing
+			for i, o := range plan.Emit {
+				if o.To == tt.to {
+					cmd = &plan.Emit[i]
+				}
+			}
+			if cmd == nil {
+				t.Fatalf("sent %v, nothing to %s", types(plan.Emit), tt.to)
+			}
+			if got := cmd.Envelope.EventID == tt.rec.Commands[tt.to].EventID; got != tt.sameKey {
+				t.Errorf("sent under the same key %v, want %v", got, tt.sameKey)
+			}
+			if got, want := plan.Commands[tt.to], (CommandRef{EventID: cmd.Envelope.EventID, SentAt: later}); got != want {
+				t.Errorf("command written %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestQueuedFollowsTheCommandOfTheCurrentStay(t *testing.T) {
+	recs := waitingRecords(t)
+	rec := *recs[KindBrand][Pending]
+	if !Queued(rec, ToRegistry) {
+		t.Errorf("a brand whose submission was just sent: not queued")
+	}
+	if Queued(*recs[KindBrand][Submitted], ToRegistry) {
+		t.Errorf("a brand the registry accepted: queued")
+	}
+	old := rec
+	old.StateEnteredAt = rec.StateEnteredAt.Add(time.Minute)
+	if Queued(old, ToRegistry) {
+		t.Errorf("a command sent before the current stay: queued")
+	}
+	if Queued(rec, ToNumbers) {
+		t.Errorf("a destination the brand sent nothing to: queued")
 	}
 }
 

@@ -141,19 +141,26 @@ func (s *memStore) ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynam
 	}, nil
 }
 
-// RecordRedrive stores the counters and restarts the wait at at, provided the
+// RecordRedrive stores the counters and the commands sent again and restarts
+// the wait at at, provided the
 // stored record is still in rec's state, entered it at the same time and has
 // rec's counters; otherwise it reports a conflict, as the DynamoDB store does.
-func (s *memStore) RecordRedrive(_ context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
+func (s *memStore) RecordRedrive(_ context.Context, rec statemachine.Record, plan statemachine.RedrivePlan, at time.Time) (statemachine.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := key(rec.Kind, rec.ID)
 	cur, ok := s.records[k]
-	if !ok || s.conflict[rec.ID] || cur.State != rec.State || !cur.StateEnteredAt.Equal(rec.StateEnteredAt) ||
-		cur.Redrives != rec.Redrives || cur.Checks != rec.Checks {
+	if !ok || s.conflict[rec.ID] || cur.State != rec.State || cur.Version != rec.Version {
 		return statemachine.Record{}, &statemachine.ConflictError{Kind: rec.Kind, ID: rec.ID, ExpectedState: rec.State, ExpectedVersion: rec.Version}
 	}
-	cur.Redrives, cur.Checks = redrives, checks
+	cur.Redrives, cur.Checks = plan.Redrives, plan.Checks
+	if len(plan.Commands) > 0 {
+		cur.Commands = maps.Clone(cur.Commands)
+		if cur.Commands == nil {
+			cur.Commands = map[statemachine.Destination]statemachine.CommandRef{}
+		}
+		maps.Copy(cur.Commands, plan.Commands)
+	}
 	cur.WaitSince, cur.UpdatedAt = at, at
 	cur.Version++
 	s.records[k] = cur

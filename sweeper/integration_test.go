@@ -92,9 +92,9 @@ type racingStore struct {
 	found func()
 }
 
-func (s *racingStore) RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
+func (s *racingStore) RecordRedrive(ctx context.Context, rec statemachine.Record, plan statemachine.RedrivePlan, at time.Time) (statemachine.Record, error) {
 	s.once.Do(s.found)
-	return s.Store.RecordRedrive(ctx, rec, redrives, checks, at)
+	return s.Store.RecordRedrive(ctx, rec, plan, at)
 }
 
 // lostEverywhere configures cfg with downstreams that have no record of

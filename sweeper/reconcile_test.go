@@ -28,7 +28,10 @@ var brandLookup = statemachine.Lookup{To: statemachine.ToRegistry, Kind: statema
 func TestSweepReconcilesBeforeResending(t *testing.T) {
 	verified := decision(t, statemachine.BrandVerified, "b1", "tcr-evt-1", statemachine.Identity{Status: "VERIFIED"})
 	score := decision(t, statemachine.BrandScoreUpdated, "b1", "tcr-evt-2", statemachine.Score{Score: 80})
-	stuck := waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour)
+	// Its submission is still the one sent on entering PENDING: a downstream
+	// with no record of it means it may still be queued, unless the queue
+	// holds nothing.
+	stuck := waiting(statemachine.KindBrand, "b1", statemachine.Pending, 25*time.Hour)
 	stuck.Redrives, stuck.Checks = 1, 2
 	tests := []struct {
 		name       string
@@ -213,9 +216,9 @@ func TestSweepLooksUpEachCarrierThroughItsLimit(t *testing.T) {
 
 func TestSweepAsksEachQueueOncePerSweep(t *testing.T) {
 	recs := []statemachine.Record{
-		waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour),
+		waiting(statemachine.KindBrand, "b1", statemachine.Pending, 25*time.Hour),
 		waiting(statemachine.KindBrand, "b2", statemachine.Pending, 26*time.Hour),
-		waiting(statemachine.KindNumber, "+12025550101", statemachine.Registering, 27*time.Hour),
+		waiting(statemachine.KindNumber, "+12025550101", statemachine.Pending, 27*time.Hour),
 	}
 	tests := []struct {
 		name     string
@@ -367,5 +370,46 @@ func TestSweepReplaysAnOutbox(t *testing.T) {
 				t.Errorf("looked up %v for a record with an outbox to replay, want nothing", got)
 			}
 		})
+	}
+}
+
+func TestSweepResendsWhatTheDownstreamLostWhateverItsQueueHolds(t *testing.T) {
+	// The registry accepted b1's submission (the brand moved to SUBMITTED)
+	// and has no record of it now: a busy registry queue cannot hold it.
+	store := newMemStore(waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour))
+	f := newFixture(t, store, nil)
+	f.queues.busy = map[statemachine.Destination]bool{statemachine.ToRegistry: true}
+
+	rep := f.sweep(t)
+	if rep.Redriven != 1 || rep.Backlog != 0 {
+		t.Errorf("report %+v, want b1 re-sent", rep)
+	}
+	if got, want := f.sender.messages(), []string{"registry:registry.submit_brand:b1"}; !slices.Equal(got, want) {
+		t.Fatalf("sent %v, want %v", got, want)
+	}
+	sent := f.sender.sent[0].Envelope.EventID
+	got := f.store.get(t, statemachine.KindBrand, "b1")
+	if sent == "cmd-b1-registry" || got.Commands[statemachine.ToRegistry].EventID != sent {
+		t.Errorf("re-sent under %s, record's command %+v: want a new key, written on the record", sent, got.Commands[statemachine.ToRegistry])
+	}
+}
+
+func TestSweepResendsAFailedCommandAsItWas(t *testing.T) {
+	// b1's submission left its queue and its calls failed (it may sit in
+	// the DLQ): sent again under the same key, a harmless repeat if a retry
+	// copy is still on its way.
+	rec := waiting(statemachine.KindBrand, "b1", statemachine.Pending, 25*time.Hour)
+	ref := rec.Commands[statemachine.ToRegistry]
+	ref.AttemptedAt = rec.StateEnteredAt.Add(time.Second)
+	rec.Commands[statemachine.ToRegistry] = ref
+	f := newFixture(t, newMemStore(rec), nil)
+	f.queues.busy = map[statemachine.Destination]bool{statemachine.ToRegistry: true}
+
+	rep := f.sweep(t)
+	if rep.Redriven != 1 || len(f.sender.sent) != 1 {
+		t.Fatalf("report %+v, sent %v; want the submission again", rep, f.sender.messages())
+	}
+	if got := f.sender.sent[0].Envelope.EventID; got != "cmd-b1-registry" {
+		t.Errorf("re-sent under %s, want the same key cmd-b1-registry", got)
 	}
 }

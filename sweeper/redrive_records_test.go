@@ -64,7 +64,7 @@ func TestRedriveRecordsWhateverTheirWait(t *testing.T) {
 }
 
 func TestRedriveRecordsLeavesABacklogAlone(t *testing.T) {
-	rec := waiting(statemachine.KindBrand, "b1", statemachine.Submitted, time.Hour)
+	rec := waiting(statemachine.KindBrand, "b1", statemachine.Pending, time.Hour)
 	store := newMemStore(rec)
 	f := newFixture(t, store, nil)
 	f.queues.busy = map[statemachine.Destination]bool{statemachine.ToRegistry: true}

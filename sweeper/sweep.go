@@ -144,7 +144,7 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *
 	log := s.cfg.Logger.With("kind", rec.Kind, "record_id", rec.ID, "state", rec.State,
 		"redrives", rec.Redrives, "checks", rec.Checks)
 	now := s.cfg.Now().UTC()
-	in := statemachine.Recovery{Queued: queued.get(ctx, rec)}
+	in := statemachine.Recovery{Busy: queued.get(ctx, rec)}
 	var err error
 	if in.Numbers, err = s.numbers(ctx, statemachine.RedriveNumbers(rec)); err != nil {
 		log.Error("re-drive not planned", "error", err)
@@ -171,7 +171,7 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *
 		countOutcome(rep, plan.Outcome)
 		return
 	}
-	if _, err := s.cfg.Store.RecordRedrive(ctx, rec, plan.Redrives, plan.Checks, now); err != nil {
+	if _, err := s.cfg.Store.RecordRedrive(ctx, rec, plan, now); err != nil {
 		if errors.Is(err, statemachine.ErrConflict) {
 			log.Debug("re-drive skipped: the record moved on or another sweeper re-drove it")
 			rep.Skipped++

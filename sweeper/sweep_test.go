@@ -49,6 +49,13 @@ func waiting(kind statemachine.Kind, id string, state statemachine.State, age ti
 		r.ParentID = "c1"
 		r.Data = mustJSON(statemachine.NumberRegistration{CampaignID: "c1", Number: id})
 	}
+	// The commands it waits on were sent when it entered its state.
+	for _, l := range statemachine.Lookups(r) {
+		if r.Commands == nil {
+			r.Commands = map[statemachine.Destination]statemachine.CommandRef{}
+		}
+		r.Commands[l.To] = statemachine.CommandRef{EventID: "cmd-" + id + "-" + string(l.To), SentAt: r.StateEnteredAt}
+	}
 	return r
 }
 

@@ -33,11 +33,11 @@ type Store interface {
 	QueryStuck(ctx context.Context, q dynamo.StuckQuery) (dynamo.Stuck, error)
 	// ScanStuck finds stuck records of every state of qs with one table scan.
 	ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynamo.Stuck, error)
-	// RecordRedrive counts a re-drive of rec (its counters become redrives
-	// and checks, its wait starts again at at) if it is still in the state,
-	// the state entry time and the counters rec has, or returns an error
-	// wrapping statemachine.ErrConflict.
-	RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error)
+	// RecordRedrive counts a re-drive of rec (its counters and the commands
+	// it sends again become plan's, its wait starts again at at) if it is
+	// still the version rec is, or returns an error wrapping
+	// statemachine.ErrConflict.
+	RecordRedrive(ctx context.Context, rec statemachine.Record, plan statemachine.RedrivePlan, at time.Time) (statemachine.Record, error)
 	// ClearOutbox forgets the messages an event emitted, once re-sent.
 	ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) error
 }
@@ -111,9 +111,9 @@ type Config struct {
 	// from a slow one).
 	Downstream Downstream
 	Limiter    Limiter
-	// Queues tells whether an outbound queue still holds messages; without
-	// it every queue counts as busy, and a command a downstream has no
-	// record of is never re-sent.
+	// Queues tells whether an outbound queue holds messages; without it
+	// every queue counts as busy, and a command the record believes still
+	// queued is never sent again.
 	Queues Queues
 	// Threshold is how long a record may wait in a watched state, from its
 	// WaitSince, before it counts as stuck (default DefaultThreshold, 24 h);

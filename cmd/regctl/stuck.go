@@ -34,8 +34,9 @@ awaited) and the transitional ones (a campaign in PENDING or APPROVED waits on
 a follow-up of its own).
 
 Each record names what it waits on: the downstream queues its look-ups ask
-about, "backlog" when one of those queues still holds messages (its command
-may be among them: the queue is behind, the record is not lost), its checks
+about, "backlog" when the command it waits on has not left its queue yet
+(sent, no call made with it, and the queue holds messages: the queue is
+behind, the record is not lost), its checks
 (re-drives that found the downstream still deciding) and its unsent outbox
 entries.
 
@@ -234,7 +235,7 @@ func findStuck(ctx context.Context, d *conn, qs []dynamo.StuckQuery, progress io
 			}
 			for _, l := range statemachine.Lookups(r) {
 				sr.WaitingOn = append(sr.WaitingOn, string(l.To))
-				sr.Backlog = sr.Backlog || busy[l.To]
+				sr.Backlog = sr.Backlog || (statemachine.Queued(r, l.To) && busy[l.To])
 			}
 			rep.Records = append(rep.Records, sr)
 		}

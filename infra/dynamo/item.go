@@ -63,7 +63,63 @@ type recordItem struct {
 	Numbers  map[string]statemachine.NumberStatus                `dynamodbav:"numbers,omitempty"`
 	Redrives int                                                 `dynamodbav:"redrives,omitempty"`
 	Checks   int                                                 `dynamodbav:"checks,omitempty"`
+	Commands map[statemachine.Destination]commandItem            `dynamodbav:"commands,omitempty"`
 	Data     string                                              `dynamodbav:"data,omitempty"` // JSON text, verbatim
+}
+
+// commandItem is a statemachine.CommandRef as stored. The outbound
+// dispatcher's marks (MarkAttempted, MarkAccepted) set its optional times.
+type commandItem struct {
+	EventID     string     `dynamodbav:"event_id"`
+	SentAt      time.Time  `dynamodbav:"sent_at"`
+	AttemptedAt *time.Time `dynamodbav:"attempted_at,omitempty"`
+	AcceptedAt  *time.Time `dynamodbav:"accepted_at,omitempty"`
+}
+
+// Attribute names of commandItem that expressions name.
+const (
+	attrCommands   = "commands"
+	attrEventID    = "event_id"
+	attrAttempted  = "attempted_at"
+	attrAcceptedAt = "accepted_at"
+)
+
+func toCommandItems(cmds map[statemachine.Destination]statemachine.CommandRef) map[statemachine.Destination]commandItem {
+	if cmds == nil {
+		return nil
+	}
+	out := make(map[statemachine.Destination]commandItem, len(cmds))
+	for d, c := range cmds {
+		it := commandItem{EventID: c.EventID, SentAt: c.SentAt.UTC()}
+		if !c.AttemptedAt.IsZero() {
+			t := c.AttemptedAt.UTC()
+			it.AttemptedAt = &t
+		}
+		if !c.AcceptedAt.IsZero() {
+			t := c.AcceptedAt.UTC()
+			it.AcceptedAt = &t
+		}
+		out[d] = it
+	}
+	return out
+}
+
+func fromCommandItems(items map[statemachine.Destination]commandItem) map[statemachine.Destination]statemachine.CommandRef {
+	if items == nil {
+		return nil
+	}
+	out := make(map[statemachine.Destination]statemachine.CommandRef, len(items))
+	for d, it := range items {
+		c := statemachine.CommandRef{EventID: it.EventID, SentAt: it.SentAt}
+		if it.AttemptedAt != nil {
+			c.AttemptedAt = *it.AttemptedAt
+		}
+		if it.AcceptedAt != nil {
+			c.AcceptedAt = *it.AcceptedAt
+		}
+		out[d] = c
+	}
+	return out
 }
 
 // auditItem is a statemachine.AuditEntry as stored. It carries no waiting or
@@ -114,6 +170,7 @@ func marshalRecord(r statemachine.Record) (map[string]types.AttributeValue, erro
 		LastMessageID: r.LastMessageID, Applied: r.Applied,
 		CorrelationID: r.CorrelationID, ExternalID: r.ExternalID, Reason: toReasonItem(r.Reason),
 		Carriers: r.Carriers, Numbers: r.Numbers, Redrives: r.Redrives, Checks: r.Checks, Data: string(r.Data),
+		Commands: toCommandItems(r.Commands),
 	}
 	if statemachine.IsWatched(r.Kind, r.State) {
 		it.Waiting = string(r.Kind) + "#" + string(r.State)
@@ -150,6 +207,7 @@ func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, e
 		LastMessageID: it.LastMessageID, Applied: it.Applied,
 		CorrelationID: it.CorrelationID, ExternalID: it.ExternalID, Reason: fromReasonItem(it.Reason),
 		Carriers: it.Carriers, Numbers: it.Numbers, Redrives: it.Redrives, Checks: it.Checks,
+		Commands: fromCommandItems(it.Commands),
 	}
 	if it.Data != "" {
 		r.Data = json.RawMessage(it.Data)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // opRecordRedrive is the operation a Meter counts RecordRedrive under.
 const opRecordRedrive = "RecordRedrive"
 
-// Record attributes RecordRedrive and MarkAccepted name besides those of
+// Record attributes RecordRedrive and the marks name besides those of
 // item.go. They must match the dynamodbav tags of recordItem.
 const (
 	attrRedrives  = "redrives"
@@ -29,50 +30,62 @@ const (
 )
 
 // RecordRedrive counts one sweeper re-drive of rec: it sets the record's
-// redrives and checks to the given counts, starts its wait again at at
-// (wait_since), sets updated_at and increments its version (a dispatcher that
-// read the record before then conflicts and re-reads), provided the stored
-// record is still in rec's state, entered it at the same time, has the same
-// counters and its wait started when rec's did (a re-drive that counts
-// nothing still restarts the wait, so two sweepers cannot both make it). Of two sweepers that read the same record, exactly one
-// succeeds: the one that re-drives it. It writes no audit entry; the give-up
-// a re-drive may end in does, through the state machine.
+// redrives and checks to plan's, the commands plan sends again, starts its
+// wait again at at (wait_since), sets updated_at and increments its version
+// (a dispatcher that read the record before then conflicts and re-reads),
+// provided the stored record is still the version rec is (so also in the
+// same state, with the same counters and wait: a re-drive that counts
+// nothing still restarts the wait, and two sweepers cannot both make it). Of
+// two sweepers that read the same record, exactly one succeeds: the one that
+// re-drives it. It writes no audit entry; the give-up a re-drive may end in
+// does, through the state machine.
 //
 // It returns the record as stored after the update, or a
 // *statemachine.ConflictError (errors.Is(err, statemachine.ErrConflict)) when
-// the record moved on, was re-driven by someone else or does not exist; other
+// the record changed, was re-driven by someone else or does not exist; other
 // errors are the SDK's, wrapped.
-func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, redrives, checks int, at time.Time) (statemachine.Record, error) {
+func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan statemachine.RedrivePlan, at time.Time) (statemachine.Record, error) {
 	when, err := attributevalue.Marshal(at.UTC()) // as marshalRecord writes times
 	if err != nil {
 		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: encode time: %w", rec.Kind, rec.ID, err)
 	}
+	update := "SET #redrives = :redrives, #checks = :checks, #version = #version + :one, " +
+		"#updated = :at, #since = :at, #sincems = :atms"
+	names := map[string]string{
+		"#redrives": attrRedrives, "#checks": attrChecks, "#version": attrVersion, "#updated": attrUpdatedAt,
+		"#since": attrWaitSince, "#sincems": spec.AttrWaitSince, "#state": attrState,
+	}
+	values := map[string]types.AttributeValue{
+		":redrives": number(int64(plan.Redrives)),
+		":checks":   number(int64(plan.Checks)),
+		":one":      number(1),
+		":at":       when,
+		":atms":     number(at.UnixMilli()),
+		":state":    &types.AttributeValueMemberS{Value: string(rec.State)},
+		":was":      number(rec.Version),
+	}
+	if len(plan.Commands) > 0 {
+		cmds := maps.Clone(rec.Commands)
+		if cmds == nil {
+			cmds = map[statemachine.Destination]statemachine.CommandRef{}
+		}
+		maps.Copy(cmds, plan.Commands)
+		av, err := attributevalue.Marshal(toCommandItems(cmds))
+		if err != nil {
+			return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: encode commands: %w", rec.Kind, rec.ID, err)
+		}
+		update += ", #commands = :commands"
+		names["#commands"], values[":commands"] = attrCommands, av
+	}
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table),
-		Key:       recordKey(rec.Kind, rec.ID),
-		UpdateExpression: aws.String("SET #redrives = :redrives, #checks = :checks, #version = #version + :one, " +
-			"#updated = :at, #since = :at, #sincems = :atms"),
-		ConditionExpression: aws.String("#state = :state AND #entered = :entered AND #sincems = :was_since AND " +
-			counted("#redrives", ":was_redrives", rec.Redrives) + " AND " + counted("#checks", ":was_checks", rec.Checks)),
-		ExpressionAttributeNames: map[string]string{
-			"#redrives": attrRedrives, "#checks": attrChecks, "#version": attrVersion, "#updated": attrUpdatedAt,
-			"#since": attrWaitSince, "#sincems": spec.AttrWaitSince,
-			"#state": attrState, "#entered": spec.AttrStateEntered,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":was_redrives": number(int64(rec.Redrives)),
-			":was_checks":   number(int64(rec.Checks)),
-			":was_since":    number(rec.WaitSince.UnixMilli()),
-			":redrives":     number(int64(redrives)),
-			":checks":       number(int64(checks)),
-			":one":          number(1),
-			":at":           when,
-			":atms":         number(at.UnixMilli()),
-			":state":        &types.AttributeValueMemberS{Value: string(rec.State)},
-			":entered":      number(rec.StateEnteredAt.UnixMilli()),
-		},
-		ReturnValues:           types.ReturnValueAllNew,
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+		TableName:                 aws.String(s.table),
+		Key:                       recordKey(rec.Kind, rec.ID),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("#state = :state AND #version = :was"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityIndexes,
 	})
 	if err != nil {
 		s.meter.add(opRecordRedrive, writes, nil)
@@ -89,15 +102,6 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, redr
 		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: %w", rec.Kind, rec.ID, err)
 	}
 	return r, nil
-}
-
-// counted is the condition that counter attribute name holds n, as value v;
-// a zero count is not stored.
-func counted(name, v string, n int) string {
-	if n == 0 {
-		return "(attribute_not_exists(" + name + ") OR " + name + " = " + v + ")"
-	}
-	return name + " = " + v
 }
 
 func number(n int64) types.AttributeValue {

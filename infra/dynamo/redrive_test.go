@@ -19,7 +19,7 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	read := create(t, f.store, record(statemachine.KindBrand, "b1", "", statemachine.Submitted))
 	at := t0.Add(25 * time.Hour)
 
-	first, err := f.store.RecordRedrive(ctx, read, 1, 0, at)
+	first, err := f.store.RecordRedrive(ctx, read, counts(1, 0), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	}
 
 	// A second sweeper that read the record before the first re-drive loses.
-	if _, err := f.store.RecordRedrive(ctx, read, 1, 0, at); !errors.Is(err, statemachine.ErrConflict) {
+	if _, err := f.store.RecordRedrive(ctx, read, counts(1, 0), at); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("re-drive from a stale read: err = %v, want a conflict", err)
 	}
 	// The dispatcher that read it before the re-drive conflicts and re-reads.
@@ -51,7 +51,7 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 	if _, err := f.store.Transition(ctx, &read, next, statemachine.AuditEntry{To: statemachine.Verified}); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("transition from the read before the re-drive: err = %v, want a conflict", err)
 	}
-	second, err := f.store.RecordRedrive(ctx, first, 1, 1, at.Add(time.Hour))
+	second, err := f.store.RecordRedrive(ctx, first, counts(1, 1), at.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,20 +59,20 @@ func TestRecordRedriveCountsOnce(t *testing.T) {
 		t.Errorf("checks = %d, redrives %d, want %d and 1", got, second.Redrives, want)
 	}
 	// A sweeper that read the record before the check loses too: the
-	// condition covers both counters.
-	if _, err := f.store.RecordRedrive(ctx, first, 2, 0, at.Add(time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
+	// condition is the version read.
+	if _, err := f.store.RecordRedrive(ctx, first, counts(2, 0), at.Add(time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("re-drive from a read before the check: err = %v, want a conflict", err)
 	}
 	// A re-drive that counts nothing still restarts the wait, and only one
 	// sweeper makes it.
-	waited, err := f.store.RecordRedrive(ctx, second, 1, 1, at.Add(2*time.Hour))
+	waited, err := f.store.RecordRedrive(ctx, second, counts(1, 1), at.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !waited.WaitSince.Equal(at.Add(2 * time.Hour)) {
 		t.Errorf("wait since %v, want %v", waited.WaitSince, at.Add(2*time.Hour))
 	}
-	if _, err := f.store.RecordRedrive(ctx, second, 1, 1, at.Add(2*time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
+	if _, err := f.store.RecordRedrive(ctx, second, counts(1, 1), at.Add(2*time.Hour)); !errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("the same uncounted re-drive twice: err = %v, want a conflict", err)
 	}
 	if got := f.meter.Snapshot().ByOperation[opRecordRedrive]; got.Requests != 6 {
@@ -104,7 +104,7 @@ func TestRecordRedriveConflicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.store.RecordRedrive(ctx, tt.rec, 1, 0, t0)
+			_, err := f.store.RecordRedrive(ctx, tt.rec, counts(1, 0), t0)
 			var conflict *statemachine.ConflictError
 			if !errors.As(err, &conflict) {
 				t.Fatalf("err = %v, want a *statemachine.ConflictError", err)
@@ -131,7 +131,7 @@ func TestRecordRedriveHasOneWinner(t *testing.T) {
 	var wg sync.WaitGroup
 	for range sweepers {
 		wg.Go(func() {
-			_, err := f.store.RecordRedrive(t.Context(), read, 1, 0, t0)
+			_, err := f.store.RecordRedrive(t.Context(), read, counts(1, 0), t0)
 			switch {
 			case err == nil:
 				wins.Add(1)
@@ -155,8 +155,33 @@ func TestRecordRedriveWrapsOtherErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.RecordRedrive(t.Context(), record(statemachine.KindBrand, "b1", "", statemachine.Submitted), 1, 0, t0)
+	_, err = s.RecordRedrive(t.Context(), record(statemachine.KindBrand, "b1", "", statemachine.Submitted), counts(1, 0), t0)
 	if !errors.Is(err, boom) || errors.Is(err, statemachine.ErrConflict) {
 		t.Errorf("err = %v, want boom and no conflict", err)
+	}
+}
+
+// counts is a plan that sets the counters and sends no command.
+func counts(redrives, checks int) statemachine.RedrivePlan {
+	return statemachine.RedrivePlan{Redrives: redrives, Checks: checks}
+}
+
+func TestRecordRedriveWritesTheCommandsItSends(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	read := create(t, f.store, withCommand(record(statemachine.KindCampaign, "c1", "b1", statemachine.CarrierReview),
+		statemachine.ToATT, "cmd-att"))
+	at := t0.Add(time.Hour)
+	resent := statemachine.CommandRef{EventID: "cmd-verizon-2", SentAt: at}
+	got, err := f.store.RecordRedrive(t.Context(), read, statemachine.RedrivePlan{Redrives: 1,
+		Commands: map[statemachine.Destination]statemachine.CommandRef{statemachine.ToVerizon: resent}}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Commands[statemachine.ToVerizon]; c.EventID != resent.EventID || !c.SentAt.Equal(at) {
+		t.Errorf("verizon command %+v, want %+v", c, resent)
+	}
+	if c := got.Commands[statemachine.ToATT]; c.EventID != "cmd-att" {
+		t.Errorf("the command not sent again became %+v, want it kept", c)
 	}
 }
