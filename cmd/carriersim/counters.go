@@ -12,8 +12,26 @@ type requestStats struct {
 	RateLimited  int64 `json:"rate_limited"`  // answered 429
 	ServerErrors int64 `json:"server_errors"` // answered with an injected 503
 	Repeated     int64 `json:"repeated"`      // a repeat (same Idempotency-Key, or same request): first answer replayed
-	Resubmitted  int64 `json:"resubmitted"`   // the same record again with another key or body: decided anew
+	Resubmitted  int64 `json:"resubmitted"`   // the same record again with another key or body: decided anew and kept
 	Lost         int64 `json:"lost"`          // answered 2xx, then forgotten (--lose): no webhooks, look-ups 404
+}
+
+// count counts a request's outcome. Each request has one, so that a
+// resubmission that is lost counts as lost, not as resubmitted.
+func (s *requestStats) count(o requestOutcome) {
+	switch o {
+	case outcomeRateLimited:
+		s.RateLimited++
+	case outcomeServerError:
+		s.ServerErrors++
+	case outcomeRepeated:
+		s.Repeated++
+	case outcomeResubmitted:
+		s.Resubmitted++
+	case outcomeLost:
+		s.Lost++
+	case outcomeDecided, outcomeMalformed, outcomeFound, outcomeNotFound: // counted in Requests only
+	}
 }
 
 func (s *requestStats) add(o requestStats) {

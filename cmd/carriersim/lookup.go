@@ -19,13 +19,14 @@ type statusBody struct {
 // webhook events of every remembered submission for the record at the
 // endpoints ep lists whose time has come (delivered, dropped or not), with the
 // event ids their webhooks carry; or 404 when no such request was remembered.
-// It never decides, so it draws nothing random and plans no webhook.
-func (s *sim) lookup(ep endpoint, r request) answer {
+// The outcome is found or not_found. It never decides, so it draws nothing
+// random and plans no webhook.
+func (s *sim) lookup(ep endpoint, r request) (answer, requestOutcome) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	subs := s.memory.submissions(ep.lists, r.id)
 	if len(subs) == 0 {
-		return jsonAnswer(http.StatusNotFound, errorBody{Message: "no request about " + r.id + " reached " + string(ep.group)})
+		return jsonAnswer(http.StatusNotFound, errorBody{Message: "no request about " + r.id + " reached " + string(ep.group)}), outcomeNotFound
 	}
 	events := []tcr.WebhookEvent{}
 	for _, sub := range subs {
@@ -37,5 +38,5 @@ func (s *sim) lookup(ep endpoint, r request) answer {
 	}
 	// Stable: the submissions' order breaks ties.
 	slices.SortStableFunc(events, func(a, b tcr.WebhookEvent) int { return a.Timestamp.Compare(b.Timestamp) })
-	return jsonAnswer(http.StatusOK, statusBody{Events: events})
+	return jsonAnswer(http.StatusOK, statusBody{Events: events}), outcomeFound
 }

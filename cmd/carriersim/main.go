@@ -24,13 +24,13 @@
 // "POST /registry/brands/{id}"): requests, rate_limited (answered 429),
 // server_errors (injected 503), repeated (same key or same request: the first
 // answer replayed), resubmitted (the same record again under another key or
-// body, decided anew) and lost (forgotten by --lose); per group also
-// max_accepted_per_second and max_received_per_second. A caller that
-// reconciles before it re-sends resubmits only what was lost, so in a run
-// without the domain's own resubmissions (a rejected campaign edited and sent
-// again) resubmitted <= lost. Webhooks are counted in all and per event type:
-// emitted, dropped, dropped_by_fault, duplicated, reordered, replayed, sent,
-// retried, failed.
+// body, decided anew and kept) and lost (forgotten by --lose, a resubmission
+// or not); per group also max_accepted_per_second and
+// max_received_per_second. A caller that reconciles before it re-sends
+// resubmits only what was lost, so in a run without the domain's own
+// resubmissions (a rejected campaign edited and sent again) resubmitted <=
+// lost. Webhooks are counted in all and per event type: emitted, dropped,
+// dropped_by_fault, duplicated, reordered, replayed, sent, retried, failed.
 //
 //	carriersim --webhook-url http://127.0.0.1:9300/webhooks/registry --secret s3cret \
 //	    --latency registry=200ms-1s,carrier=500ms-2s --reject reviewer=0.1,att=0.05 --drop 0.01 \

@@ -132,22 +132,24 @@ func (s *sim) routes() http.Handler {
 // serve handles one request to ep: count it; answer 429 past the group's rate
 // limit and 503 at the injected error rate; answer a status look-up from
 // memory; replay the first answer (and send its webhooks again) for a repeat;
-// otherwise decide, remember and schedule.
+// otherwise decide, remember and schedule. Every request gets one outcome,
+// counted before it is answered.
 func (s *sim) serve(ep endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		log := s.log.With("endpoint", ep.pattern, "record_id", r.PathValue("id"),
 			"correlation_id", r.Header.Get(tcr.CorrelationIDHeader))
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Requests++ })
+		count := func(o requestOutcome) { s.counters.request(ep.pattern, func(c *requestStats) { c.count(o) }) }
 		if wait, ok := s.limiters[ep.group].allow(now); !ok {
-			s.counters.request(ep.pattern, func(c *requestStats) { c.RateLimited++ })
+			count(outcomeRateLimited)
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeJSON(w, http.StatusTooManyRequests, errorBody{Message: "rate limit exceeded"})
 			log.Debug("rate limited", "retry_after", wait)
 			return
 		}
 		if s.rnd.chance(s.cfg.ServerErrors[ep.group]) {
-			s.counters.request(ep.pattern, func(c *requestStats) { c.ServerErrors++ })
+			count(outcomeServerError)
 			writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "service unavailable (injected)"})
 			return
 		}
@@ -157,54 +159,58 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status = http.StatusRequestEntityTooLarge
 			}
+			count(outcomeMalformed)
 			writeJSON(w, status, errorBody{Message: "read body: " + err.Error()})
 			return
 		}
 		req := request{endpoint: ep.pattern, id: r.PathValue("id"), key: r.Header.Get(tcr.IdempotencyKeyHeader), body: body, now: now}
+		var (
+			ans answer
+			o   requestOutcome
+		)
 		if ep.decide == nil {
-			writeAnswer(w, s.lookup(ep, req))
-			return
-		}
-		ans, err := s.decide(ep, req, log)
-		if err != nil {
+			ans, o = s.lookup(ep, req)
+		} else if ans, o, err = s.decide(ep, req, log); err != nil {
+			count(outcomeMalformed)
 			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
 			return
 		}
+		count(o)
 		writeAnswer(w, ans)
 	}
 }
 
 // decide answers a request that passed the rate limit: the remembered answer
 // for a repeat, a new decision otherwise, forgotten at once when it is lost.
-func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, error) {
+// It returns the answer and the request's outcome, or decide's error for a
+// malformed request.
+func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, requestOutcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev, resubmission := s.memory.recall(r)
 	if prev != nil {
-		s.counters.request(ep.pattern, func(c *requestStats) { c.Repeated++ })
 		s.webhooks.replay(prev.events)
 		log.Debug("repeated request", "status", prev.answer.status)
-		return prev.answer, nil
+		return prev.answer, outcomeRepeated, nil
 	}
 	ans, events, err := ep.decide(r)
 	if err != nil {
-		return answer{}, err
-	}
-	if resubmission {
-		s.counters.request(ep.pattern, func(c *requestStats) { c.Resubmitted++ })
+		return answer{}, "", err
 	}
 	if s.lost(ep, ans) {
 		s.memory.lose(r)
-		s.counters.request(ep.pattern, func(c *requestStats) { c.Lost++ })
-		log.Debug("request lost (injected)", "status", ans.status)
-		return ans, nil
+		log.Debug("request lost (injected)", "status", ans.status, "resubmission", resubmission)
+		return ans, outcomeLost, nil
 	}
 	s.memory.remember(r, &submission{answer: ans, events: events})
 	for _, e := range events {
 		s.webhooks.schedule(e)
 	}
-	log.Debug("request decided", "status", ans.status, "webhooks", len(events))
-	return ans, nil
+	log.Debug("request decided", "status", ans.status, "webhooks", len(events), "resubmission", resubmission)
+	if resubmission {
+		return ans, outcomeResubmitted, nil
+	}
+	return ans, outcomeDecided, nil
 }
 
 // errorBody is the JSON of an error answer, CPaaS style.
