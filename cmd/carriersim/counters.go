@@ -16,8 +16,9 @@ type requestStats struct {
 	Lost         int64 `json:"lost"`          // answered 2xx, then forgotten (--lose): no webhooks, look-ups 404
 }
 
-// count counts a request's outcome. Each request has one, so that a
-// resubmission that is lost counts as lost, not as resubmitted.
+// count counts a request's outcome. Each request has one, so that these
+// counts are those of the journal: a resubmission that is lost counts as
+// lost, not as resubmitted.
 func (s *requestStats) count(o requestOutcome) {
 	switch o {
 	case outcomeRateLimited:

@@ -11,6 +11,7 @@ import (
 type answer struct {
 	status int
 	body   []byte // JSON; nil for none
+	code   int    // the CPaaS reason code of a refusal, as in body; 0 otherwise
 }
 
 // submission is a decided request: its answer and the events it planned.

@@ -32,6 +32,33 @@
 // lost. Webhooks are counted in all and per event type: emitted, dropped,
 // dropped_by_fault, duplicated, reordered, replayed, sent, retried, failed.
 //
+// GET /journal is the record of everything the simulator did, kept for the
+// life of the process, for a checker to verify a run against:
+//
+//	{"requests": [{"at", "endpoint", "group", "record_id", "key", "outcome", "status", "code"}, ...],
+//	 "webhooks": [{"at", "event", "delivery", "status"}, ...],
+//	 "rates": {"registry": 2, "att": 2, ...}}
+//
+// requests holds every request to a downstream endpoint (state-changing or
+// look-up) in arrival order; at is the time the rate limit counted, endpoint
+// the pattern the counters use, key the Idempotency-Key (empty for none),
+// status the HTTP status answered and code the CPaaS reason code of a refusal
+// (0 otherwise). Each request has one outcome: decided (new to the endpoint),
+// resubmitted, repeated, lost, rate_limited, server_error, malformed (400 or
+// 413 before deciding), and for a look-up found or not_found; a refusal
+// (invalid EIN, high risk) is decided or resubmitted, with status 400 and its
+// code. A request still being answered is left out. webhooks holds every
+// delivery attempt in the order they ended, and every drop: event is the
+// tcr.WebhookEvent as sent; delivery is delivered (the event accepted),
+// duplicate (the extra copy of a duplicated event accepted), failed (an
+// attempt answered non-2xx, with that status, or not at all, status 0) or
+// dropped (the drop rate or /admin/faults; status 0). rates is the configured
+// rate limit per group (0 = unlimited). Once the simulator is idle the journal
+// agrees with /counters: per endpoint, its entries are requests and its
+// rate_limited, server_error, repeated, resubmitted and lost entries the
+// counters of those names; its dropped entries are webhooks.dropped,
+// delivered plus duplicate sent, and failed retried plus failed.
+//
 //	carriersim --webhook-url http://127.0.0.1:9300/webhooks/registry --secret s3cret \
 //	    --latency registry=200ms-1s,carrier=500ms-2s --reject reviewer=0.1,att=0.05 --drop 0.01 \
 //	    --lose all=0.01

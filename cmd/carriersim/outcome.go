@@ -1,8 +1,9 @@
 package main
 
 // requestOutcome is what became of one request to a downstream endpoint.
-// Every request has exactly one, so the outcomes partition the requests; the
-// counters count some of them (see requestStats.count).
+// Every request has exactly one, so the outcomes partition the requests: the
+// journal records each request's, the counters count some of them (see
+// requestStats.count).
 type requestOutcome string
 
 // The request outcomes.

@@ -26,6 +26,7 @@ type sim struct {
 	rnd       *random
 	limiters  map[Group]*limiter
 	counters  *counters
+	journal   *journal
 	faults    *faults
 	webhooks  *webhooks
 	endpoints []endpoint
@@ -51,7 +52,8 @@ func newSim(cfg Config, client *http.Client, log *slog.Logger) (*sim, error) {
 	}
 	s.endpoints = s.routeTable()
 	s.counters = newCounters(s.endpoints)
-	s.webhooks = newWebhooks(cfg, client, s.rnd, s.faults, s.counters, log)
+	s.journal = newJournal(cfg.RateLimits)
+	s.webhooks = newWebhooks(cfg, client, s.rnd, s.faults, s.counters, s.journal, log)
 	return s, nil
 }
 
@@ -123,33 +125,40 @@ func (s *sim) routes() http.Handler {
 	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.counters.view(s.limiters))
 	})
+	mux.HandleFunc("GET /journal", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.journal.view())
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	return mux
 }
 
-// serve handles one request to ep: count it; answer 429 past the group's rate
-// limit and 503 at the injected error rate; answer a status look-up from
-// memory; replay the first answer (and send its webhooks again) for a repeat;
-// otherwise decide, remember and schedule. Every request gets one outcome,
-// counted before it is answered.
+// serve handles one request to ep: journal and count it; answer 429 past the
+// group's rate limit and 503 at the injected error rate; answer a status
+// look-up from memory; replay the first answer (and send its webhooks again)
+// for a repeat; otherwise decide, remember and schedule. Every request gets
+// one outcome, journaled and counted before it is answered.
 func (s *sim) serve(ep endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		now := time.Now()
+		pending := s.journal.arrive(ep, r.PathValue("id"), r.Header.Get(tcr.IdempotencyKeyHeader))
+		now := pending.at
 		log := s.log.With("endpoint", ep.pattern, "record_id", r.PathValue("id"),
 			"correlation_id", r.Header.Get(tcr.CorrelationIDHeader))
 		s.counters.request(ep.pattern, func(c *requestStats) { c.Requests++ })
-		count := func(o requestOutcome) { s.counters.request(ep.pattern, func(c *requestStats) { c.count(o) }) }
+		settle := func(o requestOutcome, status, code int) {
+			s.counters.request(ep.pattern, func(c *requestStats) { c.count(o) })
+			pending.settle(o, status, code)
+		}
 		if wait, ok := s.limiters[ep.group].allow(now); !ok {
-			count(outcomeRateLimited)
+			settle(outcomeRateLimited, http.StatusTooManyRequests, 0)
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeJSON(w, http.StatusTooManyRequests, errorBody{Message: "rate limit exceeded"})
 			log.Debug("rate limited", "retry_after", wait)
 			return
 		}
 		if s.rnd.chance(s.cfg.ServerErrors[ep.group]) {
-			count(outcomeServerError)
+			settle(outcomeServerError, http.StatusServiceUnavailable, 0)
 			writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "service unavailable (injected)"})
 			return
 		}
@@ -159,7 +168,7 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status = http.StatusRequestEntityTooLarge
 			}
-			count(outcomeMalformed)
+			settle(outcomeMalformed, status, 0)
 			writeJSON(w, status, errorBody{Message: "read body: " + err.Error()})
 			return
 		}
@@ -171,11 +180,11 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 		if ep.decide == nil {
 			ans, o = s.lookup(ep, req)
 		} else if ans, o, err = s.decide(ep, req, log); err != nil {
-			count(outcomeMalformed)
+			settle(outcomeMalformed, http.StatusBadRequest, 0)
 			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
 			return
 		}
-		count(o)
+		settle(o, ans.status, ans.code)
 		writeAnswer(w, ans)
 	}
 }
@@ -224,7 +233,9 @@ func created(externalID string) answer  { return jsonAnswer(http.StatusCreated, 
 func accepted(externalID string) answer { return jsonAnswer(http.StatusAccepted, receipt{externalID}) }
 func noContent() answer                 { return answer{status: http.StatusNoContent} }
 func rejected(code int, msg string) answer {
-	return jsonAnswer(http.StatusBadRequest, errorBody{Code: code, Message: msg})
+	a := jsonAnswer(http.StatusBadRequest, errorBody{Code: code, Message: msg})
+	a.code = code
+	return a
 }
 
 type receipt struct {

@@ -28,14 +28,15 @@ type event struct {
 
 // webhooks schedules events and delivers them: signed with tcr.Sign, retried
 // with backoff on a non-2xx answer or a transport error for a bounded time,
-// dropped, duplicated or held back as the config says. It is safe for
-// concurrent use.
+// dropped, duplicated or held back as the config says; every attempt and
+// drop is journaled. It is safe for concurrent use.
 type webhooks struct {
 	cfg      Config
 	client   *http.Client
 	rnd      *random
 	faults   *faults
 	counters *counters
+	journal  *journal
 	log      *slog.Logger
 
 	ctx    context.Context // canceled by close: stops retries and in-flight deliveries
@@ -47,9 +48,9 @@ type webhooks struct {
 	wg     sync.WaitGroup           // pending timers and running deliveries
 }
 
-func newWebhooks(cfg Config, client *http.Client, rnd *random, f *faults, c *counters, log *slog.Logger) *webhooks {
+func newWebhooks(cfg Config, client *http.Client, rnd *random, f *faults, c *counters, j *journal, log *slog.Logger) *webhooks {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &webhooks{cfg: cfg, client: client, rnd: rnd, faults: f, counters: c, log: log,
+	return &webhooks{cfg: cfg, client: client, rnd: rnd, faults: f, counters: c, journal: j, log: log,
 		ctx: ctx, cancel: cancel, timers: map[*time.Timer]struct{}{}}
 }
 
@@ -87,16 +88,18 @@ func (w *webhooks) emit(e *event) {
 	if w.faults.take(e.webhook) {
 		w.log.Info("webhook dropped by fault", "event_type", t, "event_id", e.webhook.EventID)
 		w.counters.webhook(t, func(s *webhookStats) { s.Dropped++; s.DroppedByFault++ })
+		w.journal.webhook(e.webhook, deliveryDropped, 0)
 		return
 	}
 	if w.rnd.chance(w.cfg.Drop) {
 		w.counters.webhook(t, func(s *webhookStats) { s.Dropped++ })
+		w.journal.webhook(e.webhook, deliveryDropped, 0)
 		return
 	}
-	w.deliver(e.webhook)
+	w.deliver(e.webhook, deliveryDelivered)
 	if w.rnd.chance(w.cfg.Duplicate) {
 		w.counters.webhook(t, func(s *webhookStats) { s.Duplicated++ })
-		w.after(w.rnd.between(w.cfg.Latencies[e.step]), func() { w.deliver(e.webhook) })
+		w.after(w.rnd.between(w.cfg.Latencies[e.step]), func() { w.deliver(e.webhook, deliveryDuplicate) })
 	}
 }
 
@@ -123,8 +126,11 @@ func (w *webhooks) after(d time.Duration, f func()) {
 }
 
 // deliver posts one copy of an event in the background until it is accepted,
-// the retry window has passed, or the simulator closes.
-func (w *webhooks) deliver(e tcr.WebhookEvent) {
+// the retry window has passed, or the simulator closes. The accepted attempt
+// is journaled as accepted (delivered, or duplicate for the extra copy of a
+// duplicated event), the others as failed, but for one cut short by the
+// simulator closing.
+func (w *webhooks) deliver(e tcr.WebhookEvent, accepted deliveryOutcome) {
 	body, err := json.Marshal(e)
 	if err != nil { // a WebhookEvent always encodes; keep the event visible if it ever does not
 		w.log.Error("encode webhook", "event_type", e.EventType, "error", err)
@@ -135,14 +141,16 @@ func (w *webhooks) deliver(e tcr.WebhookEvent) {
 		w.safely(func() {
 			start, backoff := time.Now(), w.cfg.RetryBackoff
 			for {
-				err := w.post(body)
+				status, err := w.post(body)
 				if err == nil {
 					w.counters.webhook(e.EventType, func(s *webhookStats) { s.Sent++ })
+					w.journal.webhook(e, accepted, status)
 					return
 				}
 				if w.ctx.Err() != nil {
 					return
 				}
+				w.journal.webhook(e, deliveryFailed, status)
 				if time.Since(start)+backoff > w.cfg.RetryFor {
 					log.Warn("webhook delivery given up", "after", time.Since(start), "error", err)
 					w.counters.webhook(e.EventType, func(s *webhookStats) { s.Failed++ })
@@ -161,26 +169,27 @@ func (w *webhooks) deliver(e tcr.WebhookEvent) {
 	})
 }
 
-// post makes one signed delivery attempt.
-func (w *webhooks) post(body []byte) error {
+// post makes one signed delivery attempt. It returns the status answered, 0
+// for none, and an error unless it is 2xx.
+func (w *webhooks) post(body []byte) (int, error) {
 	ctx, cancel := context.WithTimeout(w.ctx, w.cfg.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("build webhook request: %w", err)
+		return 0, fmt.Errorf("build webhook request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(tcr.SignatureHeader, tcr.Sign(w.cfg.Secret, w.cfg.WebhookURL, body, time.Now()))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes)) // lets the connection be reused
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered %d", resp.StatusCode)
+		return resp.StatusCode, fmt.Errorf("webhook answered %d", resp.StatusCode)
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // close stops pending timers, cancels deliveries and waits for them.
