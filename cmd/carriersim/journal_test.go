@@ -47,21 +47,11 @@ func checkJournalAgrees(tb testing.TB, j journalView, c countersView) {
 			tb.Errorf("request %d: endpoint %q is not one the counters know", i, r.Endpoint)
 		}
 		s.Requests++
-		switch r.Outcome {
-		case outcomeRateLimited:
-			s.RateLimited++
-		case outcomeServerError:
-			s.ServerErrors++
-		case outcomeRepeated:
-			s.Repeated++
-		case outcomeResubmitted:
-			s.Resubmitted++
-		case outcomeLost:
-			s.Lost++
-		case outcomeDecided, outcomeMalformed, outcomeFound, outcomeNotFound:
-		default:
+		if !slices.Contains([]requestOutcome{outcomeDecided, outcomeResubmitted, outcomeRepeated, outcomeLost,
+			outcomeRateLimited, outcomeServerError, outcomeMalformed, outcomeFound, outcomeNotFound}, r.Outcome) {
 			tb.Errorf("request %d: unknown outcome %q", i, r.Outcome)
 		}
+		s.count(r.Outcome)
 		got[r.Endpoint] = s
 		if i > 0 && r.At.Before(j.Requests[i-1].At) {
 			tb.Errorf("request %d at %s, before request %d at %s", i, r.At, i-1, j.Requests[i-1].At)

@@ -229,22 +229,12 @@ func fill(ctx context.Context, p *sqsq.Producer, n int) error {
 // expectOnQueue checks the queue's counters: want messages in all, none of
 // them in flight or delayed.
 func expectOnQueue(ctx context.Context, api *sqs.Client, url string, want int) error {
-	out, err := api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []types.QueueAttributeName{
-			types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			types.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
+	d, err := sqsq.QueueDepth(ctx, api, url)
 	if err != nil {
 		return fmt.Errorf("queue counters: %w", err)
 	}
-	visible := out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)]
-	notVisible := out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)]
-	delayed := out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessagesDelayed)]
-	if visible != strconv.Itoa(want) || notVisible != "0" || delayed != "0" {
-		return fmt.Errorf("queue holds %s visible, %s in flight, %s delayed messages; want %d visible only", visible, notVisible, delayed, want)
+	if d.Visible != want || d.InFlight != 0 || d.Delayed != 0 {
+		return fmt.Errorf("queue holds %d visible, %d in flight, %d delayed messages; want %d visible only", d.Visible, d.InFlight, d.Delayed, want)
 	}
 	return nil
 }
