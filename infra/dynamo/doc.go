@@ -10,7 +10,8 @@
 // Two sparse global secondary indexes serve the other readers: "waiting" holds
 // only records in a waiting state, sorted by the time they entered it (the
 // sweeper's scan for stuck records), and "by_parent" lists a brand's campaigns
-// and a campaign's numbers.
+// and a campaign's numbers. [Store.Dump] reads the whole table, every record
+// and audit item decoded, for a checker of a finished run.
 //
 // Every request asks DynamoDB for the capacity it consumed and adds it to a
 // [Meter], which cost reporting reads.
