@@ -75,8 +75,6 @@ func group(tb testing.TB, s summary, name string) map[string]float64 {
 	return out
 }
 
-var downstreamGroups = []string{"registry", "att", "tmobile", "verizon", "numbers"}
-
 var quickWorld = []string{"--latency", "all=100ms-400ms"}
 
 // The base ports of the tests below stay under 32768, out of Linux's
