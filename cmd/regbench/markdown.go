@@ -51,6 +51,10 @@ func (s summary) writeMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "Transitions written: %s (%s per second): %s.\n", f0(s.Transitions.Total), f1(s.Transitions.PerSecond), strings.Join(byKind, ", "))
 
+	if s.Check != nil {
+		s.Check.writeMarkdown(&b, summaryViolations)
+	}
+
 	b.WriteString("\n## Faults\n\n")
 	if len(s.Faults.Checks) == 0 {
 		b.WriteString("No fault configured.\n")

@@ -50,6 +50,9 @@ type summary struct {
 	Backlog             []backlogSample `json:"backlog"`
 	Campaigns           []campaignTimes `json:"campaign_times"`
 	Carriersim          map[string]any  `json:"carriersim_counters,omitempty"` // GET /counters, verbatim
+	// Check is the checker's verdict on the run (check.go); absent when the
+	// run was interrupted before it could check.
+	Check *checkResult `json:"check,omitempty"`
 }
 
 // campaignCounts are the campaigns of a run by outcome.
@@ -222,13 +225,15 @@ type runData struct {
 	kills      int
 	backlog    []backlogSample
 	carriersim map[string]any
+	check      *checkResult // nil: not checked
 }
 
 // summarize computes the figures of a run.
 func summarize(d runData) summary {
 	s := summary{SchemaVersion: schemaVersion, Scenario: d.scenario, Prefix: d.prefix, Began: d.began.UTC(),
 		ElapsedSeconds: d.elapsed.Seconds(), DeadlineReached: d.elapsed >= time.Duration(d.scenario.Deadline),
-		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.backlog, Replicas: d.replicas, Carriersim: d.carriersim}
+		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.backlog, Replicas: d.replicas, Carriersim: d.carriersim,
+		Check: d.check}
 	s.fillCampaigns(d)
 	s.IntervalSeconds = intervalWidth(s.ElapsedSeconds)
 	s.Intervals = intervals(s.Campaigns, s.IntervalSeconds, s.ElapsedSeconds)

@@ -110,7 +110,44 @@ func fixtureRun(tb testing.TB) runData {
 			{At: 4, Queues: map[string]depth{"events": {}, "att": {}, "events-dlq": {Visible: 1}}},
 		},
 		carriersim: sim,
+		check:      fixtureCheck(),
 	}
+}
+
+// fixtureCheck is a checker's verdict with one violation, fixed so that the
+// golden file checks its rendering.
+func fixtureCheck() *checkResult {
+	window := time.Date(2026, 3, 1, 12, 0, 7, 0, time.UTC)
+	r := &checkResult{
+		Inputs: checkInputs{Records: 11, AuditItems: 40, Requests: 30, WebhookDeliveries: 25},
+		World:  worldFigures{Settled: 10, Unsettled: 1, Unanswered: 1},
+		Requests: requestFigures{ByOutcome: map[string]int{outcomeDecided: 12, outcomeLost: 1, outcomeResubmitted: 1, outcomeRepeated: 2},
+			Decided: 13, Repeated: 2, ResubmittedAfterLoss: 1},
+		Webhooks: webhookFigures{Events: 22, Deliveries: map[string]int{deliveryDelivered: 21, deliveryDropped: 2, deliveryDuplicate: 2},
+			Applied: 15, Ignorable: 6, Vanished: 1, FromWebhooks: 15},
+		Rates: []rateFigure{{Group: "att", Limit: 5, Requests: 6, MaxPerSecond: 3, WindowStart: &window},
+			{Group: "registry", Limit: 5, Requests: 14, MaxPerSecond: 5, WindowStart: &window}},
+		Violations: []violation{{Rule: ruleWebhooks, Kind: statemachine.KindCampaign, RecordID: "campaign-00001",
+			Problem: "webhook MNO_CAMPAIGN_OPERATION_APPROVED 3f9a0c1b (dropped, event campaign.carrier_approved msg=641b4d29) vanished: " +
+				"never applied, and the record in its final state CARRIER_REVIEW would transition it",
+			Record: &recordView{State: statemachine.CarrierReview, Version: 9, ParentID: "brand-0001", LastMessageID: "b60a7df7aa",
+				Carriers: map[statemachine.Carrier]statemachine.CarrierStatus{statemachine.CarrierATT: statemachine.CarrierInReview,
+					statemachine.CarrierTMobile: statemachine.CarrierApproved, statemachine.CarrierVerizon: statemachine.CarrierApproved}},
+			Audit: []string{"   (4 earlier entries)",
+				"   v8 CARRIER_REVIEW -> CARRIER_REVIEW campaign.carrier_approved msg=d06f118b at 12:00:06.700 by webhook",
+				"   v9 CARRIER_REVIEW -> CARRIER_REVIEW campaign.carrier_approved msg=b60a7df7 at 12:00:06.850 by webhook"},
+			Simulator: []string{"12:00:05.900 POST /carriers/att/campaigns/{id} campaign-00001 key=08be681d decided 202",
+				"12:00:06.100 webhook MNO_CAMPAIGN_OPERATION_APPROVED AT&T id=3f9a0c1b decided 12:00:06.000 dropped"}}},
+	}
+	checked := map[string]int{ruleHistory: 11, ruleWorld: 10, ruleRequests: 13, ruleWebhooks: 22, ruleRate: 2}
+	for _, rule := range rules {
+		rr := ruleResult{Rule: rule, Proves: ruleClaims[rule], Unit: ruleUnits[rule], Checked: checked[rule]}
+		if rule == ruleWebhooks {
+			rr.Violations = 1
+		}
+		r.Rules = append(r.Rules, rr)
+	}
+	return r
 }
 
 func TestSummarizeComputesTheFigures(t *testing.T) {
@@ -438,5 +475,60 @@ func TestLatencyChartMarksProductionTimesWhenScaled(t *testing.T) {
 				t.Errorf("p50 guide %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReportCarriesTheCheck: report.json has the checker's verdict under
+// "check", and a run that could not check has neither it nor its section.
+func TestReportCarriesTheCheck(t *testing.T) {
+	raw, err := json.Marshal(summarize(fixtureRun(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Check *struct {
+			Passed bool `json:"passed"`
+			Rules  []struct {
+				Rule       string `json:"rule"`
+				Violations int    `json:"violations"`
+			} `json:"rules"`
+			Violations []struct {
+				Rule      string   `json:"rule"`
+				RecordID  string   `json:"record_id"`
+				Audit     []string `json:"audit"`
+				Simulator []string `json:"simulator"`
+			} `json:"violations"`
+			Rates []struct {
+				Group        string  `json:"group"`
+				Limit        float64 `json:"limit_per_second"`
+				MaxPerSecond int     `json:"max_per_second"`
+			} `json:"rates"`
+		} `json:"check"`
+	}
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	c := back.Check
+	if c == nil || c.Passed || len(c.Rules) != len(rules) || len(c.Violations) != 1 || c.Violations[0].RecordID != "campaign-00001" ||
+		len(c.Violations[0].Audit) == 0 || len(c.Violations[0].Simulator) == 0 || len(c.Rates) != 2 || c.Rates[1].MaxPerSecond != 5 {
+		t.Errorf("report.json's check read back: %+v", c)
+	}
+
+	d := fixtureRun(t)
+	d.check = nil
+	s := summarize(d)
+	raw, err = json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), `"check"`) {
+		t.Error("report.json of an unchecked run has a check")
+	}
+	var b bytes.Buffer
+	if err := s.writeMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "## Checker") {
+		t.Error("summary.md of an unchecked run has a Checker section")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -95,8 +96,9 @@ func (f runFlags) scenario() (Scenario, error) {
 	return s, s.validate()
 }
 
-// run runs the scenario and returns its summary. It fails when a process
-// died, or when a campaign did not reach a terminal state by the deadline.
+// run runs the scenario, checks it (check.go) and returns its summary. It
+// fails when a process died, when a campaign did not reach a terminal state
+// by the deadline, or when the check did not pass.
 func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 	var none summary
 	sc, err := f.scenario()
@@ -190,13 +192,14 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 	w := newWatcher(ddb, s.TableName(), l.campaigns)
 	res := f.watch(ctx, stdout, sc, sup, starter, replicas, w, col, began)
 	col.finish(ctx)
+	chk := f.checkRun(ctx, ddb, s.TableName(), "http://"+sim, sc)
 	figures := col.figures()
 	for i := range figures {
 		figures[i].StartFailures = starter.startFailures(figures[i].Name)
 	}
 	sum := summarize(runData{scenario: sc, prefix: f.prefix, began: began, elapsed: res.elapsed, ids: w.ids, seen: w.seen,
 		counters: col.counters(), replicas: figures, kills: col.kills(), backlog: col.backlogSamples(),
-		carriersim: fetchCounters(ctx, "http://"+sim+"/counters")})
+		carriersim: fetchCounters(ctx, "http://"+sim+"/counters"), check: chk})
 	if res.err != nil {
 		sum.Error = res.err.Error()
 	}
@@ -212,15 +215,36 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 			"  bin/regctl stuck --older-than 10s      # records waiting too long\n"+
 			"  bin/regctl show %s                 # one campaign and its audit history\n"+
 			"  bin/regctl queues                      # queue depths and dead letters\n"+
+			"  bin/regbench check --prefix %s --carriersim http://%s --profile %s   # the checker, again\n"+
 			"  curl -s http://%s/metrics | grep tendlc_   # metrics of replica 1\n"+
-			"  logs: %s\n", f.prefix, l.campaigns[0], fmt.Sprintf("127.0.0.1:%d", f.basePort+100), f.dir)
+			"  logs: %s\n", f.prefix, l.campaigns[0], f.prefix, sim, f.profile, fmt.Sprintf("127.0.0.1:%d", f.basePort+100), f.dir)
 		<-ctx.Done()
 		return sum, nil
 	}
+	var failures []error
 	if n := sum.Stuck + sum.Lost; n > 0 {
-		return sum, fmt.Errorf("%d of %d campaigns did not reach a terminal state by the deadline", n, sum.Started)
+		failures = append(failures, fmt.Errorf("%d of %d campaigns did not reach a terminal state by the deadline", n, sum.Started))
 	}
-	return sum, nil
+	if sum.Check != nil {
+		failures = append(failures, sum.Check.failure())
+	}
+	return sum, errors.Join(failures...)
+}
+
+// checkRun runs the checker on the run that just ended, while carriersim still
+// serves its journal and before any process stops; nil when the run was
+// interrupted.
+func (f runFlags) checkRun(ctx context.Context, ddb dynamo.API, table, carriersimURL string, sc Scenario) *checkResult {
+	if ctx.Err() != nil {
+		return nil
+	}
+	rates, err := regdRates(sc.Regd)
+	if err != nil {
+		r := failedCheck(err)
+		return &r
+	}
+	r := inspect(ctx, checkSources{ddb: ddb, table: table, carriersim: carriersimURL, rates: rates})
+	return &r
 }
 
 // report prints summary.md and writes the report files into f.out, if set.
