@@ -83,12 +83,34 @@ type checkSources struct {
 	table      string
 	carriersim string             // base URL
 	rates      map[string]float64 // regd's, per downstream group
+	// settle is how long to wait between reading the table and reading the
+	// journal (journalSettle).
+	settle time.Duration
 }
 
-// inspect reads every record and audit item of the run's table, then
-// carriersim's journal, and checks them. The table is read first, so that
-// the webhook of every event a record applied is already in the journal read
-// after it. A source that cannot be read fails the check.
+// carriersimReorderDelay is carriersim's --reorder-delay default.
+const carriersimReorderDelay = 2 * time.Second
+
+// journalSettle is how long the checker of a run of sc that just ended waits
+// between reading the table and reading carriersim's journal. carriersim's
+// --reorder holds a webhook back by up to --reorder-delay after its decision
+// is due, while a status look-up already lists the decision: the sweeper may
+// have recovered the event, and the record applied it, before the webhook is
+// emitted and journaled. Zero for a scenario that does not reorder.
+func journalSettle(sc Scenario) time.Duration {
+	if v := flagValue(sc.Carriersim, "reorder"); v == "" || isZeroSetting(v) {
+		return 0
+	}
+	if d, err := time.ParseDuration(flagValue(sc.Carriersim, "reorder-delay")); err == nil {
+		return d
+	}
+	return carriersimReorderDelay
+}
+
+// inspect reads every record and audit item of the run's table, then, after
+// src.settle, carriersim's journal, and checks them. The table is read first,
+// so that the webhook of every event a record applied is already in the
+// journal read after it. A source that cannot be read fails the check.
 func inspect(ctx context.Context, src checkSources) checkResult {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
@@ -99,6 +121,15 @@ func inspect(ctx context.Context, src checkSources) checkResult {
 	dump, err := store.Dump(ctx)
 	if err != nil {
 		return failedCheck(fmt.Errorf("read the records: %w", awsclient.Explain(err)))
+	}
+	if src.settle > 0 {
+		t := time.NewTimer(src.settle)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return failedCheck(fmt.Errorf("wait for carriersim's held-back webhooks: %w", ctx.Err()))
+		case <-t.C:
+		}
 	}
 	j, err := fetchJournal(ctx, http.DefaultClient, src.carriersim)
 	if err != nil {

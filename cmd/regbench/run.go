@@ -243,7 +243,7 @@ func (f runFlags) checkRun(ctx context.Context, ddb dynamo.API, table, carriersi
 		r := failedCheck(err)
 		return &r
 	}
-	r := inspect(ctx, checkSources{ddb: ddb, table: table, carriersim: carriersimURL, rates: rates})
+	r := inspect(ctx, checkSources{ddb: ddb, table: table, carriersim: carriersimURL, rates: rates, settle: journalSettle(sc)})
 	return &r
 }
 
