@@ -1,6 +1,9 @@
 // Command regbench measures tendlc's moving parts against the SQS and
 // DynamoDB endpoints of the standard AWS configuration (the local emulators
-// in development: eval "$(infra/local/stack.sh env)").
+// in development: eval "$(infra/local/stack.sh env)"), and proves the runs it
+// makes: `regbench run` ends every scenario with a checker that reads every
+// record's audit and carriersim's journal (docs/checker.md), which `regbench
+// check` also runs on its own.
 //
 // Usage:
 //
