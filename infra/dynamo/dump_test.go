@@ -154,7 +154,7 @@ func TestDumpReadsRecordsAndAuditOnly(t *testing.T) {
 	if ok, err := lease.Acquire(t.Context()); err != nil || !ok {
 		t.Fatalf("Acquire = %v, %v", ok, err)
 	}
-	limiter, err := NewLimiter(f.api, LimiterConfig{Table: f.spec.TableName(), DefaultRate: 1000})
+	limiter, err := NewLimiter(f.api, LimiterConfig{Table: f.spec.TableName()})
 	if err != nil {
 		t.Fatal(err)
 	}
