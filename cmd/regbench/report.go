@@ -50,8 +50,8 @@ type summary struct {
 	Backlog             []backlogSample `json:"backlog"`
 	Campaigns           []campaignTimes `json:"campaign_times"`
 	Carriersim          map[string]any  `json:"carriersim_counters,omitempty"` // GET /counters, verbatim
-	// Check is the checker's verdict on the run (check.go); absent when the
-	// run was interrupted before it could check.
+	// Check is the checker's verdict on the run (docs/checker.md); absent
+	// when the run was interrupted before it could check.
 	Check *checkResult `json:"check,omitempty"`
 }
 

@@ -96,9 +96,9 @@ func (f runFlags) scenario() (Scenario, error) {
 	return s, s.validate()
 }
 
-// run runs the scenario, checks it (check.go) and returns its summary. It
-// fails when a process died, when a campaign did not reach a terminal state
-// by the deadline, or when the check did not pass.
+// run runs the scenario, checks it (docs/checker.md) and returns its
+// summary. It fails when a process died, when a campaign did not reach a
+// terminal state by the deadline, or when the check did not pass.
 func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 	var none summary
 	sc, err := f.scenario()
