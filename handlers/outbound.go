@@ -28,10 +28,13 @@ type Limiter interface {
 	Backoff(ctx context.Context, key string, d time.Duration) error
 }
 
-// CommandMarks tells the record a command is for what became of it;
+// CommandLedger is the records' side of the commands: which command a
+// record waits on from each downstream, and what became of it;
 // infra/dynamo.Store satisfies it. The sweeper reads the marks to tell a
 // command still in its queue from one the downstream lost.
-type CommandMarks interface {
+type CommandLedger interface {
+	// Get returns the record, or an error wrapping statemachine.ErrNotFound.
+	Get(ctx context.Context, kind statemachine.Kind, id string) (*statemachine.Record, error)
 	// MarkAccepted records that the downstream accepted the command (for the
 	// commands whose acceptance changes no state) and restarts the record's
 	// wait, so that it is measured from the acceptance.
@@ -55,6 +58,10 @@ const (
 	OutcomeLimited = "429"
 	OutcomeFailed  = "5xx"
 	OutcomeError   = "error"
+	// OutcomeSuperseded: no call was made; the record sent a newer command
+	// to this downstream since (a re-drive under a new key), and this copy
+	// (a retry, a duplicate delivery) would register it a second time.
+	OutcomeSuperseded = "superseded"
 )
 
 // OutboundConfig configures an Outbound handler.
@@ -63,9 +70,10 @@ type OutboundConfig struct {
 	Downstream Downstream // required
 	Limiter    Limiter    // required
 	Events     Sender     // required: where answer events go
-	// Marks learns of the acceptances that change no state (a carrier took
-	// a campaign for review) and of the calls that failed; optional.
-	Marks CommandMarks
+	// Ledger fences off superseded commands and learns of the acceptances
+	// that change no state (a carrier took a campaign for review) and of
+	// the calls that failed; optional.
+	Ledger CommandLedger
 	Now      func() time.Time
 	Observer OutboundObserver
 	Logger   *slog.Logger
@@ -133,6 +141,13 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		return fmt.Errorf("%w: event %s on the %s queue", statemachine.ErrUnknownEvent, cmd.Type, o.cfg.Name)
 	}
 	log := LoggerFrom(ctx, o.cfg.Logger)
+	if superseded, err := o.superseded(ctx, cmd); err != nil {
+		return err
+	} else if superseded {
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeSuperseded, 0)
+		log.Info("command superseded by a newer one to the same downstream: not sent")
+		return nil
+	}
 	waited, err := o.cfg.Limiter.Wait(ctx, o.cfg.Name)
 	if err != nil {
 		return fmt.Errorf("wait for the %s rate limit: %w", o.cfg.Name, err)
@@ -150,7 +165,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		if ev, ok := statemachine.Accepted(cmd, ext, actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
-		o.mark(ctx, cmd, CommandMarks.MarkAccepted)
+		o.mark(ctx, cmd, CommandLedger.MarkAccepted)
 		return nil
 	case errors.As(err, &se) && se.HTTPStatusCode() == http.StatusTooManyRequests:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
@@ -160,7 +175,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 				log.Warn("could not push the rate limit back", "error", berr)
 			}
 		}
-		o.mark(ctx, cmd, CommandMarks.MarkAttempted)
+		o.mark(ctx, cmd, CommandLedger.MarkAttempted)
 		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 	case errors.As(err, &se) && se.HTTPStatusCode() >= 400 && se.HTTPStatusCode() < 500 && se.HTTPStatusCode() != http.StatusRequestTimeout:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
@@ -179,7 +194,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 	default:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
 	}
-	o.mark(ctx, cmd, CommandMarks.MarkAttempted)
+	o.mark(ctx, cmd, CommandLedger.MarkAttempted)
 	return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 }
 
@@ -190,15 +205,39 @@ func (o *Outbound) answer(ctx context.Context, ev statemachine.Envelope) error {
 	return nil
 }
 
+// superseded reports whether the record of cmd has sent a newer command to
+// this downstream since cmd was made: a re-drive that found the downstream
+// had lost the command sent it again under a new key, and this copy of the
+// old one (a retry, a duplicate delivery, a re-drive's repeat) would register
+// the record a second time. A record read behind the newest write holds an
+// older command, not a newer one, so it never fences off the current one.
+// It returns the store's error for a read that failed (the message is
+// retried), and false for a record that does not exist.
+func (o *Outbound) superseded(ctx context.Context, cmd statemachine.Envelope) (bool, error) {
+	kind := statemachine.CommandKind(cmd.Type)
+	if o.cfg.Ledger == nil || kind == "" {
+		return false, nil
+	}
+	rec, err := o.cfg.Ledger.Get(ctx, kind, cmd.EntityID)
+	switch {
+	case errors.Is(err, statemachine.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read the command's record %s %s: %w", kind, cmd.EntityID, err)
+	}
+	cur, ok := rec.Commands[statemachine.Destination(o.cfg.Name)]
+	return ok && cur.EventID != cmd.EventID && cur.SentAt.After(cmd.OccurredAt), nil
+}
+
 // mark tells the record of cmd what became of it. A failure is only logged:
 // the sweeper asks the downstream before it re-sends anything, and a command
 // it believes still queued whose queue is empty is sent again.
-func (o *Outbound) mark(ctx context.Context, cmd statemachine.Envelope, mark func(CommandMarks, context.Context, statemachine.Kind, string, statemachine.Destination, string, time.Time) error) {
+func (o *Outbound) mark(ctx context.Context, cmd statemachine.Envelope, mark func(CommandLedger, context.Context, statemachine.Kind, string, statemachine.Destination, string, time.Time) error) {
 	kind := statemachine.CommandKind(cmd.Type)
-	if o.cfg.Marks == nil || kind == "" {
+	if o.cfg.Ledger == nil || kind == "" {
 		return
 	}
-	if err := mark(o.cfg.Marks, ctx, kind, cmd.EntityID, statemachine.Destination(o.cfg.Name), cmd.EventID, o.cfg.Now()); err != nil {
+	if err := mark(o.cfg.Ledger, ctx, kind, cmd.EntityID, statemachine.Destination(o.cfg.Name), cmd.EventID, o.cfg.Now()); err != nil {
 		LoggerFrom(ctx, o.cfg.Logger).Warn("could not record what became of the command on its record", "error", err)
 	}
 }

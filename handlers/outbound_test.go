@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,8 +71,8 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds, lim, events, marks := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}, &fakeMarks{}
-			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Marks: marks})
+			ds, lim, events, marks := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}, &fakeLedger{}
+			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Ledger: marks})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,18 +115,85 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 	}
 }
 
-// fakeMarks records the marks an Outbound sets on commands.
-type fakeMarks struct{ marked []string }
+// fakeLedger holds records and records the marks an Outbound sets on
+// commands.
+type fakeLedger struct {
+	records map[string]*statemachine.Record // by id
+	getErr  error
+	marked  []string
+}
 
-func (f *fakeMarks) MarkAccepted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
+func (f *fakeLedger) Get(_ context.Context, kind statemachine.Kind, id string) (*statemachine.Record, error) {
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
+	if r, ok := f.records[id]; ok && r.Kind == kind {
+		return r, nil
+	}
+	return nil, statemachine.ErrNotFound
+}
+
+func (f *fakeLedger) MarkAccepted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
 	f.marked = append(f.marked, "accepted "+string(kind)+"/"+id+" "+string(to))
 	return nil
 }
 
-func (f *fakeMarks) MarkAttempted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
+func (f *fakeLedger) MarkAttempted(_ context.Context, kind statemachine.Kind, id string, to statemachine.Destination, _ string, _ time.Time) error {
 	f.marked = append(f.marked, "attempted "+string(kind)+"/"+id+" "+string(to))
 	return nil
 }
+
+func TestOutboundDropsACommandARecordSuperseded(t *testing.T) {
+	old := event(t, statemachine.CmdCarrierSubmit, "c1", statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT})
+	later := old.OccurredAt.Add(time.Minute)
+	campaign := func(ref statemachine.CommandRef) *statemachine.Record {
+		return &statemachine.Record{Kind: statemachine.KindCampaign, ID: "c1",
+			Commands: map[statemachine.Destination]statemachine.CommandRef{statemachine.ToATT: ref}}
+	}
+	tests := []struct {
+		name     string
+		ledger   *fakeLedger
+		wantCall bool
+		wantErr  bool
+	}{
+		{"a re-drive sent a newer command under a new key", &fakeLedger{records: map[string]*statemachine.Record{
+			"c1": campaign(statemachine.CommandRef{EventID: "newer", SentAt: later})}}, false, false},
+		{"the record's command is this one", &fakeLedger{records: map[string]*statemachine.Record{
+			"c1": campaign(statemachine.CommandRef{EventID: old.EventID, SentAt: later})}}, true, false},
+		{"a record read behind holds an older command", &fakeLedger{records: map[string]*statemachine.Record{
+			"c1": campaign(statemachine.CommandRef{EventID: "older", SentAt: old.OccurredAt.Add(-time.Minute)})}}, true, false},
+		{"no record", &fakeLedger{}, true, false},
+		{"the record cannot be read: retried", &fakeLedger{getErr: errors.New("throttled")}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds, lim, obs := &fakeDownstream{}, &fakeLimiter{}, &recordingOutboundObserver{}
+			o, err := NewOutbound(OutboundConfig{Name: "att", Downstream: ds, Limiter: lim, Events: &memSender{},
+				Ledger: tt.ledger, Observer: obs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = o.Handle(t.Context(), message(t, old))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got := len(ds.calls) == 1 && lim.waits == 1; got != tt.wantCall {
+				t.Errorf("called %d times after %d waits, want a call %v", len(ds.calls), lim.waits, tt.wantCall)
+			}
+			if superseded := slices.Contains(obs.outcomes, OutcomeSuperseded); superseded != (!tt.wantCall && !tt.wantErr) {
+				t.Errorf("observed outcomes %v", obs.outcomes)
+			}
+		})
+	}
+}
+
+// recordingOutboundObserver records the call outcomes.
+type recordingOutboundObserver struct{ outcomes []string }
+
+func (r *recordingOutboundObserver) Called(_ string, outcome string, _ time.Duration) {
+	r.outcomes = append(r.outcomes, outcome)
+}
+func (r *recordingOutboundObserver) Waited(string, time.Duration) {}
 
 func TestOutboundRefusesEventsOnACommandQueue(t *testing.T) {
 	o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: &fakeDownstream{}, Limiter: &fakeLimiter{}, Events: &memSender{}})

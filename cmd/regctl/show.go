@@ -18,8 +18,9 @@ var _ = register(&Command{
 	Synopsis: "[--prefix P] [--kind K] [-o table|json] <id>",
 	Help: `
 Show one record: its kind, id, parent, state, version, when it entered its
-state and how long it has been there, the sweeper's re-drives in that state,
-the reason it was rejected, suspended or failed, its external and correlation
+state and how long it has been there, when its current wait started and the
+sweeper's re-drives and checks in that state, the commands it sent each
+downstream and what became of them (sent, a failed call, accepted), the reason it was rejected, suspended or failed, its external and correlation
 ids; a campaign's per-carrier review statuses and per-number statuses; and the
 audit history, one line per change in the order it was written (version, time,
 from -> to, event, actor, event id, reason).
@@ -31,7 +32,10 @@ JSON output (-o json):
   kind, id, parent_id, state, version
   created_at, state_entered_at, updated_at   RFC 3339 times
   age_in_state_seconds                      whole seconds since state_entered_at
-  redrives                                  sweeper re-drives in the current state
+  wait_since                                RFC 3339: the wait the sweeper measures
+  redrives, checks                          sweeper re-drives (re-sent) and checks in the current state
+  commands[]                                {to, event_id, sent_at, attempted_at, accepted_at}:
+                                            the last command to each downstream; null times: not yet
   reason                                    {code, description}, or null
   external_id, correlation_id, last_message_id
   carriers[]                                {carrier, status}: campaigns only
@@ -103,7 +107,10 @@ type recordView struct {
 	StateEnteredAt    time.Time            `json:"state_entered_at"`
 	AgeInStateSeconds int64                `json:"age_in_state_seconds"`
 	UpdatedAt         time.Time            `json:"updated_at"`
+	WaitSince         time.Time            `json:"wait_since"`
 	Redrives          int                  `json:"redrives"`
+	Checks            int                  `json:"checks"`
+	Commands          []commandView        `json:"commands"`
 	Reason            *statemachine.Reason `json:"reason"`
 	ExternalID        string               `json:"external_id"`
 	CorrelationID     string               `json:"correlation_id"`
@@ -118,6 +125,23 @@ type recordView struct {
 type carrierView struct {
 	Carrier statemachine.Carrier       `json:"carrier"`
 	Status  statemachine.CarrierStatus `json:"status"`
+}
+
+type commandView struct {
+	To          statemachine.Destination `json:"to"`
+	EventID     string                   `json:"event_id"`
+	SentAt      time.Time                `json:"sent_at"`
+	AttemptedAt *time.Time               `json:"attempted_at"`
+	AcceptedAt  *time.Time               `json:"accepted_at"`
+}
+
+// optionalTime is t in UTC, or nil for the zero time.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }
 
 type numberView struct {
@@ -143,9 +167,16 @@ func newRecordView(r statemachine.Record, history []statemachine.AuditEntry, now
 		Kind: r.Kind, ID: r.ID, ParentID: r.ParentID, State: r.State, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), StateEnteredAt: r.StateEnteredAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		AgeInStateSeconds: int64(age / time.Second), age: age,
-		Redrives: r.Redrives, Reason: r.Reason, ExternalID: r.ExternalID, CorrelationID: r.CorrelationID,
+		WaitSince: r.WaitSince.UTC(), Redrives: r.Redrives, Checks: r.Checks, Commands: []commandView{},
+		Reason: r.Reason, ExternalID: r.ExternalID, CorrelationID: r.CorrelationID,
 		LastMessageID: r.LastMessageID,
 		Carriers:      []carrierView{}, Numbers: []numberView{}, History: []auditView{},
+	}
+	for _, d := range statemachine.Destinations {
+		if c, ok := r.Commands[d]; ok {
+			v.Commands = append(v.Commands, commandView{To: d, EventID: c.EventID, SentAt: c.SentAt.UTC(),
+				AttemptedAt: optionalTime(c.AttemptedAt), AcceptedAt: optionalTime(c.AcceptedAt)})
+		}
 	}
 	for _, c := range statemachine.Carriers {
 		if s, ok := r.Carriers[c]; ok {
@@ -163,6 +194,14 @@ func newRecordView(r statemachine.Record, history []statemachine.AuditEntry, now
 		})
 	}
 	return v
+}
+
+// optionalStamp formats an optional time for a table: the time, or "-".
+func optionalStamp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return stamp(*t)
 }
 
 // reasonText formats a reason for a table: "30899 carrier rejected", or "-".
@@ -190,7 +229,8 @@ func (v recordView) writeTable(w io.Writer) error {
 		{"age in state", v.age.String()},
 		{"created at", stamp(v.CreatedAt)},
 		{"updated at", stamp(v.UpdatedAt)},
-		{"redrives", fmt.Sprint(v.Redrives)},
+		{"wait since", stamp(v.WaitSince)},
+		{"redrives / checks", fmt.Sprintf("%d / %d", v.Redrives, v.Checks)},
 		{"reason", reasonText(v.Reason)},
 		{"external id", orDash(v.ExternalID)},
 		{"correlation id", orDash(v.CorrelationID)},
@@ -200,6 +240,17 @@ func (v recordView) writeTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(v.Commands) > 0 {
+		fmt.Fprintln(w)
+		tw = newTable(w)
+		fmt.Fprintln(tw, "COMMAND TO\tEVENT ID\tSENT\tCALL FAILED\tACCEPTED")
+		for _, c := range v.Commands {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.To, c.EventID, stamp(c.SentAt), optionalStamp(c.AttemptedAt), optionalStamp(c.AcceptedAt))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(v.Carriers) > 0 {
 		fmt.Fprintln(w)

@@ -164,7 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 		recovery.Downstream, recovery.Limiter = client, limiter
 		for _, d := range downstreams {
 			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
-				Limiter: limiter, Events: publisher, Marks: store, Observer: mx, Logger: log})
+				Limiter: limiter, Events: publisher, Ledger: store, Observer: mx, Logger: log})
 			if err != nil {
 				return err
 			}
