@@ -41,7 +41,7 @@ func TestBenchProfileIsShortAndHasEveryFault(t *testing.T) {
 		got = append(got, c.Fault)
 	}
 	want := []string{"regd dup-send", "regd delay-send", "regd dup-receive", "regd throttle", "regd 5xx", "regd stale-read",
-		"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "downstream request lost", "replica killed (SIGKILL)"}
+		"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "replica killed (SIGKILL)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("bench faults %q, want %q", got, want)
 	}
