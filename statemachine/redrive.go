@@ -82,6 +82,11 @@ type Limits struct {
 	// deciding (or recovered missed answers) a record gets before it fails
 	// with 30901: the SLA, in units of the state's threshold.
 	MaxChecks int
+	// MaxBacklog is how long a command may wait in its queue as a backlog;
+	// older, it is sent again as it was (same idempotency key: a repeat at
+	// worst), so that a message held back for good cannot strand a record.
+	// Zero: no bound.
+	MaxBacklog time.Duration
 }
 
 // Recovery is what a re-drive knows beyond the record.
@@ -234,7 +239,7 @@ func Redrive(rec Record, in Recovery, lim Limits, now time.Time) (RedrivePlan, e
 	if !IsWatched(rec.Kind, rec.State) {
 		return RedrivePlan{}, fmt.Errorf("redrive %s %s in %s: %w", rec.Kind, rec.ID, rec.State, ErrNotWaiting)
 	}
-	r := &redriver{rec: rec, now: now, outcome: OutcomeIdle}
+	r := &redriver{rec: rec, now: now, outcome: OutcomeIdle, maxBacklog: lim.MaxBacklog}
 	r.reconcile(in)
 	plan := RedrivePlan{Outcome: r.outcome, Emit: r.emit, Replayed: r.replayed, Redrives: rec.Redrives, Checks: rec.Checks,
 		Commands: r.commands}
@@ -264,6 +269,8 @@ type redriver struct {
 	replayed []string
 	commands map[Destination]CommandRef // commands sent again
 	err      error                      // first encoding or validation error
+
+	maxBacklog time.Duration
 }
 
 // found raises the re-drive's outcome to o if o ranks higher.
@@ -309,7 +316,8 @@ func (r *redriver) observe(l Lookup, in Recovery) {
 	switch {
 	case i < 0:
 		r.found(OutcomeBacklog) // not asked or not answered: try again on the next sweep
-	case !in.Observations[i].Found && Queued(r.rec, l.To) && in.Busy[l.To]:
+	case !in.Observations[i].Found && Queued(r.rec, l.To) && in.Busy[l.To] &&
+		(r.maxBacklog == 0 || r.now.Sub(r.rec.Commands[l.To].SentAt) < r.maxBacklog):
 		r.found(OutcomeBacklog)
 	case !in.Observations[i].Found:
 		r.resend(l.To)
@@ -341,8 +349,9 @@ func (r *redriver) takes(e Envelope) bool {
 }
 
 // resend emits the command for downstream to that the record waits on: as
-// it was (same event id, so the same idempotency key) when calls with it
-// failed and the downstream never accepted it, under a new id otherwise.
+// it was (same event id, so the same idempotency key) when the downstream
+// never accepted it (calls with it failed, or it sat in its queue past the
+// backlog bound), under a new id otherwise.
 func (r *redriver) resend(to Destination) {
 	rec := r.rec
 	n := len(r.emit)
@@ -351,7 +360,7 @@ func (r *redriver) resend(to Destination) {
 			return
 		}
 		out := &r.emit[n]
-		if ref, ok := rec.Commands[to]; ok && ref.AcceptedAt.IsZero() && !ref.AttemptedAt.IsZero() &&
+		if ref, ok := rec.Commands[to]; ok && ref.AcceptedAt.IsZero() &&
 			!ref.SentAt.Before(rec.StateEnteredAt) && slices.Contains(awaitsAcceptance[rec.Kind], rec.State) {
 			out.Envelope.EventID = ref.EventID
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -211,6 +212,7 @@ func TestRedriveResendsByWhatBecameOfTheCommand(t *testing.T) {
 		// command is still queued: nothing for it.
 		{"still in its queue", carrier(func(*CommandRef) {}), ToVerizon, OutcomeChecked, false},
 		{"its calls failed: retried or dead-lettered", carrier(func(r *CommandRef) { r.AttemptedAt = later }), ToVerizon, OutcomeResent, true},
+		{"queued past the backlog bound (30 min)", carrier(func(*CommandRef) {}), ToVerizon, OutcomeResent, true},
 		{"accepted, then lost downstream", carrier(func(r *CommandRef) { r.AcceptedAt = later }), ToVerizon, OutcomeResent, false},
 		{"accepted as the state shows, then lost", *recs[KindBrand][Submitted], ToRegistry, OutcomeResent, false},
 	}
@@ -220,7 +222,11 @@ func TestRedriveResendsByWhatBecameOfTheCommand(t *testing.T) {
 			for _, l := range Lookups(tt.rec) {
 				obs = append(obs, Observation{Lookup: l, Found: l.To != tt.to})
 			}
-			plan, err := Redrive(tt.rec, Recovery{Observations: obs, Busy: busy}, lim, later)
+			limits := lim
+			if strings.HasPrefix(tt.name, "queued past") {
+				limits.MaxBacklog = 30 * time.Minute
+			}
+			plan, err := Redrive(tt.rec, Recovery{Observations: obs, Busy: busy}, limits, later)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -518,6 +524,13 @@ func TestRedriveGivesUpPastTheMaximum(t *testing.T) {
 func TestRedriveEventIDs(t *testing.T) {
 	recs := waitingRecords(t)
 	rec := *recs[KindCampaign][CarrierReview]
+	// The carriers accepted their commands and lost them: each re-drive
+	// sends them under new keys.
+	rec.Commands = maps.Clone(rec.Commands)
+	for d, c := range rec.Commands {
+		c.AcceptedAt = t0
+		rec.Commands[d] = c
+	}
 	id := func(r Record, i int) string {
 		t.Helper()
 		plan, err := Redrive(r, Recovery{Observations: notFound(r)}, lim, t0)

@@ -152,7 +152,7 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *
 		return
 	}
 	in.Observations = s.lookup(ctx, log, statemachine.Lookups(rec))
-	plan, err := statemachine.Redrive(rec, in, s.limits(), now)
+	plan, err := statemachine.Redrive(rec, in, s.limits(rec), now)
 	if err != nil {
 		log.Error("re-drive not planned", "error", err)
 		rep.Failed++
@@ -207,9 +207,11 @@ func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *
 	log.Info("re-driven", "outcome", plan.Outcome, "sent", len(plan.Emit))
 }
 
-// limits are the maximum counts of the configuration.
-func (s *Sweeper) limits() statemachine.Limits {
-	return statemachine.Limits{MaxRedrives: s.cfg.MaxRedrives, MaxChecks: s.cfg.MaxChecks}
+// limits are the maximum counts of the configuration, and how long rec's
+// command may wait in its queue: MaxChecks thresholds of its state.
+func (s *Sweeper) limits(rec statemachine.Record) statemachine.Limits {
+	return statemachine.Limits{MaxRedrives: s.cfg.MaxRedrives, MaxChecks: s.cfg.MaxChecks,
+		MaxBacklog: time.Duration(s.cfg.MaxChecks) * s.threshold(StateKey{rec.Kind, rec.State})}
 }
 
 func countOutcome(rep *Report, o statemachine.RedriveOutcome) {
