@@ -244,7 +244,12 @@ func Redrive(rec Record, in Recovery, lim Limits, now time.Time) (RedrivePlan, e
 	plan := RedrivePlan{Outcome: r.outcome, Emit: r.emit, Replayed: r.replayed, Redrives: rec.Redrives, Checks: rec.Checks,
 		Commands: r.commands}
 	switch plan.Outcome {
-	case OutcomeResent, OutcomeIdle:
+	case OutcomeResent:
+		// The downstream starts over on what was sent again: so does the
+		// SLA its checks measure. Re-sends are bounded by MaxRedrives.
+		plan.Redrives++
+		plan.Checks = 0
+	case OutcomeIdle:
 		plan.Redrives++
 	case OutcomeRecovered, OutcomeChecked:
 		plan.Checks++

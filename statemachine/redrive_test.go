@@ -148,6 +148,13 @@ func TestRedriveResendsWhatNoDownstreamHas(t *testing.T) {
 			if plan.Redrives != 1 || plan.Checks != 0 {
 				t.Errorf("counters redrives %d checks %d, want 1 and 0", plan.Redrives, plan.Checks)
 			}
+			// A re-send starts the downstream over, and the checks with it.
+			checked := rec
+			checked.Checks = lim.MaxChecks
+			if again, err := Redrive(checked, Recovery{Observations: notFound(rec)}, lim, t0); err != nil ||
+				again.Outcome != OutcomeResent || again.Checks != 0 {
+				t.Errorf("a re-send after %d checks: %s with checks %d (%v), want resent with 0", lim.MaxChecks, again.Outcome, again.Checks, err)
+			}
 			if got := types(plan.Emit); !slices.Equal(got, tt.want) {
 				t.Errorf("emits %v, want %v", got, tt.want)
 			}
