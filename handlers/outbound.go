@@ -73,7 +73,7 @@ type OutboundConfig struct {
 	// Ledger fences off superseded commands and learns of the acceptances
 	// that change no state (a carrier took a campaign for review) and of
 	// the calls that failed; optional.
-	Ledger CommandLedger
+	Ledger   CommandLedger
 	Now      func() time.Time
 	Observer OutboundObserver
 	Logger   *slog.Logger

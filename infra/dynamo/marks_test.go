@@ -32,7 +32,9 @@ func TestMarksRecordWhatBecameOfACommand(t *testing.T) {
 		wantVersion   int64
 	}{
 		{"a failed call marks the command attempted",
-			func() error { return f.store.MarkAttempted(ctx, statemachine.KindCampaign, "c1", att, "cmd-1", failedAt) },
+			func() error {
+				return f.store.MarkAttempted(ctx, statemachine.KindCampaign, "c1", att, "cmd-1", failedAt)
+			},
 			"c1", failedAt, time.Time{}, t0, waiting.Version + 1},
 		{"only the first failure is written",
 			func() error {
@@ -40,16 +42,24 @@ func TestMarksRecordWhatBecameOfACommand(t *testing.T) {
 			},
 			"c1", failedAt, time.Time{}, t0, waiting.Version + 1},
 		{"another command's mark is not this one's",
-			func() error { return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c1", att, "cmd-0", acceptedAt) },
+			func() error {
+				return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c1", att, "cmd-0", acceptedAt)
+			},
 			"c1", failedAt, time.Time{}, t0, waiting.Version + 1},
 		{"the acceptance is recorded and restarts the wait",
-			func() error { return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c1", att, "cmd-1", acceptedAt) },
+			func() error {
+				return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c1", att, "cmd-1", acceptedAt)
+			},
 			"c1", failedAt, acceptedAt, acceptedAt, waiting.Version + 2},
 		{"a record that is not watched is left alone",
-			func() error { return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c2", att, "cmd-2", acceptedAt) },
+			func() error {
+				return f.store.MarkAccepted(ctx, statemachine.KindCampaign, "c2", att, "cmd-2", acceptedAt)
+			},
 			"c2", time.Time{}, time.Time{}, t0, done.Version},
 		{"an absent record is not created",
-			func() error { return f.store.MarkAttempted(ctx, statemachine.KindCampaign, "absent", att, "cmd-9", failedAt) },
+			func() error {
+				return f.store.MarkAttempted(ctx, statemachine.KindCampaign, "absent", att, "cmd-9", failedAt)
+			},
 			"", time.Time{}, time.Time{}, time.Time{}, 0},
 	}
 	for _, tt := range steps {
