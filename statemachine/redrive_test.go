@@ -4,7 +4,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -214,14 +213,15 @@ func TestRedriveResendsByWhatBecameOfTheCommand(t *testing.T) {
 		to      Destination
 		outcome RedriveOutcome
 		sameKey bool
+		backlog time.Duration // Limits.MaxBacklog; zero: no bound
 	}{
 		// T-Mobile has its command and is still deciding: checked; Verizon's
 		// command is still queued: nothing for it.
-		{"still in its queue", carrier(func(*CommandRef) {}), ToVerizon, OutcomeChecked, false},
-		{"its calls failed: retried or dead-lettered", carrier(func(r *CommandRef) { r.AttemptedAt = later }), ToVerizon, OutcomeResent, true},
-		{"queued past the backlog bound (30 min)", carrier(func(*CommandRef) {}), ToVerizon, OutcomeResent, true},
-		{"accepted, then lost downstream", carrier(func(r *CommandRef) { r.AcceptedAt = later }), ToVerizon, OutcomeResent, false},
-		{"accepted as the state shows, then lost", *recs[KindBrand][Submitted], ToRegistry, OutcomeResent, false},
+		{"still in its queue", carrier(func(*CommandRef) {}), ToVerizon, OutcomeChecked, false, 0},
+		{"its calls failed: retried or dead-lettered", carrier(func(r *CommandRef) { r.AttemptedAt = later }), ToVerizon, OutcomeResent, true, 0},
+		{"queued past the backlog bound (30 min)", carrier(func(*CommandRef) {}), ToVerizon, OutcomeResent, true, 30 * time.Minute},
+		{"accepted, then lost downstream", carrier(func(r *CommandRef) { r.AcceptedAt = later }), ToVerizon, OutcomeResent, false, 0},
+		{"accepted as the state shows, then lost", *recs[KindBrand][Submitted], ToRegistry, OutcomeResent, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,9 +230,7 @@ func TestRedriveResendsByWhatBecameOfTheCommand(t *testing.T) {
 				obs = append(obs, Observation{Lookup: l, Found: l.To != tt.to})
 			}
 			limits := lim
-			if strings.HasPrefix(tt.name, "queued past") {
-				limits.MaxBacklog = 30 * time.Minute
-			}
+			limits.MaxBacklog = tt.backlog
 			plan, err := Redrive(tt.rec, Recovery{Observations: obs, Busy: busy}, limits, later)
 			if err != nil {
 				t.Fatal(err)
