@@ -41,7 +41,7 @@ var ruleClaims = map[string]string{
 	ruleWorld:    "every settled record ended where the simulated world's latest decisions lead; a REJECTED campaign carries one of its rejection codes; FAILED 30901 only without an answer",
 	ruleRequests: "every decided downstream request belongs to an existing record; a request sent again under a new key follows a lost one",
 	ruleWebhooks: "every webhook delivered or dropped was applied, or is stale in the record's final state; every applied webhook event came from one; every APPROVED campaign applied each carrier's approval",
-	ruleRate:     "no downstream group received more requests in any one-second window than regd's rate for it",
+	ruleRate:     "no downstream group received more requests in any ten-second window than ten times regd's rate for it",
 }
 
 // ruleUnits names what each rule counts as checked.

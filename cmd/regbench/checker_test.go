@@ -199,6 +199,36 @@ func lastRequestAt(in checkInput) time.Time {
 	return in.Journal.Requests[len(in.Journal.Requests)-1].At
 }
 
+// TestCheckToleratesArrivalJitter: regd's limiter spaced AT&T's look-ups
+// by its slots (1.2/rate apart, rate 5) for twenty seconds, and scheduling
+// let one of them go 300 ms late, into its successor's second: 6 arrivals
+// within one second at a rate of 5. regd kept its schedule, and the check
+// passes, reporting the bunching as a figure.
+func TestCheckToleratesArrivalJitter(t *testing.T) {
+	in := runWorld(t, cleanWorld()).input()
+	in.Rates = maps.Clone(in.Rates)
+	in.Rates["att"] = 5
+	at := lastRequestAt(in).Add(time.Minute)
+	const slot = 240 * time.Millisecond
+	for i := range 84 {
+		arrived := at.Add(time.Duration(i) * slot)
+		if i == 40 {
+			arrived = arrived.Add(300 * time.Millisecond)
+		}
+		in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: arrived,
+			Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: outcomeFound, Status: 200})
+	}
+	res := check(in)
+	if !res.Passed {
+		t.Fatalf("jitter of one request failed the check:\n%s", describe(res))
+	}
+	for _, f := range res.Rates {
+		if f.Group == "att" && (f.MaxPerSecond != 6 || f.MaxPerWindow > 50) {
+			t.Errorf("att's busiest second %d (want 6), busiest ten seconds %d (want at most 50)", f.MaxPerSecond, f.MaxPerWindow)
+		}
+	}
+}
+
 // TestCheckCatchesPlantedFaults plants one fault each in the clean run, and
 // wants it caught by its rule, on its record, and by no other rule.
 func TestCheckCatchesPlantedFaults(t *testing.T) {
@@ -313,12 +343,12 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			name: "a rate window exceeded",
 			plant: func(tb testing.TB, in *checkInput) {
 				at := lastRequestAt(*in).Add(time.Second)
-				for i := range 11 {
+				for i := range 101 {
 					in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: at.Add(time.Duration(i) * 90 * time.Millisecond),
 						Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: outcomeFound, Status: 200})
 				}
 			},
-			rule: ruleRate, says: "att received 11 requests within one second",
+			rule: ruleRate, says: "att received 101 requests within 10s",
 		},
 	}
 	for _, tt := range tests {

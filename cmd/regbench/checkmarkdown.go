@@ -49,9 +49,9 @@ func (r checkResult) writeMarkdown(b *strings.Builder, limit int) {
 	fmt.Fprintf(b, "World: %d settled records compared with the simulator's decisions (%d never answered, so FAILED 30901); %d not settled, not compared.\n",
 		r.World.Settled, r.World.Unanswered, r.World.Unsettled)
 
-	b.WriteString("\n| downstream | regd's rate per second | requests received | most in one second |\n|---|---:|---:|---:|\n")
+	b.WriteString("\n| downstream | regd's rate per second | requests received | most in ten seconds | most in one second |\n|---|---:|---:|---:|---:|\n")
 	for _, f := range r.Rates {
-		fmt.Fprintf(b, "| %s | %g | %d | %d |\n", f.Group, f.Limit, f.Requests, f.MaxPerSecond)
+		fmt.Fprintf(b, "| %s | %g | %d | %d | %d |\n", f.Group, f.Limit, f.Requests, f.MaxPerWindow, f.MaxPerSecond)
 	}
 
 	if len(r.Violations) == 0 {

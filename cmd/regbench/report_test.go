@@ -125,8 +125,8 @@ func fixtureCheck() *checkResult {
 			Decided: 13, Repeated: 2, ResubmittedAfterLoss: 1},
 		Webhooks: webhookFigures{Events: 22, Deliveries: map[string]int{deliveryDelivered: 21, deliveryDropped: 2, deliveryDuplicate: 2},
 			Applied: 15, Ignorable: 6, Vanished: 1, FromWebhooks: 15},
-		Rates: []rateFigure{{Group: "att", Limit: 5, Requests: 6, MaxPerSecond: 3, WindowStart: &window},
-			{Group: "registry", Limit: 5, Requests: 14, MaxPerSecond: 5, WindowStart: &window}},
+		Rates: []rateFigure{{Group: "att", Limit: 5, Requests: 6, MaxPerWindow: 6, MaxPerSecond: 3, WindowStart: &window},
+			{Group: "registry", Limit: 5, Requests: 14, MaxPerWindow: 14, MaxPerSecond: 5, WindowStart: &window}},
 		Violations: []violation{{Rule: ruleWebhooks, Kind: statemachine.KindCampaign, RecordID: "campaign-00001",
 			Problem: "webhook MNO_CAMPAIGN_OPERATION_APPROVED 3f9a0c1b (dropped, event campaign.carrier_approved msg=641b4d29) vanished: " +
 				"never applied, and the record in its final state CARRIER_REVIEW would transition it",
@@ -501,6 +501,7 @@ func TestReportCarriesTheCheck(t *testing.T) {
 			Rates []struct {
 				Group        string  `json:"group"`
 				Limit        float64 `json:"limit_per_second"`
+				MaxPerWindow int     `json:"max_per_10s"`
 				MaxPerSecond int     `json:"max_per_second"`
 			} `json:"rates"`
 		} `json:"check"`
@@ -510,7 +511,7 @@ func TestReportCarriesTheCheck(t *testing.T) {
 	}
 	c := back.Check
 	if c == nil || c.Passed || len(c.Rules) != len(rules) || len(c.Violations) != 1 || c.Violations[0].RecordID != "campaign-00001" ||
-		len(c.Violations[0].Audit) == 0 || len(c.Violations[0].Simulator) == 0 || len(c.Rates) != 2 || c.Rates[1].MaxPerSecond != 5 {
+		len(c.Violations[0].Audit) == 0 || len(c.Violations[0].Simulator) == 0 || len(c.Rates) != 2 || c.Rates[1].MaxPerWindow != 14 || c.Rates[1].MaxPerSecond != 5 {
 		t.Errorf("report.json's check read back: %+v", c)
 	}
 
