@@ -155,7 +155,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 			return &DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
 			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
-			return &RejectedError{Reason: dec.Reason, Code: dec.Code}
+			return &RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {

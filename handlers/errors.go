@@ -27,13 +27,18 @@ func (e *DeferredError) Is(target error) bool { return target == ErrDeferred }
 type RejectedError struct {
 	Reason string // a short, bounded phrase such as "unknown record"
 	Code   int    // a CPaaS error code when one applies (30994, 30795, ...)
+	Detail string // the specifics, when the reason has many (which follow-up, how large)
 }
 
 func (e *RejectedError) Error() string {
+	s := "rejected: " + e.Reason
 	if e.Code != 0 {
-		return fmt.Sprintf("rejected: %s (%d)", e.Reason, e.Code)
+		s = fmt.Sprintf("%s (%d)", s, e.Code)
 	}
-	return "rejected: " + e.Reason
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
 }
 
 // PanicError is a recovered panic turned into an error, so that the retry and

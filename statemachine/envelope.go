@@ -65,15 +65,11 @@ func (e Envelope) Encode() ([]byte, error) {
 		return nil, err
 	}
 	// Without HTML escaping, so that an envelope that decoded within the size
-	// cap does not grow past it when encoded again (json.Marshal would turn
-	// each <, > and & into six bytes).
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	// cap does not grow past it when encoded again.
+	b, err := marshal(e)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > MaxBodyBytes {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(b), MaxBodyBytes)
 	}
