@@ -11,9 +11,15 @@ import (
 // SchemaVersion is the envelope schema version this code writes and reads.
 const SchemaVersion = 1
 
-// MaxBodyBytes caps an encoded envelope. SQS accepts 256 KiB per message; the
-// cap leaves room for message attributes.
-const MaxBodyBytes = 200 * 1024
+// MaxMessageBytes is the largest message the queues take, body and message
+// attributes together: SQS's maximum, 1 MiB. infra/spec provisions every
+// queue with it (MaximumMessageSize), so this is the one truth for both.
+const MaxMessageBytes = 1 << 20
+
+// MaxBodyBytes caps an encoded envelope: MaxMessageBytes less 64 KiB for the
+// message attributes, whose names, types and values SQS counts too (the
+// envelope's own, a producer's, the retry state and a dead letter's facts).
+const MaxBodyBytes = MaxMessageBytes - 64*1024
 
 // Message attribute names that mirror envelope fields, so that routing, logs and
 // the dead-letter tooling can read them without decoding the body.

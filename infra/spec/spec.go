@@ -32,6 +32,7 @@ func (q Queue) Attributes(dlqARN string) map[string]string {
 		"VisibilityTimeout":             secs(q.VisibilityTimeout),
 		"MessageRetentionPeriod":        secs(q.Retention),
 		"ReceiveMessageWaitTimeSeconds": secs(q.ReceiveWait),
+		"MaximumMessageSize":            strconv.Itoa(statemachine.MaxMessageBytes),
 	}
 	if !q.IsDLQ() {
 		a["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"%d"}`, dlqARN, q.MaxReceiveCount)
