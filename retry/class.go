@@ -23,26 +23,25 @@ const (
 	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
 	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
 	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
-	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early
+	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early, or a newer build wrote it
 	ClassPanic     Class = "panic"     // *handlers.PanicError
 	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
 )
 
 // Permanent classes: the same message fails the same way every time.
 const (
-	ClassMalformed          Class = "malformed"           // statemachine.ErrMalformed
-	ClassUnknownEvent       Class = "unknown_event"       // statemachine.ErrUnknownEvent
-	ClassUnsupportedVersion Class = "unsupported_version" // statemachine.ErrUnsupportedVersion
-	ClassTooLarge           Class = "too_large"           // statemachine.ErrTooLarge
-	ClassRejected           Class = "rejected"            // *handlers.RejectedError
-	ClassClient             Class = "client"              // HTTP 4xx other than 408 and 429
-	ClassBadAttributes      Class = "bad_attributes"      // *AttributeError: unreadable retry state
+	ClassMalformed     Class = "malformed"      // statemachine.ErrMalformed
+	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
+	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
+	ClassRejected      Class = "rejected"       // *handlers.RejectedError
+	ClassClient        Class = "client"         // HTTP 4xx other than 408 and 429
+	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
 // Permanent reports whether retrying a message that failed with c is useless.
 func (c Class) Permanent() bool {
 	switch c {
-	case ClassMalformed, ClassUnknownEvent, ClassUnsupportedVersion, ClassTooLarge,
+	case ClassMalformed, ClassUnknownEvent, ClassTooLarge,
 		ClassRejected, ClassClient, ClassBadAttributes:
 		return true
 	}
@@ -91,7 +90,6 @@ func Classify(err error) Class {
 		{handlers.ErrDeferred, ClassDeferred},
 		{statemachine.ErrConflict, ClassConflict},
 		{statemachine.ErrTooLarge, ClassTooLarge},
-		{statemachine.ErrUnsupportedVersion, ClassUnsupportedVersion},
 		{statemachine.ErrUnknownEvent, ClassUnknownEvent},
 		{statemachine.ErrMalformed, ClassMalformed},
 	} {
