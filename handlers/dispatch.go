@@ -148,6 +148,11 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		switch dec.Disposition {
 		case statemachine.Ignore:
 			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
+			if len(dec.Differs) > 0 {
+				log.Warn("registration repeated with another payload: ignored, the record keeps the first",
+					"reason", dec.Reason, "state", dec.From, "differs", dec.Differs)
+				return nil
+			}
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
 			return nil
 		case statemachine.Defer:

@@ -46,7 +46,13 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 		return Decision{}, err
 	}
 	if cell.Disposition != Transition {
-		return Decision{Disposition: cell.Disposition, Reason: cell.Reason, From: state, To: state}, nil
+		dec := Decision{Disposition: cell.Disposition, Reason: cell.Reason, From: state, To: state}
+		if cell.Disposition == Ignore && rec != nil && slices.Contains(registrations, env.Type) {
+			// A registration repeated with another payload: ignored, but the
+			// producer's change must not vanish without a trace.
+			dec.Differs = differingFields(rec.Data, env.Payload)
+		}
+		return dec, nil
 	}
 
 	d := newDecider(k, rec, env, facts, now)

@@ -73,6 +73,9 @@ type Decision struct {
 	// Detail says more than Reason where one rejection has many faces (which
 	// follow-up, how large): for logs and the dead letter, not for labels.
 	Detail string
+	// Differs names, for a registration ignored because its record exists,
+	// the payload fields that differ from the record's registration.
+	Differs []string
 
 	// For a transition: the fsm event fired, the states, the record to write
 	// (its Version is still the one read; the store bumps it), the audit entry
