@@ -1,7 +1,6 @@
 package sqsq
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -21,19 +20,11 @@ func TestLargestEnvelopeIntegration(t *testing.T) {
 	t.Parallel()
 	api := awstest.SQS(t)
 	q := spec.Default("").Queues[0]
-	out, err := api.CreateQueue(t.Context(), &sqs.CreateQueueInput{
-		QueueName: aws.String(awstest.Prefix(t) + "big"), Attributes: spec.Queue{
-			VisibilityTimeout: q.VisibilityTimeout, Retention: q.Retention, ReceiveWait: q.ReceiveWait}.Attributes(""),
-	})
-	if err != nil {
+	url := createQueue(t, api, q.VisibilityTimeout)
+	if _, err := api.SetQueueAttributes(t.Context(), &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url),
+		Attributes: spec.Queue{VisibilityTimeout: q.VisibilityTimeout, Retention: q.Retention, ReceiveWait: q.ReceiveWait}.Attributes("")}); err != nil {
 		t.Fatal(err)
 	}
-	url := aws.ToString(out.QueueUrl)
-	t.Cleanup(func() {
-		if _, err := api.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(url)}); err != nil {
-			t.Errorf("delete queue: %v", err)
-		}
-	})
 	p, err := NewPublisher(api, map[statemachine.Destination]string{statemachine.ToEvents: url})
 	if err != nil {
 		t.Fatal(err)
