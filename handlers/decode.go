@@ -21,7 +21,7 @@ import (
 func DecodeMessage(m *Message) (statemachine.Envelope, error) {
 	env, err := statemachine.DecodeEnvelope(m.Body)
 	if newer, ok := errors.AsType[*statemachine.NewerError](err); ok {
-		return statemachine.Envelope{}, &DeferredError{Reason: newer.Error()}
+		return statemachine.Envelope{}, &DeferredError{Reason: newer.Error(), Err: newer}
 	}
 	if err != nil {
 		return statemachine.Envelope{}, err

@@ -14,12 +14,16 @@ var ErrDeferred = errors.New("event deferred")
 // true for it.
 type DeferredError struct {
 	Reason string // a short, bounded phrase such as "brand not verified yet"
+	Err    error  // the cause, if an error: a *statemachine.NewerError
 }
 
 func (e *DeferredError) Error() string { return "deferred: " + e.Reason }
 
 // Is reports whether target is ErrDeferred.
 func (e *DeferredError) Is(target error) bool { return target == ErrDeferred }
+
+// Unwrap returns the cause.
+func (e *DeferredError) Unwrap() error { return e.Err }
 
 // RejectedError: the event is not valid for the record in its current state,
 // or its record does not exist. It is permanent: the message goes to the

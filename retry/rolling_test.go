@@ -22,7 +22,7 @@ import (
 // hypothetical v2 build wrote them. Its own are applied; a v2 envelope (a
 // higher schema version, or fields v1 does not know) is deferred so that a v2
 // replica takes it on redelivery, and only once the deferral budget is spent
-// is it dead-lettered, its error saying why. Malformed input is dead-lettered
+// is it dead-lettered, as unsupported_version with an error saying why. Malformed input is dead-lettered
 // at once.
 func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 	tests := []struct {
@@ -32,9 +32,9 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 		error     string // the dead letter's error text
 	}{
 		{file: "v1-brand-register.json", deferrals: -1},
-		{file: "v2-schema-version.json", deferrals: testPolicy.MaxDeferrals, reason: "reason=exhausted;class=deferred",
+		{file: "v2-schema-version.json", deferrals: testPolicy.MaxDeferrals, reason: "reason=unsupported_version;class=deferred",
 			error: "deferred: schema version 2, this build reads 1"},
-		{file: "v2-unknown-fields.json", deferrals: testPolicy.MaxDeferrals, reason: "reason=exhausted;class=deferred",
+		{file: "v2-unknown-fields.json", deferrals: testPolicy.MaxDeferrals, reason: "reason=unsupported_version;class=deferred",
 			error: "deferred: unknown fields: payload.dba_name, tenant"},
 		{file: "malformed-invalid-json.json", reason: "reason=malformed", error: "malformed envelope"},
 		{file: "malformed-wrong-type.json", reason: "reason=malformed", error: "malformed envelope"},
