@@ -1,6 +1,7 @@
 package retry_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -118,6 +119,7 @@ func TestRedrive(t *testing.T) {
 	tests := []struct {
 		name         string
 		ids          []string
+		to           string // queue URL given to RedriveTo; "" for the source queues
 		wantN        int
 		wantErrs     []error
 		wantRetry    []string // retry attribute of each copy sent back
@@ -132,13 +134,16 @@ func TestRedrive(t *testing.T) {
 			wantDeleted: []string{"rh-m-a", "rh-m-b"}, wantReleased: []string{"rh-m-crashed"}},
 		{name: "none", ids: []string{}, wantN: 0,
 			wantReleased: nil},
+		{name: "all to a named queue, with or without a source", ids: nil, to: srcURL + "-other", wantN: 3,
+			wantRetry:   []string{"attempt=1;first_seen=" + first + ";redriven=1", "attempt=1;first_seen=" + first + ";redriven=2", "attempt=1;first_seen=" + first + ";redriven=1"},
+			wantDeleted: []string{"rh-m-a", "rh-m-b", "rh-m-crashed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &fakeDLQ{queue: queue()}
-			n, err := retry.Redrive(t.Context(), fake, dlqURL, tt.ids)
+			n, err := retry.RedriveTo(t.Context(), fake, dlqURL, tt.ids, tt.to)
 			if got, want := n, tt.wantN; got != want {
-				t.Errorf("Redrive = %d, want %d", got, want)
+				t.Errorf("RedriveTo = %d, want %d", got, want)
 			}
 			for _, want := range tt.wantErrs {
 				if !errors.Is(err, want) {
@@ -151,8 +156,8 @@ func TestRedrive(t *testing.T) {
 			var gotRetry []string
 			for _, in := range fake.sent {
 				gotRetry = append(gotRetry, attr(in, retry.AttrRetry))
-				if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
-					t.Errorf("sent to %s, want the source queue %s", got, want)
+				if got, want := aws.ToString(in.QueueUrl), cmp.Or(tt.to, srcURL); got != want {
+					t.Errorf("sent to %s, want %s", got, want)
 				}
 				for _, name := range []string{retry.AttrDeadLetter, retry.AttrDeadLetterError} {
 					if v, ok := in.MessageAttributes[name]; ok {

@@ -25,10 +25,19 @@ func parseDLQ(q string) (string, error) {
 	if q == "" {
 		return "", usageErrorf("--queue is required")
 	}
-	if !slices.Contains(statemachine.Destinations, statemachine.Destination(q)) {
-		return "", usageErrorf("--queue %q: want events, registry, att, tmobile, verizon or numbers", q)
+	if err := checkQueue("--queue", q); err != nil {
+		return "", err
 	}
 	return spec.DLQ(q), nil
+}
+
+// checkQueue returns a usage error naming flag unless q is the logical name
+// of a queue regd consumes.
+func checkQueue(flag, q string) error {
+	if !slices.Contains(statemachine.Destinations, statemachine.Destination(q)) {
+		return usageErrorf("%s %q: want events, registry, att, tmobile, verizon or numbers", flag, q)
+	}
+	return nil
 }
 
 // openDLQ connects to the deployment and returns the URL of the dead-letter

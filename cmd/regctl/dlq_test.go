@@ -163,3 +163,56 @@ func TestDLQUsageErrors(t *testing.T) {
 		t.Errorf(`parseDLQ("tmobile-dlq") = %q, %v; want the dead-letter queue's own name accepted`, got, err)
 	}
 }
+
+// A dead letter SQS's RedrivePolicy moved names no source queue: redrive
+// leaves it, saying how to send it back, and --to sends it to the queue the
+// operator names.
+func TestDLQRedriveToANamedQueue(t *testing.T) {
+	s, _, q := deployment(t)
+	events, dlq := queueURL(t, q, s, "events"), queueURL(t, q, s, "events-dlq")
+	e := statemachine.Envelope{
+		Type: statemachine.CampaignCarrierApproved, SchemaVersion: statemachine.SchemaVersion, EventID: "evt-moved",
+		EntityID: "c-moved", OccurredAt: asOf, Payload: mustJSON(statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT}),
+	}
+	body, err := e.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := map[string]types.MessageAttributeValue{}
+	for name, v := range e.Attributes() {
+		attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	sent, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
+		QueueUrl: aws.String(dlq), MessageBody: aws.String(string(body)), MessageAttributes: attrs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(sent.MessageId)
+
+	r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", id)...)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "names no source queue") || !strings.Contains(r.stderr, "--to") {
+		t.Errorf("redrive without --to: exit %d, stderr %q; want 1, why, and --to", r.code, r.stderr)
+	}
+	r = run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "events", id)...)
+	if r.code != exitOK || r.stdout != "sent 1 messages of events-dlq to events\n" {
+		t.Fatalf("redrive --to events: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	back := receive(t, q, events, 1)
+	if got := envelopes(t, back)[0].EntityID; got != "c-moved" {
+		t.Errorf("events queue got the event of %s, want c-moved", got)
+	}
+	if a, err := retry.DecodeAttrs(textAttrs(back[0]), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
+		t.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
+	}
+	if got := textAttrs(back[0])[statemachine.AttrEventID]; got != "evt-moved" {
+		t.Errorf("redriven copy's event id attribute %q, want evt-moved", got)
+	}
+	if visible, inFlight, _ := depth(t, q, dlq); visible != "0" || inFlight != "0" {
+		t.Errorf("events-dlq holds %s visible, %s in flight after the redrive; want nothing", visible, inFlight)
+	}
+	if r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "sms", "--all")...); r.code != exitUsage ||
+		!strings.Contains(r.stderr, `--to "sms": want events, registry`) {
+		t.Errorf("redrive --to sms: exit %d, stderr %q; want 2 and the queues", r.code, r.stderr)
+	}
+}
