@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,12 +69,12 @@ func TestList(t *testing.T) {
 	}
 	body := aws.ToString(rejected.MessageBody)
 	want := []retry.DeadLetter{
-		{MessageID: "m-crashed", Attempt: 1, DeadAt: t0.Add(30 * time.Minute), EventType: statemachine.CampaignReviewApproved,
+		{MessageID: "m-crashed", OriginalMessageID: "m-crashed", Attempt: 1, DeadAt: t0.Add(30 * time.Minute), EventType: statemachine.CampaignReviewApproved,
 			EntityID: "cmp-1", Body: aws.ToString(movedByRedrivePolicy(t, "x", t0).Body)},
-		{MessageID: "m-rejected", Reason: "rejected", Class: retry.ClassRejected, Code: statemachine.CodeBrandStillPending,
+		{MessageID: "m-rejected", OriginalMessageID: "orig-1", Reason: "rejected", Class: retry.ClassRejected, Code: statemachine.CodeBrandStillPending,
 			Error: "rejected: unknown record (30994)", SourceQueue: srcURL, Attempt: 1, FirstSeen: t0,
 			DeadAt: t0.Add(time.Hour), Age: time.Hour, EventType: statemachine.CampaignCarrierApproved, EntityID: "cmp-1", Body: body},
-		{MessageID: "m-exhausted", Reason: retry.ReasonExhausted, Class: retry.ClassServer,
+		{MessageID: "m-exhausted", OriginalMessageID: "orig-1", Reason: retry.ReasonExhausted, Class: retry.ClassServer,
 			Error: "downstream answered 503", SourceQueue: srcURL, Attempt: 1, FirstSeen: t0,
 			DeadAt: t0.Add(2 * time.Hour), Age: 2 * time.Hour, EventType: statemachine.CampaignCarrierApproved, EntityID: "cmp-1", Body: body},
 	}
@@ -200,5 +201,20 @@ func TestPurgeNeedsConfirmation(t *testing.T) {
 				t.Errorf("%d PurgeQueue calls, want %d", got, want)
 			}
 		})
+	}
+}
+
+// The original id is only shown: an id holding the field separator (no SQS
+// message id does) is left out rather than failing the dead letter.
+func TestDeadLetterLeavesOutAnIDWithTheSeparator(t *testing.T) {
+	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	m.ID = "odd;id"
+	d := deadLetterOf(t, m, t0, statemachine.ErrMalformed)
+	if got := attr(d, retry.AttrDeadLetter); strings.Contains(got, "message_id") || !strings.Contains(got, "reason=malformed") {
+		t.Errorf("dead_letter = %q, want the facts without the id", got)
+	}
+	got, err := retry.List(t.Context(), &fakeDLQ{queue: []types.Message{received(d, "m-odd")}}, dlqURL, 0)
+	if err != nil || len(got) != 1 || got[0].MessageID != "m-odd" || got[0].OriginalMessageID != "" {
+		t.Errorf("List = %+v, %v; want m-odd with no original id", got, err)
 	}
 }

@@ -66,6 +66,9 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 	}
 	var list deadLetters
 	decodeJSON(t, r.stdout, &list)
+	if table := run(t, nil, fixedEnv, withPrefix(s, "dlq", "list", "--queue", "events")...); !strings.Contains(table.stdout, "m-c-unknown") {
+		t.Errorf("dlq list table lacks the original message id m-c-unknown:\n%s", table.stdout)
+	}
 	if len(list.DeadLetters) != 2 || list.Queue != "events-dlq" {
 		t.Fatalf("listed %d dead letters of %s, want 2 of events-dlq:\n%s", len(list.DeadLetters), list.Queue, r.stdout)
 	}
@@ -74,8 +77,10 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 		byEntity[d.EntityID] = d
 	}
 	if d := byEntity["c-unknown"]; d.Reason != "rejected" || d.Class != retry.ClassRejected || d.Code != statemachine.CodeBrandStillPending ||
-		d.EventType != statemachine.CampaignCarrierApproved || d.Attempt != 1 || d.SourceQueue != events || d.Body != "" {
-		t.Errorf("c-unknown listed as %+v, want rejected with code 30994, attempt 1, from the events queue, no body", d)
+		d.EventType != statemachine.CampaignCarrierApproved || d.Attempt != 1 || d.SourceQueue != events || d.Body != "" ||
+		d.OriginalMessageID != "m-c-unknown" || d.MessageID == d.OriginalMessageID {
+		t.Errorf("c-unknown listed as %+v, want rejected with code 30994, attempt 1, from the events queue, no body, "+
+			"its own message id and the original's (m-c-unknown, as the logs name it)", d)
 	}
 	if d := byEntity["c-bad"]; d.Reason != "malformed" || d.Class != retry.ClassMalformed {
 		t.Errorf("c-bad listed as %+v, want malformed", d)
@@ -86,7 +91,7 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 
 	id := byEntity["c-unknown"].MessageID
 	r = run(t, nil, fixedEnv, withPrefix(s, "dlq", "show", "--queue", "events-dlq", id)...)
-	for _, want := range []string{"message id    " + id, "reason        rejected", "code          30994",
+	for _, want := range []string{"message id    " + id, "original id   m-c-unknown", "reason        rejected", "code          30994",
 		"error:\n  rejected: unknown record (30994)", `"entity_id": "c-unknown"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dlq show output lacks %q:\n%s", want, r.stdout)
