@@ -12,6 +12,7 @@ import (
 
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -43,6 +44,21 @@ func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err er
 	if herr := h(tb.Context(), m); herr != nil {
 		tb.Fatalf("retry middleware: %v", herr)
 	}
+}
+
+// wantRedriven receives one message from the queue at url, checks that it is
+// entity's event with a fresh retry state that counts one redrive, and
+// returns it.
+func wantRedriven(tb testing.TB, q *sqs.Client, url, entity string) types.Message {
+	tb.Helper()
+	back := receive(tb, q, url, 1)[0]
+	if got := envelopes(tb, []types.Message{back})[0].EntityID; got != entity {
+		tb.Errorf("queue got the event of %s back, want %s", got, entity)
+	}
+	if a, err := retry.DecodeAttrs(textAttrs(back), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
+		tb.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
+	}
+	return back
 }
 
 // textAttrs returns the message attributes of m as text.
@@ -106,13 +122,7 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 	if r.code != exitOK || r.stdout != "sent 1 messages of events-dlq back to their queues\n" {
 		t.Fatalf("dlq redrive: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
-	back := receive(t, q, events, 1)
-	if got := envelopes(t, back)[0].EntityID; got != "c-unknown" {
-		t.Errorf("events queue got the event of %s back, want c-unknown", got)
-	}
-	if a, err := retry.DecodeAttrs(textAttrs(back[0]), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
-		t.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
-	}
+	wantRedriven(t, q, events, "c-unknown")
 	if visible, _, _ := depth(t, q, dlq); visible != "1" {
 		t.Errorf("%s dead letters left, want 1", visible)
 	}
@@ -175,43 +185,29 @@ func TestDLQUsageErrors(t *testing.T) {
 func TestDLQRedriveToANamedQueue(t *testing.T) {
 	s, _, q := deployment(t)
 	events, dlq := queueURL(t, q, s, "events"), queueURL(t, q, s, "events-dlq")
-	e := statemachine.Envelope{
-		Type: statemachine.CampaignCarrierApproved, SchemaVersion: statemachine.SchemaVersion, EventID: "evt-moved",
-		EntityID: "c-moved", OccurredAt: asOf, Payload: mustJSON(statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT}),
-	}
-	body, err := e.Encode()
+	// What SQS moves is the message as it was sent: the envelope attributes,
+	// no dead-letter facts.
+	moved, err := sqsq.NewProducer(q, dlq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	attrs := map[string]types.MessageAttributeValue{}
-	for name, v := range e.Attributes() {
-		attrs[name] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-	}
-	sent, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
-		QueueUrl: aws.String(dlq), MessageBody: aws.String(string(body)), MessageAttributes: attrs,
-	})
-	if err != nil {
+	if err := moved.Send(t.Context(), statemachine.Envelope{
+		Type: statemachine.CampaignCarrierApproved, EventID: "evt-moved", EntityID: "c-moved", OccurredAt: asOf,
+		Payload: mustJSON(statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT}),
+	}); err != nil {
 		t.Fatal(err)
 	}
-	id := aws.ToString(sent.MessageId)
 
-	r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", id)...)
+	r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--all")...)
 	if r.code != exitFailure || !strings.Contains(r.stderr, "names no source queue") || !strings.Contains(r.stderr, "--to") {
 		t.Errorf("redrive without --to: exit %d, stderr %q; want 1, why, and --to", r.code, r.stderr)
 	}
-	r = run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "events", id)...)
+	r = run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "events", "--all")...)
 	if r.code != exitOK || r.stdout != "sent 1 messages of events-dlq to events\n" {
 		t.Fatalf("redrive --to events: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
-	back := receive(t, q, events, 1)
-	if got := envelopes(t, back)[0].EntityID; got != "c-moved" {
-		t.Errorf("events queue got the event of %s, want c-moved", got)
-	}
-	if a, err := retry.DecodeAttrs(textAttrs(back[0]), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
-		t.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
-	}
-	if got := textAttrs(back[0])[statemachine.AttrEventID]; got != "evt-moved" {
-		t.Errorf("redriven copy's event id attribute %q, want evt-moved", got)
+	if back := wantRedriven(t, q, events, "c-moved"); textAttrs(back)[statemachine.AttrEventID] != "evt-moved" {
+		t.Errorf("redriven copy's attributes %v, want event_id evt-moved", textAttrs(back))
 	}
 	if visible, inFlight, _ := depth(t, q, dlq); visible != "0" || inFlight != "0" {
 		t.Errorf("events-dlq holds %s visible, %s in flight after the redrive; want nothing", visible, inFlight)
