@@ -62,9 +62,10 @@ JSON output (-o json):
     sampled             messages received to find the oldest (0 without a sample)
     oldest_sent_at      SentTimestamp of the oldest sampled message, or null
     oldest_age_seconds  as_of minus oldest_sent_at, or null
-    backlog             an outbound queue whose oldest message is older than
-                        backlog_threshold_seconds, the shortest threshold of
-                        the states that wait on it (0 for the others)
+    backlog             an outbound queue whose oldest sampled message
+                        (--peek-live) is older than backlog_threshold_seconds,
+                        the shortest threshold of the states that wait on it
+                        (0 for the others)
 
 Examples:
   regctl queues
