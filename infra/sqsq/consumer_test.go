@@ -51,6 +51,7 @@ func (l *logRecorder) atLeast(level slog.Level) []string {
 // countingObserver counts what a consumer reports.
 type countingObserver struct {
 	received, handled, failed, receiveFailed atomic.Int64
+	deleteFailed, extendFailed               atomic.Int64
 
 	mu    sync.Mutex
 	waits []time.Duration
@@ -63,7 +64,9 @@ func (o *countingObserver) Handled(_ string, err error, _ time.Duration) {
 		o.failed.Add(1)
 	}
 }
-func (o *countingObserver) ReceiveFailed(string, error) { o.receiveFailed.Add(1) }
+func (o *countingObserver) ReceiveFailed(string, error)  { o.receiveFailed.Add(1) }
+func (o *countingObserver) DeleteFailed(_ string, n int) { o.deleteFailed.Add(int64(n)) }
+func (o *countingObserver) ExtendFailed(_ string, n int) { o.extendFailed.Add(int64(n)) }
 func (o *countingObserver) Queued(_ string, wait time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -223,6 +226,79 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 		}
 		if err := stop(); err != nil {
 			t.Fatalf("Run: %v", err)
+		}
+	})
+}
+
+func TestConsumerCountsOKOnlyOnceDeleted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSQS()
+		f.deleteErr = errors.New("connection reset")
+		obs := &countingObserver{}
+		cfg := testConfig()
+		cfg.Observer = obs
+		handled := make(chan struct{}, 1)
+		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+			handled <- struct{}{}
+			return nil
+		})
+		f.put("x")
+		<-handled
+		synctest.Wait()
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got := obs.handled.Load() - obs.failed.Load(); got != 0 {
+			t.Errorf("observed %d messages handled ok whose delete failed, want 0", got)
+		}
+		if got, want := obs.deleteFailed.Load(), int64(1); got != want {
+			t.Errorf("observed %d failed deletes, want %d", got, want)
+		}
+	})
+}
+
+func TestConsumerCountsFailedExtensions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSQS()
+		f.extendErr = errors.New("connection reset")
+		obs := &countingObserver{}
+		cfg := testConfig() // heartbeat every 2 s
+		cfg.Observer = obs
+		release := make(chan struct{})
+		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+			<-release
+			return nil
+		})
+		f.put("x", "y")
+		time.Sleep(3 * time.Second) // the bubble's clock: one heartbeat, for both messages
+		synctest.Wait()
+		close(release)
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got, want := obs.extendFailed.Load(), int64(2); got != want {
+			t.Errorf("observed %d failed visibility extensions, want %d", got, want)
+		}
+	})
+}
+
+func TestConsumerShutdownReleasesUnfinishedMessages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSQS()
+		started := make(chan struct{}, 2)
+		stop := start(t, f, testConfig(), func(ctx context.Context, _ *handlers.Message) error {
+			started <- struct{}{}
+			<-ctx.Done() // cancelled at the grace deadline
+			return ctx.Err()
+		})
+		f.put("a", "b")
+		<-started
+		<-started
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got, want := f.visible(), []string{"a", "b"}; !slices.Equal(got, want) {
+			t.Errorf("receivable right after shutdown: %v, want %v (visibility reset to 0)", got, want)
 		}
 	})
 }
@@ -492,8 +568,8 @@ func TestConsumerConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := c.cfg
-		if got.Pollers != 3 || got.BatchSize != 10 || got.WaitTime != 20*time.Second || got.VisibilityTimeout != time.Minute ||
-			got.HeartbeatEvery != 20*time.Second || got.ShutdownGrace != 30*time.Second || got.Logger == nil || got.Observer == nil {
+		if got.Pollers != 3 || got.BatchSize != 10 || got.WaitTime != 20*time.Second || got.VisibilityTimeout != 15*time.Second ||
+			got.HeartbeatEvery != 5*time.Second || got.ShutdownGrace != 7500*time.Millisecond || got.Logger == nil || got.Observer == nil {
 			t.Errorf("defaults: %+v", got)
 		}
 	})
