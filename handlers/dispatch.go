@@ -131,10 +131,14 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		if rec != nil {
 			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:
-				// the process died between the write and the sends.
-				d.cfg.Observer.Replayed(kind)
+				// the process died between the write and the sends. Counted
+				// once sent: a replay whose send fails is tried again.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
-				return d.sendAndClear(ctx, kind, env, out)
+				if err := d.sendAndClear(ctx, kind, env, out); err != nil {
+					return err
+				}
+				d.cfg.Observer.Replayed(kind)
+				return nil
 			}
 		}
 		facts, err := d.facts(ctx, rec, env)

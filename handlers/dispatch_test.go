@@ -477,3 +477,35 @@ func TestOnlyBrandMovesThatMayWakeCampaignsQueryChildren(t *testing.T) {
 		})
 	}
 }
+
+// replayCounter counts the replays a dispatcher reports.
+type replayCounter struct {
+	nopObserver
+	replays int
+}
+
+func (c *replayCounter) Replayed(statemachine.Kind) { c.replays++ }
+
+func TestAReplayIsCountedOnceNotPerAttempt(t *testing.T) {
+	st, s := newMemStore(), &memSender{failNext: 3} // the first delivery and two replays fail to send
+	obs := &replayCounter{}
+	d, err := NewDispatcher(DispatcherConfig{Store: st, Sender: s, Now: func() time.Time { return now }, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err := d.Handle(context.Background(), m); !errors.Is(err, errSend) {
+			t.Fatalf("attempt %d: err = %v, want the send error", attempt, err)
+		}
+	}
+	if err := d.Handle(context.Background(), m); err != nil {
+		t.Fatalf("attempt 4: %v", err)
+	}
+	if err := d.Handle(context.Background(), m); err != nil { // a duplicate: nothing left to replay
+		t.Fatal(err)
+	}
+	if obs.replays != 1 {
+		t.Errorf("counted %d replays of one event's outbox, want 1", obs.replays)
+	}
+}

@@ -23,7 +23,7 @@ func newDispatchMetrics() dispatchMetrics {
 			"Events not applied, by kind, event, disposition (ignore, defer, reject) and the state machine's reason.",
 			"kind", "event", "disposition", "reason"),
 		conflicts: counter("version_conflicts_total", "Transitions that lost a race with a concurrent write and were decided again, by kind.", "kind"),
-		replays:   counter("outbox_replays_total", "Events found applied with their follow-ups unsent, whose outbox was sent again, by kind.", "kind"),
+		replays:   counter("outbox_replays_total", "Events found applied with their follow-ups unsent, whose outbox was sent again, by kind: once per event, when the re-send succeeds.", "kind"),
 	}
 }
 
