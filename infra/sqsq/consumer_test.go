@@ -230,56 +230,52 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 	})
 }
 
-func TestConsumerCountsOKOnlyOnceDeleted(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeSQS()
-		f.deleteErr = errors.New("connection reset")
-		obs := &countingObserver{}
-		cfg := testConfig()
-		cfg.Observer = obs
-		handled := make(chan struct{}, 1)
-		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
-			handled <- struct{}{}
-			return nil
+// TestConsumerCountsDuplicateWork checks the counts of the two failures that
+// get a message handled twice, and that a message counts as handled ok only
+// once deleted.
+func TestConsumerCountsDuplicateWork(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  func(*fakeSQS)
+		run    time.Duration // how long each handler runs; the heartbeat ticks every 2 s
+		failed func(*countingObserver) int64
+		wantOK int64
+	}{
+		{"a failed delete", func(f *fakeSQS) { f.deleteErr = errors.New("connection reset") }, 0,
+			func(o *countingObserver) int64 { return o.deleteFailed.Load() }, 0},
+		{"a failed visibility extension", func(f *fakeSQS) { f.extendErr = errors.New("connection reset") }, 3 * time.Second,
+			func(o *countingObserver) int64 { return o.extendFailed.Load() }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeSQS()
+				tt.fault(f)
+				obs := &countingObserver{}
+				cfg := testConfig()
+				cfg.Observer = obs
+				handled := make(chan struct{}, 4)
+				stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+					time.Sleep(tt.run) // the bubble's clock
+					handled <- struct{}{}
+					return nil
+				})
+				f.put("x", "y")
+				<-handled
+				<-handled
+				synctest.Wait()
+				if err := stop(); err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if got := tt.failed(obs); got != 2 {
+					t.Errorf("counted %d failures, want one per message (2)", got)
+				}
+				if got := obs.handled.Load() - obs.failed.Load(); got != tt.wantOK {
+					t.Errorf("counted %d messages handled ok, want %d", got, tt.wantOK)
+				}
+			})
 		})
-		f.put("x")
-		<-handled
-		synctest.Wait()
-		if err := stop(); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-		if got := obs.handled.Load() - obs.failed.Load(); got != 0 {
-			t.Errorf("observed %d messages handled ok whose delete failed, want 0", got)
-		}
-		if got, want := obs.deleteFailed.Load(), int64(1); got != want {
-			t.Errorf("observed %d failed deletes, want %d", got, want)
-		}
-	})
-}
-
-func TestConsumerCountsFailedExtensions(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeSQS()
-		f.extendErr = errors.New("connection reset")
-		obs := &countingObserver{}
-		cfg := testConfig() // heartbeat every 2 s
-		cfg.Observer = obs
-		release := make(chan struct{})
-		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
-			<-release
-			return nil
-		})
-		f.put("x", "y")
-		time.Sleep(3 * time.Second) // the bubble's clock: one heartbeat, for both messages
-		synctest.Wait()
-		close(release)
-		if err := stop(); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-		if got, want := obs.extendFailed.Load(), int64(2); got != want {
-			t.Errorf("observed %d failed visibility extensions, want %d", got, want)
-		}
-	})
+	}
 }
 
 func TestConsumerShutdownReleasesUnfinishedMessages(t *testing.T) {
