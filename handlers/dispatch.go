@@ -132,12 +132,13 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:
 				// the process died between the write and the sends. Counted
-				// once sent: a replay whose send fails is tried again.
+				// once sent and the message deleted: a replay whose send
+				// fails is tried again.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
 				if err := d.sendAndClear(ctx, kind, env, out); err != nil {
 					return err
 				}
-				d.cfg.Observer.Replayed(kind)
+				OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
 				return nil
 			}
 		}
@@ -149,16 +150,18 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		if err != nil {
 			return err
 		}
+		if dec.Disposition != statemachine.Transition {
+			// Counted once the message is deleted: a deferred or rejected
+			// one after the retry middleware sent its copy or dead letter.
+			OnSettled(ctx, func() { d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason) })
+		}
 		switch dec.Disposition {
 		case statemachine.Ignore:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
 			return nil
 		case statemachine.Defer:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
 			return &DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
 			return &RejectedError{Reason: dec.Reason, Code: dec.Code}
 		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {

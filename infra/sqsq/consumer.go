@@ -356,14 +356,15 @@ func (r *run) handle(m *handlers.Message) {
 	defer r.handlers.Done()
 	defer r.slots.give(1)
 	start := time.Now()
-	err := r.call(m)
+	ctx, settled := handlers.WithSettled(r.handlerCtx)
+	err := r.call(ctx, m)
 	took := time.Since(start)
 	r.flights.remove(m.ReceiptHandle)
 	if err != nil {
 		r.cfg.Observer.Handled(r.cfg.Queue, err, took)
 		r.logFailure(m, err)
 	} else {
-		r.ack(m, took)
+		r.ack(m, took, settled)
 	}
 	// After the ack is queued, so that the deleter sees no running handler
 	// only once every finished one has been queued.
@@ -376,18 +377,18 @@ func (r *run) handle(m *handlers.Message) {
 }
 
 // call runs the handler, turning a panic into a *handlers.PanicError.
-func (r *run) call(m *handlers.Message) (err error) {
+func (r *run) call(ctx context.Context, m *handlers.Message) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &handlers.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return r.h(r.handlerCtx, m)
+	return r.h(ctx, m)
 }
 
 // ack queues a finished message for deletion, unless the shutdown deadline
 // has passed.
-func (r *run) ack(m *handlers.Message, took time.Duration) {
+func (r *run) ack(m *handlers.Message, took time.Duration, settled *handlers.Settled) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -395,7 +396,7 @@ func (r *run) ack(m *handlers.Message, took time.Duration) {
 		r.log.Info("handler finished after the shutdown grace; message left for redelivery", "message_id", m.ID)
 		return
 	}
-	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle, took: took}
+	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle, took: took, settled: settled}
 }
 
 // logFailure logs why a message is left for redelivery: the one place the

@@ -231,8 +231,9 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 }
 
 // TestConsumerCountsDuplicateWork checks the counts of the two failures that
-// get a message handled twice, and that a message counts as handled ok only
-// once deleted.
+// get a message handled twice, and that a message counts as handled ok, and
+// what its handler observed is counted (handlers.OnSettled), only once it is
+// deleted.
 func TestConsumerCountsDuplicateWork(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -255,7 +256,9 @@ func TestConsumerCountsDuplicateWork(t *testing.T) {
 				cfg := testConfig()
 				cfg.Observer = obs
 				handled := make(chan struct{}, 4)
-				stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+				var settled atomic.Int64
+				stop := start(t, f, cfg, func(ctx context.Context, _ *handlers.Message) error {
+					handlers.OnSettled(ctx, func() { settled.Add(1) })
 					time.Sleep(tt.run) // the bubble's clock
 					handled <- struct{}{}
 					return nil
@@ -272,6 +275,9 @@ func TestConsumerCountsDuplicateWork(t *testing.T) {
 				}
 				if got := obs.handled.Load() - obs.failed.Load(); got != tt.wantOK {
 					t.Errorf("counted %d messages handled ok, want %d", got, tt.wantOK)
+				}
+				if got := settled.Load(); got != tt.wantOK {
+					t.Errorf("ran the settled observations of %d messages, want %d", got, tt.wantOK)
 				}
 			})
 		})

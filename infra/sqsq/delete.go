@@ -9,16 +9,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tendlc/tendlc/handlers"
 )
 
 // deleteLinger is how long a partial delete batch waits for more messages
 // while handlers are still running. With none running it is sent at once.
 const deleteLinger = 10 * time.Millisecond
 
-// ack is a message to delete, with how long its handler ran.
+// ack is a message to delete, with how long its handler ran and what it
+// observed that holds once the message is deleted.
 type ack struct {
 	id, receipt string
 	took        time.Duration
+	settled     *handlers.Settled
 }
 
 // deleteLoop deletes acknowledged messages in batches until acks is closed and
@@ -84,7 +88,7 @@ func (r *run) gather(first ack) ([]ack, bool) {
 }
 
 // delete deletes one batch and reports each message's outcome: handled ok
-// once deleted. A message that is not deleted is redelivered after its
+// once deleted, and then what its handler observed (handlers.OnSettled). A message that is not deleted is redelivered after its
 // visibility timeout, so failures are logged, not retried.
 func (r *run) delete(batch []ack) {
 	entries := make([]types.DeleteMessageBatchRequestEntry, len(batch))
@@ -121,5 +125,8 @@ func (r *run) delete(batch []ack) {
 			err = fmt.Errorf("%w: delete refused", ErrNotDeleted)
 		}
 		r.cfg.Observer.Handled(r.cfg.Queue, err, a.took)
+		if err == nil {
+			a.settled.Run()
+		}
 	}
 }
