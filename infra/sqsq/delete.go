@@ -88,8 +88,9 @@ func (r *run) gather(first ack) ([]ack, bool) {
 }
 
 // delete deletes one batch and reports each message's outcome: handled ok
-// once deleted, and then what its handler observed (handlers.OnSettled). A message that is not deleted is redelivered after its
-// visibility timeout, so failures are logged, not retried.
+// once deleted, and then what its handler observed (handlers.OnSettled). A
+// message that is not deleted is redelivered after its visibility timeout, so
+// failures are logged, not retried.
 func (r *run) delete(batch []ack) {
 	entries := make([]types.DeleteMessageBatchRequestEntry, len(batch))
 	for i, a := range batch {
