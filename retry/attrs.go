@@ -15,8 +15,9 @@ const (
 	// sends: "attempt=3;deferrals=1;first_seen=1718000000000;last_error=server".
 	AttrRetry = "retry"
 	// AttrDeadLetter holds the facts of a dead letter, on the dead-letter copy
-	// only: "reason=exhausted;class=server;at=1718000000000;source=<queue URL>"
-	// (and "code=30994" for a rejection with a CPaaS code).
+	// only: "reason=exhausted;class=server;at=1718000000000;source=<queue URL>;
+	// message_id=<id of the message that failed>" (and "code=30994" for a
+	// rejection with a CPaaS code).
 	AttrDeadLetter = "dead_letter"
 	// AttrDeadLetterError holds the error text of a dead letter (at most
 	// [MaxErrorBytes] bytes of valid UTF-8), on the dead-letter copy only.

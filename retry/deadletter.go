@@ -31,23 +31,27 @@ const MaxErrorBytes = 256
 // DeadLetter is a message in a dead-letter queue, as [List] shows it. A
 // message the queue's RedrivePolicy moved (it crashed its consumers too often)
 // has no dead-letter facts: Reason, Class, Code, Error and SourceQueue are
-// zero, and its retry state reads as a first attempt.
+// zero, its OriginalMessageID is its MessageID (SQS keeps the id when it moves
+// a message), and its retry state reads as a first attempt.
 type DeadLetter struct {
-	MessageID   string
-	Reason      string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class; "" if moved by the RedrivePolicy
-	Class       Class  // class of the last failure
-	Code        int    // CPaaS error code of a rejection, if any
-	Error       string // error text, at most MaxErrorBytes
-	SourceQueue string // URL of the queue the message failed on
-	Attempt     int
-	Deferrals   int
-	Redriven    int
-	FirstSeen   time.Time
-	DeadAt      time.Time     // when it was dead-lettered (its SentTimestamp if unknown)
-	Age         time.Duration // DeadAt − FirstSeen: how long it was tried; 0 if unknown
-	EventType   statemachine.EventType
-	EntityID    string
-	Body        string
+	MessageID string // the dead-letter copy's id, which the dlq commands take
+	// OriginalMessageID is the id of the message that failed, as regd's logs
+	// name it (the "dead-lettered" line's message_id); "" if unknown.
+	OriginalMessageID string
+	Reason            string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class; "" if moved by the RedrivePolicy
+	Class             Class  // class of the last failure
+	Code              int    // CPaaS error code of a rejection, if any
+	Error             string // error text, at most MaxErrorBytes
+	SourceQueue       string // URL of the queue the message failed on
+	Attempt           int
+	Deferrals         int
+	Redriven          int
+	FirstSeen         time.Time
+	DeadAt            time.Time     // when it was dead-lettered (its SentTimestamp if unknown)
+	Age               time.Duration // DeadAt − FirstSeen: how long it was tried; 0 if unknown
+	EventType         statemachine.EventType
+	EntityID          string
+	Body              string
 }
 
 // deadLetterFacts is the content of [AttrDeadLetter].
@@ -57,6 +61,7 @@ type deadLetterFacts struct {
 	code   int
 	at     time.Time
 	source string
+	id     string // message id of the message that failed
 }
 
 // Field names inside [AttrDeadLetter].
@@ -66,6 +71,7 @@ const (
 	fieldCode   = "code"
 	fieldAt     = "at"
 	fieldSource = "source"
+	fieldID     = "message_id"
 )
 
 var errSourceSeparator = errors.New("source queue URL contains ';'")
@@ -80,12 +86,17 @@ func (f deadLetterFacts) encode() (string, error) {
 	if f.code != 0 {
 		code = strconv.Itoa(f.code)
 	}
+	id := f.id
+	if strings.Contains(id, ";") {
+		id = "" // no SQS message id holds it; the id is only shown, so a dead letter without one is better than none
+	}
 	return encodeFields([]field{
 		{fieldReason, f.reason},
 		{fieldClass, string(f.class)},
 		{fieldCode, code},
 		{fieldAt, millisText(f.at)},
 		{fieldSource, f.source},
+		{fieldID, id},
 	}), nil
 }
 
@@ -96,7 +107,7 @@ func decodeDeadLetterFacts(s string) deadLetterFacts {
 	if err != nil {
 		return deadLetterFacts{}
 	}
-	f := deadLetterFacts{reason: fs[fieldReason], class: Class(fs[fieldClass]), source: fs[fieldSource]}
+	f := deadLetterFacts{reason: fs[fieldReason], class: Class(fs[fieldClass]), source: fs[fieldSource], id: fs[fieldID]}
 	f.code, _ = strconv.Atoi(fs[fieldCode])
 	f.at, _ = parseMillis(fs[fieldAt])
 	return f
@@ -132,18 +143,23 @@ func errorText(err error, class Class) string {
 // deadLetterOf reads a received dead-letter message.
 func deadLetterOf(m types.Message) DeadLetter {
 	attrs := textAttributes(m.MessageAttributes)
-	facts := decodeDeadLetterFacts(attrs[AttrDeadLetter])
+	raw, hasFacts := attrs[AttrDeadLetter]
+	facts := decodeDeadLetterFacts(raw)
 	d := DeadLetter{
-		MessageID:   aws.ToString(m.MessageId),
-		Reason:      facts.reason,
-		Class:       facts.class,
-		Code:        facts.code,
-		Error:       attrs[AttrDeadLetterError],
-		SourceQueue: facts.source,
-		DeadAt:      facts.at,
-		EventType:   statemachine.EventType(attrs[statemachine.AttrEventType]),
-		EntityID:    attrs[statemachine.AttrEntityID],
-		Body:        aws.ToString(m.Body),
+		MessageID:         aws.ToString(m.MessageId),
+		OriginalMessageID: facts.id,
+		Reason:            facts.reason,
+		Class:             facts.class,
+		Code:              facts.code,
+		Error:             attrs[AttrDeadLetterError],
+		SourceQueue:       facts.source,
+		DeadAt:            facts.at,
+		EventType:         statemachine.EventType(attrs[statemachine.AttrEventType]),
+		EntityID:          attrs[statemachine.AttrEntityID],
+		Body:              aws.ToString(m.Body),
+	}
+	if !hasFacts {
+		d.OriginalMessageID = d.MessageID // moved by SQS, which keeps the id
 	}
 	if d.DeadAt.IsZero() {
 		d.DeadAt = sentTimestamp(m)

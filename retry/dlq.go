@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -48,7 +47,8 @@ var (
 	// ErrNotFound: a message id given to Redrive is not in the dead-letter queue.
 	ErrNotFound = errors.New("not in the dead-letter queue")
 	// ErrNoSource: a dead letter does not say which queue it came from (the
-	// queue's RedrivePolicy moved it, not this package), so Redrive leaves it.
+	// queue's RedrivePolicy moved it, not this package), so Redrive leaves it;
+	// RedriveTo sends it to a queue the caller names.
 	ErrNoSource = errors.New("dead letter names no source queue")
 )
 
@@ -104,15 +104,22 @@ func List(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLett
 }
 
 // Redrive sends the dead letters with the given message ids (nil: all of
-// them) back to their source queues and deletes them from the dead-letter
-// queue, in that order: a failure in between leaves a duplicate, never a loss.
+// them) back to their source queues; it is RedriveTo with no queue named.
+func Redrive(ctx context.Context, api Redriver, dlqURL string, ids []string) (int, error) {
+	return RedriveTo(ctx, api, dlqURL, ids, "")
+}
+
+// RedriveTo sends the dead letters with the given message ids (nil: all of
+// them) to the queue at toURL, or back to their source queues if toURL is "",
+// and deletes them from the dead-letter queue, in that order: a failure in
+// between leaves a duplicate, never a loss.
 // The copy has the body and the envelope attributes, a fresh retry state
 // (attempt 1, no deferrals) that keeps first_seen and counts the redrive
 // (redriven+1), and no dead-letter facts. It returns how many messages it sent
 // back, and the problems it met, joined: ErrNotFound for ids not in the queue,
-// ErrNoSource for dead letters without a source, SQS errors. Messages it
-// leaves are made visible again.
-func Redrive(ctx context.Context, api Redriver, dlqURL string, ids []string) (int, error) {
+// ErrNoSource for dead letters without a source when toURL is "", SQS
+// errors. Messages it leaves are made visible again.
+func RedriveTo(ctx context.Context, api Redriver, dlqURL string, ids []string, toURL string) (int, error) {
 	var want map[string]bool
 	if ids != nil {
 		want = make(map[string]bool, len(ids))
@@ -146,7 +153,7 @@ func Redrive(ctx context.Context, api Redriver, dlqURL string, ids []string) (in
 				continue
 			}
 			found[id] = true
-			sent, err := redriveOne(ctx, api, dlqURL, m)
+			sent, err := redriveOne(ctx, api, dlqURL, m, toURL)
 			if sent {
 				n++
 			} else {
@@ -173,15 +180,17 @@ func Redrive(ctx context.Context, api Redriver, dlqURL string, ids []string) (in
 	return n, errors.Join(errs...)
 }
 
-// redriveOne sends one dead letter back to its source queue, then deletes it.
-// It reports whether the copy was sent.
-func redriveOne(ctx context.Context, api Redriver, dlqURL string, m types.Message) (bool, error) {
+// redriveOne sends one dead letter to the queue at toURL, or back to its
+// source queue if toURL is "", then deletes it. It reports whether the copy
+// was sent.
+func redriveOne(ctx context.Context, api Redriver, dlqURL string, m types.Message, toURL string) (bool, error) {
 	attrs := textAttributes(m.MessageAttributes)
-	source := decodeDeadLetterFacts(attrs[AttrDeadLetter]).source
-	if source == "" {
+	dest := cmp.Or(toURL, decodeDeadLetterFacts(attrs[AttrDeadLetter]).source)
+	if dest == "" {
 		return false, ErrNoSource
 	}
-	old, err := DecodeAttrs(attrs, time.Time{})
+	// A message SQS moved has no retry state: it was first seen when sent.
+	old, err := DecodeAttrs(attrs, sentTimestamp(m))
 	if err != nil {
 		old = Attrs{} // a bad_attributes dead letter: the redrive starts its history afresh
 	}
@@ -192,12 +201,12 @@ func redriveOne(ctx context.Context, api Redriver, dlqURL string, m types.Messag
 	}
 	// A dead letter carries at most 10 attributes, two of them dead-letter
 	// facts the copy leaves out, so nothing is dropped here.
-	in, _ := copyInput(source, aws.ToString(m.Body), attrs, own, 0)
+	in, _ := copyInput(dest, aws.ToString(m.Body), attrs, own, 0)
 	if _, err := api.SendMessage(ctx, in); err != nil {
-		return false, fmt.Errorf("send to %s: %w", source, err)
+		return false, fmt.Errorf("send to %s: %w", dest, err)
 	}
 	if _, err := api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(dlqURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
-		return true, fmt.Errorf("sent to %s but not deleted from the dead-letter queue, so it may be redriven twice: %w", source, err)
+		return true, fmt.Errorf("sent to %s but not deleted from the dead-letter queue, so it may be redriven twice: %w", dest, err)
 	}
 	return true, nil
 }

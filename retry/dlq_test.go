@@ -1,10 +1,12 @@
 package retry_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,12 +69,12 @@ func TestList(t *testing.T) {
 	}
 	body := aws.ToString(rejected.MessageBody)
 	want := []retry.DeadLetter{
-		{MessageID: "m-crashed", Attempt: 1, DeadAt: t0.Add(30 * time.Minute), EventType: statemachine.CampaignReviewApproved,
+		{MessageID: "m-crashed", OriginalMessageID: "m-crashed", Attempt: 1, DeadAt: t0.Add(30 * time.Minute), EventType: statemachine.CampaignReviewApproved,
 			EntityID: "cmp-1", Body: aws.ToString(movedByRedrivePolicy(t, "x", t0).Body)},
-		{MessageID: "m-rejected", Reason: "rejected", Class: retry.ClassRejected, Code: statemachine.CodeBrandStillPending,
+		{MessageID: "m-rejected", OriginalMessageID: "orig-1", Reason: "rejected", Class: retry.ClassRejected, Code: statemachine.CodeBrandStillPending,
 			Error: "rejected: unknown record (30994)", SourceQueue: srcURL, Attempt: 1, FirstSeen: t0,
 			DeadAt: t0.Add(time.Hour), Age: time.Hour, EventType: statemachine.CampaignCarrierApproved, EntityID: "cmp-1", Body: body},
-		{MessageID: "m-exhausted", Reason: retry.ReasonExhausted, Class: retry.ClassServer,
+		{MessageID: "m-exhausted", OriginalMessageID: "orig-1", Reason: retry.ReasonExhausted, Class: retry.ClassServer,
 			Error: "downstream answered 503", SourceQueue: srcURL, Attempt: 1, FirstSeen: t0,
 			DeadAt: t0.Add(2 * time.Hour), Age: 2 * time.Hour, EventType: statemachine.CampaignCarrierApproved, EntityID: "cmp-1", Body: body},
 	}
@@ -118,6 +120,7 @@ func TestRedrive(t *testing.T) {
 	tests := []struct {
 		name         string
 		ids          []string
+		to           string // queue URL given to RedriveTo; "" for the source queues
 		wantN        int
 		wantErrs     []error
 		wantRetry    []string // retry attribute of each copy sent back
@@ -132,13 +135,16 @@ func TestRedrive(t *testing.T) {
 			wantDeleted: []string{"rh-m-a", "rh-m-b"}, wantReleased: []string{"rh-m-crashed"}},
 		{name: "none", ids: []string{}, wantN: 0,
 			wantReleased: nil},
+		{name: "all to a named queue, with or without a source", ids: nil, to: srcURL + "-other", wantN: 3,
+			wantRetry:   []string{"attempt=1;first_seen=" + first + ";redriven=1", "attempt=1;first_seen=" + first + ";redriven=2", "attempt=1;first_seen=" + first + ";redriven=1"},
+			wantDeleted: []string{"rh-m-a", "rh-m-b", "rh-m-crashed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &fakeDLQ{queue: queue()}
-			n, err := retry.Redrive(t.Context(), fake, dlqURL, tt.ids)
+			n, err := retry.RedriveTo(t.Context(), fake, dlqURL, tt.ids, tt.to)
 			if got, want := n, tt.wantN; got != want {
-				t.Errorf("Redrive = %d, want %d", got, want)
+				t.Errorf("RedriveTo = %d, want %d", got, want)
 			}
 			for _, want := range tt.wantErrs {
 				if !errors.Is(err, want) {
@@ -151,8 +157,8 @@ func TestRedrive(t *testing.T) {
 			var gotRetry []string
 			for _, in := range fake.sent {
 				gotRetry = append(gotRetry, attr(in, retry.AttrRetry))
-				if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
-					t.Errorf("sent to %s, want the source queue %s", got, want)
+				if got, want := aws.ToString(in.QueueUrl), cmp.Or(tt.to, srcURL); got != want {
+					t.Errorf("sent to %s, want %s", got, want)
 				}
 				for _, name := range []string{retry.AttrDeadLetter, retry.AttrDeadLetterError} {
 					if v, ok := in.MessageAttributes[name]; ok {
@@ -195,5 +201,20 @@ func TestPurgeNeedsConfirmation(t *testing.T) {
 				t.Errorf("%d PurgeQueue calls, want %d", got, want)
 			}
 		})
+	}
+}
+
+// The original id is only shown: an id holding the field separator (no SQS
+// message id does) is left out rather than failing the dead letter.
+func TestDeadLetterLeavesOutAnIDWithTheSeparator(t *testing.T) {
+	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	m.ID = "odd;id"
+	d := deadLetterOf(t, m, t0, statemachine.ErrMalformed)
+	if got := attr(d, retry.AttrDeadLetter); strings.Contains(got, "message_id") || !strings.Contains(got, "reason=malformed") {
+		t.Errorf("dead_letter = %q, want the facts without the id", got)
+	}
+	got, err := retry.List(t.Context(), &fakeDLQ{queue: []types.Message{received(d, "m-odd")}}, dlqURL, 0)
+	if err != nil || len(got) != 1 || got[0].MessageID != "m-odd" || got[0].OriginalMessageID != "" {
+		t.Errorf("List = %+v, %v; want m-odd with no original id", got, err)
 	}
 }

@@ -281,7 +281,7 @@ func (r *Retrier) sendDeadLetter(ctx context.Context, d decision, reason string,
 	if !ok {
 		return fmt.Errorf("dead-letter %s: no dead-letter queue for %s (handler: %w)", reason, d.m.QueueURL, d.err)
 	}
-	facts := deadLetterFacts{reason: reason, class: d.class, at: d.now, source: d.m.QueueURL}
+	facts := deadLetterFacts{reason: reason, class: d.class, at: d.now, source: d.m.QueueURL, id: d.m.ID}
 	if re, ok := errors.AsType[*handlers.RejectedError](d.err); ok {
 		facts.code = re.Code
 	}

@@ -189,7 +189,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 	if got, want := len(g.sqs.sent), testPolicy.MaxAttempts; got != want {
 		t.Errorf("%d sends, want %d copies and the dead letter", got, want)
 	}
-	wantFacts := "reason=exhausted;class=server;at=" + strconv.FormatInt(t0.Add((2+4+8+10)*time.Second).UnixMilli(), 10) + ";source=" + srcURL
+	wantFacts := "reason=exhausted;class=server;at=" + strconv.FormatInt(t0.Add((2+4+8+10)*time.Second).UnixMilli(), 10) + ";source=" + srcURL + ";message_id=copy"
 	for _, c := range []struct{ name, got, want string }{
 		{"dead_letter", attr(d, retry.AttrDeadLetter), wantFacts},
 		{"dead_letter_error", attr(d, retry.AttrDeadLetterError), "downstream answered 503"},
@@ -246,7 +246,7 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 				t.Errorf("sent to %s, want the DLQ %s", got, want)
 			}
 			want := "reason=" + string(tt.class) + ";class=" + string(tt.class) + tt.wantFacts +
-				";at=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";source=" + srcURL
+				";at=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";source=" + srcURL + ";message_id=orig-1"
 			if got := attr(d, retry.AttrDeadLetter); got != want {
 				t.Errorf("dead_letter = %q, want %q", got, want)
 			}

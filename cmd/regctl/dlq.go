@@ -25,10 +25,19 @@ func parseDLQ(q string) (string, error) {
 	if q == "" {
 		return "", usageErrorf("--queue is required")
 	}
-	if !slices.Contains(statemachine.Destinations, statemachine.Destination(q)) {
-		return "", usageErrorf("--queue %q: want events, registry, att, tmobile, verizon or numbers", q)
+	if err := checkQueue("--queue", q); err != nil {
+		return "", err
 	}
 	return spec.DLQ(q), nil
+}
+
+// checkQueue returns a usage error naming flag unless q is the logical name
+// of a queue regd consumes.
+func checkQueue(flag, q string) error {
+	if !slices.Contains(statemachine.Destinations, statemachine.Destination(q)) {
+		return usageErrorf("%s %q: want events, registry, att, tmobile, verizon or numbers", flag, q)
+	}
+	return nil
 }
 
 // openDLQ connects to the deployment and returns the URL of the dead-letter
@@ -47,29 +56,30 @@ func openDLQ(ctx context.Context, prefix, logical string) (*conn, string, error)
 
 // deadLetterView is a dead letter as the dlq commands print it.
 type deadLetterView struct {
-	MessageID       string                 `json:"message_id"`
-	DeadAt          time.Time              `json:"dead_at"`
-	AgeSeconds      int64                  `json:"age_seconds"`
-	Reason          string                 `json:"reason"`
-	Class           retry.Class            `json:"class"`
-	Code            int                    `json:"code"`
-	EventType       statemachine.EventType `json:"event_type"`
-	EntityID        string                 `json:"entity_id"`
-	Attempt         int                    `json:"attempt"`
-	Deferrals       int                    `json:"deferrals"`
-	Redriven        int                    `json:"redriven"`
-	FirstSeen       *time.Time             `json:"first_seen"`
-	TriedForSeconds int64                  `json:"tried_for_seconds"`
-	SourceQueue     string                 `json:"source_queue"`
-	Error           string                 `json:"error,omitempty"`
-	Body            string                 `json:"body,omitempty"`
+	MessageID         string                 `json:"message_id"`
+	OriginalMessageID string                 `json:"original_message_id"`
+	DeadAt            time.Time              `json:"dead_at"`
+	AgeSeconds        int64                  `json:"age_seconds"`
+	Reason            string                 `json:"reason"`
+	Class             retry.Class            `json:"class"`
+	Code              int                    `json:"code"`
+	EventType         statemachine.EventType `json:"event_type"`
+	EntityID          string                 `json:"entity_id"`
+	Attempt           int                    `json:"attempt"`
+	Deferrals         int                    `json:"deferrals"`
+	Redriven          int                    `json:"redriven"`
+	FirstSeen         *time.Time             `json:"first_seen"`
+	TriedForSeconds   int64                  `json:"tried_for_seconds"`
+	SourceQueue       string                 `json:"source_queue"`
+	Error             string                 `json:"error,omitempty"`
+	Body              string                 `json:"body,omitempty"`
 }
 
 // newDeadLetterView returns d as of now; with full, with its error text and
 // body.
 func newDeadLetterView(d retry.DeadLetter, now time.Time, full bool) deadLetterView {
 	v := deadLetterView{
-		MessageID: d.MessageID, DeadAt: d.DeadAt.UTC(), AgeSeconds: int64(now.Sub(d.DeadAt) / time.Second),
+		MessageID: d.MessageID, OriginalMessageID: d.OriginalMessageID, DeadAt: d.DeadAt.UTC(), AgeSeconds: int64(now.Sub(d.DeadAt) / time.Second),
 		Reason: d.Reason, Class: d.Class, Code: d.Code, EventType: d.EventType, EntityID: d.EntityID,
 		Attempt: d.Attempt, Deferrals: d.Deferrals, Redriven: d.Redriven,
 		TriedForSeconds: int64(d.Age / time.Second), SourceQueue: d.SourceQueue,

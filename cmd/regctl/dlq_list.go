@@ -20,12 +20,14 @@ var _ = register(&Command{
 List up to N messages of the dead-letter queue of queue Q, oldest death first,
 without removing them: they are received with a short visibility timeout and
 made visible again at once (a message regctl could not release reappears
-within 30 seconds). For each: its message id, how long it has been dead, why
-it was dead-lettered (the reason: "exhausted" or a permanent failure class;
-"-" for a message SQS's RedrivePolicy moved after it crashed its consumers),
-the class of its last failure, the CPaaS error code of a rejection, its event
-type and entity, and the attempt it died on. "regctl dlq show" prints one in
-full. Ages are computed as of now, or as of the RFC 3339 time in REGCTL_NOW.
+within 30 seconds). For each: its message id (the dead letter's own, which
+the dlq commands take), its original id (the message that failed, as the
+message_id of regd's "dead-lettered" log line names it), how long it has been
+dead, why it was dead-lettered (the reason: "exhausted" or a permanent failure
+class; "-" for a message SQS's RedrivePolicy moved after it crashed its
+consumers), the class of its last failure, the CPaaS error code of a
+rejection, its event type and entity, and the attempt it died on. "regctl dlq
+show" prints one in full. Ages are computed as of now, or as of the RFC 3339 time in REGCTL_NOW.
 
 Q is a queue's logical name: events, registry, att, tmobile, verizon or
 numbers ("events-dlq" is accepted too).
@@ -34,7 +36,9 @@ JSON output (-o json):
   as_of                  RFC 3339
   queue                  the dead-letter queue's logical name, such as "events-dlq"
   dead_letters[]         oldest death first
-    message_id
+    message_id           the dead letter's id, which dlq show and dlq redrive take
+    original_message_id  the id of the message that failed, as regd's logs name
+                         it; a message SQS moved keeps its id; "" if unknown
     dead_at              when it was dead-lettered
     age_seconds          as_of minus dead_at
     reason               "exhausted", a permanent class, or "" (moved by the RedrivePolicy)
@@ -90,13 +94,13 @@ type deadLetters struct {
 
 func (r deadLetters) writeTable(w io.Writer) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "MESSAGE ID\tAGE\tREASON\tCLASS\tCODE\tEVENT TYPE\tENTITY\tATTEMPT")
+	fmt.Fprintln(tw, "MESSAGE ID\tORIGINAL ID\tAGE\tREASON\tCLASS\tCODE\tEVENT TYPE\tENTITY\tATTEMPT")
 	for _, d := range r.DeadLetters {
 		code := "-"
 		if d.Code != 0 {
 			code = fmt.Sprint(d.Code)
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\t%s\t%d\n", d.MessageID, seconds(d.AgeSeconds),
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\t%s\t%d\n", d.MessageID, orDash(d.OriginalMessageID), seconds(d.AgeSeconds),
 			orDash(d.Reason), orDash(string(d.Class)), code, orDash(string(d.EventType)), orDash(d.EntityID), d.Attempt)
 	}
 	if err := tw.Flush(); err != nil {

@@ -19,7 +19,8 @@ var _ = register(&Command{
 	Synopsis: "--queue Q [--prefix P] [--limit N] [-o table|json] <message-id>",
 	Help: `
 Print everything about one message of the dead-letter queue of queue Q: what
-"regctl dlq list" shows, and the source queue, the retry history (attempt,
+"regctl dlq list" shows (both ids: the dead letter's own, and the original
+one regd's logs name), and the source queue, the retry history (attempt,
 deferrals, redrives, first seen, how long it was tried), the error text of its
 last failure and its body (indented when it is JSON). It finds the message by
 listing the queue as "regctl dlq list" does, reading at most N messages.
@@ -80,6 +81,7 @@ func (v deadLetterView) writeFull(w io.Writer) error {
 	tw := newTable(w)
 	for _, f := range [][2]string{
 		{"message id", v.MessageID},
+		{"original id", orDash(v.OriginalMessageID)},
 		{"event type", orDash(string(v.EventType))},
 		{"entity", orDash(v.EntityID)},
 		{"reason", orDash(v.Reason)},

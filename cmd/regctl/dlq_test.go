@@ -12,6 +12,7 @@ import (
 
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -45,6 +46,21 @@ func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err er
 	}
 }
 
+// wantRedriven receives one message from the queue at url, checks that it is
+// entity's event with a fresh retry state that counts one redrive, and
+// returns it.
+func wantRedriven(tb testing.TB, q *sqs.Client, url, entity string) types.Message {
+	tb.Helper()
+	back := receive(tb, q, url, 1)[0]
+	if got := envelopes(tb, []types.Message{back})[0].EntityID; got != entity {
+		tb.Errorf("queue got the event of %s back, want %s", got, entity)
+	}
+	if a, err := retry.DecodeAttrs(textAttrs(back), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
+		tb.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
+	}
+	return back
+}
+
 // textAttrs returns the message attributes of m as text.
 func textAttrs(m types.Message) map[string]string {
 	out := make(map[string]string, len(m.MessageAttributes))
@@ -66,6 +82,9 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 	}
 	var list deadLetters
 	decodeJSON(t, r.stdout, &list)
+	if table := run(t, nil, fixedEnv, withPrefix(s, "dlq", "list", "--queue", "events")...); !strings.Contains(table.stdout, "m-c-unknown") {
+		t.Errorf("dlq list table lacks the original message id m-c-unknown:\n%s", table.stdout)
+	}
 	if len(list.DeadLetters) != 2 || list.Queue != "events-dlq" {
 		t.Fatalf("listed %d dead letters of %s, want 2 of events-dlq:\n%s", len(list.DeadLetters), list.Queue, r.stdout)
 	}
@@ -74,8 +93,10 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 		byEntity[d.EntityID] = d
 	}
 	if d := byEntity["c-unknown"]; d.Reason != "rejected" || d.Class != retry.ClassRejected || d.Code != statemachine.CodeBrandStillPending ||
-		d.EventType != statemachine.CampaignCarrierApproved || d.Attempt != 1 || d.SourceQueue != events || d.Body != "" {
-		t.Errorf("c-unknown listed as %+v, want rejected with code 30994, attempt 1, from the events queue, no body", d)
+		d.EventType != statemachine.CampaignCarrierApproved || d.Attempt != 1 || d.SourceQueue != events || d.Body != "" ||
+		d.OriginalMessageID != "m-c-unknown" || d.MessageID == d.OriginalMessageID {
+		t.Errorf("c-unknown listed as %+v, want rejected with code 30994, attempt 1, from the events queue, no body, "+
+			"its own message id and the original's (m-c-unknown, as the logs name it)", d)
 	}
 	if d := byEntity["c-bad"]; d.Reason != "malformed" || d.Class != retry.ClassMalformed {
 		t.Errorf("c-bad listed as %+v, want malformed", d)
@@ -86,7 +107,7 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 
 	id := byEntity["c-unknown"].MessageID
 	r = run(t, nil, fixedEnv, withPrefix(s, "dlq", "show", "--queue", "events-dlq", id)...)
-	for _, want := range []string{"message id    " + id, "reason        rejected", "code          30994",
+	for _, want := range []string{"message id    " + id, "original id   m-c-unknown", "reason        rejected", "code          30994",
 		"error:\n  rejected: unknown record (30994)", `"entity_id": "c-unknown"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dlq show output lacks %q:\n%s", want, r.stdout)
@@ -101,13 +122,7 @@ func TestDLQListShowRedrivePurge(t *testing.T) {
 	if r.code != exitOK || r.stdout != "sent 1 messages of events-dlq back to their queues\n" {
 		t.Fatalf("dlq redrive: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
-	back := receive(t, q, events, 1)
-	if got := envelopes(t, back)[0].EntityID; got != "c-unknown" {
-		t.Errorf("events queue got the event of %s back, want c-unknown", got)
-	}
-	if a, err := retry.DecodeAttrs(textAttrs(back[0]), time.Time{}); err != nil || a.Attempt != 1 || a.Redriven != 1 {
-		t.Errorf("redriven copy's retry state %+v (%v), want attempt 1, redriven 1", a, err)
-	}
+	wantRedriven(t, q, events, "c-unknown")
 	if visible, _, _ := depth(t, q, dlq); visible != "1" {
 		t.Errorf("%s dead letters left, want 1", visible)
 	}
@@ -161,5 +176,44 @@ func TestDLQUsageErrors(t *testing.T) {
 	}
 	if got, err := parseDLQ("tmobile-dlq"); err != nil || got != "tmobile-dlq" {
 		t.Errorf(`parseDLQ("tmobile-dlq") = %q, %v; want the dead-letter queue's own name accepted`, got, err)
+	}
+}
+
+// A dead letter SQS's RedrivePolicy moved names no source queue: redrive
+// leaves it, saying how to send it back, and --to sends it to the queue the
+// operator names.
+func TestDLQRedriveToANamedQueue(t *testing.T) {
+	s, _, q := deployment(t)
+	events, dlq := queueURL(t, q, s, "events"), queueURL(t, q, s, "events-dlq")
+	// What SQS moves is the message as it was sent: the envelope attributes,
+	// no dead-letter facts.
+	moved, err := sqsq.NewProducer(q, dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := moved.Send(t.Context(), statemachine.Envelope{
+		Type: statemachine.CampaignCarrierApproved, EventID: "evt-moved", EntityID: "c-moved", OccurredAt: asOf,
+		Payload: mustJSON(statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--all")...)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "names no source queue") || !strings.Contains(r.stderr, "--to") {
+		t.Errorf("redrive without --to: exit %d, stderr %q; want 1, why, and --to", r.code, r.stderr)
+	}
+	r = run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "events", "--all")...)
+	if r.code != exitOK || r.stdout != "sent 1 messages of events-dlq to events\n" {
+		t.Fatalf("redrive --to events: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if back := wantRedriven(t, q, events, "c-moved"); textAttrs(back)[statemachine.AttrEventID] != "evt-moved" {
+		t.Errorf("redriven copy's attributes %v, want event_id evt-moved", textAttrs(back))
+	}
+	if visible, inFlight, _ := depth(t, q, dlq); visible != "0" || inFlight != "0" {
+		t.Errorf("events-dlq holds %s visible, %s in flight after the redrive; want nothing", visible, inFlight)
+	}
+	if r := run(t, nil, nil, withPrefix(s, "dlq", "redrive", "--queue", "events", "--to", "sms", "--all")...); r.code != exitUsage ||
+		!strings.Contains(r.stderr, `--to "sms": want events, registry`) {
+		t.Errorf("redrive --to sms: exit %d, stderr %q; want 2 and the queues", r.code, r.stderr)
 	}
 }

@@ -22,28 +22,35 @@ import (
 var _ = register(&Command{
 	Path:     "queues",
 	Summary:  "show the depth of every queue and dead-letter queue",
-	Synopsis: "[--prefix P] [--peek=false] [--recovery FILE] [-o table|json]",
+	Synopsis: "[--prefix P] [--peek | --peek-live] [--recovery FILE] [-o table|json]",
 	Help: `
 Show, for every queue of the deployment followed by its dead-letter queue, the
 messages visible (ApproximateNumberOfMessages), in flight (received and not
 yet deleted: ...NotVisible) and delayed (...Delayed), and the age of the
 oldest visible message. The counts are SQS's approximations.
 
-SQS keeps no attribute for the oldest message, so the age is a sample: regctl
-receives up to 10 visible messages of each queue that has any, takes the
-oldest SentTimestamp among them, and makes them visible again at once. The
-SDK cannot ask for a zero visibility timeout (it leaves a zero out, and the
-queue's 60 s would apply), so the sampled messages are hidden for at most a
-second. Each sample counts as a receive toward a queue's maxReceiveCount
-(10, after which SQS moves a message to the dead-letter queue): do not run
-it in a tight loop; --peek=false skips the sample. Ages are computed as of
-now, or as of the RFC 3339 time in REGCTL_NOW.
+SQS keeps no attribute for the oldest message, so the age is a sample:
+regctl receives up to 10 visible messages of a queue, takes the oldest
+SentTimestamp among them, and makes them visible again at once. Receiving
+counts toward a queue's maxReceiveCount (10, after which SQS moves a message
+to the dead-letter queue, where "regctl dlq redrive --to" can send it back),
+so no sample is taken by default:
+  --peek       samples the dead-letter queues only. No consumer reads them
+               and they have no maxReceiveCount: this moves nothing.
+  --peek-live  also samples the queues regd consumes, and costs one receive
+               of each sampled message (regctl says how many on stderr): ten
+               runs while a message waits dead-letter it. Use it once, not in
+               a loop.
+The SDK cannot ask for a zero visibility timeout (it leaves a zero out, and
+the queue's 15 s would apply), so sampled messages are hidden for at most a
+second. Ages are computed as of now, or as of the RFC 3339 time in
+REGCTL_NOW.
 
 An outbound queue whose oldest sampled message is older than the shortest
 stuck threshold of the states that wait on it (the recovery policy's, of
---recovery or the production defaults) is marked BACKLOG: records wait on
-commands still queued there. The sweeper leaves such records alone rather
-than re-driving them ("regctl stuck" marks them too).
+--recovery or the production defaults) is marked BACKLOG (with --peek-live
+only): records wait on commands still queued there. The sweeper leaves such
+records alone rather than re-driving them ("regctl stuck" marks them too).
 
 JSON output (-o json):
   as_of                 the time ages are computed at (RFC 3339)
@@ -55,18 +62,21 @@ JSON output (-o json):
     sampled             messages received to find the oldest (0 without a sample)
     oldest_sent_at      SentTimestamp of the oldest sampled message, or null
     oldest_age_seconds  as_of minus oldest_sent_at, or null
-    backlog             an outbound queue whose oldest message is older than
-                        backlog_threshold_seconds, the shortest threshold of
-                        the states that wait on it (0 for the others)
+    backlog             an outbound queue whose oldest sampled message
+                        (--peek-live) is older than backlog_threshold_seconds,
+                        the shortest threshold of the states that wait on it
+                        (0 for the others)
 
 Examples:
   regctl queues
   regctl --prefix prod- queues -o json | jq '.queues[] | select(.visible > 0)'
-  watch -n 60 regctl queues --peek=false
+  watch -n 60 regctl queues --peek
+  regctl queues --peek-live
 `,
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
 		prefix := env.PrefixFlag(fs)
-		peek := fs.Bool("peek", true, "sample up to 10 visible messages per queue for the oldest one's age")
+		peek := fs.Bool("peek", false, "sample up to 10 visible messages of each dead-letter queue for the oldest one's age; moves nothing")
+		peekLive := fs.Bool("peek-live", false, "sample the queues regd consumes too; costs each sampled message a receive toward maxReceiveCount")
 		recovery := fs.String("recovery", env.Getenv("TENDLC_RECOVERY"), "recovery policy `file` whose thresholds tell a backlog (env TENDLC_RECOVERY); default: the production policy")
 		output := outputFlag(fs, formatTable, formatJSON)
 		return func(ctx context.Context, args []string) error {
@@ -89,14 +99,19 @@ Examples:
 				return err
 			}
 			rep := queuesReport{Queues: []queueStats{}}
+			spent := 0 // receives spent on messages of live queues
 			for _, dest := range statemachine.Destinations {
 				for _, logical := range []string{string(dest), spec.DLQ(string(dest))} {
-					q, err := statQueue(ctx, d.sqs, urls[logical], *peek)
+					live := logical == string(dest)
+					q, err := statQueue(ctx, d.sqs, urls[logical], *peekLive || (*peek && !live))
 					if err != nil {
 						return fmt.Errorf("queue %s: %w", logical, err)
 					}
-					q.Queue, q.Name, q.DeadLetter = logical, d.spec.QueueName(logical), logical != string(dest)
+					q.Queue, q.Name, q.DeadLetter = logical, d.spec.QueueName(logical), !live
 					rep.Queues = append(rep.Queues, q)
+					if live {
+						spent += q.Sampled
+					}
 				}
 			}
 			if rep.AsOf, err = env.now(); err != nil {
@@ -112,6 +127,9 @@ Examples:
 					rep.Queues[i].BacklogThresholdSeconds = int64(th / time.Second)
 					rep.Queues[i].Backlog = rep.Queues[i].OldestAgeSeconds != nil && *rep.Queues[i].OldestAgeSeconds > rep.Queues[i].BacklogThresholdSeconds
 				}
+			}
+			if spent > 0 {
+				fmt.Fprintf(env.Stderr, "regctl queues: --peek-live received %d messages of live queues, one receive each toward their maxReceiveCount\n", spent)
 			}
 			if *output == formatJSON {
 				return printJSON(env.Stdout, rep)

@@ -72,6 +72,7 @@ func dlqAlarmDescription(prefix, logical, name string) string {
 		"`regctl dlq list --prefix=%[2]s --queue %[3]s`; fix the cause, then send them back with "+
 		"`regctl dlq redrive --prefix=%[2]s --queue %[3]s --all` (or give message ids). "+
 		"Messages SQS moved after they crashed their consumers (reason \"-\") name no source queue "+
-		"and stay: read one with `regctl dlq show`. The alarm clears when the queue is empty.",
+		"and stay unless given `--to` and a queue to send them to: read one with `regctl dlq show` first. "+
+		"The alarm clears when the queue is empty.",
 		name, prefix, logical)
 }

