@@ -136,8 +136,8 @@ func TestJournalJSONShape(t *testing.T) {
 		if err != nil {
 			t.Fatalf("decode journaled event: %v", err)
 		}
-		envs, err := tcr.Translate(e, time.Now())
-		want, _ := tcr.Translate(got[0].event, time.Now())
+		envs, err := tcr.Translate(e)
+		want, _ := tcr.Translate(got[0].event)
 		if err != nil || len(envs) != 1 || len(want) != 1 || envs[0].EventID != want[0].EventID {
 			t.Errorf("Translate of the journaled event = %+v, %v; want the received webhook's %+v", envs, err, want)
 		}

@@ -350,7 +350,7 @@ func TestClientLookupAgainstTheSimulator(t *testing.T) {
 		}
 		var want []string
 		for _, e := range h.receiver.events(t) {
-			envs, err := tcr.Translate(e, time.Now())
+			envs, err := tcr.Translate(e)
 			if err != nil {
 				t.Fatalf("Translate: %v", err)
 			}

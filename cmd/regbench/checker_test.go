@@ -179,7 +179,7 @@ func webhookID(tb testing.TB, in checkInput, match func(tcr.WebhookEvent) bool) 
 	tb.Helper()
 	for _, w := range in.Journal.Webhooks {
 		if match(w.Event) {
-			envs, err := tcr.Translate(w.Event, w.At)
+			envs, err := tcr.Translate(w.Event)
 			if err != nil || len(envs) != 1 {
 				tb.Fatalf("translate %+v: %v %v", w.Event, envs, err)
 			}

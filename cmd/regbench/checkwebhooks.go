@@ -58,7 +58,7 @@ func (c *checker) checkWebhooks() {
 		seen[w.Event.EventID] = true
 		f.Events++
 		c.checked[ruleWebhooks]++
-		envs, err := tcr.Translate(w.Event, w.At)
+		envs, err := tcr.Translate(w.Event)
 		kind, id := about(w.Event)
 		if err != nil {
 			c.violate(ruleWebhooks, recordKey{kind, id}, -1, "webhook %s %s does not translate: %v", w.Event.EventType, short(w.Event.EventID), err)

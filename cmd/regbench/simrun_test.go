@@ -311,7 +311,7 @@ func (f *simRun) deliver(hooks []tcr.WebhookEvent) {
 
 // translate queues the events of webhook e, as the webhook shim does.
 func (f *simRun) translate(e tcr.WebhookEvent) {
-	envs, err := tcr.Translate(e, f.now)
+	envs, err := tcr.Translate(e)
 	if err != nil {
 		f.tb.Fatal(err)
 	}

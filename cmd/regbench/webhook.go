@@ -256,7 +256,7 @@ func expectedEvents(events []tcr.WebhookEvent, results []webhookResult) (map[str
 		if r.status != http.StatusAccepted {
 			continue
 		}
-		envs, err := tcr.Translate(events[i], time.Now())
+		envs, err := tcr.Translate(events[i])
 		if err != nil {
 			return nil, fmt.Errorf("webhook %s: %w", events[i].EventID, err)
 		}

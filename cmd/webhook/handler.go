@@ -173,7 +173,7 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("webhook_type", ev.EventType, "webhook_id", ev.EventID)
-	envs, err := tcr.Translate(ev, h.cfg.Now())
+	envs, err := tcr.Translate(ev)
 	if errors.Is(err, tcr.ErrInvalidEvent) || errors.Is(err, tcr.ErrUnknownEventType) {
 		fail(http.StatusBadRequest, err.Error(), err)
 		return

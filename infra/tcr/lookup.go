@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -51,7 +50,7 @@ func (c *Client) Lookup(ctx context.Context, l statemachine.Lookup) (statemachin
 	if err != nil {
 		return statemachine.Observation{}, fmt.Errorf("%s: %w", op, err)
 	}
-	events, err := observed(l, answer, time.Now())
+	events, err := observed(l, answer)
 	if err != nil {
 		return statemachine.Observation{}, fmt.Errorf("%s: decode 200 answer: %w", op, err)
 	}
@@ -79,14 +78,14 @@ func lookupPath(l statemachine.Lookup) ([]string, error) {
 
 // observed decodes a look-up's 200 answer into the envelopes its events
 // translate to, oldest first, checking that each is about the record l names.
-func observed(l statemachine.Lookup, answer []byte, now time.Time) ([]statemachine.Envelope, error) {
+func observed(l statemachine.Lookup, answer []byte) ([]statemachine.Envelope, error) {
 	var doc lookupAnswer
 	if err := json.Unmarshal(answer, &doc); err != nil {
 		return nil, err
 	}
 	var out []statemachine.Envelope
 	for i, ev := range doc.Events {
-		envs, err := Translate(ev, now)
+		envs, err := Translate(ev)
 		if errors.Is(err, ErrUnknownEventType) {
 			continue // registries add event types; a webhook receiver ignores them too
 		}

@@ -29,7 +29,7 @@ func translated(tb testing.TB, events ...tcr.WebhookEvent) []statemachine.Envelo
 	tb.Helper()
 	var out []statemachine.Envelope
 	for _, ev := range events {
-		envs, err := tcr.Translate(ev, time.Now())
+		envs, err := tcr.Translate(ev)
 		if err != nil {
 			tb.Fatalf("Translate %s: %v", ev.EventType, err)
 		}
@@ -111,7 +111,7 @@ func TestClientLookupEventIDIsTheWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Lookup: %v", err)
 	}
-	fromWebhook, err := tcr.Translate(ev, time.Now().Add(time.Hour))
+	fromWebhook, err := tcr.Translate(ev)
 	if err != nil {
 		t.Fatalf("Translate: %v", err)
 	}

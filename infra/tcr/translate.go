@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -20,15 +19,14 @@ const WebhookActor = "webhook"
 // The envelope's EventID is derived from the webhook's eventId and the
 // internal event type, so every duplicate of a webhook yields the same id and
 // the events queue recognises it. Its EntityID is the brand, campaign or
-// number the webhook is about; OccurredAt is the webhook's timestamp, or now
-// when it has none. It carries no CorrelationID: the record keeps its own.
+// number the webhook is about; OccurredAt is the webhook's timestamp, which
+// is required: a webhook without one is invalid, never dated now, since a
+// late re-delivery dated now would sort after newer events.
+// It carries no CorrelationID: the record keeps its own.
 //
 // Translate validates ev first ([WebhookEvent.Validate]) and returns its
 // errors, wrapping ErrInvalidEvent or ErrUnknownEventType.
-func Translate(ev WebhookEvent, now time.Time) ([]statemachine.Envelope, error) {
-	if ev.Timestamp.IsZero() {
-		ev.Timestamp = now
-	}
+func Translate(ev WebhookEvent) ([]statemachine.Envelope, error) {
 	if err := ev.Validate(); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,7 +93,7 @@ func TestTranslate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			envs, err := tcr.Translate(tt.in, translateTime)
+			envs, err := tcr.Translate(tt.in)
 			if err != nil {
 				t.Fatalf("Translate: %v", err)
 			}
@@ -155,7 +156,7 @@ func TestTranslateCoversEveryEventType(t *testing.T) {
 	informational := map[tcr.EventType]bool{tcr.EventCampaignShareAdd: true, tcr.EventCampaignResubmission: true}
 	seen := map[statemachine.EventType]tcr.EventType{}
 	for typ, e := range samples {
-		envs, err := tcr.Translate(e, translateTime)
+		envs, err := tcr.Translate(e)
 		if err != nil {
 			t.Errorf("%s: Translate: %v", typ, err)
 			continue
@@ -186,11 +187,11 @@ func TestTranslateCoversEveryEventType(t *testing.T) {
 
 func TestTranslateEventID(t *testing.T) {
 	accept := tcr.WebhookEvent{EventType: tcr.EventCampaignShareAccept, EventID: "wh-7", CampaignID: "camp-1", Timestamp: webhookTime}
-	first, err := tcr.Translate(accept, translateTime)
+	first, err := tcr.Translate(accept)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := tcr.Translate(accept, translateTime.Add(time.Hour)) // a duplicate, delivered later
+	again, err := tcr.Translate(accept) // a duplicate, delivered later
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +200,7 @@ func TestTranslateEventID(t *testing.T) {
 	}
 	other := accept
 	other.EventID = "wh-8"
-	second, err := tcr.Translate(other, translateTime)
+	second, err := tcr.Translate(other)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func TestTranslateEventID(t *testing.T) {
 func TestTranslateInformational(t *testing.T) {
 	for _, typ := range []tcr.EventType{tcr.EventCampaignShareAdd, tcr.EventCampaignResubmission} {
 		t.Run(string(typ), func(t *testing.T) {
-			envs, err := tcr.Translate(tcr.WebhookEvent{EventType: typ, EventID: "e", CampaignID: "c", Timestamp: webhookTime}, translateTime)
+			envs, err := tcr.Translate(tcr.WebhookEvent{EventType: typ, EventID: "e", CampaignID: "c", Timestamp: webhookTime})
 			if err != nil {
 				t.Fatalf("Translate: %v, want nil", err)
 			}
@@ -225,13 +226,13 @@ func TestTranslateInformational(t *testing.T) {
 	}
 }
 
+// A webhook without a timestamp is refused, not dated now: its time is the
+// registry's word for when the event happened, and guessing it would order
+// a late re-delivery after newer events.
 func TestTranslateZeroTimestamp(t *testing.T) {
-	envs, err := tcr.Translate(tcr.WebhookEvent{EventType: tcr.EventCampaignExpired, EventID: "e", CampaignID: "c"}, translateTime)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := envs[0].OccurredAt, translateTime; !got.Equal(want) {
-		t.Errorf("OccurredAt = %v, want now (%v)", got, want)
+	_, err := tcr.Translate(tcr.WebhookEvent{EventType: tcr.EventCampaignExpired, EventID: "e", CampaignID: "c"})
+	if !errors.Is(err, tcr.ErrInvalidEvent) || !strings.Contains(err.Error(), "timestamp is empty") {
+		t.Errorf("Translate without a timestamp: err = %v, want ErrInvalidEvent naming the timestamp", err)
 	}
 }
 
@@ -252,7 +253,7 @@ func TestTranslateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			envs, err := tcr.Translate(tt.in, translateTime)
+			envs, err := tcr.Translate(tt.in)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Translate: %v, want %v", err, tt.want)
 			}
@@ -272,7 +273,7 @@ func ExampleTranslate() {
 		fmt.Println("reject:", err)
 		return
 	}
-	envs, err := tcr.Translate(e, time.Now())
+	envs, err := tcr.Translate(e)
 	if err != nil {
 		fmt.Println("reject:", err)
 		return
