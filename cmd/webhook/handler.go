@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
@@ -45,6 +47,9 @@ type HandlerConfig struct {
 	SendTimeout time.Duration    // limit of the SQS send; default DefaultSendTimeout
 	Now         func() time.Time // the clock signatures are checked against; default time.Now
 	Logger      *slog.Logger     // nil discards the logs
+	// Registerer gets the handler's metrics (tendlc_webhooks_ignored_total);
+	// nil keeps them unregistered.
+	Registerer prometheus.Registerer
 }
 
 // Handler is the webhook shim's one http.Handler, served by the local server
@@ -54,15 +59,17 @@ type HandlerConfig struct {
 //	GET  /healthz    200 while the process runs
 //
 // A webhook is answered 202 once its event is on the events queue, 200 when
-// its type is informational (nothing to enqueue), 400 for a body that is not
-// a known webhook event, 401 for a missing, wrong or stale signature, 413
+// its type is informational (nothing to enqueue) or one this shim does not
+// know (registries add types; counted in tendlc_webhooks_ignored_total), 400
+// for a body that is not a valid webhook event, 401 for a missing, wrong or stale signature, 413
 // for a body over the limit, 405 for another method, 503 when the send to
 // SQS failed and 500 for a bug. A 4xx means nothing was enqueued and a retry
 // will not help; after a 5xx the sender retries, and should the failed send
 // have reached the queue after all, the retry's event has the same event id.
 type Handler struct {
-	cfg HandlerConfig
-	mux *http.ServeMux
+	cfg     HandlerConfig
+	mux     *http.ServeMux
+	ignored *prometheus.CounterVec // by reason: informational, unknown_type
 }
 
 // NewHandler returns a handler for cfg. It returns an error joining every
@@ -101,7 +108,15 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("webhook handler: %w", err)
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tendlc_webhooks_ignored_total",
+		Help: "Webhooks acknowledged without enqueuing anything, by reason.",
+	}, []string{"reason"})}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(h.ignored); err != nil {
+			return nil, fmt.Errorf("webhook handler: %w", err)
+		}
+	}
 	h.mux.HandleFunc("GET /healthz", h.health)
 	// Any path: the sender is configured with the full URL (a function URL's
 	// root, /webhooks, an API Gateway stage's path) and the signature covers it.
@@ -168,23 +183,22 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := tcr.DecodeWebhookEvent(body)
+	if errors.Is(err, tcr.ErrUnknownEventType) {
+		h.ignore(w, log, start, "unknown_type", "unknown event type", err)
+		return
+	}
 	if err != nil {
 		fail(http.StatusBadRequest, err.Error(), err)
 		return
 	}
 	log = log.With("webhook_type", ev.EventType, "webhook_id", ev.EventID)
 	envs, err := tcr.Translate(ev)
-	if errors.Is(err, tcr.ErrInvalidEvent) || errors.Is(err, tcr.ErrUnknownEventType) {
-		fail(http.StatusBadRequest, err.Error(), err)
-		return
-	}
-	if err != nil {
+	if err != nil { // DecodeWebhookEvent validated ev: a bug
 		fail(http.StatusInternalServerError, "cannot translate the event", err)
 		return
 	}
 	if len(envs) == 0 {
-		log.Info("webhook ignored: informational", "status", http.StatusOK, "duration_ms", msSince(start))
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored", "reason": "informational event type"})
+		h.ignore(w, log, start, "informational", "informational event type", nil)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.SendTimeout)
@@ -204,6 +218,14 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 			"entity_id", env.EntityID, "duration_ms", msSince(start))
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "enqueued", "event_ids": ids})
+}
+
+// ignore acknowledges a verified webhook that puts nothing on the queue, with
+// 200 so the sender neither retries nor alerts, and counts it by reason.
+func (h *Handler) ignore(w http.ResponseWriter, log *slog.Logger, start time.Time, reason, msg string, err error) {
+	h.ignored.WithLabelValues(reason).Inc()
+	log.Info("webhook ignored", "reason", reason, "error", err, "status", http.StatusOK, "duration_ms", msSince(start))
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ignored", "reason": msg})
 }
 
 func (h *Handler) tooLarge() string {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/awstest"
@@ -267,9 +269,6 @@ func TestRejectedWebhookLeavesTheQueueUntouched(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantError: "invalid webhook event"},
 		{name: "not JSON at all", body: []byte("eventType=CAMPAIGN_ADD"), signature: signed([]byte("eventType=CAMPAIGN_ADD")),
 			wantStatus: http.StatusBadRequest, wantError: "invalid webhook event"},
-		{name: "unknown event type", body: []byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`),
-			signature:  signed([]byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`)),
-			wantStatus: http.StatusBadRequest, wantError: `unknown webhook event type: "BRAND_FEEDBACK"`},
 		{name: "missing campaign id", body: []byte(`{"eventType":"CAMPAIGN_SHARE_ACCEPT","eventId":"e","timestamp":"2026-03-12T19:03:30Z"}`),
 			signature:  signed([]byte(`{"eventType":"CAMPAIGN_SHARE_ACCEPT","eventId":"e","timestamp":"2026-03-12T19:03:30Z"}`)),
 			wantStatus: http.StatusBadRequest, wantError: "campaignId is empty"},
@@ -403,6 +402,35 @@ func TestSendFailureStatus(t *testing.T) {
 				t.Errorf("status = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// An event type the shim does not know is acknowledged with 200, so the
+// registry neither retries nor alerts, enqueues nothing and is counted.
+func TestUnknownEventTypeIsAcknowledgedAndCounted(t *testing.T) {
+	q := newEventsQueue(t)
+	reg := prometheus.NewRegistry()
+	url := startShim(t, HandlerConfig{Queue: q.producer(t), Registerer: reg})
+	body := []byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`)
+	for range 2 {
+		status, answer := post(t, url, bytes.NewReader(body), sign(url, body))
+		if got, want := status, http.StatusOK; got != want {
+			t.Fatalf("status = %d (%v), want %d", got, answer, want)
+		}
+		if got, want := answer["reason"], "unknown event type"; got != want {
+			t.Errorf("reason = %v, want %q", got, want)
+		}
+	}
+	if got := awstest.Depth(t, q.api, q.url); got != 0 {
+		t.Errorf("%d messages on the queue, want none", got)
+	}
+	want := `
+# HELP tendlc_webhooks_ignored_total Webhooks acknowledged without enqueuing anything, by reason.
+# TYPE tendlc_webhooks_ignored_total counter
+tendlc_webhooks_ignored_total{reason="unknown_type"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "tendlc_webhooks_ignored_total"); err != nil {
+		t.Error(err)
 	}
 }
 

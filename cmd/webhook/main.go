@@ -30,7 +30,8 @@
 // in Lambda. Behind a proxy or load balancer that rewrites the scheme, host or
 // path, set --public-url to the URL the senders are configured with.
 //
-// Endpoints: POST to any path receives a webhook; GET /healthz answers 200.
+// Endpoints: POST to any path receives a webhook; GET /healthz answers 200;
+// serve also answers GET /metrics (Prometheus text).
 // Logs are JSON lines on stderr.
 package main
 
@@ -42,6 +43,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -51,6 +53,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/spec"
@@ -220,7 +224,8 @@ func defineFlags(fs *flag.FlagSet, mode string, getenv func(string) string) *set
 
 // run builds the handler and serves it in mode until ctx ends.
 func (m *Main) run(ctx context.Context, mode string, s *settings, getenv func(string) string, log *slog.Logger) error {
-	h, queueURL, err := m.newHandler(ctx, s, getenv, log)
+	reg := prometheus.NewRegistry()
+	h, queueURL, err := m.newHandler(ctx, s, getenv, log, reg)
 	if err != nil {
 		return err
 	}
@@ -236,7 +241,10 @@ func (m *Main) run(ctx context.Context, mode string, s *settings, getenv func(st
 		log.Info("webhook stopped")
 		return nil
 	}
-	return m.serve(ctx, h, s.addr, queueURL, log)
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return m.serve(ctx, mux, s.addr, queueURL, log)
 }
 
 // startLambda runs the Lambda runtime loop until ctx ends (SIGTERM: Lambda
@@ -250,7 +258,7 @@ func startLambda(ctx context.Context, h lambda.Handler) error {
 
 // newHandler reads the secret, finds the events queue and returns the
 // handler with the queue URL.
-func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) string, log *slog.Logger) (*Handler, string, error) {
+func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) string, log *slog.Logger, reg prometheus.Registerer) (*Handler, string, error) {
 	secret := []byte(getenv(envWebhookSecret))
 	if err := checkSecret(secret); err != nil {
 		return nil, "", fmt.Errorf("%s: %w", envWebhookSecret, err)
@@ -277,11 +285,12 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 		return nil, "", err
 	}
 	h, err := NewHandler(HandlerConfig{
-		Secret:    secret,
-		Queue:     producer,
-		PublicURL: s.publicURL,
-		MaxBody:   s.maxBody,
-		Logger:    log,
+		Secret:     secret,
+		Queue:      producer,
+		PublicURL:  s.publicURL,
+		MaxBody:    s.maxBody,
+		Logger:     log,
+		Registerer: reg,
 	})
 	if err != nil {
 		return nil, "", err
