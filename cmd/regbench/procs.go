@@ -48,6 +48,17 @@ func newSupervisor(dir string) (*supervisor, error) {
 func (s *supervisor) pidFile(p *proc) string { return filepath.Join(s.dir, p.name+".pid") }
 func (s *supervisor) logFile(p *proc) string { return filepath.Join(s.dir, p.name+".log") }
 
+// webhookSecretEnv writes the webhook shim's secret to a 0600 file in the
+// run's directory and returns the environment entry that points the shim at
+// it: the secret never appears in a process's arguments or environment.
+func (s *supervisor) webhookSecretEnv(secret string) (string, error) {
+	path := filepath.Join(s.dir, "webhook-secret")
+	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
+		return "", err
+	}
+	return "TENDLC_WEBHOOK_SECRET_FILE=" + path, nil
+}
+
 // start starts p (again, after a kill) and waits until its health URL answers.
 func (s *supervisor) start(ctx context.Context, p *proc) error {
 	logf, err := os.OpenFile(s.logFile(p), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

@@ -143,11 +143,15 @@ func (f runFlags) run(ctx context.Context, stdout io.Writer) (summary, error) {
 	defer sup.stopAll()
 	secret := make([]byte, 24)
 	_, _ = rand.Read(secret)
+	secretEnv, err := sup.webhookSecretEnv(hex.EncodeToString(secret))
+	if err != nil {
+		return none, err
+	}
 	shim := fmt.Sprintf("127.0.0.1:%d", f.basePort+500)
 	sim := fmt.Sprintf("127.0.0.1:%d", f.basePort+400)
 	start := []*proc{
 		{name: "webhook", bin: filepath.Join(f.bin, "webhook"), args: []string{"serve", "--addr", shim, "--prefix", f.prefix},
-			env: []string{"TENDLC_WEBHOOK_SECRET=" + hex.EncodeToString(secret)}, health: "http://" + shim + "/healthz"},
+			env: []string{secretEnv}, health: "http://" + shim + "/healthz"},
 		{name: "carriersim", bin: filepath.Join(f.bin, "carriersim"),
 			args:   append([]string{"--addr", sim, "--webhook-url", "http://" + shim + "/", "--secret", hex.EncodeToString(secret)}, sc.Carriersim...),
 			health: "http://" + sim + "/healthz"},

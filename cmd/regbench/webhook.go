@@ -92,8 +92,12 @@ func (b *webhookBench) run(ctx context.Context, stdout io.Writer) (err error) {
 		return err
 	}
 	defer sup.stopAll()
+	secretEnv, err := sup.webhookSecretEnv(string(secret))
+	if err != nil {
+		return err
+	}
 	shim := &proc{name: "webhook", bin: filepath.Join(b.bin, "webhook"), args: []string{"serve", "--addr", b.addr},
-		env:    []string{"TENDLC_WEBHOOK_SECRET=" + string(secret), "TENDLC_EVENTS_QUEUE_URL=" + queueURL},
+		env:    []string{secretEnv, "TENDLC_EVENTS_QUEUE_URL=" + queueURL},
 		health: "http://" + b.addr + "/healthz"}
 	if err := sup.start(ctx, shim); err != nil {
 		return err

@@ -29,7 +29,7 @@ Examples:
   regctl --prefix staging- infra template -o staging.json
   TENDLC_PREFIX=prod- regctl infra template -o prod.json
   aws cloudformation deploy --template-file prod.json --stack-name tendlc-prod \
-    --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=B CodeKey=K WebhookSecret=S \
+    --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=B CodeKey=K WebhookSecretArn=arn:aws:secretsmanager:eu-west-1:123456789012:secret:tendlc-webhook-AbCdEf \
     AlarmTopicArn=arn:aws:sns:eu-west-1:123456789012:tendlc-alarms
 `,
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {

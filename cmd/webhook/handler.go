@@ -35,8 +35,8 @@ var _ enqueuer = (*sqsq.Producer)(nil)
 // HandlerConfig configures [NewHandler]. Zero values mean the documented
 // defaults.
 type HandlerConfig struct {
-	Secret []byte   // the shared HMAC secret; required, at least MinSecretBytes
-	Queue  enqueuer // the events queue; required (an *sqsq.Producer)
+	Secret secretSource // the shared HMAC secret, at least MinSecretBytes; required
+	Queue  enqueuer     // the events queue; required (an *sqsq.Producer)
 	// PublicURL is the URL the senders post to, when it differs from the URL
 	// the request arrives at (behind a proxy or load balancer that rewrites
 	// the scheme, host or path). Signatures are verified against it. Empty
@@ -62,8 +62,8 @@ type HandlerConfig struct {
 // its type is informational (nothing to enqueue) or one this shim does not
 // know (registries add types; counted in tendlc_webhooks_ignored_total), 400
 // for a body that is not a valid webhook event, 401 for a missing, wrong or stale signature, 413
-// for a body over the limit, 405 for another method, 503 when the send to
-// SQS failed and 500 for a bug. A 4xx means nothing was enqueued and a retry
+// for a body over the limit, 405 for another method, 503 when the secret
+// cannot be read or the send to SQS failed and 500 for a bug. A 4xx means nothing was enqueued and a retry
 // will not help; after a 5xx the sender retries, and should the failed send
 // have reached the queue after all, the retry's event has the same event id.
 type Handler struct {
@@ -91,8 +91,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	var errs []error
-	if err := checkSecret(cfg.Secret); err != nil {
-		errs = append(errs, err)
+	if cfg.Secret == nil {
+		errs = append(errs, errors.New("secret source is nil"))
 	}
 	if cfg.Queue == nil {
 		errs = append(errs, errors.New("queue is nil"))
@@ -178,7 +178,12 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "cannot read the body", fmt.Errorf("read body: %w", err))
 		return
 	}
-	if err := tcr.Verify(h.cfg.Secret, h.signedURL(r), body, r.Header.Get(tcr.SignatureHeader), h.cfg.Now(), h.cfg.Tolerance); err != nil {
+	secret, err := h.cfg.Secret.Secret(r.Context())
+	if err != nil {
+		fail(http.StatusServiceUnavailable, "webhook secret unavailable; retry later", err)
+		return
+	}
+	if err := tcr.Verify(secret, h.signedURL(r), body, r.Header.Get(tcr.SignatureHeader), h.cfg.Now(), h.cfg.Tolerance); err != nil {
 		fail(http.StatusUnauthorized, err.Error(), err)
 		return
 	}

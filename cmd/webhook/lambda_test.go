@@ -36,7 +36,7 @@ func readFixture(tb testing.TB, name string) []byte {
 func invoke(tb testing.TB, cfg HandlerConfig, event []byte) events.LambdaFunctionURLResponse {
 	tb.Helper()
 	if cfg.Secret == nil {
-		cfg.Secret = []byte(testSecret)
+		cfg.Secret = staticSecret(testSecret)
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
@@ -191,7 +191,7 @@ func TestLambdaRefusals(t *testing.T) {
 }
 
 func TestLambdaNotAnHTTPEvent(t *testing.T) {
-	h, err := NewHandler(HandlerConfig{Secret: []byte(testSecret), Queue: fakeQueue{}})
+	h, err := NewHandler(HandlerConfig{Secret: staticSecret(testSecret), Queue: fakeQueue{}})
 	if err != nil {
 		t.Fatal(err)
 	}

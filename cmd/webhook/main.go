@@ -16,8 +16,11 @@
 //
 // Configuration comes from the environment, and from flags where one exists:
 //
-//	TENDLC_WEBHOOK_SECRET      the shared HMAC secret, at least 16 bytes; required. It is never
-//	                           a flag (flags show in process lists) and never logged.
+//	TENDLC_WEBHOOK_SECRET_ARN  the Secrets Manager secret (ARN or name) whose SecretString is the
+//	                           shared HMAC secret, at least 16 bytes; read at start and again every
+//	                           5 minutes, so a rotation is picked up. The CloudFormation stack sets it.
+//	TENDLC_WEBHOOK_SECRET_FILE for local runs instead: a file (mode 0600) holding the secret.
+//	                           The secret itself is never a flag or a variable, and never logged.
 //	TENDLC_EVENTS_QUEUE_URL    the events queue (the CloudFormation stack sets it); without it,
 //	                           the URL of the events queue of --prefix is looked up (GetQueueUrl).
 //	TENDLC_PREFIX              default of --prefix (else "tendlc-")
@@ -49,9 +52,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -72,7 +77,8 @@ func main() {
 // Environment variables read by webhook. The first two are the ones the
 // CloudFormation template gives the function.
 const (
-	envWebhookSecret  = "TENDLC_WEBHOOK_SECRET"
+	envSecretARN      = "TENDLC_WEBHOOK_SECRET_ARN"
+	envSecretFile     = "TENDLC_WEBHOOK_SECRET_FILE"
 	envEventsQueueURL = "TENDLC_EVENTS_QUEUE_URL"
 	envPrefix         = "TENDLC_PREFIX"
 	envPublicURL      = "TENDLC_WEBHOOK_PUBLIC_URL"
@@ -188,8 +194,9 @@ func usage(w io.Writer) {
        webhook lambda [flags]   serve webhooks as an AWS Lambda function (payload format 2.0)
 
 Without a subcommand, webhook runs as a Lambda function when AWS_LAMBDA_RUNTIME_API
-is set or the binary is named bootstrap. The secret comes from TENDLC_WEBHOOK_SECRET
-(required), the events queue from TENDLC_EVENTS_QUEUE_URL or --prefix.
+is set or the binary is named bootstrap. The secret comes from the Secrets Manager
+secret TENDLC_WEBHOOK_SECRET_ARN names or, for local runs, the 0600 file
+TENDLC_WEBHOOK_SECRET_FILE names; the events queue from TENDLC_EVENTS_QUEUE_URL or --prefix.
 webhook <subcommand> -h lists its flags.
 `)
 }
@@ -259,9 +266,22 @@ func startLambda(ctx context.Context, h lambda.Handler) error {
 // newHandler reads the secret, finds the events queue and returns the
 // handler with the queue URL.
 func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) string, log *slog.Logger, reg prometheus.Registerer) (*Handler, string, error) {
-	secret := []byte(getenv(envWebhookSecret))
-	if err := checkSecret(secret); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", envWebhookSecret, err)
+	var read func(context.Context) ([]byte, error)
+	switch arn, file := getenv(envSecretARN), getenv(envSecretFile); {
+	case arn != "":
+		cfg, err := awsclient.Load(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		read = readSecretsManager(secretsmanager.NewFromConfig(cfg), arn)
+	case file != "":
+		read = readSecretFile(file)
+	default:
+		return nil, "", errNoSecretSource
+	}
+	secret := newRefreshingSecret(read, DefaultSecretRefresh, time.Now)
+	if _, err := secret.Secret(ctx); err != nil { // fail at start, not at the first webhook
+		return nil, "", fmt.Errorf("webhook secret: %w", err)
 	}
 	api := m.SQS
 	if api == nil {

@@ -63,7 +63,7 @@ func TestRunServe(t *testing.T) {
 	stderr := &lockedBuffer{}
 	m := &Main{
 		// No queue URL: the shim finds the events queue of the prefix.
-		Getenv:   env(map[string]string{envWebhookSecret: testSecret, envPrefix: q.prefix}),
+		Getenv:   env(map[string]string{envSecretFile: secretFile(t, testSecret), envPrefix: q.prefix}),
 		Stderr:   stderr,
 		Listener: l,
 	}
@@ -105,7 +105,7 @@ func TestRunLambda(t *testing.T) {
 	var started lambda.Handler
 	stderr := &lockedBuffer{}
 	m := &Main{
-		Getenv: env(map[string]string{envWebhookSecret: testSecret, envEventsQueueURL: q.url, envLambdaRuntime: "127.0.0.1:9001"}),
+		Getenv: env(map[string]string{envSecretFile: secretFile(t, testSecret), envEventsQueueURL: q.url, envLambdaRuntime: "127.0.0.1:9001"}),
 		Stderr: stderr,
 		startLambda: func(_ context.Context, h lambda.Handler) error {
 			started = h
@@ -172,9 +172,9 @@ func TestRunRefusesToStart(t *testing.T) {
 		want     string // on stderr
 	}{
 		{"no secret", []string{"webhook", "serve"}, map[string]string{envEventsQueueURL: "http://q"},
-			exitFailure, "TENDLC_WEBHOOK_SECRET: secret is empty"},
-		{"short secret", []string{"webhook", "serve"}, map[string]string{envWebhookSecret: "short", envEventsQueueURL: "http://q"},
-			exitFailure, "TENDLC_WEBHOOK_SECRET: secret is 5 bytes, want at least 16"},
+			exitFailure, "no webhook secret source: set TENDLC_WEBHOOK_SECRET_ARN"},
+		{"short secret", []string{"webhook", "serve"}, map[string]string{envSecretFile: secretFile(t, "short"), envEventsQueueURL: "http://q"},
+			exitFailure, "webhook secret: secret is 5 bytes, want at least 16"},
 		{"no subcommand outside Lambda", []string{"webhook"}, nil, exitUsage, "name a subcommand"},
 		{"unknown subcommand", []string{"webhook", "listen"}, nil, exitUsage, `unknown subcommand "listen"`},
 		{"stray argument", []string{"webhook", "serve", "now"}, nil, exitUsage, `unexpected arguments ["now"]`},
@@ -198,7 +198,7 @@ func TestRunWithoutTheEventsQueue(t *testing.T) {
 	q := newEventsQueue(t) // exists, under another prefix
 	var stderr bytes.Buffer
 	m := &Main{
-		Getenv: env(map[string]string{envWebhookSecret: testSecret, envPrefix: "no-such-" + q.prefix}),
+		Getenv: env(map[string]string{envSecretFile: secretFile(t, testSecret), envPrefix: "no-such-" + q.prefix}),
 		Stderr: &stderr,
 		SQS:    q.api,
 	}

@@ -270,6 +270,7 @@ func TestTemplateIAMScopes(t *testing.T) {
 		{"RegdPolicy", "TableIndexes", []string{"dynamodb:Query", "dynamodb:Scan"}, indexArns},
 		{"WebhookRole", "SendEvents", []string{"sqs:SendMessage"}, []any{events}},
 		{"WebhookRole", "Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []any{getAtt("WebhookLogGroup", "Arn")}},
+		{"WebhookRole", "ReadSecret", []string{"secretsmanager:GetSecretValue"}, []any{ref("WebhookSecretArn")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.policy+"/"+tt.sid, func(t *testing.T) {
@@ -286,7 +287,7 @@ func TestTemplateIAMScopes(t *testing.T) {
 			}
 		})
 	}
-	for policy, want := range map[string]int{"RegdPolicy": 3, "WebhookRole": 2} {
+	for policy, want := range map[string]int{"RegdPolicy": 3, "WebhookRole": 3} {
 		if got := len(all[policy]); got != want {
 			t.Errorf("%s has %d statements, want %d", policy, got, want)
 		}
@@ -309,16 +310,21 @@ func TestTemplateWebhook(t *testing.T) {
 		"Role":          getAtt("WebhookRole", "Arn"),
 		"LoggingConfig": object{"LogGroup": ref("WebhookLogGroup")},
 		"Environment": object{"Variables": object{
-			"TENDLC_EVENTS_QUEUE_URL": ref(events),
-			"TENDLC_WEBHOOK_SECRET":   ref("WebhookSecret"),
+			"TENDLC_EVENTS_QUEUE_URL":   ref(events),
+			"TENDLC_WEBHOOK_SECRET_ARN": ref("WebhookSecretArn"),
 		}},
+		"ReservedConcurrentExecutions": ref("WebhookReservedConcurrency"),
 	} {
 		if got, want := canon(t, props[prop]), canon(t, want); got != want {
 			t.Errorf("%s = %s, want %s", prop, got, want)
 		}
 	}
-	if got, want := p.Parameters["WebhookSecret"]["NoEcho"], true; got != want {
-		t.Errorf("WebhookSecret NoEcho = %v, want %v", got, want)
+	// The secret itself is never a parameter or a variable: only its ARN.
+	if _, ok := p.Parameters["WebhookSecret"]; ok {
+		t.Error("the template takes the webhook secret itself as a parameter")
+	}
+	if got, want := p.Parameters["WebhookSecretArn"]["Type"], "String"; got != want {
+		t.Errorf("WebhookSecretArn Type = %v, want %v", got, want)
 	}
 	if got, want := p.Resources["WebhookLogGroup"].Properties["LogGroupName"], "/aws/lambda/tw-webhook"; got != want {
 		t.Errorf("log group = %v, want %v", got, want)

@@ -7,8 +7,12 @@ import (
 // The webhook shim's environment, as cmd/webhook reads it.
 const (
 	envEventsQueueURL = "TENDLC_EVENTS_QUEUE_URL"
-	envWebhookSecret  = "TENDLC_WEBHOOK_SECRET"
+	envWebhookSecret  = "TENDLC_WEBHOOK_SECRET_ARN"
 )
+
+// defaultWebhookConcurrency is the webhook function's default reserved
+// concurrency: the most instances a flood of calls can run at once.
+const defaultWebhookConcurrency = "10"
 
 // webhookLogRetentionDays is how long the shim's logs are kept.
 const webhookLogRetentionDays = 30
@@ -17,7 +21,10 @@ const webhookLogRetentionDays = 30
 // arm64, code from S3) that checks the registry's HMAC signature and sends
 // each event to the events queue, its log group and execution role, and a
 // public function URL. The URL needs no IAM auth: the signature is the
-// authentication.
+// authentication. The secret stays in Secrets Manager: the template takes
+// only its ARN, and the role may read that one secret. Reserved concurrency
+// caps what a flood of calls can run (and cost): past it, Lambda answers 429
+// and the registry retries later.
 func (b *builder) webhook(queues queueRefs) {
 	events := string(statemachine.ToEvents)
 	if _, ok := b.spec.Queue(events); !ok {
@@ -35,11 +42,17 @@ func (b *builder) webhook(queues queueRefs) {
 		"Type":        "String",
 		"Description": "S3 key of the webhook's deployment package",
 	}
-	b.parameters["WebhookSecret"] = object{
-		"Type":        "String",
-		"NoEcho":      true,
-		"MinLength":   16,
-		"Description": "shared secret of the registry's HMAC webhook signature",
+	b.parameters["WebhookSecretArn"] = object{
+		"Type":           "String",
+		"AllowedPattern": "^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
+		"Description": "ARN of the Secrets Manager secret whose SecretString is the shared secret of the webhook signature " +
+			"(at least 16 bytes), encrypted with the aws/secretsmanager key; the function re-reads it every 5 minutes",
+	}
+	b.parameters["WebhookReservedConcurrency"] = object{
+		"Type":        "Number",
+		"Default":     defaultWebhookConcurrency,
+		"MinValue":    1,
+		"Description": "reserved concurrency of the webhook function: the most webhooks handled at once; above it the URL answers 429 and senders retry",
 	}
 
 	b.resource("WebhookLogGroup", resource("AWS::Logs::LogGroup", object{
@@ -64,6 +77,9 @@ func (b *builder) webhook(queues queueRefs) {
 				// log streams: PutLogEvents is authorised on the stream.
 				allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 					[]any{getAtt("WebhookLogGroup", "Arn")}),
+				// This secret only. No kms:Decrypt: a secret under the
+				// aws/secretsmanager key is decrypted by Secrets Manager.
+				allow("ReadSecret", []string{"secretsmanager:GetSecretValue"}, []any{ref("WebhookSecretArn")}),
 			),
 		}},
 	}))
@@ -80,8 +96,9 @@ func (b *builder) webhook(queues queueRefs) {
 		"LoggingConfig": object{"LogGroup": ref("WebhookLogGroup")},
 		"Environment": object{"Variables": object{
 			envEventsQueueURL: ref(queues.ids[events]),
-			envWebhookSecret:  ref("WebhookSecret"),
+			envWebhookSecret:  ref("WebhookSecretArn"),
 		}},
+		"ReservedConcurrentExecutions": ref("WebhookReservedConcurrency"),
 	}))
 	b.resource("WebhookFunctionUrl", resource("AWS::Lambda::Url", object{
 		"TargetFunctionArn": getAtt("WebhookFunction", "Arn"),

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// DefaultSecretRefresh is how long a fetched secret is used before it is read
+// again, so a rotation reaches every warm Lambda environment within minutes.
+const DefaultSecretRefresh = 5 * time.Minute
+
+// secretSource yields the current HMAC secret.
+type secretSource interface {
+	Secret(ctx context.Context) ([]byte, error)
+}
+
+// staticSecret is a secret that never changes: tests.
+type staticSecret []byte
+
+func (s staticSecret) Secret(context.Context) ([]byte, error) { return s, nil }
+
+// getSecretValue is the Secrets Manager call the shim makes.
+type getSecretValue interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// readSecretsManager returns a reader of the SecretString of secret id (an
+// ARN or name) in Secrets Manager.
+func readSecretsManager(api getSecretValue, id string) func(context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+		if err != nil {
+			return nil, fmt.Errorf("read secret %s: %w", id, err)
+		}
+		return []byte(aws.ToString(out.SecretString)), nil
+	}
+}
+
+// readSecretFile returns a reader of a local secret file (make run,
+// regbench), which must not be readable by group or others. Surrounding
+// white space is trimmed.
+func readSecretFile(path string) func(context.Context) ([]byte, error) {
+	return func(context.Context) ([]byte, error) {
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			return nil, fmt.Errorf("secret file %s has mode %v, want 0600", path, info.Mode().Perm())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+}
+
+// refreshingSecret caches what read returns and reads again once refresh has
+// passed. A failed re-read keeps the cached secret (and returns it), so a
+// Secrets Manager outage does not stop webhooks; a first read that fails, or
+// a secret shorter than MinSecretBytes, is an error.
+type refreshingSecret struct {
+	read    func(context.Context) ([]byte, error)
+	refresh time.Duration
+	now     func() time.Time
+
+	mu     sync.Mutex
+	secret []byte
+	readAt time.Time
+}
+
+func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time) *refreshingSecret {
+	return &refreshingSecret{read: read, refresh: refresh, now: now}
+}
+
+func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.secret != nil && s.now().Sub(s.readAt) < s.refresh {
+		return s.secret, nil
+	}
+	b, err := s.read(ctx)
+	if err == nil {
+		err = checkSecret(b)
+	}
+	if err != nil {
+		if s.secret != nil {
+			return s.secret, nil // keep verifying with the last good secret
+		}
+		return nil, err
+	}
+	s.secret, s.readAt = b, s.now()
+	return s.secret, nil
+}
+
+// errNoSecretSource: the environment names no secret source.
+var errNoSecretSource = errors.New("no webhook secret source: set " + envSecretARN + " (Secrets Manager) or, for local runs, " + envSecretFile)

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/tendlc/tendlc/infra/awsclient"
+	"github.com/tendlc/tendlc/infra/tcr"
+)
+
+// secretFile writes secret to a 0600 file and returns its path.
+func secretFile(tb testing.TB, secret string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "webhook-secret")
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// fakeSecretsManager speaks Secrets Manager's JSON protocol for
+// GetSecretValue: it answers the current value of one secret, or an
+// access denial while failing is set.
+type fakeSecretsManager struct {
+	mu      sync.Mutex
+	arn     string
+	value   string
+	failing bool
+	calls   int
+}
+
+func (f *fakeSecretsManager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	var in struct{ SecretId string }
+	if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || json.NewDecoder(r.Body).Decode(&in) != nil || in.SecretId != f.arn {
+		http.Error(w, `{"__type":"ResourceNotFoundException","message":"no such secret"}`, http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	if f.failing {
+		w.WriteHeader(http.StatusBadRequest) // not retried by the SDK
+		_, _ = w.Write([]byte(`{"__type":"AccessDeniedException","message":"denied"}`))
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ARN": f.arn, "Name": "tendlc-webhook", "SecretString": f.value, "VersionId": "v"})
+}
+
+func (f *fakeSecretsManager) set(value string, failing bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.value, f.failing = value, failing
+}
+
+// The secret is read from Secrets Manager through the real SDK client and
+// the standard configuration chain, cached, re-read after the refresh
+// interval (a rotation), and kept when a re-read fails.
+func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tendlc-webhook-AbCdEf"
+	fake := &fakeSecretsManager{arn: arn, value: testSecret}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	cfg, err := awsclient.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := testNow
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), arn), DefaultSecretRefresh, func() time.Time { return now })
+	get := func(want string, wantCalls int) {
+		t.Helper()
+		got, err := secret.Secret(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("secret = %q, want %q", got, want)
+		}
+		if fake.calls != wantCalls {
+			t.Errorf("%d GetSecretValue calls, want %d", fake.calls, wantCalls)
+		}
+	}
+	get(testSecret, 1)
+	rotated := "rotated-webhook-secret-9876543210"
+	fake.set(rotated, false)
+	now = now.Add(DefaultSecretRefresh - time.Second)
+	get(testSecret, 1) // cached
+	now = now.Add(time.Second)
+	get(rotated, 2) // re-read: the rotation is picked up
+	fake.set("", true)
+	now = now.Add(DefaultSecretRefresh)
+	get(rotated, 3) // the re-read failed: the last good secret stays
+
+	// A webhook signed with the rotated secret is accepted.
+	url := startShim(t, HandlerConfig{Secret: secret, Queue: fakeQueue{}})
+	body := []byte(webhookCases[0].body)
+	status, answer := post(t, url, strings.NewReader(string(body)), tcr.Sign([]byte(rotated), url, body, testNow.Add(-time.Second)))
+	if status != http.StatusAccepted {
+		t.Errorf("webhook signed with the rotated secret: %d %v, want 202", status, answer)
+	}
+}
+
+func TestSecretSourceErrors(t *testing.T) {
+	loose := secretFile(t, testSecret)
+	if err := os.Chmod(loose, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		want string
+	}{
+		{name: "file readable by others", path: loose, want: "has mode -rw-r--r--, want 0600"},
+		{name: "short secret", path: secretFile(t, "fifteen-bytes!!"), want: "secret is 15 bytes, want at least 16"},
+		{name: "no such file", path: filepath.Join(t.TempDir(), "nothing"), want: "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newRefreshingSecret(readSecretFile(tt.path), DefaultSecretRefresh, time.Now).Secret(t.Context())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
