@@ -100,12 +100,15 @@ func TestRunServe(t *testing.T) {
 	assertNoSecrets(t, logs)
 }
 
+// In Lambda, as the template configures it, the secret comes from Secrets
+// Manager.
 func TestRunLambda(t *testing.T) {
 	q := newEventsQueue(t)
+	startSecretsManager(t, testSecret)
 	var started lambda.Handler
 	stderr := &lockedBuffer{}
 	m := &Main{
-		Getenv: env(map[string]string{envSecretFile: secretFile(t, testSecret), envEventsQueueURL: q.url, envLambdaRuntime: "127.0.0.1:9001"}),
+		Getenv: env(map[string]string{envSecretARN: testSecretARN, envEventsQueueURL: q.url, envLambdaRuntime: "127.0.0.1:9001"}),
 		Stderr: stderr,
 		startLambda: func(_ context.Context, h lambda.Handler) error {
 			started = h
@@ -191,6 +194,21 @@ func TestRunRefusesToStart(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, &stderr)
 			}
 		})
+	}
+}
+
+func TestRunWithAnUnreadableSecret(t *testing.T) {
+	startSecretsManager(t, testSecret)
+	var stderr bytes.Buffer
+	m := &Main{
+		Getenv: env(map[string]string{envSecretARN: testSecretARN + "-other", envEventsQueueURL: "http://q"}),
+		Stderr: &stderr,
+	}
+	if got, want := m.Run(t.Context(), []string{"webhook", "serve", "--addr", "127.0.0.1:0"}), exitFailure; got != want {
+		t.Fatalf("Run = %d, want %d; stderr:\n%s", got, want, &stderr)
+	}
+	if want := "webhook secret: read secret " + testSecretARN + "-other"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, &stderr)
 	}
 }
 

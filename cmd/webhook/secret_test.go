@@ -62,24 +62,34 @@ func (f *fakeSecretsManager) set(value string, failing bool) {
 	f.value, f.failing = value, failing
 }
 
+const testSecretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tendlc-webhook-AbCdEf"
+
+// startSecretsManager serves a fake Secrets Manager holding testSecretARN
+// with value and points the standard AWS configuration at it.
+func startSecretsManager(t *testing.T, value string) *fakeSecretsManager {
+	fake := &fakeSecretsManager{arn: testSecretARN, value: value}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL)
+	if os.Getenv("AWS_REGION") == "" {
+		t.Setenv("AWS_REGION", "us-east-1")
+		t.Setenv("AWS_ACCESS_KEY_ID", "local")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	}
+	return fake
+}
+
 // The secret is read from Secrets Manager through the real SDK client and
 // the standard configuration chain, cached, re-read after the refresh
 // interval (a rotation), and kept when a re-read fails.
 func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
-	const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:tendlc-webhook-AbCdEf"
-	fake := &fakeSecretsManager{arn: arn, value: testSecret}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	fake := startSecretsManager(t, testSecret)
 	cfg, err := awsclient.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := testNow
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), arn), DefaultSecretRefresh, func() time.Time { return now })
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now })
 	get := func(want string, wantCalls int) {
 		t.Helper()
 		got, err := secret.Secret(t.Context())
