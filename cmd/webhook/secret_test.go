@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,5 +147,17 @@ func TestSecretSourceErrors(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A webhook that arrives while the secret cannot be read (never read yet)
+// is answered 503, so the sender retries, and nothing is enqueued.
+func TestUnreadableSecretGives503(t *testing.T) {
+	denied := newRefreshingSecret(func(context.Context) ([]byte, error) { return nil, errors.New("access denied") }, DefaultSecretRefresh, time.Now)
+	q := &recordingQueue{}
+	url := startShim(t, HandlerConfig{Secret: denied, Queue: q})
+	body := []byte(webhookCases[9].body)
+	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusServiceUnavailable || q.len() != 0 {
+		t.Errorf("status = %d (%v), %d enqueued; want 503 and none", status, answer, q.len())
 	}
 }
