@@ -116,21 +116,10 @@ func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
 	return &Outbound{cfg: cfg}, nil
 }
 
-// statusError is a downstream's non-2xx answer.
-type statusError interface {
-	error
-	HTTPStatusCode() int
-}
-
 // RetryDelayer is implemented by errors that say when to try again (a 429's
 // Retry-After).
 type RetryDelayer interface {
 	RetryDelay() time.Duration
-}
-
-// reasonCoder is implemented by refusals that carry a CPaaS reason code.
-type reasonCoder interface {
-	ReasonCode() int
 }
 
 // Handle performs one command. It returns nil once the answer is recorded (an
@@ -172,22 +161,17 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		o.mark(ctx, cmd, CommandLedger.MarkAccepted)
 		return nil
 	}
-	se, ok := errors.AsType[statusError](err)
+	st, ok := StatusOf(err)
 	if !ok {
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
 		o.mark(ctx, cmd, CommandLedger.MarkAttempted)
 		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 	}
-	code := 0
-	var rc reasonCoder
-	if errors.As(err, &rc) {
-		code = rc.ReasonCode()
-	}
-	switch ClassifyStatus(se.HTTPStatusCode(), code) {
+	switch st.Class {
 	case StatusRefused:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
-		log.Info("downstream refused the command", "status", se.HTTPStatusCode(), "code", code)
-		if ev, ok := statemachine.Refused(cmd, code, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
+		log.Info("downstream refused the command", "status", st.Code, "code", st.Reason)
+		if ev, ok := statemachine.Refused(cmd, st.Reason, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
 		return nil

@@ -1,10 +1,14 @@
 package handlers
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // StatusClass is what a downstream's HTTP status says about a command. It is
 // the one classification of HTTP statuses: the outbound handler, the retry
-// middleware (retry.Classify) and infra/tcr.HTTPError all ask [ClassifyStatus].
+// middleware (retry.Classify, through [StatusOf]) and infra/tcr.HTTPError
+// all ask [ClassifyStatus].
 type StatusClass string
 
 const (
@@ -42,3 +46,39 @@ func ClassifyStatus(status, reasonCode int) StatusClass {
 // Retryable reports whether the same request may succeed later: every class
 // but a refusal.
 func (c StatusClass) Retryable() bool { return c != StatusRefused }
+
+// Status is a downstream's non-2xx answer as an error carries it.
+type Status struct {
+	Code   int // the HTTP status
+	Reason int // the CPaaS reason code of the body; zero when it had none
+	Class  StatusClass
+}
+
+// statusError is a downstream's non-2xx answer; infra/tcr.HTTPError and the
+// AWS SDK's response errors are.
+type statusError interface {
+	error
+	HTTPStatusCode() int
+}
+
+// reasonCoder is implemented by refusals that carry a CPaaS reason code.
+type reasonCoder interface {
+	ReasonCode() int
+}
+
+// StatusOf returns the HTTP answer err carries (an HTTPStatusCode method in
+// its chain, with the reason code of a ReasonCode method), classified, and
+// false for an error that carries no status.
+func StatusOf(err error) (Status, bool) {
+	se, ok := errors.AsType[statusError](err)
+	if !ok {
+		return Status{}, false
+	}
+	s := Status{Code: se.HTTPStatusCode()}
+	var rc reasonCoder
+	if errors.As(err, &rc) {
+		s.Reason = rc.ReasonCode()
+	}
+	s.Class = ClassifyStatus(s.Code, s.Reason)
+	return s, true
+}

@@ -222,9 +222,22 @@ func TestClientHTTPErrors(t *testing.T) {
 			wantRetryable: true,
 		},
 		{
-			name:   "404 with a plain text body",
+			name:   "404 with a plain text body: a wrong base path, retried",
 			status: 404, body: "404 page not found\n",
-			want: tcr.HTTPError{Status: 404, Message: "404 page not found"},
+			want:          tcr.HTTPError{Status: 404, Message: "404 page not found"},
+			wantRetryable: true,
+		},
+		{
+			name:   "401: an expired key, retried",
+			status: 401, body: `{"message":"invalid api key"}`,
+			want:          tcr.HTTPError{Status: 401, Message: "invalid api key"},
+			wantRetryable: true,
+		},
+		{
+			name:   "408 retryable",
+			status: 408,
+			want:          tcr.HTTPError{Status: 408},
+			wantRetryable: true,
 		},
 	}
 	for _, tt := range tests {

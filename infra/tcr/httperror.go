@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tendlc/tendlc/handlers"
 )
 
 // HTTPError is a downstream's non-2xx answer. Transport failures and timeouts
@@ -30,10 +32,11 @@ func (e *HTTPError) Error() string {
 	return b.String()
 }
 
-// Retryable reports whether the same request may succeed later: a rate limit
-// (429) or a server error (5xx). Anything else is permanent.
+// Retryable reports whether the same request may succeed later: anything but
+// a refusal (a 400 or 422 with a reason code), as handlers.ClassifyStatus
+// decides for every caller.
 func (e *HTTPError) Retryable() bool {
-	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+	return handlers.ClassifyStatus(e.Status, e.Code).Retryable()
 }
 
 // HTTPStatusCode returns the status, so that callers classify the error
