@@ -234,8 +234,8 @@ func TestClientHTTPErrors(t *testing.T) {
 			wantRetryable: true,
 		},
 		{
-			name:   "408 retryable",
-			status: 408,
+			name:          "408 retryable",
+			status:        408,
 			want:          tcr.HTTPError{Status: 408},
 			wantRetryable: true,
 		},
