@@ -206,6 +206,36 @@ func TestClientHTTPErrors(t *testing.T) {
 			wantRetryable: true,
 		},
 		{
+			name:   "429 with a Retry-After of 285 years: clamped",
+			status: 429, header: http.Header{"Retry-After": {"9000000000"}},
+			want:          tcr.HTTPError{Status: 429, RetryAfter: tcr.MaxRetryAfter},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After past a Duration: rejected",
+			status: 429, header: http.Header{"Retry-After": {"10000000000"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a negative Retry-After: rejected",
+			status: 429, header: http.Header{"Retry-After": {"-5"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After date in the year 9999: clamped",
+			status: 429, header: http.Header{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}, "Date": {"Fri, 02 Jan 2026 03:04:05 GMT"}},
+			want:          tcr.HTTPError{Status: 429, RetryAfter: tcr.MaxRetryAfter},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After date in the past: none",
+			status: 429, header: http.Header{"Retry-After": {"Fri, 02 Jan 2026 03:04:00 GMT"}, "Date": {"Fri, 02 Jan 2026 03:04:05 GMT"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
 			name:   "400 with a reason code",
 			status: 400, body: `{"code":30795,"message":"invalid EIN"}`,
 			want: tcr.HTTPError{Status: 400, Code: 30795, Message: "invalid EIN"},

@@ -1,7 +1,9 @@
 package tcr
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,15 +51,26 @@ func (e *HTTPError) ReasonCode() int { return e.Code }
 // RetryDelay returns how long the downstream asked callers to wait.
 func (e *HTTPError) RetryDelay() time.Duration { return e.RetryAfter }
 
+// MaxRetryAfter bounds the delay a Retry-After header may ask for; callers
+// clamp it further to their own caps (the retry policy's, the shared rate
+// limiter's).
+const MaxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 // A date is measured from the answer's Date header, or from now without one.
+// A delay beyond MaxRetryAfter is clamped to it; a negative one, a number of
+// seconds past what a time.Duration holds, or an unreadable value is no
+// advice at all (zero).
 func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(s, 0)) * time.Second
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if err != nil || s > math.MaxInt64/uint64(time.Second) {
+			return 0
+		}
+		return min(time.Duration(s)*time.Second, MaxRetryAfter)
 	}
 	at, err := http.ParseTime(v)
 	if err != nil {
@@ -66,5 +79,5 @@ func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	if date, err := http.ParseTime(h.Get("Date")); err == nil {
 		now = date
 	}
-	return max(at.Sub(now), 0)
+	return min(max(at.Sub(now), 0), MaxRetryAfter)
 }
