@@ -214,10 +214,11 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		n.Attempt++
 		delay := r.rand.backoff(pol.Base, pol.Cap, a.Attempt)
 		// A downstream that said when to come back (a 429's Retry-After) is
-		// not asked sooner.
+		// not asked sooner, up to the policy's cap: no answer parks a
+		// command longer than its policy allows.
 		var rd handlers.RetryDelayer
 		if errors.As(err, &rd) {
-			delay = max(delay, rd.RetryDelay())
+			delay = max(delay, min(rd.RetryDelay(), pol.Cap))
 		}
 		return r.retry(ctx, d, n, delay)
 	}

@@ -657,13 +657,38 @@ func (e limited) Error() string             { return "downstream answered 429" }
 func (e limited) HTTPStatusCode() int       { return 429 }
 func (e limited) RetryDelay() time.Duration { return e.after }
 
-func TestRetryAfterIsHonoured(t *testing.T) {
-	g := newRig(t, testPolicy, maxRand{})
-	h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: 42 * time.Second} })
-	if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
-		t.Fatal(err)
+// A downstream's Retry-After is honoured up to the policy's cap: a
+// misbehaving (or hostile) downstream cannot park a command for years, nor
+// bring it back sooner than the policy's own backoff.
+func TestRetryAfterIsHonouredUpToThePolicyCap(t *testing.T) {
+	tests := []struct {
+		name  string
+		after time.Duration
+		want  int32 // testPolicy: backoff 2 s (maxRand), cap 10 s
+	}{
+		{name: "within the cap", after: 7 * time.Second, want: 7},
+		{name: "shorter than the backoff", after: time.Second, want: 2},
+		{name: "past the cap", after: 42 * time.Second, want: 10},
+		{name: "285 years", after: 9_000_000_000 * time.Second, want: 10},
+		{name: "negative", after: -5 * time.Second, want: 2},
 	}
-	if got, want := g.sqs.last(t).DelaySeconds, int32(42); got != want {
-		t.Errorf("DelaySeconds = %d, want the Retry-After %d (the policy alone gives 2)", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: tt.after} })
+			if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
+				t.Fatal(err)
+			}
+			in := g.sqs.last(t)
+			if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+				t.Fatalf("copy sent to %s, want the source queue %s", got, want)
+			}
+			if got := in.DelaySeconds; got != tt.want {
+				t.Errorf("DelaySeconds = %d, want %d", got, tt.want)
+			}
+			if got := attr(in, retry.AttrRetry); strings.Contains(got, "not_before") {
+				t.Errorf("retry = %q, want no not_before: the delay fits one send", got)
+			}
+		})
 	}
 }
