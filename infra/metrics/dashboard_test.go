@@ -45,6 +45,20 @@ type panel struct {
 	} `json:"alert"`
 }
 
+// readDashboard reads and decodes the dashboard.
+func readDashboard(tb testing.TB) dashboard {
+	tb.Helper()
+	raw, err := os.ReadFile(dashboardPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(raw, &d); err != nil {
+		tb.Fatalf("%s: %v", dashboardPath, err)
+	}
+	return d
+}
+
 // exprs returns the PromQL expressions of every panel, rows' panels
 // included, keyed by panel title.
 func (d dashboard) exprs() map[string][]string {
@@ -63,14 +77,7 @@ func (d dashboard) exprs() map[string][]string {
 }
 
 func TestDashboardQueriesOnlyMetricsThatExist(t *testing.T) {
-	raw, err := os.ReadFile(dashboardPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d dashboard
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatalf("%s: %v", dashboardPath, err)
-	}
+	d := readDashboard(t)
 	reg, _ := populated(t)
 	families, err := reg.Gather()
 	if err != nil {
@@ -113,14 +120,7 @@ func TestDashboardQueriesOnlyMetricsThatExist(t *testing.T) {
 // call to a downstream answer a 4xx that refuses nothing; the commands are
 // retried, then dead-lettered, so someone must be told at once.
 func TestDashboardAlertsOnDownstream4xx(t *testing.T) {
-	raw, err := os.ReadFile(dashboardPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d dashboard
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatalf("%s: %v", dashboardPath, err)
-	}
+	d := readDashboard(t)
 	want := `tendlc_downstream_calls_total{outcome="` + handlers.OutcomeClientError + `"}`
 	for _, p := range d.Panels {
 		if p.Alert == nil {
