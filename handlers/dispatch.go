@@ -131,10 +131,15 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		if rec != nil {
 			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:
-				// the process died between the write and the sends.
-				d.cfg.Observer.Replayed(kind)
+				// the process died between the write and the sends. Counted
+				// once sent and the message deleted: a replay whose send
+				// fails is tried again.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
-				return d.sendAndClear(ctx, kind, env, out)
+				if err := d.sendAndClear(ctx, kind, env, out); err != nil {
+					return err
+				}
+				OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
+				return nil
 			}
 		}
 		facts, err := d.facts(ctx, rec, env)
@@ -145,17 +150,24 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		if err != nil {
 			return err
 		}
+		if dec.Disposition != statemachine.Transition {
+			// Counted once the message is deleted: a deferred or rejected
+			// one after the retry middleware sent its copy or dead letter.
+			OnSettled(ctx, func() { d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason) })
+		}
 		switch dec.Disposition {
 		case statemachine.Ignore:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
+			if len(dec.Differs) > 0 {
+				log.Warn("registration repeated with another payload: ignored, the record keeps the first",
+					"reason", dec.Reason, "state", dec.From, "differs", dec.Differs)
+				return nil
+			}
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
 			return nil
 		case statemachine.Defer:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
 			return &DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
-			d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason)
-			return &RejectedError{Reason: dec.Reason, Code: dec.Code}
+			return &RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {

@@ -477,3 +477,68 @@ func TestOnlyBrandMovesThatMayWakeCampaignsQueryChildren(t *testing.T) {
 		})
 	}
 }
+
+// outcomeCounter counts the replays and dispositions a dispatcher reports.
+type outcomeCounter struct {
+	nopObserver
+	replays, dispositions int
+}
+
+func (c *outcomeCounter) Replayed(statemachine.Kind) { c.replays++ }
+func (c *outcomeCounter) Disposed(statemachine.Kind, statemachine.EventType, statemachine.Disposition, string) {
+	c.dispositions++
+}
+
+func TestAReplayIsCountedOnceNotPerAttempt(t *testing.T) {
+	st, s := newMemStore(), &memSender{failNext: 3} // the first delivery and two replays fail to send
+	obs := &outcomeCounter{}
+	d, err := NewDispatcher(DispatcherConfig{Store: st, Sender: s, Now: func() time.Time { return now }, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err := d.Handle(context.Background(), m); !errors.Is(err, errSend) {
+			t.Fatalf("attempt %d: err = %v, want the send error", attempt, err)
+		}
+	}
+	if err := d.Handle(context.Background(), m); err != nil {
+		t.Fatalf("attempt 4: %v", err)
+	}
+	if err := d.Handle(context.Background(), m); err != nil { // a duplicate: nothing left to replay
+		t.Fatal(err)
+	}
+	if obs.replays != 1 {
+		t.Errorf("counted %d replays of one event's outbox, want 1", obs.replays)
+	}
+}
+
+func TestADispositionIsCountedOnceItsMessageIsDeleted(t *testing.T) {
+	st, s := newMemStore(), &memSender{}
+	obs := &outcomeCounter{}
+	d, err := NewDispatcher(DispatcherConfig{Store: st, Sender: s, Now: func() time.Time { return now }, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	if err := d.Handle(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	// The duplicate is ignored twice: its first attempt is not deleted (the
+	// delete failed), its second is.
+	for attempt, deleted := range []bool{false, true} {
+		ctx, settled := WithSettled(context.Background())
+		if err := d.Handle(ctx, m); err != nil {
+			t.Fatalf("duplicate, attempt %d: %v", attempt+1, err)
+		}
+		if obs.dispositions != 0 {
+			t.Errorf("attempt %d: %d dispositions counted before the delete, want 0", attempt+1, obs.dispositions)
+		}
+		if deleted {
+			settled.Run()
+		}
+	}
+	if obs.dispositions != 1 {
+		t.Errorf("counted %d dispositions of one message, want 1", obs.dispositions)
+	}
+}

@@ -14,6 +14,7 @@ var ErrDeferred = errors.New("event deferred")
 // true for it.
 type DeferredError struct {
 	Reason string // a short, bounded phrase such as "brand not verified yet"
+	Err    error  // the cause, if an error: a *statemachine.NewerError
 }
 
 func (e *DeferredError) Error() string { return "deferred: " + e.Reason }
@@ -21,19 +22,27 @@ func (e *DeferredError) Error() string { return "deferred: " + e.Reason }
 // Is reports whether target is ErrDeferred.
 func (e *DeferredError) Is(target error) bool { return target == ErrDeferred }
 
+// Unwrap returns the cause.
+func (e *DeferredError) Unwrap() error { return e.Err }
+
 // RejectedError: the event is not valid for the record in its current state,
 // or its record does not exist. It is permanent: the message goes to the
 // dead-letter queue with the reason.
 type RejectedError struct {
 	Reason string // a short, bounded phrase such as "unknown record"
 	Code   int    // a CPaaS error code when one applies (30994, 30795, ...)
+	Detail string // the specifics, when the reason has many (which follow-up, how large)
 }
 
 func (e *RejectedError) Error() string {
+	s := "rejected: " + e.Reason
 	if e.Code != 0 {
-		return fmt.Sprintf("rejected: %s (%d)", e.Reason, e.Code)
+		s = fmt.Sprintf("%s (%d)", s, e.Code)
 	}
-	return "rejected: " + e.Reason
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
 }
 
 // PanicError is a recovered panic turned into an error, so that the retry and

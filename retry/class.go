@@ -23,7 +23,7 @@ const (
 	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
 	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
 	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
-	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early
+	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early, or a newer build wrote it
 	ClassPanic     Class = "panic"     // *handlers.PanicError
 	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
 	// ClassHTTPClient: a downstream's 4xx that refuses no command (401, 403,
@@ -35,19 +35,18 @@ const (
 
 // Permanent classes: the same message fails the same way every time.
 const (
-	ClassMalformed          Class = "malformed"           // statemachine.ErrMalformed
-	ClassUnknownEvent       Class = "unknown_event"       // statemachine.ErrUnknownEvent
-	ClassUnsupportedVersion Class = "unsupported_version" // statemachine.ErrUnsupportedVersion
-	ClassTooLarge           Class = "too_large"           // statemachine.ErrTooLarge
-	ClassRejected           Class = "rejected"            // *handlers.RejectedError
-	ClassClient             Class = "client"              // a downstream's refusal (handlers.StatusRefused), or an AWS error code that blames the request
-	ClassBadAttributes      Class = "bad_attributes"      // *AttributeError: unreadable retry state
+	ClassMalformed     Class = "malformed"      // statemachine.ErrMalformed
+	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
+	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
+	ClassRejected      Class = "rejected"       // *handlers.RejectedError
+	ClassClient        Class = "client"         // a downstream's refusal (handlers.StatusRefused), or an AWS error code that blames the request
+	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
 // Permanent reports whether retrying a message that failed with c is useless.
 func (c Class) Permanent() bool {
 	switch c {
-	case ClassMalformed, ClassUnknownEvent, ClassUnsupportedVersion, ClassTooLarge,
+	case ClassMalformed, ClassUnknownEvent, ClassTooLarge,
 		ClassRejected, ClassClient, ClassBadAttributes:
 		return true
 	}
@@ -106,7 +105,6 @@ func Classify(err error) Class {
 		{handlers.ErrDeferred, ClassDeferred},
 		{statemachine.ErrConflict, ClassConflict},
 		{statemachine.ErrTooLarge, ClassTooLarge},
-		{statemachine.ErrUnsupportedVersion, ClassUnsupportedVersion},
 		{statemachine.ErrUnknownEvent, ClassUnknownEvent},
 		{statemachine.ErrMalformed, ClassMalformed},
 	} {

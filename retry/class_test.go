@@ -73,11 +73,10 @@ func TestClassify(t *testing.T) {
 		{"rejected wins over a status", errors.Join(statusError(503), &handlers.RejectedError{Reason: "invalid"}), retry.ClassRejected},
 		{"malformed", fmt.Errorf("%w: bad json", statemachine.ErrMalformed), retry.ClassMalformed},
 		{"unknown event", fmt.Errorf("%w: x", statemachine.ErrUnknownEvent), retry.ClassUnknownEvent},
-		{"unsupported version", fmt.Errorf("%w: 2", statemachine.ErrUnsupportedVersion), retry.ClassUnsupportedVersion},
 		{"too large", fmt.Errorf("%w: 300000 bytes", statemachine.ErrTooLarge), retry.ClassTooLarge},
 		{"joined envelope errors: the most specific wins",
-			errors.Join(fmt.Errorf("%w: empty id", statemachine.ErrMalformed), fmt.Errorf("%w: 7", statemachine.ErrUnsupportedVersion)),
-			retry.ClassUnsupportedVersion},
+			errors.Join(fmt.Errorf("%w: empty id", statemachine.ErrMalformed), fmt.Errorf("%w: x", statemachine.ErrUnknownEvent)),
+			retry.ClassUnknownEvent},
 		{"bad attributes", &retry.AttributeError{Attribute: retry.AttrRetry, Field: "attempt", Value: "x", Err: errors.New("bad")}, retry.ClassBadAttributes},
 	}
 	for _, tt := range tests {
@@ -90,7 +89,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassPermanent(t *testing.T) {
-	permanent := []retry.Class{retry.ClassMalformed, retry.ClassUnknownEvent, retry.ClassUnsupportedVersion,
+	permanent := []retry.Class{retry.ClassMalformed, retry.ClassUnknownEvent,
 		retry.ClassTooLarge, retry.ClassRejected, retry.ClassClient, retry.ClassBadAttributes}
 	retryable := []retry.Class{retry.ClassThrottled, retry.ClassServer, retry.ClassTimeout, retry.ClassConflict,
 		retry.ClassDeferred, retry.ClassPanic, retry.ClassUnknown, retry.ClassHTTPClient}

@@ -13,10 +13,17 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// ReasonExhausted is the dead-letter reason of a message whose retryable
-// failures (or deferrals) used up its policy. Every other reason is the
-// message's permanent [Class].
-const ReasonExhausted = "exhausted"
+// Dead-letter reasons besides the permanent classes.
+const (
+	// ReasonExhausted: the message's retryable failures (or deferrals) used
+	// up its policy.
+	ReasonExhausted = "exhausted"
+	// ReasonUnsupportedVersion: the envelope was written by a newer build (a
+	// higher schema version, or fields this build does not know) and was
+	// deferred until the deferral budget was spent, no newer replica having
+	// taken it. The error text names the version or the fields.
+	ReasonUnsupportedVersion = "unsupported_version"
+)
 
 // MaxErrorBytes bounds the error text a dead letter carries.
 const MaxErrorBytes = 256
@@ -31,7 +38,7 @@ type DeadLetter struct {
 	// OriginalMessageID is the id of the message that failed, as regd's logs
 	// name it (the "dead-lettered" line's message_id); "" if unknown.
 	OriginalMessageID string
-	Reason            string // ReasonExhausted or a permanent class; "" if moved by the RedrivePolicy
+	Reason            string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class; "" if moved by the RedrivePolicy
 	Class             Class  // class of the last failure
 	Code              int    // CPaaS error code of a rejection, if any
 	Error             string // error text, at most MaxErrorBytes

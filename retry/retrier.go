@@ -28,7 +28,7 @@ var _ Sender = (*sqs.Client)(nil)
 type Observer interface {
 	Retried(queue string, class Class) // a copy was sent for another attempt
 	Deferred(queue string)             // a copy was sent for a deferred event
-	DeadLettered(queue, reason string) // reason: ReasonExhausted or a permanent class
+	DeadLettered(queue, reason string) // reason: ReasonExhausted, ReasonUnsupportedVersion or a permanent class
 }
 
 // MaxDelaySeconds is the SQS cap of DelaySeconds: 15 minutes.
@@ -201,6 +201,8 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 	switch {
 	case d.class.Permanent():
 		return r.deadLetterAs(ctx, d, string(d.class))
+	case d.class == ClassDeferred && a.Deferrals >= pol.MaxDeferrals && errors.Is(err, statemachine.ErrNewer):
+		return r.deadLetterAs(ctx, d, ReasonUnsupportedVersion)
 	case d.class == ClassDeferred && a.Deferrals >= pol.MaxDeferrals:
 		return r.deadLetterAs(ctx, d, ReasonExhausted)
 	case d.class == ClassDeferred:

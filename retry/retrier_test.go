@@ -225,7 +225,6 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 	}{
 		{err: decodeErr(`{"type":`), class: retry.ClassMalformed},
 		{err: decodeErr(`{"type":"brand.nope","schema_version":1,` + valid + `}`), class: retry.ClassUnknownEvent},
-		{err: decodeErr(`{"type":"brand.vetted","schema_version":2,` + valid + `}`), class: retry.ClassUnsupportedVersion},
 		{err: decodeErr(strings.Repeat(" ", statemachine.MaxBodyBytes+1)), class: retry.ClassTooLarge},
 		{err: fmt.Errorf("dispatch cmp-1: %w", &handlers.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
 			class: retry.ClassRejected, wantFacts: ";code=30795"},

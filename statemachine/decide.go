@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,7 +24,8 @@ const Actor = "regd"
 // It is pure: no I/O, and the same inputs give the same decision. It returns
 // an error wrapping ErrUnknownEvent for a type that is not an event of a
 // record kind, ErrMalformed for a payload that does not decode, and an error
-// when rec is of another kind or id than the event.
+// when rec is of another kind or id than the event. An event whose follow-ups
+// SQS would refuse is a Reject decision with [ReasonUnsendable], not an error.
 func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, error) {
 	k := env.Type.Kind()
 	if k == "" {
@@ -46,7 +46,13 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 		return Decision{}, err
 	}
 	if cell.Disposition != Transition {
-		return Decision{Disposition: cell.Disposition, Reason: cell.Reason, From: state, To: state}, nil
+		dec := Decision{Disposition: cell.Disposition, Reason: cell.Reason, From: state, To: state}
+		if cell.Disposition == Ignore && rec != nil && slices.Contains(registrations, env.Type) {
+			// A registration repeated with another payload: ignored, but the
+			// producer's change must not vanish without a trace.
+			dec.Differs = differingFields(rec.Data, env.Payload)
+		}
+		return dec, nil
 	}
 
 	d := newDecider(k, rec, env, facts, now)
@@ -64,7 +70,24 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 		return Decision{}, fmt.Errorf("fsm %s: event %s in %s: %w", k, name, state, err)
 	}
 	to := State(m.Current())
+	if err := sendable(d.emit); err != nil {
+		// Written, the transition would leave follow-ups that no send can
+		// deliver: turn the event away instead, the record untouched.
+		return Decision{Disposition: Reject, Reason: ReasonUnsendable, Detail: err.Error(), From: state, To: state}, nil
+	}
 	return d.finish(name, state, to), nil
+}
+
+// sendable checks that SQS takes every message in out: each encodes within
+// [MaxBodyBytes]. It returns the problems joined, each naming its message.
+func sendable(out []Outgoing) error {
+	var errs []error
+	for _, o := range out {
+		if _, err := o.Envelope.Encode(); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s to %s: %w", o.Envelope.Type, o.Envelope.EventID, o.To, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // decider carries one decision under construction.
@@ -109,10 +132,7 @@ func payload[T any](d *decider) T {
 // the causing event, its type, entity and position, so a re-send is the same
 // message and a downstream's idempotency key stays stable.
 func (d *decider) send(to Destination, t EventType, entity string, p any) {
-	body, err := json.Marshal(p)
-	if err != nil && d.err == nil {
-		d.err = err
-	}
+	body := mustJSON(d, p)
 	sum := sha256.Sum256([]byte(d.env.EventID + "|" + strconv.Itoa(len(d.emit)) + "|" + string(t) + "|" + entity))
 	id := hex.EncodeToString(sum[:16])
 	if to != ToEvents {

@@ -57,6 +57,11 @@ func NeedsBrand(t EventType) bool { return t == CampaignSubmit || t == CampaignR
 // wake them (any move into a usable state, or into one that bars campaigns).
 func NeedsChildren(t EventType) bool { return t == BrandDeleteRequested || wakesCampaigns(t) }
 
+// ReasonUnsendable rejects an event whose follow-ups SQS would refuse (too
+// large, or invalid): nothing is written, and the event is dead-lettered with
+// the offending follow-up named in the decision's Detail.
+const ReasonUnsendable = "follow-up cannot be sent"
+
 // Decision is the outcome of [Decide].
 type Decision struct {
 	Disposition Disposition
@@ -65,6 +70,12 @@ type Decision struct {
 	Reason string
 	// Code is a CPaaS error code for a rejection, when one applies.
 	Code int
+	// Detail says more than Reason where one rejection has many faces (which
+	// follow-up, how large): for logs and the dead letter, not for labels.
+	Detail string
+	// Differs names, for a registration ignored because its record exists,
+	// the payload fields that differ from the record's registration.
+	Differs []string
 
 	// For a transition: the fsm event fired, the states, the record to write
 	// (its Version is still the one read; the store bumps it), the audit entry

@@ -1,19 +1,26 @@
 package statemachine
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"time"
 )
 
 // SchemaVersion is the envelope schema version this code writes and reads.
 const SchemaVersion = 1
 
-// MaxBodyBytes caps an encoded envelope. SQS accepts 256 KiB per message; the
-// cap leaves room for message attributes.
-const MaxBodyBytes = 200 * 1024
+// MaxMessageBytes is the largest message the queues take, body and message
+// attributes together: SQS's maximum, 1 MiB. infra/spec provisions every
+// queue with it (MaximumMessageSize), so this is the one truth for both.
+const MaxMessageBytes = 1 << 20
+
+// MaxBodyBytes caps an encoded envelope: MaxMessageBytes less 64 KiB for the
+// message attributes, whose names, types and values SQS counts too (the
+// envelope's own, a producer's, the retry state and a dead letter's facts).
+const MaxBodyBytes = MaxMessageBytes - 64*1024
 
 // Message attribute names that mirror envelope fields, so that routing, logs and
 // the dead-letter tooling can read them without decoding the body.
@@ -39,12 +46,12 @@ type Envelope struct {
 }
 
 // Errors returned by [DecodeEnvelope] and [Envelope.Validate]. They are
-// permanent: retrying the same bytes gives the same answer.
+// permanent: retrying the same bytes gives the same answer. (ErrNewer, the
+// other error they return, is not: a newer build reads those bytes.)
 var (
-	ErrMalformed          = errors.New("malformed envelope")
-	ErrUnsupportedVersion = errors.New("unsupported schema version")
-	ErrUnknownEvent       = errors.New("unknown event type")
-	ErrTooLarge           = errors.New("envelope too large")
+	ErrMalformed    = errors.New("malformed envelope")
+	ErrUnknownEvent = errors.New("unknown event type")
+	ErrTooLarge     = errors.New("envelope too large")
 )
 
 // Attributes returns the message attributes that mirror the envelope.
@@ -65,50 +72,78 @@ func (e Envelope) Encode() ([]byte, error) {
 		return nil, err
 	}
 	// Without HTML escaping, so that an envelope that decoded within the size
-	// cap does not grow past it when encoded again (json.Marshal would turn
-	// each <, > and & into six bytes).
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	// cap does not grow past it when encoded again.
+	b, err := marshal(e)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > MaxBodyBytes {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(b), MaxBodyBytes)
 	}
 	return b, nil
 }
 
-// DecodeEnvelope parses and validates a message body. Unknown fields are
-// rejected so that a producer's typo is not silently dropped.
-// It returns errors wrapping ErrTooLarge, ErrMalformed, ErrUnsupportedVersion
-// or ErrUnknownEvent.
+// DecodeEnvelope parses and validates a message body.
+//
+// It returns errors wrapping ErrTooLarge; ErrMalformed for what is not an
+// envelope by any build's rules (invalid JSON, a missing or empty required
+// field, a field of the wrong type, an invalid payload); ErrUnknownEvent; or
+// a *NewerError (ErrNewer) for an envelope a newer build wrote: a schema
+// version above SchemaVersion (its other fields are not judged, a newer
+// schema may change them), or, when nothing else is wrong, fields this build
+// does not know, in the envelope or its payload. Those are not dropped in
+// silence: the consumer defers the message for a newer replica.
 func DecodeEnvelope(body []byte) (Envelope, error) {
 	if len(body) > MaxBodyBytes {
 		return Envelope{}, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(body), MaxBodyBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var e Envelope
-	if err := dec.Decode(&e); err != nil {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
 		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if dec.More() {
-		return Envelope{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
+	if fields == nil {
+		return Envelope{}, fmt.Errorf("%w: null is not a JSON object", ErrMalformed)
 	}
-	if err := e.Validate(); err != nil {
+	var head struct {
+		SchemaVersion json.RawMessage `json:"schema_version"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var version int
+	if head.SchemaVersion == nil {
+		return Envelope{}, fmt.Errorf("%w: schema_version is missing", ErrMalformed)
+	}
+	if err := json.Unmarshal(head.SchemaVersion, &version); err != nil {
+		return Envelope{}, fmt.Errorf("%w: schema_version: %v", ErrMalformed, err)
+	}
+	if version > SchemaVersion {
+		return Envelope{}, &NewerError{Version: version}
+	}
+	var e Envelope
+	if err := json.Unmarshal(body, &e); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := e.validate(unknownFields(fields, reflect.TypeFor[Envelope](), "")); err != nil {
 		return Envelope{}, err
 	}
 	return e, nil
 }
 
 // Validate checks the envelope fields and the payload of known event and
-// command types. It collects every problem.
-func (e Envelope) Validate() error {
+// command types. It collects every problem, wrapping ErrMalformed or
+// ErrUnknownEvent; when there is none, it returns a *NewerError for a higher
+// schema version or payload fields this build does not know.
+func (e Envelope) Validate() error { return e.validate(nil) }
+
+// validate is Validate for an envelope that came with the unknown fields.
+func (e Envelope) validate(unknown []string) error {
+	if e.SchemaVersion > SchemaVersion {
+		return &NewerError{Version: e.SchemaVersion}
+	}
 	var errs []error
-	if e.SchemaVersion != SchemaVersion {
-		errs = append(errs, fmt.Errorf("%w: %d (this build reads %d)", ErrUnsupportedVersion, e.SchemaVersion, SchemaVersion))
+	if e.SchemaVersion < SchemaVersion {
+		errs = append(errs, fmt.Errorf("%w: schema_version %d (this build reads %d)", ErrMalformed, e.SchemaVersion, SchemaVersion))
 	}
 	if e.EventID == "" {
 		errs = append(errs, fmt.Errorf("%w: event_id is empty", ErrMalformed))
@@ -121,8 +156,17 @@ func (e Envelope) Validate() error {
 	}
 	if v, ok := payloadValidators[e.Type]; !ok {
 		errs = append(errs, fmt.Errorf("%w: %q", ErrUnknownEvent, e.Type))
-	} else if err := v(e.Payload); err != nil {
+	} else if inPayload, err := v(e.Payload); err != nil {
 		errs = append(errs, fmt.Errorf("%w: payload of %s: %v", ErrMalformed, e.Type, err))
+	} else {
+		unknown = slices.Concat(unknown, inPayload)
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return &NewerError{Unknown: unknown}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 )
 
@@ -253,16 +254,26 @@ func DecodePayload[T any](raw json.RawMessage) (T, error) {
 	return v, nil
 }
 
-func check[T validator](raw json.RawMessage) error {
-	v, err := DecodePayload[T](raw)
-	if err != nil {
-		return err
+// check decodes a payload of type T and validates it, and returns the names
+// of its fields that T does not know (for a newer build's payload).
+func check[T validator](raw json.RawMessage) (unknown []string, err error) {
+	var v T
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, err
+		}
+		unknown = unknownFields(fields, reflect.TypeFor[T](), "payload.")
 	}
-	return v.validate()
+	return unknown, v.validate()
 }
 
-// payloadValidators knows every event and command type and checks its payload.
-var payloadValidators = map[EventType]func(json.RawMessage) error{
+// payloadValidators knows every event and command type and checks its
+// payload, returning the payload fields it does not know.
+var payloadValidators = map[EventType]func(json.RawMessage) ([]string, error){
 	BrandRegister: check[BrandRegistration], BrandSubmitted: check[Receipt],
 	BrandVerified: check[Identity], BrandUnverified: check[Reason], BrandRevetRequested: check[Empty],
 	BrandVetted: check[Empty], BrandVetFailed: check[Reason], BrandScoreUpdated: check[Score],

@@ -1,11 +1,31 @@
 package statemachine
 
+import "slices"
+
+// outcomeTaken: the number is held by another campaign than the one asking.
+const outcomeTaken = ":taken"
+
+// numberHeld are the states of a number that a campaign holds.
+var numberHeld = []State{Pending, Registering, Registered, Failed, Deregistering}
+
 var numberSpec = kindSpec{
 	NumberRegister: {
 		class: followUp,
-		moves: []move{{name: string(NumberRegister), src: []State{StateNone, Deregistered}, dst: Pending}},
+		moves: append([]move{{name: string(NumberRegister), src: []State{StateNone, Deregistered}, dst: Pending}},
+			heldMoves(string(NumberRegister)+outcomeTaken)...),
 		guard: func(d *decider) (string, *verdict) {
 			reg := payload[NumberRegistration](d)
+			if d.prev != nil && slices.Contains(numberHeld, d.prev.State) {
+				if d.prev.ParentID == reg.CampaignID {
+					return "", ignoreBecause("stale or duplicate")
+				}
+				// Another campaign holds it: the asking one can never have
+				// it, so it is told at once instead of waiting for the
+				// sweeper. The holder's record keeps its state.
+				d.send(ToEvents, CampaignNumberSettled, reg.CampaignID,
+					NumberSettled{Number: d.next.ID, Status: NumberFailedStatus, Code: CodeNumberTaken})
+				return string(NumberRegister) + outcomeTaken, nil
+			}
 			d.next.Data = d.env.Payload
 			d.next.ParentID = reg.CampaignID
 			d.next.Reason = nil
@@ -55,6 +75,16 @@ var numberSpec = kindSpec{
 		moves: []move{{name: string(NumberDeregistered), src: []State{Deregistering}, dst: Deregistered}},
 		guard: always(NumberDeregistered),
 	},
+}
+
+// heldMoves returns the move named name that leaves each held state for
+// itself.
+func heldMoves(name string) []move {
+	var out []move
+	for _, s := range numberHeld {
+		out = append(out, move{name: name, src: []State{s}, dst: s})
+	}
+	return out
 }
 
 // settle tells the number's campaign that the number's registration ended.

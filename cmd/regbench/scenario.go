@@ -83,7 +83,7 @@ const longCompression = "1 day = 10 s; every duration of the simulated world and
 	"retry and deferral delays (SQS rounds them up to whole seconds: a delay lasts at least 2.4 production hours). " +
 	"One production hour is 0.42 s; the sweep runs every second (cron's finest step), every 2.4 production hours instead of hourly. " +
 	"Not scaled: the rate limits (20 requests per real second on both sides, so a wait for them reads 8,640 times longer in production units), " +
-	"the SQS visibility timeout (60 s: a killed replica's messages return after 6 production days) and the kill interval (20 s: 2 production days)"
+	"the SQS visibility timeout (15 s: a killed replica's messages return after 1.5 production days) and the kill interval (20 s: 2 production days)"
 
 // profiles are the named scenarios. The rates are the simulated account
 // limits: carriersim enforces them, the regd replicas share them.
@@ -122,7 +122,7 @@ var profiles = map[string]Scenario{
 		KillEvery: Duration(40 * time.Second),
 		// No lost requests here (mix has them): the recovery of one takes a
 		// threshold, a sweep and a re-send, and a kill on the way costs a
-		// 60 s visibility timeout; within the 3-minute deadline one such
+		// visibility timeout (60 s when measured); within the 3-minute deadline one such
 		// campaign was left unfinished.
 		Carriersim: with(world, []string{"--rate", "all=10", "--drop", "0.05", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.02"}),
 		// Retries and deferrals wait a fiftieth of their production delays,
@@ -158,7 +158,7 @@ var profiles = map[string]Scenario{
 		// One stuck threshold of 24 h for every state, scaled like the rest
 		// (10 s): the production policy's 1-hour thresholds would last 0.4 s
 		// here, less than the visibility timeout a killed replica costs its
-		// messages (60 s, which this scale does not shrink), so every kill
+		// messages (15 s, which this scale does not shrink), so every kill
 		// would be taken for a lost answer.
 		Regd:        with(timeScaleArgs(dayIn10s), []string{"--stuck-after", "24h", "--sweep-schedule", "@every 1s", "--rate", "all=20"}),
 		Compression: longCompression},

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -83,7 +85,7 @@ func TestProvisionReportsDriftAndLeavesItAlone(t *testing.T) {
 	if r.code != exitFailure {
 		t.Fatalf("provision: exit %d, want 1; stderr: %s", r.code, r.stderr)
 	}
-	const want = `VisibilityTimeout: want "60", got "30"`
+	want := fmt.Sprintf(`VisibilityTimeout: want "%d", got "30"`, spec.DefaultVisibilityTimeout/time.Second)
 	if !hasLine(r.stdout, s.QueueName("registry"), "drift", want) {
 		t.Errorf("output does not show the drift of the registry queue:\n%s", r.stdout)
 	}

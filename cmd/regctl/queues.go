@@ -42,7 +42,7 @@ so no sample is taken by default:
                runs while a message waits dead-letter it. Use it once, not in
                a loop.
 The SDK cannot ask for a zero visibility timeout (it leaves a zero out, and
-the queue's 60 s would apply), so sampled messages are hidden for at most a
+the queue's 15 s would apply), so sampled messages are hidden for at most a
 second. Ages are computed as of now, or as of the RFC 3339 time in
 REGCTL_NOW.
 

@@ -362,7 +362,7 @@ func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 	}
 	for i := range 3 {
 		// A follow-up send and its retry copy may both be lost; the message
-		// then comes back after the queue's 60 s visibility timeout.
+		// then comes back after the queue's 15 s visibility timeout.
 		waitFor(t, d, statemachine.KindCampaign, fmt.Sprint("fc", i), 3*time.Minute, inState(statemachine.Active))
 	}
 	// brand, campaign, three carriers and two numbers per registration.

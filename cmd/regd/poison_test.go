@@ -94,8 +94,6 @@ func TestPoisonGoesToTheDeadLetterQueueWhileWorkFlows(t *testing.T) {
 	}
 	body, attrs = bad("p-unknown-type", func(e *statemachine.Envelope) { e.Type = "brand.teleported" })
 	rawSend(t, d, body, attrs)
-	body, attrs = bad("p-version", func(e *statemachine.Envelope) { e.SchemaVersion = 99 })
-	rawSend(t, d, body, attrs)
 	body, attrs = bad("p-too-large", func(e *statemachine.Envelope) { e.Actor = strings.Repeat("x", statemachine.MaxBodyBytes) })
 	rawSend(t, d, body, attrs)
 	body, _ = bad("p-no-attributes", func(*statemachine.Envelope) {})
@@ -106,12 +104,11 @@ func TestPoisonGoesToTheDeadLetterQueueWhileWorkFlows(t *testing.T) {
 	rawSend(t, d, "{not json", map[string]string{statemachine.AttrEntityID: "p-garbage"})
 
 	waitFor(t, d, statemachine.KindCampaign, "pc", 60*time.Second, inState(statemachine.Active))
-	got := deadLetters(t, d, 7)
+	got := deadLetters(t, d, 6)
 	want := map[string]string{ // entity|event type -> dead-letter reason
 		"|":                               "malformed", // no attributes: nothing names its entity
 		"p-unknown-record|brand.verified": "rejected",
 		"p-unknown-type|brand.teleported": "unknown_event",
-		"p-version|brand.score_updated":   "unsupported_version",
 		"p-too-large|brand.score_updated": "too_large",
 		"p-bad-retry|brand.score_updated": "bad_attributes",
 		"p-garbage|":                      "malformed",

@@ -62,7 +62,7 @@ func (q queueRefs) arn(logical string) object { return getAtt(q.ids[logical], "A
 // numbers, the redrive policy an object naming the DLQ by Fn::GetAtt.
 func queueProperty(attr, value, dlqID string) (any, error) {
 	switch attr {
-	case "VisibilityTimeout", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds":
+	case "VisibilityTimeout", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize":
 		n, err := strconv.Atoi(value)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", attr, err)

@@ -20,10 +20,10 @@ func newDispatchMetrics() dispatchMetrics {
 	return dispatchMetrics{
 		transitions: counter("transitions_total", "Record transitions written, by kind, from state and to state.", "kind", "from", "to"),
 		dispositions: counter("dispositions_total",
-			"Events not applied, by kind, event, disposition (ignore, defer, reject) and the state machine's reason.",
+			"Events not applied, by kind, event, disposition (ignore, defer, reject) and the state machine's reason: once per message, when it is deleted.",
 			"kind", "event", "disposition", "reason"),
 		conflicts: counter("version_conflicts_total", "Transitions that lost a race with a concurrent write and were decided again, by kind.", "kind"),
-		replays:   counter("outbox_replays_total", "Events found applied with their follow-ups unsent, whose outbox was sent again, by kind.", "kind"),
+		replays:   counter("outbox_replays_total", "Events found applied with their follow-ups unsent, whose outbox was sent again, by kind: once per message, when it is deleted.", "kind"),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/dynamo"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -52,6 +53,8 @@ func populated(tb testing.TB) (*prometheus.Registry, *Metrics) {
 	m.Queued("events", 1200*time.Millisecond)
 	m.ReceiveFailed("events", errors.New("boom"))
 	m.Handled("events", nil, 20*time.Millisecond)
+	m.DeleteFailed("events", 1)
+	m.ExtendFailed("events", 1)
 	m.Transitioned(statemachine.KindBrand, statemachine.BrandRegister, statemachine.StateNone, statemachine.Pending)
 	m.Disposed(statemachine.KindBrand, statemachine.BrandVerified, statemachine.Ignore, "already applied")
 	m.Conflicted(statemachine.KindCampaign)
@@ -133,6 +136,13 @@ func TestObservationsLandOnTheirSeries(t *testing.T) {
 			func(m *Metrics) prometheus.Collector { return m.handled.WithLabelValues("events", handledError) }, 1},
 		{"a handler stopped by shutdown", func(m *Metrics) { m.Handled("events", fmt.Errorf("x: %w", context.Canceled), time.Second) },
 			func(m *Metrics) prometheus.Collector { return m.handled.WithLabelValues("events", handledCanceled) }, 1},
+		{"a handled message whose delete failed is not ok", func(m *Metrics) {
+			m.Handled("events", fmt.Errorf("%w: connection reset", sqsq.ErrNotDeleted), time.Second)
+		}, func(m *Metrics) prometheus.Collector { return m.handled.WithLabelValues("events", handledNotDeleted) }, 1},
+		{"failed deletes add up", func(m *Metrics) { m.DeleteFailed("events", 3); m.DeleteFailed("events", 1) },
+			func(m *Metrics) prometheus.Collector { return m.deleteFailures.WithLabelValues("events") }, 4},
+		{"failed visibility extensions add up", func(m *Metrics) { m.ExtendFailed("att", 2) },
+			func(m *Metrics) prometheus.Collector { return m.extendFailures.WithLabelValues("att") }, 2},
 		{"a transition", func(m *Metrics) {
 			m.Transitioned(statemachine.KindCampaign, statemachine.CampaignReviewApproved, statemachine.InReview, statemachine.CarrierReview)
 		}, func(m *Metrics) prometheus.Collector {

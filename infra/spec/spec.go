@@ -32,6 +32,7 @@ func (q Queue) Attributes(dlqARN string) map[string]string {
 		"VisibilityTimeout":             secs(q.VisibilityTimeout),
 		"MessageRetentionPeriod":        secs(q.Retention),
 		"ReceiveMessageWaitTimeSeconds": secs(q.ReceiveWait),
+		"MaximumMessageSize":            strconv.Itoa(statemachine.MaxMessageBytes),
 	}
 	if !q.IsDLQ() {
 		a["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"%d"}`, dlqARN, q.MaxReceiveCount)
@@ -41,11 +42,12 @@ func (q Queue) Attributes(dlqARN string) map[string]string {
 
 func secs(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 
-// Defaults for queues. The visibility timeout is long enough for a handler's
-// conflict retries and short enough that a crashed worker's message comes back
-// within a minute; the consumer runtime extends it while a handler runs.
+// Defaults for queues. The visibility timeout is short, so that the messages
+// of a worker killed outright come back within seconds: the consumer runtime
+// extends it every third of it (5 s) while a handler runs, so a slow handler
+// keeps its message.
 const (
-	DefaultVisibilityTimeout = 60 * time.Second
+	DefaultVisibilityTimeout = 15 * time.Second
 	DefaultRetention         = 14 * 24 * time.Hour // the SQS maximum
 	DefaultReceiveWait       = 20 * time.Second    // the SQS maximum
 	// DefaultMaxReceiveCount is the backstop for messages that kill the

@@ -44,7 +44,10 @@ type ConsumerConfig struct {
 	// extended; less than VisibilityTimeout/2. Default VisibilityTimeout/3.
 	HeartbeatEvery time.Duration
 	// ShutdownGrace is how long running handlers may go on after Run's context
-	// is cancelled; less than VisibilityTimeout. Default VisibilityTimeout/2.
+	// is cancelled; less than VisibilityTimeout. Default 10 s or
+	// VisibilityTimeout/2, whichever is shorter: with the flush of deletes
+	// after it (at most shutdownFlush) a process stops well inside the 30 s
+	// that ECS and Kubernetes leave between SIGTERM and SIGKILL.
 	ShutdownGrace time.Duration
 	// Logger receives the consumer's logs. Default: discard.
 	Logger *slog.Logger
@@ -60,6 +63,10 @@ const (
 	backoffFirst       = 100 * time.Millisecond
 	backoffMax         = 10 * time.Second
 	fillLinger         = 2 * time.Millisecond
+	maxDefaultGrace    = 10 * time.Second
+	// shutdownFlush bounds the SQS calls that follow the shutdown grace: the
+	// deletes of finished messages and the release of unfinished ones.
+	shutdownFlush = 5 * time.Second
 )
 
 // withDefaults returns cfg with its zero values replaced by the defaults.
@@ -83,7 +90,7 @@ func (cfg ConsumerConfig) withDefaults() ConsumerConfig {
 		cfg.HeartbeatEvery = cfg.VisibilityTimeout / 3
 	}
 	if cfg.ShutdownGrace == 0 {
-		cfg.ShutdownGrace = cfg.VisibilityTimeout / 2
+		cfg.ShutdownGrace = min(maxDefaultGrace, cfg.VisibilityTimeout/2)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -161,13 +168,16 @@ func NewConsumer(api API, cfg ConsumerConfig) (*Consumer, error) {
 // within ShutdownGrace (their context is cancelled at that deadline), deletes
 // the messages that finished, and returns nil. A message whose handler had not
 // finished by the deadline is never deleted, even if its handler returns nil
-// later. Run returns an error only if h is nil.
+// later: its visibility is reset to 0, so that another consumer receives it at
+// once. The deletes and resets get at most shutdownFlush after the grace. Run
+// returns an error only if h is nil.
 func (c *Consumer) Run(ctx context.Context, h handlers.Handler) error {
 	if h == nil {
 		return errors.New("sqsq consumer: nil handler")
 	}
 	r := newRun(ctx, c, h)
 	defer r.cancelHandlers()
+	defer r.cancelCalls()
 
 	deleted := make(chan struct{})
 	go func() { defer close(deleted); r.deleteLoop() }()
@@ -197,14 +207,20 @@ func (c *Consumer) Run(ctx context.Context, h handlers.Handler) error {
 	r.closed = true
 	close(r.acks)
 	r.mu.Unlock()
-	if late {
-		r.cancelHandlers()
-		c.log.Warn("shutdown grace passed; unfinished messages are left for redelivery",
-			"unfinished", r.running.Load(), "grace", c.cfg.ShutdownGrace)
-	}
-	<-deleted
+	flush := time.AfterFunc(shutdownFlush, r.cancelCalls)
+	defer flush.Stop()
+	// No message needs to stay hidden any more: the handlers finished, or are
+	// abandoned and their messages released below.
 	close(stopHeartbeat)
 	<-heartbeatDone
+	if late {
+		unfinished := r.flights.takeAll()
+		r.cancelHandlers()
+		c.log.Warn("shutdown grace passed; unfinished messages are released for redelivery",
+			"unfinished", len(unfinished), "grace", c.cfg.ShutdownGrace)
+		r.release(unfinished)
+	}
+	<-deleted
 	return nil
 }
 
@@ -212,7 +228,8 @@ func (c *Consumer) Run(ctx context.Context, h handlers.Handler) error {
 type run struct {
 	*Consumer
 	h              handlers.Handler
-	bg             context.Context // Run's context without its cancellation: deletes and heartbeats outlive receiving
+	bg             context.Context // for SQS calls but receives: outlives Run's context, ends shutdownFlush after the grace
+	cancelCalls    context.CancelFunc
 	handlerCtx     context.Context // cancelled when the shutdown grace passes
 	cancelHandlers context.CancelFunc
 	slots          *slots
@@ -227,12 +244,13 @@ type run struct {
 }
 
 func newRun(ctx context.Context, c *Consumer, h handlers.Handler) *run {
-	bg := context.WithoutCancel(ctx)
-	handlerCtx, cancel := context.WithCancel(bg)
+	bg, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
+	handlerCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &run{
 		Consumer:       c,
 		h:              h,
 		bg:             bg,
+		cancelCalls:    cancelCalls,
 		handlerCtx:     handlerCtx,
 		cancelHandlers: cancel,
 		slots:          newSlots(c.cfg.Concurrency),
@@ -338,13 +356,15 @@ func (r *run) handle(m *handlers.Message) {
 	defer r.handlers.Done()
 	defer r.slots.give(1)
 	start := time.Now()
-	err := r.call(m)
-	r.cfg.Observer.Handled(r.cfg.Queue, err, time.Since(start))
+	ctx, settled := handlers.WithSettled(r.handlerCtx)
+	err := r.call(ctx, m)
+	took := time.Since(start)
 	r.flights.remove(m.ReceiptHandle)
 	if err != nil {
+		r.cfg.Observer.Handled(r.cfg.Queue, err, took)
 		r.logFailure(m, err)
 	} else {
-		r.ack(m)
+		r.ack(m, took, settled)
 	}
 	// After the ack is queued, so that the deleter sees no running handler
 	// only once every finished one has been queued.
@@ -357,25 +377,26 @@ func (r *run) handle(m *handlers.Message) {
 }
 
 // call runs the handler, turning a panic into a *handlers.PanicError.
-func (r *run) call(m *handlers.Message) (err error) {
+func (r *run) call(ctx context.Context, m *handlers.Message) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &handlers.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return r.h(r.handlerCtx, m)
+	return r.h(ctx, m)
 }
 
 // ack queues a finished message for deletion, unless the shutdown deadline
 // has passed.
-func (r *run) ack(m *handlers.Message) {
+func (r *run) ack(m *handlers.Message, took time.Duration, settled *handlers.Settled) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
+		r.cfg.Observer.Handled(r.cfg.Queue, fmt.Errorf("%w: finished after the shutdown grace", ErrNotDeleted), took)
 		r.log.Info("handler finished after the shutdown grace; message left for redelivery", "message_id", m.ID)
 		return
 	}
-	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle}
+	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle, took: took, settled: settled}
 }
 
 // logFailure logs why a message is left for redelivery: the one place the

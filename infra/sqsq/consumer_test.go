@@ -51,6 +51,7 @@ func (l *logRecorder) atLeast(level slog.Level) []string {
 // countingObserver counts what a consumer reports.
 type countingObserver struct {
 	received, handled, failed, receiveFailed atomic.Int64
+	deleteFailed, extendFailed               atomic.Int64
 
 	mu    sync.Mutex
 	waits []time.Duration
@@ -63,7 +64,9 @@ func (o *countingObserver) Handled(_ string, err error, _ time.Duration) {
 		o.failed.Add(1)
 	}
 }
-func (o *countingObserver) ReceiveFailed(string, error) { o.receiveFailed.Add(1) }
+func (o *countingObserver) ReceiveFailed(string, error)  { o.receiveFailed.Add(1) }
+func (o *countingObserver) DeleteFailed(_ string, n int) { o.deleteFailed.Add(int64(n)) }
+func (o *countingObserver) ExtendFailed(_ string, n int) { o.extendFailed.Add(int64(n)) }
 func (o *countingObserver) Queued(_ string, wait time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -223,6 +226,81 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 		}
 		if err := stop(); err != nil {
 			t.Fatalf("Run: %v", err)
+		}
+	})
+}
+
+// TestConsumerCountsDuplicateWork checks the counts of the two failures that
+// get a message handled twice, and that a message counts as handled ok, and
+// what its handler observed is counted (handlers.OnSettled), only once it is
+// deleted.
+func TestConsumerCountsDuplicateWork(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  func(*fakeSQS)
+		run    time.Duration // how long each handler runs; the heartbeat ticks every 2 s
+		failed func(*countingObserver) int64
+		wantOK int64
+	}{
+		{"a failed delete", func(f *fakeSQS) { f.deleteErr = errors.New("connection reset") }, 0,
+			func(o *countingObserver) int64 { return o.deleteFailed.Load() }, 0},
+		{"a failed visibility extension", func(f *fakeSQS) { f.extendErr = errors.New("connection reset") }, 3 * time.Second,
+			func(o *countingObserver) int64 { return o.extendFailed.Load() }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeSQS()
+				tt.fault(f)
+				obs := &countingObserver{}
+				cfg := testConfig()
+				cfg.Observer = obs
+				handled := make(chan struct{}, 4)
+				var settled atomic.Int64
+				stop := start(t, f, cfg, func(ctx context.Context, _ *handlers.Message) error {
+					handlers.OnSettled(ctx, func() { settled.Add(1) })
+					time.Sleep(tt.run) // the bubble's clock
+					handled <- struct{}{}
+					return nil
+				})
+				f.put("x", "y")
+				<-handled
+				<-handled
+				synctest.Wait()
+				if err := stop(); err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				if got := tt.failed(obs); got != 2 {
+					t.Errorf("counted %d failures, want one per message (2)", got)
+				}
+				if got := obs.handled.Load() - obs.failed.Load(); got != tt.wantOK {
+					t.Errorf("counted %d messages handled ok, want %d", got, tt.wantOK)
+				}
+				if got := settled.Load(); got != tt.wantOK {
+					t.Errorf("ran the settled observations of %d messages, want %d", got, tt.wantOK)
+				}
+			})
+		})
+	}
+}
+
+func TestConsumerShutdownReleasesUnfinishedMessages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSQS()
+		started := make(chan struct{}, 2)
+		stop := start(t, f, testConfig(), func(ctx context.Context, _ *handlers.Message) error {
+			started <- struct{}{}
+			<-ctx.Done() // cancelled at the grace deadline
+			return ctx.Err()
+		})
+		f.put("a", "b")
+		<-started
+		<-started
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if got, want := f.visible(), []string{"a", "b"}; !slices.Equal(got, want) {
+			t.Errorf("receivable right after shutdown: %v, want %v (visibility reset to 0)", got, want)
 		}
 	})
 }
@@ -492,8 +570,8 @@ func TestConsumerConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := c.cfg
-		if got.Pollers != 3 || got.BatchSize != 10 || got.WaitTime != 20*time.Second || got.VisibilityTimeout != time.Minute ||
-			got.HeartbeatEvery != 20*time.Second || got.ShutdownGrace != 30*time.Second || got.Logger == nil || got.Observer == nil {
+		if got.Pollers != 3 || got.BatchSize != 10 || got.WaitTime != 20*time.Second || got.VisibilityTimeout != 15*time.Second ||
+			got.HeartbeatEvery != 5*time.Second || got.ShutdownGrace != 7500*time.Millisecond || got.Logger == nil || got.Observer == nil {
 			t.Errorf("defaults: %+v", got)
 		}
 	})

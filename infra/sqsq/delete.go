@@ -1,6 +1,7 @@
 package sqsq
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -8,14 +9,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tendlc/tendlc/handlers"
 )
 
 // deleteLinger is how long a partial delete batch waits for more messages
 // while handlers are still running. With none running it is sent at once.
 const deleteLinger = 10 * time.Millisecond
 
-// ack is a message to delete.
-type ack struct{ id, receipt string }
+// ack is a message to delete, with how long its handler ran and what it
+// observed that holds once the message is deleted.
+type ack struct {
+	id, receipt string
+	took        time.Duration
+	settled     *handlers.Settled
+}
 
 // deleteLoop deletes acknowledged messages in batches until acks is closed and
 // drained, with at most Pollers DeleteMessageBatch calls at once.
@@ -79,8 +87,10 @@ func (r *run) gather(first ack) ([]ack, bool) {
 	return batch, true
 }
 
-// delete deletes one batch. A message that is not deleted is redelivered
-// after its visibility timeout, so failures are logged, not retried.
+// delete deletes one batch and reports each message's outcome: handled ok
+// once deleted, and then what its handler observed (handlers.OnSettled). A
+// message that is not deleted is redelivered after its visibility timeout, so
+// failures are logged, not retried.
 func (r *run) delete(batch []ack) {
 	entries := make([]types.DeleteMessageBatchRequestEntry, len(batch))
 	for i, a := range batch {
@@ -92,14 +102,32 @@ func (r *run) delete(batch []ack) {
 	})
 	if err != nil {
 		r.log.Error("delete failed; messages will be redelivered", "messages", len(batch), "error", err)
+		r.cfg.Observer.DeleteFailed(r.cfg.Queue, len(batch))
+		for _, a := range batch {
+			r.cfg.Observer.Handled(r.cfg.Queue, fmt.Errorf("%w: %w", ErrNotDeleted, err), a.took)
+		}
 		return
 	}
+	failed := make(map[int]bool, len(out.Failed))
 	for _, f := range out.Failed {
 		id := aws.ToString(f.Id)
 		if i, err := strconv.Atoi(id); err == nil && i >= 0 && i < len(batch) {
-			id = batch[i].id
+			failed[i], id = true, batch[i].id
 		}
 		r.log.Error("delete failed; message will be redelivered",
 			"message_id", id, "code", aws.ToString(f.Code), "error", aws.ToString(f.Message))
+	}
+	if len(failed) > 0 {
+		r.cfg.Observer.DeleteFailed(r.cfg.Queue, len(failed))
+	}
+	for i, a := range batch {
+		var err error
+		if failed[i] {
+			err = fmt.Errorf("%w: delete refused", ErrNotDeleted)
+		}
+		r.cfg.Observer.Handled(r.cfg.Queue, err, a.took)
+		if err == nil {
+			a.settled.Run()
+		}
 	}
 }

@@ -28,6 +28,7 @@ type fakeSQS struct {
 	sendFails   map[string]string // message body -> error code: SendMessageBatch fails that entry
 	sendErr     error             // SendMessageBatch fails as a whole
 	deleteErr   error             // DeleteMessageBatch fails as a whole
+	extendErr   error             // ChangeMessageVisibilityBatch fails as a whole
 
 	receives []receiveCall
 	deletes  [][]string // receipt handles of each DeleteMessageBatch call
@@ -75,6 +76,21 @@ func (f *fakeSQS) bodies() []string {
 	var out []string
 	for _, m := range f.msgs {
 		out = append(out, m.body)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// visible returns the bodies of the messages a receive would return now,
+// sorted.
+func (f *fakeSQS) visible() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, m := range f.msgs {
+		if !m.visibleAt.After(time.Now()) {
+			out = append(out, m.body)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -178,6 +194,9 @@ func (f *fakeSQS) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBat
 func (f *fakeSQS) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.extendErr != nil {
+		return nil, f.extendErr
+	}
 	out := &sqs.ChangeMessageVisibilityBatchOutput{}
 	var call []string
 	for _, e := range in.Entries {

@@ -1,6 +1,8 @@
 package sqsq
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +32,15 @@ func (f *flights) remove(receipt string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.m, receipt)
+}
+
+// takeAll empties the set and returns the receipt handles it held.
+func (f *flights) takeAll() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	all := slices.Collect(maps.Keys(f.m))
+	clear(f.m)
+	return all
 }
 
 func (f *flights) has(receipt string) bool {
@@ -74,12 +85,49 @@ func (r *run) heartbeat(stop <-chan struct{}) {
 
 // extend resets the visibility timeout of up to 10 messages.
 func (r *run) extend(receipts []string) {
+	failed, err := r.changeVisibility(receipts, r.cfg.VisibilityTimeout)
+	if err != nil {
+		r.cfg.Observer.ExtendFailed(r.cfg.Queue, len(receipts))
+		r.log.Warn("extend visibility failed; messages may be delivered twice", "messages", len(receipts), "error", err)
+		return
+	}
+	for _, f := range failed {
+		if !r.flights.has(f.receipt) {
+			continue // finished meanwhile: nothing left to extend
+		}
+		r.cfg.Observer.ExtendFailed(r.cfg.Queue, 1)
+		r.log.Warn("extend visibility failed; message may be delivered twice", "code", f.code, "error", f.message)
+	}
+}
+
+// release makes messages whose handlers will not finish receivable at once,
+// rather than after their visibility timeout.
+func (r *run) release(receipts []string) {
+	for len(receipts) > 0 {
+		n := min(len(receipts), maxBatch)
+		failed, err := r.changeVisibility(receipts[:n], 0)
+		if err != nil {
+			r.log.Warn("release failed; messages are redelivered after their visibility timeout", "messages", n, "error", err)
+		}
+		for _, f := range failed {
+			r.log.Warn("release failed; message is redelivered after its visibility timeout", "code", f.code, "error", f.message)
+		}
+		receipts = receipts[n:]
+	}
+}
+
+// visibilityFailure is an entry a ChangeMessageVisibilityBatch call refused.
+type visibilityFailure struct{ receipt, code, message string }
+
+// changeVisibility sets the visibility timeout of up to 10 messages to
+// timeout. It returns the entries refused, or the error of the whole call.
+func (r *run) changeVisibility(receipts []string, timeout time.Duration) ([]visibilityFailure, error) {
 	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(receipts))
 	for i, receipt := range receipts {
 		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
 			Id:                aws.String(strconv.Itoa(i)),
 			ReceiptHandle:     aws.String(receipt),
-			VisibilityTimeout: int32(r.cfg.VisibilityTimeout / time.Second),
+			VisibilityTimeout: int32(timeout / time.Second),
 		}
 	}
 	out, err := r.api.ChangeMessageVisibilityBatch(r.bg, &sqs.ChangeMessageVisibilityBatchInput{
@@ -87,15 +135,15 @@ func (r *run) extend(receipts []string) {
 		Entries:  entries,
 	})
 	if err != nil {
-		r.log.Warn("extend visibility failed; messages may be delivered twice", "messages", len(receipts), "error", err)
-		return
+		return nil, err
 	}
+	var failed []visibilityFailure
 	for _, f := range out.Failed {
 		i, err := strconv.Atoi(aws.ToString(f.Id))
-		if err != nil || i < 0 || i >= len(receipts) || !r.flights.has(receipts[i]) {
-			continue // finished meanwhile: nothing left to extend
+		if err != nil || i < 0 || i >= len(receipts) {
+			continue
 		}
-		r.log.Warn("extend visibility failed; message may be delivered twice",
-			"code", aws.ToString(f.Code), "error", aws.ToString(f.Message))
+		failed = append(failed, visibilityFailure{receipts[i], aws.ToString(f.Code), aws.ToString(f.Message)})
 	}
+	return failed, nil
 }

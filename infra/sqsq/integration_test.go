@@ -161,7 +161,8 @@ func TestProvisionIntegration(t *testing.T) {
 	if got := attrs.Attributes["RedrivePolicy"]; !sameRedrivePolicy(got, wantPolicy) {
 		t.Errorf("events RedrivePolicy %s, want %s", got, wantPolicy)
 	}
-	if got, want := attrs.Attributes["VisibilityTimeout"], "60"; got != want {
+	visibility := strconv.Itoa(int(spec.DefaultVisibilityTimeout / time.Second))
+	if got, want := attrs.Attributes["VisibilityTimeout"], visibility; got != want {
 		t.Errorf("events VisibilityTimeout %s, want %s", got, want)
 	}
 
@@ -198,7 +199,7 @@ func TestProvisionIntegration(t *testing.T) {
 	for _, r := range third.Queues {
 		switch r.Logical {
 		case "events":
-			if want := []Diff{{"VisibilityTimeout", "60", "30"}}; !slices.Equal(r.Diffs, want) {
+			if want := []Diff{{"VisibilityTimeout", visibility, "30"}}; !slices.Equal(r.Diffs, want) {
 				t.Errorf("events diffs %+v, want %+v", r.Diffs, want)
 			}
 		case "registry":

@@ -1,6 +1,14 @@
 package sqsq
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotDeleted is reported to Observer.Handled, wrapped, for a message
+// whose handler succeeded but which was not deleted: its delete failed, or
+// its handler finished after the shutdown grace. It is delivered again.
+var ErrNotDeleted = errors.New("handled but not deleted")
 
 // Observer is told what a [Consumer] does, for metrics. Its methods are called
 // concurrently from the consumer's goroutines and must return quickly.
@@ -12,12 +20,19 @@ type Observer interface {
 	// sent with DelaySeconds counts its delay, and one received again after its
 	// visibility timeout counts its earlier attempts too.
 	Queued(queue string, wait time.Duration)
-	// Handled reports that a handler returned err after running for d. A nil
-	// err means the message is to be deleted; any other leaves it for
-	// redelivery.
+	// Handled reports the outcome of a message whose handler ran for d. A nil
+	// err means the message was deleted; an error wrapping ErrNotDeleted that
+	// the handler succeeded but the message stays; any other the handler's
+	// error, which leaves the message for redelivery.
 	Handled(queue string, err error, d time.Duration)
 	// ReceiveFailed reports a failed ReceiveMessage call; the poller backs off.
 	ReceiveFailed(queue string, err error)
+	// DeleteFailed reports n handled messages whose delete failed: each is
+	// delivered and handled again.
+	DeleteFailed(queue string, n int)
+	// ExtendFailed reports n running messages whose visibility could not be
+	// extended: each may be delivered to another handler while this one runs.
+	ExtendFailed(queue string, n int)
 }
 
 // nopObserver is the Observer of a consumer configured without one.
@@ -27,3 +42,5 @@ func (nopObserver) Received(string, int)                 {}
 func (nopObserver) Queued(string, time.Duration)         {}
 func (nopObserver) Handled(string, error, time.Duration) {}
 func (nopObserver) ReceiveFailed(string, error)          {}
+func (nopObserver) DeleteFailed(string, int)             {}
+func (nopObserver) ExtendFailed(string, int)             {}

@@ -31,8 +31,7 @@ func NewProducer(api API, eventsQueueURL string) (*Producer, error) {
 // carries on), a zero SchemaVersion with [statemachine.SchemaVersion] and a
 // zero OccurredAt with the current time. Every envelope is validated first: if
 // any is invalid nothing is sent and the error joins every problem (wrapping
-// statemachine.ErrMalformed, ErrUnknownEvent, ErrUnsupportedVersion or
-// ErrTooLarge). If some were not sent it returns a *SendError naming them and
+// statemachine.ErrMalformed, ErrUnknownEvent, ErrNewer or ErrTooLarge). If some were not sent it returns a *SendError naming them and
 // the caller sends them all again; a caller that retries sets EventID itself,
 // so that the events queue recognises the duplicates.
 func (p *Producer) Send(ctx context.Context, envs ...statemachine.Envelope) error {

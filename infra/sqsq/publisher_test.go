@@ -100,11 +100,11 @@ func TestPublisherBatches(t *testing.T) {
 			want: []string{eventsURL + ": a b c d e f g h i j", eventsURL + ": k"},
 		},
 		{
-			name: "256 KiB per call",
+			name: "1 MiB per call",
 			out: []statemachine.Outgoing{
-				{To: statemachine.ToEvents, Envelope: envelope(t, "a", 100<<10)},
-				{To: statemachine.ToEvents, Envelope: envelope(t, "b", 100<<10)},
-				{To: statemachine.ToEvents, Envelope: envelope(t, "c", 100<<10)},
+				{To: statemachine.ToEvents, Envelope: envelope(t, "a", 400<<10)},
+				{To: statemachine.ToEvents, Envelope: envelope(t, "b", 400<<10)},
+				{To: statemachine.ToEvents, Envelope: envelope(t, "c", 400<<10)},
 				{To: statemachine.ToEvents, Envelope: envelope(t, "d", 10)},
 			},
 			want: []string{eventsURL + ": a b", eventsURL + ": c d"},

@@ -9,11 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tendlc/tendlc/statemachine"
 )
 
 // maxBatchBytes is the most payload one SendMessageBatch call takes: bodies
-// plus attribute names, types and values.
-const maxBatchBytes = 256 * 1024
+// plus attribute names, types and values. SQS allows as much as one message.
+const maxBatchBytes = statemachine.MaxMessageBytes
 
 // entry is one message to send.
 type entry struct {
@@ -70,7 +72,7 @@ func (e *SendError) Error() string {
 func (e *SendError) Unwrap() []error { return e.Calls }
 
 // sendAll sends entries to queueURL with SendMessageBatch, at most 10 entries
-// and 256 KiB per call, and adds every message not sent to failed.
+// and maxBatchBytes per call, and adds every message not sent to failed.
 func sendAll(ctx context.Context, api API, queueURL string, entries []entry, failed *SendError) {
 	for len(entries) > 0 {
 		n, size := 1, entries[0].size()
