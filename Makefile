@@ -29,7 +29,7 @@ GOTESTFLAGS ?=
 FUZZTIME ?= 30s
 
 # package:target of every fuzz target (the decoders of untrusted input).
-fuzz_targets := ./statemachine:FuzzDecodeEnvelope ./retry:FuzzDecodeAttrs
+fuzz_targets := ./statemachine:FuzzDecodeEnvelope ./retry:FuzzDecodeAttrs ./infra/tcr:FuzzParseRetryAfter
 
 # fuzz-each TIME: run each fuzz target for TIME (go test fuzzes one target at a time).
 define fuzz-each

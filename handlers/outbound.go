@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 	"unicode/utf8"
 
@@ -51,13 +50,19 @@ type OutboundObserver interface {
 }
 
 // Outcomes of a downstream call as an OutboundObserver sees them: the HTTP
-// status class or "error" for a transport failure.
+// status class (see [ClassifyStatus]) or "error" for a transport failure.
 const (
 	OutcomeOK      = "ok"
-	OutcomeRefused = "refused" // 4xx other than 429: permanent
-	OutcomeLimited = "429"
-	OutcomeFailed  = "5xx"
-	OutcomeError   = "error"
+	OutcomeRefused = "refused" // 400 or 422 with a reason code: the command is refused, for good
+	// OutcomeClientError is any other 4xx (401, 403, 404, 409, a 400
+	// without a reason code): the caller's credentials, permissions or
+	// configuration are wrong, which an operator fixes; retried, and
+	// alerted on.
+	OutcomeClientError = "4xx"
+	OutcomeLimited     = "429"
+	OutcomeTimeout     = "408"
+	OutcomeFailed      = "5xx" // a 5xx, or a status no downstream should answer (1xx, 3xx)
+	OutcomeError       = "error"
 	// OutcomeSuperseded: no call was made; the record sent a newer command
 	// to this downstream since (a re-drive under a new key), and this copy
 	// (a retry, a duplicate delivery) would register it a second time.
@@ -111,27 +116,17 @@ func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
 	return &Outbound{cfg: cfg}, nil
 }
 
-// statusError is a downstream's non-2xx answer.
-type statusError interface {
-	error
-	HTTPStatusCode() int
-}
-
 // RetryDelayer is implemented by errors that say when to try again (a 429's
 // Retry-After).
 type RetryDelayer interface {
 	RetryDelay() time.Duration
 }
 
-// reasonCoder is implemented by refusals that carry a CPaaS reason code.
-type reasonCoder interface {
-	ReasonCode() int
-}
-
 // Handle performs one command. It returns nil once the answer is recorded (an
-// accepted or a refused call alike), the downstream's error for a 429, a 5xx
-// or a transport failure (the retry middleware tries again; a 429 first pushes
-// the shared schedule back by its Retry-After), or an envelope error.
+// accepted call, or a refusal: a 400 or 422 with a reason code), the
+// downstream's error for any other answer or a transport failure (the retry
+// middleware tries again; a 429 first pushes the shared schedule back by its
+// Retry-After), or an envelope error. See [ClassifyStatus].
 func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 	cmd, err := DecodeMessage(m)
 	if err != nil {
@@ -158,16 +153,29 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 	ext, err := o.cfg.Downstream.Do(ctx, cmd)
 	elapsed := o.cfg.Now().Sub(start)
 	actor := "dispatcher:" + o.cfg.Name
-	var se statusError
-	switch {
-	case err == nil:
+	if err == nil {
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeOK, elapsed)
 		if ev, ok := statemachine.Accepted(cmd, ext, actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
 		o.mark(ctx, cmd, CommandLedger.MarkAccepted)
 		return nil
-	case errors.As(err, &se) && se.HTTPStatusCode() == http.StatusTooManyRequests:
+	}
+	st, ok := StatusOf(err)
+	if !ok {
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
+		o.mark(ctx, cmd, CommandLedger.MarkAttempted)
+		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
+	}
+	switch st.Class {
+	case StatusRefused:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
+		log.Info("downstream refused the command", "status", st.Code, "code", st.Reason)
+		if ev, ok := statemachine.Refused(cmd, st.Reason, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
+			return o.answer(ctx, ev)
+		}
+		return nil
+	case StatusLimited:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
 		var ra RetryDelayer
 		if errors.As(err, &ra) && ra.RetryDelay() > 0 {
@@ -175,24 +183,13 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 				log.Warn("could not push the rate limit back", "error", berr)
 			}
 		}
-		o.mark(ctx, cmd, CommandLedger.MarkAttempted)
-		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
-	case errors.As(err, &se) && se.HTTPStatusCode() >= 400 && se.HTTPStatusCode() < 500 && se.HTTPStatusCode() != http.StatusRequestTimeout:
-		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
-		code := 0
-		var rc reasonCoder
-		if errors.As(err, &rc) {
-			code = rc.ReasonCode()
-		}
-		log.Info("downstream refused the command", "status", se.HTTPStatusCode(), "code", code)
-		if ev, ok := statemachine.Refused(cmd, code, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
-			return o.answer(ctx, ev)
-		}
-		return nil
-	case errors.As(err, &se):
-		o.cfg.Observer.Called(o.cfg.Name, OutcomeFailed, elapsed)
+	case StatusClient:
+		// The retry middleware logs it; the outcome is alerted on.
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeClientError, elapsed)
+	case StatusTimeout:
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeTimeout, elapsed)
 	default:
-		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
+		o.cfg.Observer.Called(o.cfg.Name, OutcomeFailed, elapsed)
 	}
 	o.mark(ctx, cmd, CommandLedger.MarkAttempted)
 	return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)

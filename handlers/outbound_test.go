@@ -59,20 +59,32 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 		wantCode    int
 		wantBackoff time.Duration
 		wantMarked  string // "mark kind/id to" recorded on the command's record; "" for none
+		wantOutcome string // the call's outcome as the observer counts it
 	}{
-		{name: "accepted submission records the external id", cmd: submit, ext: "TCR-1", wantEvent: statemachine.BrandSubmitted},
-		{name: "accepted carrier submission waits for the webhook from now", cmd: carrier, wantMarked: "accepted campaign/c1 registry"},
-		{name: "refusal with a code fails the brand", cmd: submit, err: &httpErr{status: 400, code: 30795}, wantEvent: statemachine.BrandFailed, wantCode: 30795},
-		{name: "carrier refusal rejects the campaign", cmd: carrier, err: &httpErr{status: 422, code: 30899}, wantEvent: statemachine.CampaignCarrierRejected, wantCode: 30899},
+		{name: "accepted submission records the external id", cmd: submit, ext: "TCR-1", wantEvent: statemachine.BrandSubmitted, wantOutcome: OutcomeOK},
+		{name: "accepted carrier submission waits for the webhook from now", cmd: carrier, wantMarked: "accepted campaign/c1 registry", wantOutcome: OutcomeOK},
+		{name: "refusal with a code fails the brand", cmd: submit, err: &httpErr{status: 400, code: 30795}, wantEvent: statemachine.BrandFailed, wantCode: 30795, wantOutcome: OutcomeRefused},
+		{name: "carrier refusal rejects the campaign", cmd: carrier, err: &httpErr{status: 422, code: 30899}, wantEvent: statemachine.CampaignCarrierRejected, wantCode: 30899, wantOutcome: OutcomeRefused},
 		{name: "429 pushes the schedule back and retries", cmd: submit, err: &httpErr{status: 429, delay: 3 * time.Second}, wantErr: true, wantBackoff: 3 * time.Second,
-			wantMarked: "attempted brand/b1 registry"},
-		{name: "5xx retries", cmd: submit, err: &httpErr{status: 503}, wantErr: true, wantMarked: "attempted brand/b1 registry"},
-		{name: "a transport failure retries", cmd: submit, err: timeout, wantErr: true, wantMarked: "attempted brand/b1 registry"},
+			wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeLimited},
+		{name: "5xx retries", cmd: submit, err: &httpErr{status: 503}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeFailed},
+		{name: "a transport failure retries", cmd: submit, err: timeout, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeError},
+		// A 4xx that carries no domain refusal blames the caller's setup, which
+		// an operator fixes: no registration fails for it.
+		{name: "401 retries", cmd: submit, err: &httpErr{status: 401}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeClientError},
+		{name: "403 retries", cmd: carrier, err: &httpErr{status: 403}, wantErr: true, wantMarked: "attempted campaign/c1 registry", wantOutcome: OutcomeClientError},
+		{name: "404 retries", cmd: submit, err: &httpErr{status: 404}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeClientError},
+		{name: "409 retries", cmd: submit, err: &httpErr{status: 409}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeClientError},
+		{name: "400 without a reason code retries", cmd: submit, err: &httpErr{status: 400}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeClientError},
+		{name: "422 without a reason code retries", cmd: carrier, err: &httpErr{status: 422}, wantErr: true, wantMarked: "attempted campaign/c1 registry", wantOutcome: OutcomeClientError},
+		{name: "401 with a reason code still retries", cmd: submit, err: &httpErr{status: 401, code: 30795}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeClientError},
+		{name: "408 retries", cmd: submit, err: &httpErr{status: 408}, wantErr: true, wantMarked: "attempted brand/b1 registry", wantOutcome: OutcomeTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ds, lim, events, marks := &fakeDownstream{ext: tt.ext, err: tt.err}, &fakeLimiter{}, &memSender{}, &fakeLedger{}
-			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Ledger: marks})
+			obs := &recordingOutboundObserver{}
+			o, err := NewOutbound(OutboundConfig{Name: "registry", Downstream: ds, Limiter: lim, Events: events, Ledger: marks, Observer: obs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,6 +100,9 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 			}
 			if got := strings.Join(marks.marked, ","); got != tt.wantMarked {
 				t.Errorf("acceptance recorded on %q, want %q", got, tt.wantMarked)
+			}
+			if got := strings.Join(obs.outcomes, ","); got != tt.wantOutcome {
+				t.Errorf("outcomes counted %q, want %q", got, tt.wantOutcome)
 			}
 			sent := events.take()
 			if tt.wantEvent == "" {
@@ -238,8 +253,10 @@ func TestOutboundShortensARefusalsWords(t *testing.T) {
 	}
 }
 
-// longRefusal is a 400 whose message is far longer than a record should hold.
+// longRefusal is a 400 refusal whose message is far longer than a record
+// should hold.
 type longRefusal struct{}
 
 func (longRefusal) Error() string       { return strings.Repeat("é", 100_000) }
 func (longRefusal) HTTPStatusCode() int { return 400 }
+func (longRefusal) ReasonCode() int     { return 30795 }

@@ -26,6 +26,11 @@ const (
 	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early, or a newer build wrote it
 	ClassPanic     Class = "panic"     // *handlers.PanicError
 	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
+	// ClassHTTPClient: a downstream's 4xx that refuses no command (401, 403,
+	// 404, 409, a 400 without a reason code; see handlers.ClassifyStatus).
+	// It blames credentials, permissions or configuration, which an
+	// operator fixes: retried on [Policies.Client], then dead-lettered.
+	ClassHTTPClient Class = "http_client"
 )
 
 // Permanent classes: the same message fails the same way every time.
@@ -34,7 +39,7 @@ const (
 	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
 	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
 	ClassRejected      Class = "rejected"       // *handlers.RejectedError
-	ClassClient        Class = "client"         // HTTP 4xx other than 408 and 429
+	ClassClient        Class = "client"         // a downstream's refusal (handlers.StatusRefused), or an AWS error code that blames the request
 	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
@@ -53,6 +58,16 @@ func (c Class) Permanent() bool {
 type httpStatusError interface {
 	error
 	HTTPStatusCode() int
+}
+
+// statusClasses are the classes of a downstream's HTTP answers, as
+// handlers.ClassifyStatus classifies them.
+var statusClasses = map[handlers.StatusClass]Class{
+	handlers.StatusRefused: ClassClient,
+	handlers.StatusClient:  ClassHTTPClient,
+	handlers.StatusLimited: ClassThrottled,
+	handlers.StatusTimeout: ClassTimeout,
+	handlers.StatusServer:  ClassServer,
 }
 
 // requestIsWrong are the AWS error codes that blame the request itself:
@@ -116,17 +131,8 @@ func Classify(err error) Class {
 		// bounds instead of dead-lettering it at once.
 		return ClassUnknown
 	}
-	if se, ok := errors.AsType[httpStatusError](err); ok {
-		switch code := se.HTTPStatusCode(); {
-		case code == 429:
-			return ClassThrottled
-		case code == 408:
-			return ClassTimeout
-		case code >= 500:
-			return ClassServer
-		case code >= 400:
-			return ClassClient
-		}
+	if st, ok := handlers.StatusOf(err); ok {
+		return statusClasses[st.Class]
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return ClassTimeout

@@ -54,8 +54,15 @@ func TestClassify(t *testing.T) {
 		{"downstream 429", fmt.Errorf("submit brand: %w", statusError(429)), retry.ClassThrottled},
 		{"downstream 408", statusError(408), retry.ClassTimeout},
 		{"downstream 502", statusError(502), retry.ClassServer},
-		{"downstream 404", statusError(404), retry.ClassClient},
-		{"downstream 422", statusError(422), retry.ClassClient},
+		{"downstream 401", statusError(401), retry.ClassHTTPClient},
+		{"downstream 403", statusError(403), retry.ClassHTTPClient},
+		{"downstream 404", statusError(404), retry.ClassHTTPClient},
+		{"downstream 409", statusError(409), retry.ClassHTTPClient},
+		{"downstream 400 without a reason code", &downstreamError{status: 400}, retry.ClassHTTPClient},
+		{"downstream 422 without a reason code", statusError(422), retry.ClassHTTPClient},
+		{"downstream 401 with a reason code", &downstreamError{status: 401, code: 30795}, retry.ClassHTTPClient},
+		{"downstream refusal: 400 with a reason code", &downstreamError{status: 400, code: 30795}, retry.ClassClient},
+		{"downstream refusal: 422 with a reason code", fmt.Errorf("carrier: %w", &downstreamError{status: 422, code: 30899}), retry.ClassClient},
 		{"context deadline", fmt.Errorf("get record: %w", context.DeadlineExceeded), retry.ClassTimeout},
 		{"network timeout", fmt.Errorf("dial: %w", os.ErrDeadlineExceeded), retry.ClassTimeout},
 		{"conflict", fmt.Errorf("write: %w", &statemachine.ConflictError{Kind: statemachine.KindBrand, ID: "b1"}), retry.ClassConflict},
@@ -85,7 +92,7 @@ func TestClassPermanent(t *testing.T) {
 	permanent := []retry.Class{retry.ClassMalformed, retry.ClassUnknownEvent,
 		retry.ClassTooLarge, retry.ClassRejected, retry.ClassClient, retry.ClassBadAttributes}
 	retryable := []retry.Class{retry.ClassThrottled, retry.ClassServer, retry.ClassTimeout, retry.ClassConflict,
-		retry.ClassDeferred, retry.ClassPanic, retry.ClassUnknown}
+		retry.ClassDeferred, retry.ClassPanic, retry.ClassUnknown, retry.ClassHTTPClient}
 	for _, c := range permanent {
 		if !c.Permanent() {
 			t.Errorf("%s.Permanent() = false, want true", c)

@@ -140,14 +140,17 @@ func TestDeadLetterErrorText(t *testing.T) {
 	}
 }
 
-// textError is a permanent error (HTTP 400) with the given text.
+// textError is a permanent error (a refusal: HTTP 400 with a reason code)
+// with the given text.
 type textError string
 
 func (e textError) Error() string       { return string(e) }
 func (e textError) HTTPStatusCode() int { return 400 }
+func (e textError) ReasonCode() int     { return 30795 }
 
 // emptyStatusError is a permanent error with no text at all.
 type emptyStatusError struct{}
 
 func (emptyStatusError) Error() string       { return "" }
 func (emptyStatusError) HTTPStatusCode() int { return 400 }
+func (emptyStatusError) ReasonCode() int     { return 30795 }

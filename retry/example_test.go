@@ -12,6 +12,7 @@ func ExampleDefaultPolicies() {
 	// Output:
 	// EVENT                         ATTEMPTS  BASE  CAP     DEFERRALS  DEFER BASE  DEFER CAP
 	// (default)                     8         2s    2m0s    30         10s         5m0s
+	// (client 4xx)                  8         30s   15m0s   0          0s          0s
 	// campaign.carrier_approved     8         2s    2m0s    72         1m0s        1h0m0s
 	// campaign.carrier_rejected     8         2s    2m0s    72         1m0s        1h0m0s
 	// campaign.carrier_review       8         2s    2m0s    72         1m0s        1h0m0s

@@ -102,6 +102,17 @@ type statusError int
 func (e statusError) Error() string       { return "downstream answered " + strconv.Itoa(int(e)) }
 func (e statusError) HTTPStatusCode() int { return int(e) }
 
+// downstreamError is a downstream's non-2xx answer with its reason code and
+// a body excerpt, as infra/tcr.HTTPError presents it.
+type downstreamError struct {
+	status, code int
+	body         string
+}
+
+func (e *downstreamError) Error() string       { return "http " + strconv.Itoa(e.status) + ": " + e.body }
+func (e *downstreamError) HTTPStatusCode() int { return e.status }
+func (e *downstreamError) ReasonCode() int     { return e.code }
+
 // envelope returns a valid envelope of type t.
 func envelope(tb testing.TB, t statemachine.EventType) statemachine.Envelope {
 	tb.Helper()

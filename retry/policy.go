@@ -37,6 +37,11 @@ const MaxDelay = 24 * time.Hour
 type Policies struct {
 	Default Policy
 	ByEvent map[statemachine.EventType]Policy
+	// Client bounds the retries of a downstream's 4xx that refuses no
+	// command ([ClassHTTPClient]), whatever the event: its MaxAttempts,
+	// Base and Cap apply when that is the failure. Zero means the default,
+	// 8 attempts, 30 s doubling to 15 min.
+	Client Policy
 }
 
 // Named policies of the default table. The expected total wait is about half
@@ -58,6 +63,14 @@ var (
 	downstreamPolicy = Policy{MaxAttempts: 12, Base: 5 * time.Second, Cap: time.Hour,
 		MaxDeferrals: 30, DeferBase: 10 * time.Second, DeferCap: 5 * time.Minute}
 
+	// clientPolicy covers a downstream's 4xx that refuses no command (an
+	// expired API key, a permission withdrawn, a wrong base path): an
+	// operator's fix, which takes minutes to hours, while no registration
+	// should fail for it. 8 attempts, 30 s doubling to 15 min: about 23 min
+	// in all (at most 46), then a dead letter the operator re-drives once
+	// the setup is fixed.
+	clientPolicy = Policy{MaxAttempts: 8, Base: 30 * time.Second, Cap: 15 * time.Minute}
+
 	// brandWaitPolicy covers campaign.submit, deferred until the brand is
 	// verified: minutes usually, up to a day with external vetting. 100
 	// deferrals, 1 min doubling to 30 min: about 24 h.
@@ -78,6 +91,7 @@ var (
 func DefaultPolicies() Policies {
 	return Policies{
 		Default: dispatchPolicy,
+		Client:  clientPolicy,
 		ByEvent: map[statemachine.EventType]Policy{
 			statemachine.CampaignSubmit: brandWaitPolicy,
 
@@ -108,7 +122,8 @@ func (p Policies) For(t statemachine.EventType) Policy {
 	return p.Default
 }
 
-// String prints the table, the default first, then the event types in order.
+// String prints the table, the default and the client policy first, then the
+// event types in order.
 func (p Policies) String() string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -118,6 +133,7 @@ func (p Policies) String() string {
 			pol.MaxDeferrals, pol.DeferBase, pol.DeferCap)
 	}
 	row("(default)", p.Default)
+	row("(client 4xx)", p.Client)
 	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
 		row(string(t), p.ByEvent[t])
 	}
@@ -127,7 +143,7 @@ func (p Policies) String() string {
 
 // validate collects every problem of the table.
 func (p Policies) validate() error {
-	errs := []error{p.Default.validate("default")}
+	errs := []error{p.Default.validate("default"), p.Client.validate("client")}
 	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
 		errs = append(errs, p.ByEvent[t].validate(string(t)))
 	}
@@ -190,7 +206,7 @@ func (p Policies) Scaled(f float64) Policies {
 		}
 		return q
 	}
-	out := Policies{Default: scale(p.Default), ByEvent: map[statemachine.EventType]Policy{}}
+	out := Policies{Default: scale(p.Default), Client: scale(p.Client), ByEvent: map[statemachine.EventType]Policy{}}
 	for t, q := range p.ByEvent {
 		out.ByEvent[t] = scale(q)
 	}

@@ -44,7 +44,7 @@ type Config struct {
 	// builds it from a map.
 	DeadLetter func(queueURL string) (dlqURL string, ok bool)
 	// Policies is the policy table; zero means DefaultPolicies(). A table with
-	// a zero Default gets DefaultPolicies().Default.
+	// a zero Default (or Client) gets DefaultPolicies().Default (or Client).
 	Policies Policies
 	// Rand draws the jitter; nil means math/rand/v2's global source. It need
 	// not be safe for concurrent use: the Retrier serialises its calls.
@@ -87,6 +87,9 @@ func New(cfg Config) (*Retrier, error) {
 		cfg.Policies = DefaultPolicies()
 	case cfg.Policies.Default == (Policy{}):
 		cfg.Policies.Default = DefaultPolicies().Default
+	}
+	if cfg.Policies.Client == (Policy{}) {
+		cfg.Policies.Client = DefaultPolicies().Client
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = globalRand{}
@@ -192,6 +195,9 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		d.log = log.With("stack", string(pe.Stack))
 	}
 	pol := r.policies.For(eventType)
+	if d.class == ClassHTTPClient {
+		pol = r.policies.Client
+	}
 	switch {
 	case d.class.Permanent():
 		return r.deadLetterAs(ctx, d, string(d.class))
@@ -210,10 +216,11 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		n.Attempt++
 		delay := r.rand.backoff(pol.Base, pol.Cap, a.Attempt)
 		// A downstream that said when to come back (a 429's Retry-After) is
-		// not asked sooner.
+		// not asked sooner, up to the policy's cap: no answer parks a
+		// command longer than its policy allows.
 		var rd handlers.RetryDelayer
 		if errors.As(err, &rd) {
-			delay = max(delay, rd.RetryDelay())
+			delay = max(delay, min(rd.RetryDelay(), pol.Cap))
 		}
 		return r.retry(ctx, d, n, delay)
 	}

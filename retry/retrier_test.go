@@ -228,7 +228,7 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 		{err: decodeErr(strings.Repeat(" ", statemachine.MaxBodyBytes+1)), class: retry.ClassTooLarge},
 		{err: fmt.Errorf("dispatch cmp-1: %w", &handlers.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
 			class: retry.ClassRejected, wantFacts: ";code=30795"},
-		{err: fmt.Errorf("call registry: %w", statusError(404)), class: retry.ClassClient},
+		{err: fmt.Errorf("call registry: %w", &downstreamError{status: 400, code: 30795, body: "invalid EIN"}), class: retry.ClassClient},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.class), func(t *testing.T) {
@@ -258,6 +258,62 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 			}
 			if got, want := g.obs.deadLettered[string(tt.class)], 1; got != want {
 				t.Errorf("observer: %d dead letters with reason %s, want %d", got, tt.class, want)
+			}
+		})
+	}
+}
+
+// A 4xx that refuses no command (an expired key, a permission, a wrong path)
+// is retried on the Client budget, whatever the event's policy, and then
+// dead-lettered with its status and body excerpt; the handler never records
+// a refusal.
+func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
+	for _, status := range []int{401, 403, 404, 409, 400} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
+			r, err := retry.New(retry.Config{
+				SQS:        g.sqs,
+				DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
+				Policies:   retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}},
+				Rand:       maxRand{},
+				Now:        g.clock.Now,
+				Logger:     slog.New(slog.NewTextHandler(g.logs, nil)),
+				Observer:   g.obs,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.r = r
+			failure := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: status, body: "invalid api key for account 42"})
+			h := g.handler(func(context.Context, *handlers.Message) error { return failure })
+			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			var delays []int32
+			for range 3 {
+				if err := h(t.Context(), m); err != nil {
+					t.Fatal(err)
+				}
+				in := g.sqs.last(t)
+				if aws.ToString(in.QueueUrl) == dlqURL {
+					break
+				}
+				delays = append(delays, in.DelaySeconds)
+				m = g.deliverCopy(t)
+			}
+			if got, want := delays, []int32{30, 60}; !slices.Equal(got, want) {
+				t.Errorf("retry delays %v, want %v", got, want)
+			}
+			d := g.sqs.last(t)
+			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+				t.Fatalf("last copy sent to %s, want the DLQ %s", got, want)
+			}
+			if got, want := attr(d, retry.AttrDeadLetter), "reason=exhausted;class=http_client;"; !strings.HasPrefix(got, want) {
+				t.Errorf("dead_letter = %q, want it to start %q", got, want)
+			}
+			if got, want := attr(d, retry.AttrDeadLetterError), "http "+strconv.Itoa(status)+": invalid api key for account 42"; !strings.Contains(got, want) {
+				t.Errorf("dead_letter_error = %q, want it to name %q", got, want)
+			}
+			if got, want := g.obs.retried[retry.ClassHTTPClient], 2; got != want {
+				t.Errorf("observer: %d retries of class http_client, want %d", got, want)
 			}
 		})
 	}
@@ -600,13 +656,38 @@ func (e limited) Error() string             { return "downstream answered 429" }
 func (e limited) HTTPStatusCode() int       { return 429 }
 func (e limited) RetryDelay() time.Duration { return e.after }
 
-func TestRetryAfterIsHonoured(t *testing.T) {
-	g := newRig(t, testPolicy, maxRand{})
-	h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: 42 * time.Second} })
-	if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
-		t.Fatal(err)
+// A downstream's Retry-After is honoured up to the policy's cap: a
+// misbehaving (or hostile) downstream cannot park a command for years, nor
+// bring it back sooner than the policy's own backoff.
+func TestRetryAfterIsHonouredUpToThePolicyCap(t *testing.T) {
+	tests := []struct {
+		name  string
+		after time.Duration
+		want  int32 // testPolicy: backoff 2 s (maxRand), cap 10 s
+	}{
+		{name: "within the cap", after: 7 * time.Second, want: 7},
+		{name: "shorter than the backoff", after: time.Second, want: 2},
+		{name: "past the cap", after: 42 * time.Second, want: 10},
+		{name: "285 years", after: 9_000_000_000 * time.Second, want: 10},
+		{name: "negative", after: -5 * time.Second, want: 2},
 	}
-	if got, want := g.sqs.last(t).DelaySeconds, int32(42); got != want {
-		t.Errorf("DelaySeconds = %d, want the Retry-After %d (the policy alone gives 2)", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRig(t, testPolicy, maxRand{})
+			h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: tt.after} })
+			if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
+				t.Fatal(err)
+			}
+			in := g.sqs.last(t)
+			if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+				t.Fatalf("copy sent to %s, want the source queue %s", got, want)
+			}
+			if got := in.DelaySeconds; got != tt.want {
+				t.Errorf("DelaySeconds = %d, want %d", got, tt.want)
+			}
+			if got := attr(in, retry.AttrRetry); strings.Contains(got, "not_before") {
+				t.Errorf("retry = %q, want no not_before: the delay fits one send", got)
+			}
+		})
 	}
 }

@@ -31,9 +31,14 @@ type LimiterConfig struct {
 	// window of the downstream (default 0.2; at 0.05 a loaded machine still
 	// drew occasional 429s).
 	Margin float64
-	Meter  *Meter                                     // nil counts nothing
-	Now    func() time.Time                           // default time.Now
-	Sleep  func(context.Context, time.Duration) error // default: a timer honouring ctx
+	// MaxBackoff bounds how far one Backoff pushes the schedule (default 1
+	// minute): callers sleep in Wait through it, holding their messages, so
+	// a downstream's longer Retry-After is left to the retry delay of the
+	// command it answered, which honours it up to its policy's cap.
+	MaxBackoff time.Duration
+	Meter      *Meter                                     // nil counts nothing
+	Now        func() time.Time                           // default time.Now
+	Sleep      func(context.Context, time.Duration) error // default: a timer honouring ctx
 }
 
 // Limiter is a rate limit shared by every process using the same table: a
@@ -68,8 +73,8 @@ func NewLimiter(api API, cfg LimiterConfig) (*Limiter, error) {
 			errs = append(errs, fmt.Errorf("rate of %s is %v, want > 0", k, r))
 		}
 	}
-	if cfg.DefaultRate < 0 || cfg.Margin < 0 {
-		errs = append(errs, errors.New("default rate and margin must not be negative"))
+	if cfg.DefaultRate < 0 || cfg.Margin < 0 || cfg.MaxBackoff < 0 {
+		errs = append(errs, errors.New("default rate, margin and max backoff must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("new limiter: %w", err)
@@ -79,6 +84,9 @@ func NewLimiter(api API, cfg LimiterConfig) (*Limiter, error) {
 	}
 	if cfg.Margin == 0 {
 		cfg.Margin = 0.2
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -147,9 +155,13 @@ func (l *Limiter) observe(d time.Duration) {
 }
 
 // Backoff pushes the schedule of key at least d into the future, for every
-// process: a downstream answered 429 with Retry-After d.
+// process: a downstream answered 429 with Retry-After d. A d beyond
+// MaxBackoff pushes it MaxBackoff; a d of zero or less does nothing.
 func (l *Limiter) Backoff(ctx context.Context, key string, d time.Duration) error {
-	until := l.cfg.Now().Add(d).UnixMilli()
+	if d <= 0 {
+		return nil
+	}
+	until := l.cfg.Now().Add(min(d, l.cfg.MaxBackoff)).UnixMilli()
 	_, err := l.reserve(ctx, key, func(next int64) (int64, int64) { return next, max(next, until) })
 	return err
 }

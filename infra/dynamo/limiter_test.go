@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +96,44 @@ func TestLimiterBackoffDelaysEveryone(t *testing.T) {
 	}
 	if got := len(waited); got != 1 {
 		t.Errorf("a backoff on att delayed %d waits in all, want only the att one", got)
+	}
+}
+
+// A Retry-After of years (or a negative one) must not stop every replica's
+// calls to a downstream: the shared schedule is pushed back at most
+// MaxBackoff, and not at all by a negative delay.
+func TestLimiterBackoffIsBounded(t *testing.T) {
+	api, s := provisionTable(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		backoff time.Duration
+		want    time.Duration
+	}{
+		{name: "within the bound", backoff: 7 * time.Second, want: 7 * time.Second},
+		{name: "285 years", backoff: 9_000_000_000 * time.Second, want: time.Minute},
+		{name: "the longest duration", backoff: time.Duration(1<<63 - 1), want: time.Minute},
+		{name: "negative", backoff: -time.Hour, want: 0},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "att-" + strconv.Itoa(i)
+			l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), Now: func() time.Time { return now },
+				Sleep: func(context.Context, time.Duration) error { return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Backoff(t.Context(), key, tt.backoff); err != nil {
+				t.Fatal(err)
+			}
+			d, err := l.Wait(t.Context(), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d != tt.want {
+				t.Errorf("after a backoff of %v a caller waits %v, want %v", tt.backoff, d, tt.want)
+			}
+		})
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/tendlc/tendlc/handlers"
 )
 
 // dashboardPath is the Grafana dashboard built on these metrics; it is
@@ -26,8 +28,35 @@ type panel struct {
 	Title   string `json:"title"`
 	Panels  []panel
 	Targets []struct {
-		Expr string `json:"expr"`
+		Expr  string `json:"expr"`
+		RefID string `json:"refId"`
 	} `json:"targets"`
+	Alert *struct {
+		Name       string `json:"name"`
+		Conditions []struct {
+			Query struct {
+				Params []string `json:"params"`
+			} `json:"query"`
+			Evaluator struct {
+				Type   string    `json:"type"`
+				Params []float64 `json:"params"`
+			} `json:"evaluator"`
+		} `json:"conditions"`
+	} `json:"alert"`
+}
+
+// readDashboard reads and decodes the dashboard.
+func readDashboard(tb testing.TB) dashboard {
+	tb.Helper()
+	raw, err := os.ReadFile(dashboardPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(raw, &d); err != nil {
+		tb.Fatalf("%s: %v", dashboardPath, err)
+	}
+	return d
 }
 
 // exprs returns the PromQL expressions of every panel, rows' panels
@@ -48,14 +77,7 @@ func (d dashboard) exprs() map[string][]string {
 }
 
 func TestDashboardQueriesOnlyMetricsThatExist(t *testing.T) {
-	raw, err := os.ReadFile(dashboardPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d dashboard
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatalf("%s: %v", dashboardPath, err)
-	}
+	d := readDashboard(t)
 	reg, _ := populated(t)
 	families, err := reg.Gather()
 	if err != nil {
@@ -92,6 +114,28 @@ func TestDashboardQueriesOnlyMetricsThatExist(t *testing.T) {
 			t.Errorf("metric %s is on no panel", name)
 		}
 	}
+}
+
+// An expired API key, a withdrawn permission or a wrong base path makes every
+// call to a downstream answer a 4xx that refuses nothing; the commands are
+// retried, then dead-lettered, so someone must be told at once.
+func TestDashboardAlertsOnDownstream4xx(t *testing.T) {
+	d := readDashboard(t)
+	want := `tendlc_downstream_calls_total{outcome="` + handlers.OutcomeClientError + `"}`
+	for _, p := range d.Panels {
+		if p.Alert == nil {
+			continue
+		}
+		for _, c := range p.Alert.Conditions {
+			for _, tg := range p.Targets {
+				if len(c.Query.Params) > 0 && c.Query.Params[0] == tg.RefID && strings.Contains(tg.Expr, want) &&
+					c.Evaluator.Type == "gt" && slices.Equal(c.Evaluator.Params, []float64{0}) {
+					return
+				}
+			}
+		}
+	}
+	t.Errorf("no panel alerts when %s rises above 0", want)
 }
 
 // exists reports whether name is a metric of types, or the _bucket, _sum or

@@ -155,6 +155,8 @@ func TestObservationsLandOnTheirSeries(t *testing.T) {
 		}, 1},
 		{"a 429", func(m *Metrics) { m.Called("att", handlers.OutcomeLimited, time.Millisecond) },
 			func(m *Metrics) prometheus.Collector { return m.calls.WithLabelValues("att", "429") }, 1},
+		{"a 4xx that refuses nothing", func(m *Metrics) { m.Called("registry", handlers.OutcomeClientError, time.Millisecond) },
+			func(m *Metrics) prometheus.Collector { return m.calls.WithLabelValues("registry", "4xx") }, 1},
 		{"a retry by class", func(m *Metrics) { m.Retried("registry", retry.ClassThrottled) },
 			func(m *Metrics) prometheus.Collector { return m.retries.WithLabelValues("registry", "throttled") }, 1},
 		{"a dead letter by reason", func(m *Metrics) { m.DeadLettered("events", string(retry.ClassRejected)) },

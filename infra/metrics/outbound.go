@@ -23,7 +23,8 @@ type outboundMetrics struct {
 func newOutboundMetrics() outboundMetrics {
 	return outboundMetrics{
 		calls: counter("downstream_calls_total",
-			"Calls to the registry, the carriers and number registration, by downstream and outcome (ok, refused, 429, 5xx, error).",
+			"Calls to the registry, the carriers and number registration, by downstream and outcome "+
+				"(ok, refused, 4xx: a 4xx that refuses nothing, 429, 408, 5xx, error, superseded).",
 			"downstream", "outcome"),
 		callDuration: histogram("downstream_call_duration_seconds", "Duration of downstream calls, by downstream.", handlerBuckets, "downstream"),
 		limiterWait:  histogram("rate_limiter_wait_seconds", "Time a call waited for the shared rate limit, by downstream.", waitBuckets, "downstream"),

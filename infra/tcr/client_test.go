@@ -206,6 +206,36 @@ func TestClientHTTPErrors(t *testing.T) {
 			wantRetryable: true,
 		},
 		{
+			name:   "429 with a Retry-After of 285 years: clamped",
+			status: 429, header: http.Header{"Retry-After": {"9000000000"}},
+			want:          tcr.HTTPError{Status: 429, RetryAfter: tcr.MaxRetryAfter},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After past a Duration: rejected",
+			status: 429, header: http.Header{"Retry-After": {"10000000000"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a negative Retry-After: rejected",
+			status: 429, header: http.Header{"Retry-After": {"-5"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After date in the year 9999: clamped",
+			status: 429, header: http.Header{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}, "Date": {"Fri, 02 Jan 2026 03:04:05 GMT"}},
+			want:          tcr.HTTPError{Status: 429, RetryAfter: tcr.MaxRetryAfter},
+			wantRetryable: true,
+		},
+		{
+			name:   "429 with a Retry-After date in the past: none",
+			status: 429, header: http.Header{"Retry-After": {"Fri, 02 Jan 2026 03:04:00 GMT"}, "Date": {"Fri, 02 Jan 2026 03:04:05 GMT"}},
+			want:          tcr.HTTPError{Status: 429},
+			wantRetryable: true,
+		},
+		{
 			name:   "400 with a reason code",
 			status: 400, body: `{"code":30795,"message":"invalid EIN"}`,
 			want: tcr.HTTPError{Status: 400, Code: 30795, Message: "invalid EIN"},
@@ -222,9 +252,22 @@ func TestClientHTTPErrors(t *testing.T) {
 			wantRetryable: true,
 		},
 		{
-			name:   "404 with a plain text body",
+			name:   "404 with a plain text body: a wrong base path, retried",
 			status: 404, body: "404 page not found\n",
-			want: tcr.HTTPError{Status: 404, Message: "404 page not found"},
+			want:          tcr.HTTPError{Status: 404, Message: "404 page not found"},
+			wantRetryable: true,
+		},
+		{
+			name:   "401: an expired key, retried",
+			status: 401, body: `{"message":"invalid api key"}`,
+			want:          tcr.HTTPError{Status: 401, Message: "invalid api key"},
+			wantRetryable: true,
+		},
+		{
+			name:          "408 retryable",
+			status:        408,
+			want:          tcr.HTTPError{Status: 408},
+			wantRetryable: true,
 		},
 	}
 	for _, tt := range tests {

@@ -1,11 +1,15 @@
 package tcr
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tendlc/tendlc/handlers"
 )
 
 // HTTPError is a downstream's non-2xx answer. Transport failures and timeouts
@@ -30,10 +34,11 @@ func (e *HTTPError) Error() string {
 	return b.String()
 }
 
-// Retryable reports whether the same request may succeed later: a rate limit
-// (429) or a server error (5xx). Anything else is permanent.
+// Retryable reports whether the same request may succeed later: anything but
+// a refusal (a 400 or 422 with a reason code), as handlers.ClassifyStatus
+// decides for every caller.
 func (e *HTTPError) Retryable() bool {
-	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+	return handlers.ClassifyStatus(e.Status, e.Code).Retryable()
 }
 
 // HTTPStatusCode returns the status, so that callers classify the error
@@ -46,15 +51,26 @@ func (e *HTTPError) ReasonCode() int { return e.Code }
 // RetryDelay returns how long the downstream asked callers to wait.
 func (e *HTTPError) RetryDelay() time.Duration { return e.RetryAfter }
 
+// MaxRetryAfter bounds the delay a Retry-After header may ask for; callers
+// clamp it further to their own caps (the retry policy's, the shared rate
+// limiter's).
+const MaxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 // A date is measured from the answer's Date header, or from now without one.
+// A delay beyond MaxRetryAfter is clamped to it; a negative one, a number of
+// seconds past what a time.Duration holds, or an unreadable value is no
+// advice at all (zero).
 func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(s, 0)) * time.Second
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		if err != nil || s > math.MaxInt64/uint64(time.Second) {
+			return 0
+		}
+		return min(time.Duration(s)*time.Second, MaxRetryAfter)
 	}
 	at, err := http.ParseTime(v)
 	if err != nil {
@@ -63,5 +79,5 @@ func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	if date, err := http.ParseTime(h.Get("Date")); err == nil {
 		now = date
 	}
-	return max(at.Sub(now), 0)
+	return min(max(at.Sub(now), 0), MaxRetryAfter)
 }
