@@ -17,6 +17,10 @@ import (
 // again, so a rotation reaches every warm Lambda environment within minutes.
 const DefaultSecretRefresh = 5 * time.Minute
 
+// secretRetryAfter is how long the secret held is used after a failed
+// re-read before the read is tried again.
+const secretRetryAfter = 30 * time.Second
+
 // secretSource yields the current HMAC secret.
 type secretSource interface {
 	Secret(ctx context.Context) ([]byte, error)
@@ -65,8 +69,9 @@ func readSecretFile(path string) func(context.Context) ([]byte, error) {
 }
 
 // refreshingSecret caches what read returns and reads again once refresh has
-// passed. A failed re-read keeps the cached secret (and returns it), so a
-// Secrets Manager outage does not stop webhooks; a first read that fails, or
+// passed. A failed re-read keeps the cached secret (and returns it) and is
+// tried again after secretRetryAfter, so a Secrets Manager outage neither
+// stops webhooks nor makes each one wait on a failing read; a first read that fails, or
 // a secret shorter than MinSecretBytes, is an error.
 type refreshingSecret struct {
 	read    func(context.Context) ([]byte, error)
@@ -75,7 +80,7 @@ type refreshingSecret struct {
 
 	mu     sync.Mutex
 	secret []byte
-	readAt time.Time
+	next   time.Time // when to read again
 }
 
 func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time) *refreshingSecret {
@@ -85,7 +90,8 @@ func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh tim
 func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.secret != nil && s.now().Sub(s.readAt) < s.refresh {
+	now := s.now()
+	if s.secret != nil && now.Before(s.next) {
 		return s.secret, nil
 	}
 	b, err := s.read(ctx)
@@ -94,11 +100,12 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	}
 	if err != nil {
 		if s.secret != nil {
+			s.next = now.Add(secretRetryAfter)
 			return s.secret, nil // keep verifying with the last good secret
 		}
 		return nil, err
 	}
-	s.secret, s.readAt = b, s.now()
+	s.secret, s.next = b, now.Add(s.refresh)
 	return s.secret, nil
 }
 

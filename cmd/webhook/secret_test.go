@@ -126,6 +126,43 @@ func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
 	}
 }
 
+// While Secrets Manager fails, the secret held is used and the read retried
+// after secretRetryAfter, not at every webhook: a flood of webhooks (forged
+// ones too) during an outage must not become a flood of GetSecretValue calls,
+// each made under the lock every webhook waits for.
+func TestFailedSecretReadIsRetriedLater(t *testing.T) {
+	fake := startSecretsManager(t, testSecret)
+	cfg, err := awsclient.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := testNow
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now })
+	if _, err := secret.Secret(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fake.set("", true)
+	now = now.Add(DefaultSecretRefresh)
+	for range 100 { // webhooks within one retry period
+		got, err := secret.Secret(t.Context())
+		if err != nil || string(got) != testSecret {
+			t.Fatalf("Secret = %q, %v during the outage; want the one held", got, err)
+		}
+		now = now.Add(secretRetryAfter / 200)
+	}
+	if got, want := fake.calls, 2; got != want {
+		t.Errorf("%d GetSecretValue calls for 100 webhooks within %s of a failed re-read, want %d", got, secretRetryAfter, want)
+	}
+	fake.set(testSecret, false)
+	now = now.Add(secretRetryAfter)
+	if _, err := secret.Secret(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fake.calls, 3; got != want {
+		t.Errorf("%d GetSecretValue calls, want %d: the read is retried once %s passed", got, want, secretRetryAfter)
+	}
+}
+
 func TestSecretSourceErrors(t *testing.T) {
 	loose := secretFile(t, testSecret)
 	if err := os.Chmod(loose, 0o644); err != nil {
