@@ -434,6 +434,25 @@ tendlc_webhooks_ignored_total{reason="unknown_type"} 2
 	}
 }
 
+// In Lambda the ignored webhooks are counted from their log line by the
+// template's metric filter (infra/cfn: msg "webhook ignored", dimension
+// reason): the line must keep that shape.
+func TestIgnoredWebhookLogLine(t *testing.T) {
+	logs := &lockedBuffer{}
+	url := startShim(t, HandlerConfig{Queue: fakeQueue{}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	body := []byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`)
+	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusOK {
+		t.Fatalf("status = %d (%v), want 200", status, answer)
+	}
+	var line struct{ Msg, Reason string }
+	if err := json.Unmarshal([]byte(strings.TrimSpace(logs.String())), &line); err != nil {
+		t.Fatalf("log %q is not one JSON line: %v", logs, err)
+	}
+	if line.Msg != "webhook ignored" || line.Reason != "unknown_type" {
+		t.Errorf("log line msg %q reason %q, want %q %q (the metric filter's pattern and dimension)", line.Msg, line.Reason, "webhook ignored", "unknown_type")
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	url := startShim(t, HandlerConfig{Queue: fakeQueue{}})
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, strings.TrimSuffix(url, "/webhooks")+"/healthz", nil)

@@ -326,6 +326,24 @@ func TestTemplateWebhook(t *testing.T) {
 	if got, want := p.Parameters["WebhookSecretArn"]["Type"], "String"; got != want {
 		t.Errorf("WebhookSecretArn Type = %v, want %v", got, want)
 	}
+	// In Lambda, where there is no /metrics to scrape, the ignored webhooks
+	// (unknown types among them) are counted from the shim's log lines.
+	filter := p.Resources["WebhookIgnoredMetric"]
+	if got, want := filter.Type, "AWS::Logs::MetricFilter"; got != want {
+		t.Fatalf("WebhookIgnoredMetric is a %q, want %q", got, want)
+	}
+	if got, want := canon(t, filter.Properties["LogGroupName"]), canon(t, ref("WebhookLogGroup")); got != want {
+		t.Errorf("metric filter reads %s, want %s", got, want)
+	}
+	if got, want := filter.Properties["FilterPattern"], `{ $.msg = "webhook ignored" }`; got != want {
+		t.Errorf("FilterPattern = %v, want %v", got, want)
+	}
+	if got, want := canon(t, filter.Properties["MetricTransformations"]), canon(t, []any{object{
+		"MetricNamespace": "tendlc", "MetricName": "WebhooksIgnored", "MetricValue": "1", "Unit": "Count",
+		"Dimensions": []any{object{"Key": "Reason", "Value": "$.reason"}},
+	}}); got != want {
+		t.Errorf("MetricTransformations = %s, want %s", got, want)
+	}
 	if got, want := p.Resources["WebhookLogGroup"].Properties["LogGroupName"], "/aws/lambda/tw-webhook"; got != want {
 		t.Errorf("log group = %v, want %v", got, want)
 	}

@@ -59,6 +59,21 @@ func (b *builder) webhook(queues queueRefs) {
 		"LogGroupName":    "/aws/lambda/" + name,
 		"RetentionInDays": webhookLogRetentionDays,
 	}))
+	// The shim counts ignored webhooks (informational, unknown types) in
+	// tendlc_webhooks_ignored_total, which a Lambda function has no way to
+	// expose; its log line "webhook ignored" with the reason is counted here
+	// instead (cmd/webhook's TestIgnoredWebhookLogLine pins the line).
+	b.resource("WebhookIgnoredMetric", resource("AWS::Logs::MetricFilter", object{
+		"LogGroupName":  ref("WebhookLogGroup"),
+		"FilterPattern": `{ $.msg = "webhook ignored" }`,
+		"MetricTransformations": []any{object{
+			"MetricNamespace": "tendlc",
+			"MetricName":      "WebhooksIgnored",
+			"MetricValue":     "1",
+			"Unit":            "Count",
+			"Dimensions":      []any{object{"Key": "Reason", "Value": "$.reason"}},
+		}},
+	}))
 	b.resource("WebhookRole", resource("AWS::IAM::Role", object{
 		"Description": "execution role of the webhook function " + name,
 		"AssumeRolePolicyDocument": object{
