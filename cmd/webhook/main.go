@@ -279,7 +279,7 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 	default:
 		return nil, "", errNoSecretSource
 	}
-	secret := newRefreshingSecret(read, DefaultSecretRefresh, time.Now)
+	secret := newRefreshingSecret(read, DefaultSecretRefresh, time.Now, log)
 	if _, err := secret.Secret(ctx); err != nil { // fail at start, not at the first webhook
 		return nil, "", fmt.Errorf("webhook secret: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -77,14 +78,15 @@ type refreshingSecret struct {
 	read    func(context.Context) ([]byte, error)
 	refresh time.Duration
 	now     func() time.Time
+	log     *slog.Logger // warns of a failed re-read, never shows the secret
 
 	mu     sync.Mutex
 	secret []byte
 	next   time.Time // when to read again
 }
 
-func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time) *refreshingSecret {
-	return &refreshingSecret{read: read, refresh: refresh, now: now}
+func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time, log *slog.Logger) *refreshingSecret {
+	return &refreshingSecret{read: read, refresh: refresh, now: now, log: log}
 }
 
 func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
@@ -100,6 +102,7 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	}
 	if err != nil {
 		if s.secret != nil {
+			s.log.Warn("webhook secret re-read failed; keeping the secret held", "error", err, "retry_in", secretRetryAfter.String())
 			s.next = now.Add(secretRetryAfter)
 			return s.secret, nil // keep verifying with the last good secret
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -92,7 +93,7 @@ func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := testNow
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now })
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now }, slog.New(slog.DiscardHandler))
 	get := func(want string, wantCalls int) {
 		t.Helper()
 		got, err := secret.Secret(t.Context())
@@ -137,7 +138,9 @@ func TestFailedSecretReadIsRetriedLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := testNow
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now })
+	logs := &lockedBuffer{}
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now },
+		slog.New(slog.NewJSONHandler(logs, nil)))
 	if _, err := secret.Secret(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +155,9 @@ func TestFailedSecretReadIsRetriedLater(t *testing.T) {
 	}
 	if got, want := fake.calls, 2; got != want {
 		t.Errorf("%d GetSecretValue calls for 100 webhooks within %s of a failed re-read, want %d", got, secretRetryAfter, want)
+	}
+	if got := strings.Count(logs.String(), `"msg":"webhook secret re-read failed; keeping the secret held"`); got != 1 {
+		t.Errorf("%d warnings of the failed re-read, want 1:\n%s", got, logs)
 	}
 	fake.set(testSecret, false)
 	now = now.Add(secretRetryAfter)
@@ -179,7 +185,7 @@ func TestSecretSourceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newRefreshingSecret(readSecretFile(tt.path), DefaultSecretRefresh, time.Now).Secret(t.Context())
+			_, err := newRefreshingSecret(readSecretFile(tt.path), DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler)).Secret(t.Context())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
@@ -190,7 +196,7 @@ func TestSecretSourceErrors(t *testing.T) {
 // A webhook that arrives while the secret cannot be read (never read yet)
 // is answered 503, so the sender retries, and nothing is enqueued.
 func TestUnreadableSecretGives503(t *testing.T) {
-	denied := newRefreshingSecret(func(context.Context) ([]byte, error) { return nil, errors.New("access denied") }, DefaultSecretRefresh, time.Now)
+	denied := newRefreshingSecret(func(context.Context) ([]byte, error) { return nil, errors.New("access denied") }, DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler))
 	q := &recordingQueue{}
 	url := startShim(t, HandlerConfig{Secret: denied, Queue: q})
 	body := []byte(webhookCases[9].body)
