@@ -83,17 +83,26 @@ func startSecretsManager(t *testing.T, value string) *fakeSecretsManager {
 	return fake
 }
 
+// secretsManagerSecret returns the refreshing secret of testSecretARN, read
+// through the real SDK client from the standard configuration (the fake of
+// startSecretsManager), on the clock *now.
+func secretsManagerSecret(t *testing.T, now *time.Time, log *slog.Logger) *refreshingSecret {
+	t.Helper()
+	cfg, err := awsclient.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
+		func() time.Time { return *now }, log)
+}
+
 // The secret is read from Secrets Manager through the real SDK client and
 // the standard configuration chain, cached, re-read after the refresh
 // interval (a rotation), and kept when a re-read fails.
 func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
 	fake := startSecretsManager(t, testSecret)
-	cfg, err := awsclient.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := testNow
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	secret := secretsManagerSecret(t, &now, slog.New(slog.DiscardHandler))
 	get := func(want string, wantCalls int) {
 		t.Helper()
 		got, err := secret.Secret(t.Context())
@@ -133,14 +142,9 @@ func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
 // each made under the lock every webhook waits for.
 func TestFailedSecretReadIsRetriedLater(t *testing.T) {
 	fake := startSecretsManager(t, testSecret)
-	cfg, err := awsclient.Load(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := testNow
 	logs := &lockedBuffer{}
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh, func() time.Time { return now },
-		slog.New(slog.NewJSONHandler(logs, nil)))
+	secret := secretsManagerSecret(t, &now, slog.New(slog.NewJSONHandler(logs, nil)))
 	if _, err := secret.Secret(t.Context()); err != nil {
 		t.Fatal(err)
 	}
