@@ -31,13 +31,18 @@ type Attrs struct {
 	LastError Class     // class of the previous failure; "" before any failure
 	NotBefore time.Time // do not handle before; set only while hopping a delay over 15 minutes
 	Deferrals int       // how often the event was deferred (not counted in Attempt)
-	Redriven  int       // how often an operator redrove the message from the dead-letter queue
+	// ClientFailures counts a downstream's 4xx that refused nothing
+	// ([ClassHTTPClient]), on the Client policy's budget (not counted in
+	// Attempt): a key that expired after a run of 503s gets its whole budget.
+	ClientFailures int
+	Redriven       int // how often an operator redrove the message from the dead-letter queue
 }
 
 // Field names inside [AttrRetry].
 const (
 	fieldAttempt   = "attempt"
 	fieldDeferrals = "deferrals"
+	fieldClient    = "client_failures"
 	fieldFirstSeen = "first_seen"
 	fieldLastError = "last_error"
 	fieldNotBefore = "not_before"
@@ -101,6 +106,8 @@ func DecodeAttrs(attrs map[string]string, sentAt time.Time) (Attrs, error) {
 			a.Attempt, err = parseCount(v)
 		case fieldDeferrals:
 			a.Deferrals, err = parseCount(v)
+		case fieldClient:
+			a.ClientFailures, err = parseCount(v)
 		case fieldRedriven:
 			a.Redriven, err = parseCount(v)
 		case fieldFirstSeen:
@@ -131,6 +138,7 @@ func (a Attrs) Encode(dst map[string]string) error {
 	dst[AttrRetry] = encodeFields([]field{
 		{fieldAttempt, strconv.Itoa(a.Attempt)},
 		{fieldDeferrals, countText(a.Deferrals)},
+		{fieldClient, countText(a.ClientFailures)},
 		{fieldFirstSeen, millisText(a.FirstSeen)},
 		{fieldLastError, string(a.LastError)},
 		{fieldNotBefore, millisText(a.NotBefore)},
@@ -149,6 +157,8 @@ func (a Attrs) validate() error {
 		return bad(fieldAttempt, a.Attempt, "want 1 to 10000")
 	case a.Deferrals < 0 || a.Deferrals > maxCount:
 		return bad(fieldDeferrals, a.Deferrals, "want 0 to 10000")
+	case a.ClientFailures < 0 || a.ClientFailures > maxCount:
+		return bad(fieldClient, a.ClientFailures, "want 0 to 10000")
 	case a.Redriven < 0 || a.Redriven > maxCount:
 		return bad(fieldRedriven, a.Redriven, "want 0 to 10000")
 	case !a.FirstSeen.IsZero() && !inRange(a.FirstSeen):

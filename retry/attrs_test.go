@@ -20,9 +20,9 @@ func TestDecodeAttrs(t *testing.T) {
 	}{
 		{name: "absent: first attempt, first seen when sent", attrs: map[string]string{},
 			want: retry.Attrs{Attempt: 1, FirstSeen: t0.Add(time.Millisecond)}},
-		{name: "every field", attrs: map[string]string{retry.AttrRetry: "attempt=3;deferrals=2;first_seen=" + ms(t0) +
+		{name: "every field", attrs: map[string]string{retry.AttrRetry: "attempt=3;deferrals=2;client_failures=5;first_seen=" + ms(t0) +
 			";last_error=throttled;not_before=" + ms(t0.Add(time.Hour)) + ";redriven=1"},
-			want: retry.Attrs{Attempt: 3, Deferrals: 2, FirstSeen: t0, LastError: retry.ClassThrottled, NotBefore: t0.Add(time.Hour), Redriven: 1}},
+			want: retry.Attrs{Attempt: 3, Deferrals: 2, ClientFailures: 5, FirstSeen: t0, LastError: retry.ClassThrottled, NotBefore: t0.Add(time.Hour), Redriven: 1}},
 		{name: "fields in any order", attrs: map[string]string{retry.AttrRetry: "redriven=2;attempt=4"},
 			want: retry.Attrs{Attempt: 4, Redriven: 2, FirstSeen: t0.Add(time.Millisecond)}},
 		{name: "unknown fields are ignored", attrs: map[string]string{retry.AttrRetry: "attempt=2;hint=x"},
@@ -36,6 +36,7 @@ func TestDecodeAttrs(t *testing.T) {
 		{name: "no value", attrs: map[string]string{retry.AttrRetry: "attempt="}, wantErr: "-"},
 		{name: "signed number", attrs: map[string]string{retry.AttrRetry: "attempt=+2"}, wantErr: "attempt"},
 		{name: "negative deferrals", attrs: map[string]string{retry.AttrRetry: "deferrals=-1"}, wantErr: "deferrals"},
+		{name: "client failures over 10000", attrs: map[string]string{retry.AttrRetry: "client_failures=10001"}, wantErr: "client_failures"},
 		{name: "hex", attrs: map[string]string{retry.AttrRetry: "attempt=0x2"}, wantErr: "attempt"},
 		{name: "attempt over 10000", attrs: map[string]string{retry.AttrRetry: "attempt=10001"}, wantErr: "attempt"},
 		{name: "huge number", attrs: map[string]string{retry.AttrRetry: "redriven=99999999999999999999"}, wantErr: "redriven"},
@@ -80,9 +81,9 @@ func TestAttrsEncode(t *testing.T) {
 		{name: "zero fields left out", attrs: retry.Attrs{Attempt: 2, FirstSeen: t0, LastError: retry.ClassServer},
 			want: "attempt=2;first_seen=1772366400000;last_error=server"},
 		{name: "every field, times to the millisecond",
-			attrs: retry.Attrs{Attempt: 3, Deferrals: 4, FirstSeen: t0.Add(999 * time.Microsecond), LastError: retry.ClassDeferred,
+			attrs: retry.Attrs{Attempt: 3, Deferrals: 4, ClientFailures: 2, FirstSeen: t0.Add(999 * time.Microsecond), LastError: retry.ClassDeferred,
 				NotBefore: t0.Add(time.Hour), Redriven: 1},
-			want: "attempt=3;deferrals=4;first_seen=1772366400000;last_error=deferred;not_before=1772370000000;redriven=1"},
+			want: "attempt=3;deferrals=4;client_failures=2;first_seen=1772366400000;last_error=deferred;not_before=1772370000000;redriven=1"},
 		{name: "attempt 0 is refused", attrs: retry.Attrs{}, wantErr: true},
 		{name: "a time before 2000 is refused", attrs: retry.Attrs{Attempt: 1, FirstSeen: time.Unix(0, 0)}, wantErr: true},
 		{name: "a negative count is refused", attrs: retry.Attrs{Attempt: 1, Redriven: -1}, wantErr: true},
@@ -137,7 +138,8 @@ func FuzzDecodeAttrs(f *testing.F) {
 			}
 			return
 		}
-		if a.Attempt < 1 || a.Attempt > 10000 || a.Deferrals < 0 || a.Deferrals > 10000 || a.Redriven < 0 || a.Redriven > 10000 {
+		if a.Attempt < 1 || a.Attempt > 10000 || a.Deferrals < 0 || a.Deferrals > 10000 || a.Redriven < 0 || a.Redriven > 10000 ||
+			a.ClientFailures < 0 || a.ClientFailures > 10000 {
 			t.Fatalf("DecodeAttrs(%q) = %+v: a count out of bounds", value, a)
 		}
 		out := map[string]string{}

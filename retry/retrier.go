@@ -195,9 +195,6 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		d.log = log.With("stack", string(pe.Stack))
 	}
 	pol := r.policies.For(eventType)
-	if d.class == ClassHTTPClient {
-		pol = r.policies.Client
-	}
 	switch {
 	case d.class.Permanent():
 		return r.deadLetterAs(ctx, d, string(d.class))
@@ -209,6 +206,13 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		n := a
 		n.Deferrals++
 		return r.retry(ctx, d, n, r.rand.backoff(pol.DeferBase, pol.DeferCap, n.Deferrals))
+	case d.class == ClassHTTPClient && a.ClientFailures+1 >= r.policies.Client.MaxAttempts:
+		return r.deadLetterAs(ctx, d, ReasonExhausted)
+	case d.class == ClassHTTPClient:
+		n := a
+		n.ClientFailures++
+		c := r.policies.Client
+		return r.retry(ctx, d, n, r.rand.backoff(c.Base, c.Cap, n.ClientFailures))
 	case a.Attempt >= pol.MaxAttempts:
 		return r.deadLetterAs(ctx, d, ReasonExhausted)
 	default:

@@ -319,6 +319,71 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 	}
 }
 
+// TestClientFailuresCountApartFromOtherFailures: a command that spent its
+// attempts on 503s and then meets a 401 (a key expired meanwhile) gets the
+// 4xx budget in full, counted on its own, with its own backoff from the
+// start; the 4xx failures do not spend the 503s' attempts either.
+func TestClientFailuresCountApartFromOtherFailures(t *testing.T) {
+	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
+	r, err := retry.New(retry.Config{
+		SQS:        g.sqs,
+		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
+		Policies:   retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}},
+		Rand:       maxRand{},
+		Now:        g.clock.Now,
+		Logger:     slog.New(slog.NewTextHandler(g.logs, nil)),
+		Observer:   g.obs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.r = r
+	unavailable := statusError(503)
+	expired := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: 401, body: "api key expired"})
+	steps := []struct {
+		err       error
+		wantQueue string
+		wantState retry.Attrs
+		wantDelay int32
+	}{
+		{unavailable, srcURL, retry.Attrs{Attempt: 2, LastError: retry.ClassServer}, 2},
+		{unavailable, srcURL, retry.Attrs{Attempt: 3, LastError: retry.ClassServer}, 4},
+		{unavailable, srcURL, retry.Attrs{Attempt: 4, LastError: retry.ClassServer}, 8},
+		{expired, srcURL, retry.Attrs{Attempt: 4, ClientFailures: 1, LastError: retry.ClassHTTPClient}, 30},
+		{expired, srcURL, retry.Attrs{Attempt: 4, ClientFailures: 2, LastError: retry.ClassHTTPClient}, 60},
+		{unavailable, srcURL, retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassServer}, 10},
+		{expired, dlqURL, retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassHTTPClient}, 0},
+	}
+	i := 0
+	h := g.handler(func(context.Context, *handlers.Message) error { return steps[i].err })
+	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	for ; i < len(steps); i++ {
+		s := steps[i]
+		if err := h(t.Context(), m); err != nil {
+			t.Fatalf("step %d: %v", i+1, err)
+		}
+		in := g.sqs.last(t)
+		want := s.wantState
+		want.FirstSeen = t0
+		if got := retryAttrs(t, in); got != want {
+			t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
+		}
+		if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
+			t.Fatalf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
+		}
+		if got := in.DelaySeconds; got != s.wantDelay {
+			t.Errorf("step %d: DelaySeconds %d, want %d", i+1, got, s.wantDelay)
+		}
+		if s.wantQueue == dlqURL {
+			if got, want := attr(in, retry.AttrDeadLetter), "reason=exhausted;class=http_client;"; !strings.HasPrefix(got, want) {
+				t.Errorf("dead_letter = %q, want it to start %q", got, want)
+			}
+			break
+		}
+		m = g.deliverCopy(t)
+	}
+}
+
 func TestDeferralsCountApartFromFailures(t *testing.T) {
 	deferred := &handlers.DeferredError{Reason: "reviewer approval not applied yet"}
 	failed := statusError(503)
