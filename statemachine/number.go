@@ -5,7 +5,10 @@ import "slices"
 // outcomeTaken: the number is held by another campaign than the one asking.
 const outcomeTaken = ":taken"
 
-// numberHeld are the states of a number that a campaign holds.
+// numberHeld are the states of a number that a campaign holds. FAILED is
+// one: the number stays with the campaign that asked for it, whose
+// resubmission may ask again, until that campaign lets it go
+// (DEREGISTERED), as a provider's number inventory keeps a number assigned.
 var numberHeld = []State{Pending, Registering, Registered, Failed, Deregistering}
 
 var numberSpec = kindSpec{
