@@ -38,7 +38,7 @@ type ConsumerConfig struct {
 	WaitTime time.Duration
 	// VisibilityTimeout is how long a received message stays hidden, whole
 	// seconds. It must equal the queue's; every receive also asks for it
-	// explicitly. Default spec.DefaultVisibilityTimeout (60 s).
+	// explicitly. Default spec.DefaultVisibilityTimeout (15 s).
 	VisibilityTimeout time.Duration
 	// HeartbeatEvery is how often the visibility of running messages is
 	// extended; less than VisibilityTimeout/2. Default VisibilityTimeout/3.
@@ -359,8 +359,8 @@ func (r *run) handle(m *handlers.Message) {
 	ctx, settled := handlers.WithSettled(r.handlerCtx)
 	err := r.call(ctx, m)
 	took := time.Since(start)
-	r.flights.remove(m.ReceiptHandle)
 	if err != nil {
+		r.flights.remove(m.ReceiptHandle)
 		r.cfg.Observer.Handled(r.cfg.Queue, err, took)
 		r.logFailure(m, err)
 	} else {
@@ -387,15 +387,19 @@ func (r *run) call(ctx context.Context, m *handlers.Message) (err error) {
 }
 
 // ack queues a finished message for deletion, unless the shutdown deadline
-// has passed.
+// has passed. Then its receipt stays in flights, for Run to release it: under
+// r.mu a message either leaves flights for acks before closed is set, or stays
+// in flights until Run takes them all after it, so none is neither deleted nor
+// released.
 func (r *run) ack(m *handlers.Message, took time.Duration, settled *handlers.Settled) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
 		r.cfg.Observer.Handled(r.cfg.Queue, fmt.Errorf("%w: finished after the shutdown grace", ErrNotDeleted), took)
-		r.log.Info("handler finished after the shutdown grace; message left for redelivery", "message_id", m.ID)
+		r.log.Info("handler finished after the shutdown grace; message released for redelivery", "message_id", m.ID)
 		return
 	}
+	r.flights.remove(m.ReceiptHandle)
 	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle, took: took, settled: settled}
 }
 

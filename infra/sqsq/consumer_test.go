@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/handlers"
@@ -301,6 +302,68 @@ func TestConsumerShutdownReleasesUnfinishedMessages(t *testing.T) {
 		}
 		if got, want := f.visible(), []string{"a", "b"}; !slices.Equal(got, want) {
 			t.Errorf("receivable right after shutdown: %v, want %v (visibility reset to 0)", got, want)
+		}
+	})
+}
+
+// heldExtends is a fake queue whose heartbeat calls (visibility above 0) wait
+// until hold is closed; releases (visibility 0) pass at once.
+type heldExtends struct {
+	*fakeSQS
+	hold chan struct{}
+}
+
+func (h *heldExtends) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	if in.Entries[0].VisibilityTimeout > 0 {
+		<-h.hold
+	}
+	return h.fakeSQS.ChangeMessageVisibilityBatch(ctx, in, opts...)
+}
+
+// A handler that succeeds just after the shutdown deadline, while Run is
+// still stopping the heartbeat and has not yet taken the unfinished messages
+// to release, must not lose its message to the visibility timeout: it is too
+// late to be deleted, so it must be released.
+func TestConsumerShutdownReleasesMessageFinishedAtTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &heldExtends{fakeSQS: newFakeSQS(), hold: make(chan struct{})}
+		obs := &countingObserver{}
+		cfg := testConfig() // visibility 6 s, heartbeat every 2 s, grace 3 s
+		cfg.Observer = obs
+		c, err := NewConsumer(f, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		started, finish := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- c.Run(ctx, func(context.Context, *handlers.Message) error {
+				close(started)
+				<-finish
+				return nil
+			})
+		}()
+		f.put("a")
+		<-started
+		time.Sleep(time.Second)
+		cancel()
+		// The heartbeat at 2 s is held; the grace passes at 4 s and Run, with
+		// closed set, waits for the heartbeat to stop.
+		time.Sleep(c.cfg.ShutdownGrace + time.Second)
+		synctest.Wait()
+		close(finish) // the handler succeeds, too late for a delete
+		synctest.Wait()
+		close(f.hold)
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		want := []string{"a"}
+		if got, vis := f.bodies(), f.visible(); !slices.Equal(got, want) || !slices.Equal(vis, want) {
+			t.Errorf("after shutdown the queue holds %v, of which %v receivable; want %v receivable (released), not left to wait out its visibility timeout", got, vis, want)
+		}
+		if got, failed := obs.handled.Load(), obs.failed.Load(); got != 1 || failed != 1 {
+			t.Errorf("%d messages reported handled, %d of them not ok; want 1, not ok, as it was not deleted", got, failed)
 		}
 	})
 }
