@@ -183,7 +183,17 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusServiceUnavailable, "webhook secret unavailable; retry later", err)
 		return
 	}
-	if err := tcr.Verify(secret, h.signedURL(r), body, r.Header.Get(tcr.SignatureHeader), h.cfg.Now(), h.cfg.Tolerance); err != nil {
+	signedURL, header := h.signedURL(r), r.Header.Get(tcr.SignatureHeader)
+	err = tcr.Verify(secret, signedURL, body, header, h.cfg.Now(), h.cfg.Tolerance)
+	if rs, ok := h.cfg.Secret.(rereader); ok && errors.Is(err, tcr.ErrBadSignature) {
+		// The sender may already sign with a secret rotated since it was
+		// read: read it again (rate limited) and verify with it before a 401,
+		// which tells the sender not to retry.
+		if fresh, changed := rs.Reread(r.Context()); changed {
+			err = tcr.Verify(fresh, signedURL, body, header, h.cfg.Now(), h.cfg.Tolerance)
+		}
+	}
+	if err != nil {
 		fail(http.StatusUnauthorized, err.Error(), err)
 		return
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,16 +74,19 @@ func readSecretFile(path string) func(context.Context) ([]byte, error) {
 // passed. A failed re-read keeps the cached secret (and returns it) and is
 // tried again after secretRetryAfter, so a Secrets Manager outage neither
 // stops webhooks nor makes each one wait on a failing read; a first read that fails, or
-// a secret shorter than MinSecretBytes, is an error.
+// a secret shorter than MinSecretBytes, is an error. Reread reads it again
+// before the refresh is due when a signature does not match, so a rotation
+// takes effect at once rather than up to refresh later.
 type refreshingSecret struct {
 	read    func(context.Context) ([]byte, error)
 	refresh time.Duration
 	now     func() time.Time
 	log     *slog.Logger // warns of a failed re-read, never shows the secret
 
-	mu     sync.Mutex
-	secret []byte
-	next   time.Time // when to read again
+	mu       sync.Mutex
+	secret   []byte
+	next     time.Time // when to read again
+	rereadAt time.Time // the last read Reread made; zero: none yet
 }
 
 func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time, log *slog.Logger) *refreshingSecret {
@@ -110,6 +114,44 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	}
 	s.secret, s.next = b, now.Add(s.refresh)
 	return s.secret, nil
+}
+
+// rereader is a secretSource that can be read again before its refresh is
+// due, when a signature does not match the secret held (the secret may just
+// have been rotated).
+type rereader interface {
+	// Reread returns the secret read again now and whether it differs from
+	// the one held. It reads at most once per secretRetryAfter, whoever
+	// asks: signatures that do not match are what forged webhooks carry, so
+	// they must not be able to drive Secrets Manager calls.
+	Reread(ctx context.Context) (secret []byte, changed bool)
+}
+
+// Reread implements rereader. A read that fails, or is not allowed yet,
+// keeps the secret held and reports no change.
+func (s *refreshingSecret) Reread(ctx context.Context) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if s.secret == nil || (!s.rereadAt.IsZero() && now.Sub(s.rereadAt) < secretRetryAfter) {
+		return s.secret, false
+	}
+	s.rereadAt = now
+	b, err := s.read(ctx)
+	if err == nil {
+		err = checkSecret(b)
+	}
+	if err != nil {
+		s.log.Warn("webhook secret re-read on a signature mismatch failed; keeping the secret held", "error", err, "retry_in", secretRetryAfter.String())
+		return s.secret, false
+	}
+	s.next = now.Add(s.refresh)
+	if bytes.Equal(b, s.secret) {
+		return s.secret, false
+	}
+	s.log.Info("webhook secret changed; read again on a signature mismatch")
+	s.secret = b
+	return s.secret, true
 }
 
 // errNoSecretSource: the environment names no secret source.

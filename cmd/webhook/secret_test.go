@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,5 +207,77 @@ func TestUnreadableSecretGives503(t *testing.T) {
 	body := []byte(webhookCases[9].body)
 	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusServiceUnavailable || q.len() != 0 {
 		t.Errorf("status = %d (%v), %d enqueued; want 503 and none", status, answer, q.len())
+	}
+}
+
+// count returns how many GetSecretValue calls the fake has answered.
+func (f *fakeSecretsManager) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// A relay that signs with the new secret as soon as it is rotated must not
+// get 401s (which tell it not to retry) for the rest of the refresh period:
+// a signature that does not match makes the shim read the secret again at
+// once and verify with it. Forged webhooks make those re-reads too, so they
+// are rate limited: a flood of forgeries costs at most one GetSecretValue
+// call per secretRetryAfter.
+func TestSignatureMismatchRereadsTheSecretAtMostOncePerRetryPeriod(t *testing.T) {
+	fake := startSecretsManager(t, testSecret)
+	cfg, err := awsclient.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Int64 // the secret's clock, read on the shim's goroutines
+	clock.Store(testNow.UnixNano())
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
+		func() time.Time { return time.Unix(0, clock.Load()) }, slog.New(slog.DiscardHandler))
+	if _, err := secret.Secret(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	q := &recordingQueue{}
+	url := startShim(t, HandlerConfig{Secret: secret, Queue: q})
+	body := []byte(webhookCases[0].body)
+	signedAt := testNow.Add(-time.Second)
+
+	// The secret is rotated and the relay signs with the new one at once.
+	rotated := "rotated-webhook-secret-9876543210"
+	fake.set(rotated, false)
+	advance(time.Minute) // well inside the refresh period
+	if status, answer := post(t, url, bytes.NewReader(body), tcr.Sign([]byte(rotated), url, body, signedAt)); status != http.StatusAccepted {
+		t.Fatalf("webhook signed with the new secret right after rotation: %d %v, want 202", status, answer)
+	}
+	if got, want := fake.count(), 2; got != want {
+		t.Errorf("%d GetSecretValue calls, want %d: one at start, one re-read on the mismatch", got, want)
+	}
+	enqueued := q.len()
+
+	// 100 forged webhooks over two retry periods: each gets 401, nothing is
+	// enqueued, and at most one re-read is made per retry period.
+	const forged = 100
+	step := 2 * secretRetryAfter / forged
+	forgedSecret := []byte("not-the-webhook-secret-at-all-000")
+	for i := range forged {
+		advance(step)
+		if status, answer := post(t, url, bytes.NewReader(body), tcr.Sign(forgedSecret, url, body, signedAt)); status != http.StatusUnauthorized {
+			t.Fatalf("forged webhook %d: %d %v, want 401", i, status, answer)
+		}
+	}
+	if got, max := fake.count()-2, 2; got > max {
+		t.Errorf("%d forged webhooks over %s made %d GetSecretValue calls, want at most %d (one per %s)", forged, 2*secretRetryAfter, got, max, secretRetryAfter)
+	}
+	if q.len() != enqueued {
+		t.Errorf("forged webhooks enqueued %d envelopes", q.len()-enqueued)
+	}
+
+	// The rotated secret stays in use: a webhook signed with it needs no read.
+	before := fake.count()
+	if status, answer := post(t, url, bytes.NewReader(body), tcr.Sign([]byte(rotated), url, body, signedAt)); status != http.StatusAccepted {
+		t.Errorf("webhook signed with the new secret: %d %v, want 202", status, answer)
+	}
+	if fake.count() != before {
+		t.Errorf("a webhook with a good signature read the secret")
 	}
 }
