@@ -17,8 +17,9 @@
 // Configuration comes from the environment, and from flags where one exists:
 //
 //	TENDLC_WEBHOOK_SECRET_ARN  the Secrets Manager secret (ARN or name) whose SecretString is the
-//	                           shared HMAC secret, at least 16 bytes; read at start and again every
-//	                           5 minutes, so a rotation is picked up. The CloudFormation stack sets it.
+//	                           shared HMAC secret, at least 16 bytes; read at start, again every
+//	                           5 minutes and, at most once per 30 s, when a signature does not
+//	                           match, so a rotation is picked up. The CloudFormation stack sets it.
 //	TENDLC_WEBHOOK_SECRET_FILE for local runs instead: a file (mode 0600) holding the secret.
 //	                           The secret itself is never a flag or a variable, and never logged.
 //	TENDLC_EVENTS_QUEUE_URL    the events queue (the CloudFormation stack sets it); without it,

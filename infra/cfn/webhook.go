@@ -46,7 +46,8 @@ func (b *builder) webhook(queues queueRefs) {
 		"Type":           "String",
 		"AllowedPattern": "^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
 		"Description": "ARN of the Secrets Manager secret whose SecretString is the shared secret of the webhook signature " +
-			"(at least 16 bytes), encrypted with the aws/secretsmanager key; the function re-reads it every 5 minutes",
+			"(at least 16 bytes), encrypted with the aws/secretsmanager key; the function re-reads it every 5 minutes, " +
+			"and at most every 30 s when a signature does not match",
 	}
 	b.parameters["WebhookReservedConcurrency"] = object{
 		"Type":        "Number",
