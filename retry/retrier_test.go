@@ -33,11 +33,21 @@ type rig struct {
 
 func newRig(tb testing.TB, pol retry.Policy, rnd retry.Rand) *rig {
 	tb.Helper()
+	return newRigWith(tb, retry.Policies{Default: pol}, rnd)
+}
+
+// clientPolicies are testPolicy with a 4xx budget of 3 attempts, 30 s
+// doubling to a minute.
+var clientPolicies = retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}}
+
+// newRigWith is newRig with every policy given.
+func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
+	tb.Helper()
 	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
 	r, err := retry.New(retry.Config{
 		SQS:        g.sqs,
 		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
-		Policies:   retry.Policies{Default: pol},
+		Policies:   pols,
 		Rand:       rnd,
 		Now:        g.clock.Now,
 		Logger:     slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -270,20 +280,7 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 	for _, status := range []int{401, 403, 404, 409, 400} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
-			r, err := retry.New(retry.Config{
-				SQS:        g.sqs,
-				DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
-				Policies:   retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}},
-				Rand:       maxRand{},
-				Now:        g.clock.Now,
-				Logger:     slog.New(slog.NewTextHandler(g.logs, nil)),
-				Observer:   g.obs,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			g.r = r
+			g := newRigWith(t, clientPolicies, maxRand{})
 			failure := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: status, body: "invalid api key for account 42"})
 			h := g.handler(func(context.Context, *handlers.Message) error { return failure })
 			m := message(t, statemachine.CampaignCarrierApproved, nil)
@@ -324,20 +321,7 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 // 4xx budget in full, counted on its own, with its own backoff from the
 // start; the 4xx failures do not spend the 503s' attempts either.
 func TestClientFailuresCountApartFromOtherFailures(t *testing.T) {
-	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
-	r, err := retry.New(retry.Config{
-		SQS:        g.sqs,
-		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
-		Policies:   retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}},
-		Rand:       maxRand{},
-		Now:        g.clock.Now,
-		Logger:     slog.New(slog.NewTextHandler(g.logs, nil)),
-		Observer:   g.obs,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.r = r
+	g := newRigWith(t, clientPolicies, maxRand{})
 	unavailable := statusError(503)
 	expired := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: 401, body: "api key expired"})
 	steps := []struct {
