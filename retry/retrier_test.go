@@ -321,23 +321,34 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 // 4xx budget in full, counted on its own, with its own backoff from the
 // start; the 4xx failures do not spend the 503s' attempts either.
 func TestClientFailuresCountApartFromOtherFailures(t *testing.T) {
-	g := newRigWith(t, clientPolicies, maxRand{})
 	unavailable := statusError(503)
 	expired := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: 401, body: "api key expired"})
-	steps := []struct {
-		err       error
-		wantQueue string
-		wantState retry.Attrs
-		wantDelay int32
-	}{
-		{unavailable, srcURL, retry.Attrs{Attempt: 2, LastError: retry.ClassServer}, 2},
-		{unavailable, srcURL, retry.Attrs{Attempt: 3, LastError: retry.ClassServer}, 4},
-		{unavailable, srcURL, retry.Attrs{Attempt: 4, LastError: retry.ClassServer}, 8},
-		{expired, srcURL, retry.Attrs{Attempt: 4, ClientFailures: 1, LastError: retry.ClassHTTPClient}, 30},
-		{expired, srcURL, retry.Attrs{Attempt: 4, ClientFailures: 2, LastError: retry.ClassHTTPClient}, 60},
-		{unavailable, srcURL, retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassServer}, 10},
-		{expired, dlqURL, retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassHTTPClient}, 0},
-	}
+	newRigWith(t, clientPolicies, maxRand{}).runSteps(t, []retryStep{
+		{err: unavailable, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 2, LastError: retry.ClassServer}, wantDelay: 2},
+		{err: unavailable, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 3, LastError: retry.ClassServer}, wantDelay: 4},
+		{err: unavailable, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 4, LastError: retry.ClassServer}, wantDelay: 8},
+		{err: expired, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 4, ClientFailures: 1, LastError: retry.ClassHTTPClient}, wantDelay: 30},
+		{err: expired, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 4, ClientFailures: 2, LastError: retry.ClassHTTPClient}, wantDelay: 60},
+		{err: unavailable, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassServer}, wantDelay: 10},
+		{err: expired, wantQueue: dlqURL, wantState: retry.Attrs{Attempt: 5, ClientFailures: 2, LastError: retry.ClassHTTPClient},
+			wantReason: "reason=exhausted;class=http_client;"},
+	})
+}
+
+// retryStep is one delivery of a message whose handler fails with err, and
+// what the retry middleware must send for it.
+type retryStep struct {
+	err        error
+	wantQueue  string // where the copy or dead letter went
+	wantState  retry.Attrs
+	wantDelay  int32
+	wantReason string // dead letters only
+}
+
+// runSteps delivers one message, then each copy the middleware sends, to a
+// handler failing as the steps say, and checks every copy.
+func (g *rig) runSteps(t *testing.T, steps []retryStep) {
+	t.Helper()
 	i := 0
 	h := g.handler(func(context.Context, *handlers.Message) error { return steps[i].err })
 	m := message(t, statemachine.CampaignCarrierApproved, nil)
@@ -353,16 +364,16 @@ func TestClientFailuresCountApartFromOtherFailures(t *testing.T) {
 			t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
 		}
 		if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
-			t.Fatalf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
+			t.Errorf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
 		}
 		if got := in.DelaySeconds; got != s.wantDelay {
 			t.Errorf("step %d: DelaySeconds %d, want %d", i+1, got, s.wantDelay)
 		}
+		if got := attr(in, retry.AttrDeadLetter); !strings.HasPrefix(got, s.wantReason) {
+			t.Errorf("step %d: dead_letter %q, want it to start with %q", i+1, got, s.wantReason)
+		}
 		if s.wantQueue == dlqURL {
-			if got, want := attr(in, retry.AttrDeadLetter), "reason=exhausted;class=http_client;"; !strings.HasPrefix(got, want) {
-				t.Errorf("dead_letter = %q, want it to start %q", got, want)
-			}
-			break
+			return
 		}
 		m = g.deliverCopy(t)
 	}
@@ -371,22 +382,15 @@ func TestClientFailuresCountApartFromOtherFailures(t *testing.T) {
 func TestDeferralsCountApartFromFailures(t *testing.T) {
 	deferred := &handlers.DeferredError{Reason: "reviewer approval not applied yet"}
 	failed := statusError(503)
-	type step struct {
-		err        error
-		wantQueue  string // where the copy or dead letter went
-		wantState  retry.Attrs
-		wantDelay  int32
-		wantReason string // dead letters only
-	}
 	pol := retry.Policy{MaxAttempts: 2, Base: time.Second, Cap: time.Second,
 		MaxDeferrals: 3, DeferBase: time.Minute, DeferCap: time.Hour}
 	tests := []struct {
 		name  string
-		steps []step
+		steps []retryStep
 	}{
 		{
 			name: "deferrals exhaust on their own",
-			steps: []step{
+			steps: []retryStep{
 				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 1, LastError: retry.ClassDeferred}, wantDelay: 60},
 				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 2, LastError: retry.ClassDeferred}, wantDelay: 120},
 				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 3, LastError: retry.ClassDeferred}, wantDelay: 240},
@@ -395,7 +399,7 @@ func TestDeferralsCountApartFromFailures(t *testing.T) {
 		},
 		{
 			name: "failures between deferrals keep their own count",
-			steps: []step{
+			steps: []retryStep{
 				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 1, Deferrals: 1, LastError: retry.ClassDeferred}, wantDelay: 60},
 				{err: failed, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 2, Deferrals: 1, LastError: retry.ClassServer}, wantDelay: 1},
 				{err: deferred, wantQueue: srcURL, wantState: retry.Attrs{Attempt: 2, Deferrals: 2, LastError: retry.ClassDeferred}, wantDelay: 120},
@@ -405,32 +409,7 @@ func TestDeferralsCountApartFromFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newRig(t, pol, maxRand{})
-			i := 0
-			h := g.handler(func(context.Context, *handlers.Message) error { return tt.steps[i].err })
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
-			for ; i < len(tt.steps); i++ {
-				s := tt.steps[i]
-				if err := h(t.Context(), m); err != nil {
-					t.Fatalf("step %d: %v", i+1, err)
-				}
-				in := g.sqs.last(t)
-				want := s.wantState
-				want.FirstSeen = t0
-				if got := retryAttrs(t, in); got != want {
-					t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
-				}
-				if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
-					t.Errorf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
-				}
-				if got := in.DelaySeconds; got != s.wantDelay {
-					t.Errorf("step %d: DelaySeconds %d, want %d", i+1, got, s.wantDelay)
-				}
-				if got := attr(in, retry.AttrDeadLetter); !strings.HasPrefix(got, s.wantReason) {
-					t.Errorf("step %d: dead_letter %q, want it to start with %q", i+1, got, s.wantReason)
-				}
-				m = g.deliverCopy(t)
-			}
+			newRig(t, pol, maxRand{}).runSteps(t, tt.steps)
 		})
 	}
 }
