@@ -53,13 +53,6 @@ func (c Class) Permanent() bool {
 	return false
 }
 
-// httpStatusError is an error that knows the HTTP status of a response: the
-// AWS SDK's response errors and the downstream clients' errors.
-type httpStatusError interface {
-	error
-	HTTPStatusCode() int
-}
-
 // statusClasses are the classes of a downstream's HTTP answers, as
 // handlers.ClassifyStatus classifies them.
 var statusClasses = map[handlers.StatusClass]Class{
@@ -119,8 +112,14 @@ func Classify(err error) Class {
 		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
 			return ClassTimeout // RequestTimeout, RequestTimeoutException
 		}
-		if se, ok := errors.AsType[httpStatusError](err); (ok && se.HTTPStatusCode() >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
+		// The response's status, as handlers.ClassifyStatus reads it for
+		// every caller: a 5xx is the server's, a 408 a timeout.
+		st, hasStatus := handlers.StatusOf(err)
+		if (hasStatus && st.Code >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
 			return ClassServer
+		}
+		if hasStatus && st.Class == handlers.StatusTimeout {
+			return ClassTimeout
 		}
 		if _, ok := requestIsWrong[apiErr.ErrorCode()]; ok {
 			return ClassClient

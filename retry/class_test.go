@@ -46,6 +46,7 @@ func TestClassify(t *testing.T) {
 		{"too many requests exception", awsError(400, apiError("TooManyRequestsException", smithy.FaultClient)), retry.ClassThrottled},
 		{"AWS request timeout", awsError(400, apiError("RequestTimeout", smithy.FaultClient)), retry.ClassTimeout},
 		{"AWS 500", awsError(500, apiError("InternalServerError", smithy.FaultServer)), retry.ClassServer},
+		{"AWS 408 with a code the SDK does not list", awsError(408, apiError("GatewayTimeout", smithy.FaultClient)), retry.ClassTimeout},
 		{"AWS server fault without a status", apiError("ServiceUnavailable", smithy.FaultServer), retry.ClassServer},
 		{"AWS 400 validation", awsError(400, apiError("ValidationException", smithy.FaultClient)), retry.ClassClient},
 		{"AWS 400 throttled transaction", awsError(400, apiError("TransactionCanceledException", smithy.FaultClient)), retry.ClassUnknown},
