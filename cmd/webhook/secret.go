@@ -100,10 +100,7 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	if s.secret != nil && now.Before(s.next) {
 		return s.secret, nil
 	}
-	b, err := s.read(ctx)
-	if err == nil {
-		err = checkSecret(b)
-	}
+	b, err := s.load(ctx)
 	if err != nil {
 		if s.secret != nil {
 			s.log.Warn("webhook secret re-read failed; keeping the secret held", "error", err, "retry_in", secretRetryAfter.String())
@@ -114,6 +111,15 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	}
 	s.secret, s.next = b, now.Add(s.refresh)
 	return s.secret, nil
+}
+
+// load reads the secret and checks it is long enough.
+func (s *refreshingSecret) load(ctx context.Context) ([]byte, error) {
+	b, err := s.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkSecret(b)
 }
 
 // rereader is a secretSource that can be read again before its refresh is
@@ -137,10 +143,7 @@ func (s *refreshingSecret) Reread(ctx context.Context) ([]byte, bool) {
 		return s.secret, false
 	}
 	s.rereadAt = now
-	b, err := s.read(ctx)
-	if err == nil {
-		err = checkSecret(b)
-	}
+	b, err := s.load(ctx)
 	if err != nil {
 		s.log.Warn("webhook secret re-read on a signature mismatch failed; keeping the secret held", "error", err, "retry_in", secretRetryAfter.String())
 		return s.secret, false
