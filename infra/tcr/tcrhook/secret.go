@@ -1,9 +1,8 @@
-package main
+package tcrhook
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -23,24 +22,31 @@ const DefaultSecretRefresh = 5 * time.Minute
 // re-read before the read is tried again.
 const secretRetryAfter = 30 * time.Second
 
-// secretSource yields the current HMAC secret.
-type secretSource interface {
+// SecretSource yields the current HMAC secret. A source that also has a
+// method Reread(ctx) (secret []byte, changed bool), as [RefreshingSecret]
+// does, is asked to read again when a signature does not match.
+type SecretSource interface {
 	Secret(ctx context.Context) ([]byte, error)
 }
 
-// staticSecret is a secret that never changes: tests.
-type staticSecret []byte
+// StaticSecret is a secret that never changes: tests, and programs that
+// generate the secret themselves.
+type StaticSecret []byte
 
-func (s staticSecret) Secret(context.Context) ([]byte, error) { return s, nil }
+// Secret implements [SecretSource].
+func (s StaticSecret) Secret(context.Context) ([]byte, error) { return s, nil }
 
-// getSecretValue is the Secrets Manager call the shim makes.
-type getSecretValue interface {
+// GetSecretValueAPI is the Secrets Manager call [ReadSecretsManager] makes;
+// *secretsmanager.Client satisfies it.
+type GetSecretValueAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// readSecretsManager returns a reader of the SecretString of secret id (an
+var _ GetSecretValueAPI = (*secretsmanager.Client)(nil)
+
+// ReadSecretsManager returns a reader of the SecretString of secret id (an
 // ARN or name) in Secrets Manager.
-func readSecretsManager(api getSecretValue, id string) func(context.Context) ([]byte, error) {
+func ReadSecretsManager(api GetSecretValueAPI, id string) func(context.Context) ([]byte, error) {
 	return func(ctx context.Context) ([]byte, error) {
 		out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
 		if err != nil {
@@ -50,10 +56,10 @@ func readSecretsManager(api getSecretValue, id string) func(context.Context) ([]
 	}
 }
 
-// readSecretFile returns a reader of a local secret file (make run,
+// ReadSecretFile returns a reader of a local secret file (make run,
 // regbench), which must not be readable by group or others. Surrounding
 // white space is trimmed.
-func readSecretFile(path string) func(context.Context) ([]byte, error) {
+func ReadSecretFile(path string) func(context.Context) ([]byte, error) {
 	return func(context.Context) ([]byte, error) {
 		info, err := os.Stat(path)
 		if err != nil {
@@ -70,14 +76,14 @@ func readSecretFile(path string) func(context.Context) ([]byte, error) {
 	}
 }
 
-// refreshingSecret caches what read returns and reads again once refresh has
+// RefreshingSecret caches what read returns and reads again once refresh has
 // passed. A failed re-read keeps the cached secret (and returns it) and is
 // tried again after secretRetryAfter, so a Secrets Manager outage neither
 // stops webhooks nor makes each one wait on a failing read; a first read that fails, or
 // a secret shorter than MinSecretBytes, is an error. Reread reads it again
 // before the refresh is due when a signature does not match, so a rotation
 // takes effect at once rather than up to refresh later.
-type refreshingSecret struct {
+type RefreshingSecret struct {
 	read    func(context.Context) ([]byte, error)
 	refresh time.Duration
 	now     func() time.Time
@@ -89,11 +95,26 @@ type refreshingSecret struct {
 	rereadAt time.Time // the last read Reread made; zero: none yet
 }
 
-func newRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time, log *slog.Logger) *refreshingSecret {
-	return &refreshingSecret{read: read, refresh: refresh, now: now, log: log}
+// NewRefreshingSecret returns a secret that read yields, read again after
+// refresh (default [DefaultSecretRefresh]) on the clock now (default
+// time.Now); log (nil discards) gets warnings of failed re-reads.
+func NewRefreshingSecret(read func(context.Context) ([]byte, error), refresh time.Duration, now func() time.Time, log *slog.Logger) *RefreshingSecret {
+	if refresh == 0 {
+		refresh = DefaultSecretRefresh
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &RefreshingSecret{read: read, refresh: refresh, now: now, log: log}
 }
 
-func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
+// Secret implements [SecretSource]: the secret held while it is fresh, else
+// the secret read again. It returns the read's error, or the length check's,
+// only when no secret was read before.
+func (s *RefreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -114,7 +135,7 @@ func (s *refreshingSecret) Secret(ctx context.Context) ([]byte, error) {
 }
 
 // load reads the secret and checks it is long enough.
-func (s *refreshingSecret) load(ctx context.Context) ([]byte, error) {
+func (s *RefreshingSecret) load(ctx context.Context) ([]byte, error) {
 	b, err := s.read(ctx)
 	if err != nil {
 		return nil, err
@@ -122,7 +143,7 @@ func (s *refreshingSecret) load(ctx context.Context) ([]byte, error) {
 	return b, checkSecret(b)
 }
 
-// rereader is a secretSource that can be read again before its refresh is
+// rereader is a SecretSource that can be read again before its refresh is
 // due, when a signature does not match the secret held (the secret may just
 // have been rotated).
 type rereader interface {
@@ -135,7 +156,7 @@ type rereader interface {
 
 // Reread implements rereader. A read that fails, or is not allowed yet,
 // keeps the secret held and reports no change.
-func (s *refreshingSecret) Reread(ctx context.Context) ([]byte, bool) {
+func (s *RefreshingSecret) Reread(ctx context.Context) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -156,6 +177,3 @@ func (s *refreshingSecret) Reread(ctx context.Context) ([]byte, bool) {
 	s.secret = b
 	return s.secret, true
 }
-
-// errNoSecretSource: the environment names no secret source.
-var errNoSecretSource = errors.New("no webhook secret source: set " + envSecretARN + " (Secrets Manager) or, for local runs, " + envSecretFile)

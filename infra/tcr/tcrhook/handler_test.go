@@ -1,13 +1,13 @@
-package main
+package tcrhook
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,14 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/tendlc/tendlc/infra/awsclient"
-	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -56,7 +51,7 @@ func (b *lockedBuffer) String() string {
 func startShim(tb testing.TB, cfg HandlerConfig) string {
 	tb.Helper()
 	if cfg.Secret == nil {
-		cfg.Secret = staticSecret(testSecret)
+		cfg.Secret = StaticSecret(testSecret)
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
@@ -108,8 +103,41 @@ func do(tb testing.TB, req *http.Request) (int, map[string]any) {
 	return resp.StatusCode, answer
 }
 
+// recordingSink keeps what the handler delivers.
+type recordingSink struct {
+	mu   sync.Mutex
+	envs []statemachine.Envelope
+}
+
+func (q *recordingSink) Send(_ context.Context, envs ...statemachine.Envelope) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.envs = append(q.envs, envs...)
+	return nil
+}
+
+func (q *recordingSink) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.envs)
+}
+
+// takeOne returns the one envelope delivered since the last takeOne and
+// forgets it; it fails the test unless exactly one was delivered.
+func (q *recordingSink) takeOne(tb testing.TB) statemachine.Envelope {
+	tb.Helper()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if got := len(q.envs); got != 1 {
+		tb.Fatalf("%d events delivered, want 1", got)
+	}
+	env := q.envs[0]
+	q.envs = nil
+	return env
+}
+
 // webhookCases are real-shaped webhooks, one per event type and status, and
-// the internal event each must put on the events queue ("" for none).
+// the internal event each must deliver ("" for none).
 var webhookCases = []struct {
 	name        string
 	body        string
@@ -161,10 +189,10 @@ var webhookCases = []struct {
 		statemachine.NumberDeregistered, "+15551230001", `{}`},
 }
 
-func TestWebhookEnqueuesTheInternalEvent(t *testing.T) {
-	q := newEventsQueue(t)
+func TestWebhookDeliversTheInternalEvent(t *testing.T) {
+	q := &recordingSink{}
 	logs := &lockedBuffer{}
-	url := startShim(t, HandlerConfig{Queue: q.producer(t), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	url := startShim(t, HandlerConfig{Sink: q, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	for _, tt := range webhookCases {
 		t.Run(tt.name, func(t *testing.T) {
 			body := []byte(tt.body)
@@ -173,15 +201,15 @@ func TestWebhookEnqueuesTheInternalEvent(t *testing.T) {
 				if got, want := status, http.StatusOK; got != want {
 					t.Fatalf("status = %d (%v), want %d", got, answer, want)
 				}
-				if got := awstest.Depth(t, q.api, q.url); got != 0 {
-					t.Fatalf("%d messages on the queue, want none for an informational webhook", got)
+				if got := q.len(); got != 0 {
+					t.Fatalf("%d events delivered, want none for an informational webhook", got)
 				}
 				return
 			}
 			if got, want := status, http.StatusAccepted; got != want {
 				t.Fatalf("status = %d (%v), want %d", got, answer, want)
 			}
-			env, attrs := q.takeOne(t)
+			env := q.takeOne(t)
 			if got, want := env.Type, tt.wantType; got != want {
 				t.Errorf("Type = %s, want %s", got, want)
 			}
@@ -202,13 +230,7 @@ func TestWebhookEnqueuesTheInternalEvent(t *testing.T) {
 				t.Errorf("OccurredAt = %v, want the webhook's timestamp %v", got, want)
 			}
 			if got, want := answer["event_ids"], []any{env.EventID}; !equalJSON(got, want) {
-				t.Errorf("answer event_ids = %v, want %v (the id on the queue)", got, want)
-			}
-			if got, want := attrs[statemachine.AttrEventType], string(tt.wantType); got != want {
-				t.Errorf("event_type attribute = %q, want %q", got, want)
-			}
-			if got, want := attrs[statemachine.AttrEventID], env.EventID; got != want {
-				t.Errorf("event_id attribute = %q, want %q", got, want)
+				t.Errorf("answer event_ids = %v, want %v (the id delivered)", got, want)
 			}
 		})
 	}
@@ -216,15 +238,15 @@ func TestWebhookEnqueuesTheInternalEvent(t *testing.T) {
 }
 
 func TestDuplicateWebhookGetsTheSameEventID(t *testing.T) {
-	q := newEventsQueue(t)
-	url := startShim(t, HandlerConfig{Queue: q.producer(t)})
+	q := &recordingSink{}
+	url := startShim(t, HandlerConfig{Sink: q})
 	body := []byte(webhookCases[0].body)
 	var ids []string
 	for range 2 {
 		if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusAccepted {
 			t.Fatalf("status = %d (%v), want 202", status, answer)
 		}
-		env, _ := q.takeOne(t)
+		env := q.takeOne(t)
 		ids = append(ids, env.EventID)
 	}
 	if ids[0] != ids[1] {
@@ -232,10 +254,10 @@ func TestDuplicateWebhookGetsTheSameEventID(t *testing.T) {
 	}
 }
 
-func TestRejectedWebhookLeavesTheQueueUntouched(t *testing.T) {
-	q := newEventsQueue(t)
+func TestRejectedWebhookDeliversNothing(t *testing.T) {
+	q := &recordingSink{}
 	logs := &lockedBuffer{}
-	url := startShim(t, HandlerConfig{Queue: q.producer(t), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	url := startShim(t, HandlerConfig{Sink: q, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	valid := []byte(webhookCases[0].body)
 	oversized := []byte(`{"eventType":"CAMPAIGN_SHARE_DELETE","eventId":"e","campaignId":"c","description":"` +
 		strings.Repeat("x", DefaultMaxBody) + `","timestamp":"2026-03-12T19:03:30Z"}`)
@@ -302,8 +324,8 @@ func TestRejectedWebhookLeavesTheQueueUntouched(t *testing.T) {
 			if msg, _ := answer["error"].(string); !strings.Contains(msg, tt.wantError) {
 				t.Errorf("error = %q, want it to contain %q", msg, tt.wantError)
 			}
-			if got := awstest.Depth(t, q.api, q.url); got != 0 {
-				t.Errorf("%d messages on the queue, want none", got)
+			if got := q.len(); got != 0 {
+				t.Errorf("%d events delivered, want none", got)
 			}
 		})
 	}
@@ -311,8 +333,8 @@ func TestRejectedWebhookLeavesTheQueueUntouched(t *testing.T) {
 }
 
 func TestBodyAtTheLimitIsAccepted(t *testing.T) {
-	q := newEventsQueue(t)
-	url := startShim(t, HandlerConfig{Queue: q.producer(t)})
+	q := &recordingSink{}
+	url := startShim(t, HandlerConfig{Sink: q})
 	head, tail := `{"eventType":"CAMPAIGN_SHARE_DELETE","eventId":"e-limit","campaignId":"camp-1","code":30893,"description":"`, `","timestamp":"2026-03-12T19:03:30Z"}`
 	body := []byte(head + strings.Repeat("x", DefaultMaxBody-len(head)-len(tail)) + tail)
 	if got, want := len(body), DefaultMaxBody; got != want {
@@ -321,15 +343,15 @@ func TestBodyAtTheLimitIsAccepted(t *testing.T) {
 	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusAccepted {
 		t.Fatalf("status = %d (%v), want 202", status, answer)
 	}
-	if env, _ := q.takeOne(t); env.Type != statemachine.CampaignReviewRejected {
+	if env := q.takeOne(t); env.Type != statemachine.CampaignReviewRejected {
 		t.Errorf("Type = %s, want %s", env.Type, statemachine.CampaignReviewRejected)
 	}
 }
 
 func TestPublicURL(t *testing.T) {
-	q := newEventsQueue(t)
+	q := &recordingSink{}
 	const public = "https://hooks.example.com/tendlc/webhooks"
-	url := startShim(t, HandlerConfig{Queue: q.producer(t), PublicURL: public})
+	url := startShim(t, HandlerConfig{Sink: q, PublicURL: public})
 	body := []byte(webhookCases[9].body)
 
 	status, answer := post(t, url, bytes.NewReader(body), tcr.Sign([]byte(testSecret), public, body, testNow))
@@ -341,48 +363,15 @@ func TestPublicURL(t *testing.T) {
 	if got, want := status, http.StatusUnauthorized; got != want {
 		t.Fatalf("signed for the local URL: status = %d (%v), want %d", got, answer, want)
 	}
-	if got := awstest.Depth(t, q.api, q.url); got != 0 {
-		t.Errorf("%d messages on the queue, want none", got)
+	if got := q.len(); got != 0 {
+		t.Errorf("%d events delivered, want none", got)
 	}
 }
 
-// closedPort returns the address of a local TCP port nothing listens on.
-func closedPort(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return addr
-}
+// fakeSink answers every Send with err.
+type fakeSink struct{ err error }
 
-func TestUnreachableSQSGives503(t *testing.T) {
-	// An SQS client for an endpoint where nothing listens, trying once: the
-	// SDK's retries would only make the test slower.
-	api := awsclient.SQS(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, func(o *sqs.Options) {
-		o.BaseEndpoint = aws.String("http://" + closedPort(t))
-		o.RetryMaxAttempts = 1
-	})
-	producer, err := sqsq.NewProducer(api, "http://"+closedPort(t)+"/000000000000/tendlc-events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := startShim(t, HandlerConfig{Queue: producer})
-	body := []byte(webhookCases[9].body)
-	status, answer := post(t, url, bytes.NewReader(body), sign(url, body))
-	if got, want := status, http.StatusServiceUnavailable; got != want {
-		t.Fatalf("status = %d (%v), want %d", got, answer, want)
-	}
-}
-
-// fakeQueue stands in for the producer.
-type fakeQueue struct{ err error }
-
-func (f fakeQueue) Send(context.Context, ...statemachine.Envelope) error { return f.err }
+func (f fakeSink) Send(context.Context, ...statemachine.Envelope) error { return f.err }
 
 func TestSendFailureStatus(t *testing.T) {
 	tests := []struct {
@@ -391,12 +380,12 @@ func TestSendFailureStatus(t *testing.T) {
 		want int
 	}{
 		{"sent", nil, http.StatusAccepted},
-		{"not sent: SQS failed", &sqsq.SendError{Failed: []sqsq.FailedMessage{{EventID: "x", Message: "throttled"}}}, http.StatusServiceUnavailable},
+		{"not sent: sink unavailable", fmt.Errorf("%w: 1 of 1 not sent: throttled", ErrUnavailable), http.StatusServiceUnavailable},
 		{"not sent: invalid envelope", errors.New("nothing sent: malformed envelope"), http.StatusInternalServerError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url := startShim(t, HandlerConfig{Queue: fakeQueue{tt.err}})
+			url := startShim(t, HandlerConfig{Sink: fakeSink{tt.err}})
 			body := []byte(webhookCases[9].body)
 			if got, _ := post(t, url, bytes.NewReader(body), sign(url, body)); got != tt.want {
 				t.Errorf("status = %d, want %d", got, tt.want)
@@ -406,11 +395,11 @@ func TestSendFailureStatus(t *testing.T) {
 }
 
 // An event type the shim does not know is acknowledged with 200, so the
-// registry neither retries nor alerts, enqueues nothing and is counted.
+// registry neither retries nor alerts, delivers nothing and is counted.
 func TestUnknownEventTypeIsAcknowledgedAndCounted(t *testing.T) {
-	q := newEventsQueue(t)
+	q := &recordingSink{}
 	reg := prometheus.NewRegistry()
-	url := startShim(t, HandlerConfig{Queue: q.producer(t), Registerer: reg})
+	url := startShim(t, HandlerConfig{Sink: q, Registerer: reg})
 	body := []byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`)
 	for range 2 {
 		status, answer := post(t, url, bytes.NewReader(body), sign(url, body))
@@ -421,8 +410,8 @@ func TestUnknownEventTypeIsAcknowledgedAndCounted(t *testing.T) {
 			t.Errorf("reason = %v, want %q", got, want)
 		}
 	}
-	if got := awstest.Depth(t, q.api, q.url); got != 0 {
-		t.Errorf("%d messages on the queue, want none", got)
+	if got := q.len(); got != 0 {
+		t.Errorf("%d events delivered, want none", got)
 	}
 	want := `
 # HELP tendlc_webhooks_ignored_total Webhooks acknowledged without enqueuing anything, by reason.
@@ -439,7 +428,7 @@ tendlc_webhooks_ignored_total{reason="unknown_type"} 2
 // reason): the line must keep that shape.
 func TestIgnoredWebhookLogLine(t *testing.T) {
 	logs := &lockedBuffer{}
-	url := startShim(t, HandlerConfig{Queue: fakeQueue{}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	url := startShim(t, HandlerConfig{Sink: fakeSink{}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	body := []byte(`{"eventType":"BRAND_FEEDBACK","eventId":"e","brandId":"b","timestamp":"2026-03-12T19:03:30Z"}`)
 	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusOK {
 		t.Fatalf("status = %d (%v), want 200", status, answer)
@@ -454,7 +443,7 @@ func TestIgnoredWebhookLogLine(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	url := startShim(t, HandlerConfig{Queue: fakeQueue{}})
+	url := startShim(t, HandlerConfig{Sink: fakeSink{}})
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, strings.TrimSuffix(url, "/webhooks")+"/healthz", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -474,10 +463,10 @@ func TestNewHandlerConfigErrors(t *testing.T) {
 		cfg  HandlerConfig
 		want string
 	}{
-		{"no secret", HandlerConfig{Queue: fakeQueue{}}, "secret source is nil"},
-		{"no queue", HandlerConfig{Secret: staticSecret(testSecret)}, "queue is nil"},
-		{"relative public URL", HandlerConfig{Secret: staticSecret(testSecret), Queue: fakeQueue{}, PublicURL: "/webhooks"}, "not an absolute http(s) URL"},
-		{"negative limit", HandlerConfig{Secret: staticSecret(testSecret), Queue: fakeQueue{}, MaxBody: -1}, "must not be negative"},
+		{"no secret", HandlerConfig{Sink: fakeSink{}}, "secret source is nil"},
+		{"no sink", HandlerConfig{Secret: StaticSecret(testSecret)}, "sink is nil"},
+		{"relative public URL", HandlerConfig{Secret: StaticSecret(testSecret), Sink: fakeSink{}, PublicURL: "/webhooks"}, "not an absolute http(s) URL"},
+		{"negative limit", HandlerConfig{Secret: StaticSecret(testSecret), Sink: fakeSink{}, MaxBody: -1}, "must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -488,7 +477,7 @@ func TestNewHandlerConfigErrors(t *testing.T) {
 		})
 	}
 	if _, err := NewHandler(HandlerConfig{}); err == nil || strings.Count(err.Error(), "\n") != 1 {
-		t.Errorf("NewHandler(zero config): %v, want both problems (secret, queue)", err)
+		t.Errorf("NewHandler(zero config): %v, want both problems (secret, sink)", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package tcrhook
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -25,18 +24,24 @@ const (
 	MinSecretBytes     = 16              // as the CloudFormation parameter demands
 )
 
-// enqueuer puts events on the events queue.
-type enqueuer interface {
+// Sink delivers the internal events a webhook translates into: to the events
+// queue (cmd/webhook wraps an *sqsq.Producer), or to whatever else a program
+// wants them to reach. Send returns nil only once every event is delivered;
+// an error wrapping [ErrUnavailable] means some were not and a retry may
+// succeed (the webhook is answered 503); any other error is a bug (500).
+type Sink interface {
 	Send(ctx context.Context, envs ...statemachine.Envelope) error
 }
 
-var _ enqueuer = (*sqsq.Producer)(nil)
+// ErrUnavailable is what a [Sink] wraps when it could not deliver now: the
+// sender is answered 503 and retries.
+var ErrUnavailable = errors.New("sink unavailable")
 
 // HandlerConfig configures [NewHandler]. Zero values mean the documented
 // defaults.
 type HandlerConfig struct {
-	Secret secretSource // the shared HMAC secret, at least MinSecretBytes; required
-	Queue  enqueuer     // the events queue; required (an *sqsq.Producer)
+	Secret SecretSource // the shared HMAC secret, at least MinSecretBytes; required
+	Sink   Sink         // where the translated events go; required
 	// PublicURL is the URL the senders post to, when it differs from the URL
 	// the request arrives at (behind a proxy or load balancer that rewrites
 	// the scheme, host or path). Signatures are verified against it. Empty
@@ -44,7 +49,7 @@ type HandlerConfig struct {
 	PublicURL   string
 	MaxBody     int64            // largest accepted body in bytes; default DefaultMaxBody
 	Tolerance   time.Duration    // how far a signature's time may be from now; default tcr.DefaultTolerance
-	SendTimeout time.Duration    // limit of the SQS send; default DefaultSendTimeout
+	SendTimeout time.Duration    // limit of the sink's Send; default DefaultSendTimeout
 	Now         func() time.Time // the clock signatures are checked against; default time.Now
 	Logger      *slog.Logger     // nil discards the logs
 	// Registerer gets the handler's metrics (tendlc_webhooks_ignored_total);
@@ -52,20 +57,22 @@ type HandlerConfig struct {
 	Registerer prometheus.Registerer
 }
 
-// Handler is the webhook shim's one http.Handler, served by the local server
-// and, through the Lambda adapter, by the Lambda function:
+// Handler is the webhook shim's one http.Handler, served by a local server
+// and, through [LambdaAdapter], by the Lambda function. A program may mount
+// it on a mux of its own:
 //
 //	POST (any path)  verify the signature, decode, translate, enqueue
 //	GET  /healthz    200 while the process runs
 //
-// A webhook is answered 202 once its event is on the events queue, 200 when
+// A webhook is answered 202 once its events are delivered to the sink, 200 when
 // its type is informational (nothing to enqueue) or one this shim does not
 // know (registries add types; counted in tendlc_webhooks_ignored_total), 400
-// for a body that is not a valid webhook event, 401 for a missing, wrong or stale signature, 413
-// for a body over the limit, 405 for another method, 503 when the secret
-// cannot be read or the send to SQS failed and 500 for a bug. A 4xx means nothing was enqueued and a retry
-// will not help; after a 5xx the sender retries, and should the failed send
-// have reached the queue after all, the retry's event has the same event id.
+// for a body that is not a valid webhook event, 401 for a missing, wrong or
+// stale signature, 413 for a body over the limit, 405 for another method, 503
+// when the secret cannot be read or the sink is unavailable ([ErrUnavailable])
+// and 500 for a bug. A 4xx means nothing was delivered and a retry will not
+// help; after a 5xx the sender retries, and should the failed send have
+// reached the sink after all, the retry's event has the same event id.
 type Handler struct {
 	cfg     HandlerConfig
 	mux     *http.ServeMux
@@ -94,8 +101,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Secret == nil {
 		errs = append(errs, errors.New("secret source is nil"))
 	}
-	if cfg.Queue == nil {
-		errs = append(errs, errors.New("queue is nil"))
+	if cfg.Sink == nil {
+		errs = append(errs, errors.New("sink is nil"))
 	}
 	if cfg.PublicURL != "" {
 		if err := checkPublicURL(cfg.PublicURL); err != nil {
@@ -218,8 +225,8 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.SendTimeout)
 	defer cancel()
-	if err := h.cfg.Queue.Send(ctx, envs...); err != nil {
-		if _, ok := errors.AsType[*sqsq.SendError](err); ok {
+	if err := h.cfg.Sink.Send(ctx, envs...); err != nil {
+		if errors.Is(err, ErrUnavailable) {
 			fail(http.StatusServiceUnavailable, "events queue unavailable; retry later", err)
 			return
 		}

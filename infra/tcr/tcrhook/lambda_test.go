@@ -1,4 +1,4 @@
-package main
+package tcrhook
 
 import (
 	"encoding/json"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -36,7 +35,7 @@ func readFixture(tb testing.TB, name string) []byte {
 func invoke(tb testing.TB, cfg HandlerConfig, event []byte) events.LambdaFunctionURLResponse {
 	tb.Helper()
 	if cfg.Secret == nil {
-		cfg.Secret = staticSecret(testSecret)
+		cfg.Secret = StaticSecret(testSecret)
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return testNow }
@@ -45,7 +44,7 @@ func invoke(tb testing.TB, cfg HandlerConfig, event []byte) events.LambdaFunctio
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := lambdaAdapter{h}.Invoke(tb.Context(), event)
+	out, err := LambdaAdapter{h}.Invoke(tb.Context(), event)
 	if err != nil {
 		tb.Fatalf("Invoke: %v", err)
 	}
@@ -57,11 +56,11 @@ func invoke(tb testing.TB, cfg HandlerConfig, event []byte) events.LambdaFunctio
 }
 
 func TestLambdaFixtures(t *testing.T) {
-	q := newEventsQueue(t)
+	q := &recordingSink{}
 	tests := []struct {
 		fixture    string
 		wantStatus int
-		wantType   statemachine.EventType // "" for nothing on the queue
+		wantType   statemachine.EventType // "" for nothing delivered
 		wantEntity string
 	}{
 		{"apigw-v2.json", http.StatusAccepted, statemachine.BrandVerified, "brand-7f3a"},
@@ -72,7 +71,7 @@ func TestLambdaFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			resp := invoke(t, HandlerConfig{Queue: q.producer(t)}, readFixture(t, tt.fixture))
+			resp := invoke(t, HandlerConfig{Sink: q}, readFixture(t, tt.fixture))
 			if got, want := resp.StatusCode, tt.wantStatus; got != want {
 				t.Fatalf("status = %d (%s), want %d", got, resp.Body, want)
 			}
@@ -84,12 +83,12 @@ func TestLambdaFixtures(t *testing.T) {
 				t.Fatalf("body %q: %v", resp.Body, err)
 			}
 			if tt.wantType == "" {
-				if got := awstest.Depth(t, q.api, q.url); got != 0 {
-					t.Errorf("%d messages on the queue, want none", got)
+				if got := q.len(); got != 0 {
+					t.Errorf("%d events delivered, want none", got)
 				}
 				return
 			}
-			env, _ := q.takeOne(t)
+			env := q.takeOne(t)
 			if got, want := env.Type, tt.wantType; got != want {
 				t.Errorf("Type = %s, want %s", got, want)
 			}
@@ -104,7 +103,7 @@ func TestLambdaFixtures(t *testing.T) {
 }
 
 func TestLambdaRefusals(t *testing.T) {
-	q := newEventsQueue(t)
+	q := &recordingSink{}
 	// edit returns a fixture with its event changed by f.
 	edit := func(tb testing.TB, name string, f func(ev map[string]any)) []byte {
 		tb.Helper()
@@ -176,26 +175,26 @@ func TestLambdaRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := invoke(t, HandlerConfig{Queue: q.producer(t), MaxBody: tt.maxBody}, tt.event)
+			resp := invoke(t, HandlerConfig{Sink: q, MaxBody: tt.maxBody}, tt.event)
 			if got, want := resp.StatusCode, tt.wantStatus; got != want {
 				t.Errorf("status = %d (%s), want %d", got, resp.Body, want)
 			}
 			if !strings.Contains(resp.Body, tt.wantError) {
 				t.Errorf("body = %q, want it to contain %q", resp.Body, tt.wantError)
 			}
-			if got := awstest.Depth(t, q.api, q.url); got != 0 {
-				t.Errorf("%d messages on the queue, want none", got)
+			if got := q.len(); got != 0 {
+				t.Errorf("%d events delivered, want none", got)
 			}
 		})
 	}
 }
 
 func TestLambdaNotAnHTTPEvent(t *testing.T) {
-	h, err := NewHandler(HandlerConfig{Secret: staticSecret(testSecret), Queue: fakeQueue{}})
+	h, err := NewHandler(HandlerConfig{Secret: StaticSecret(testSecret), Sink: fakeSink{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (lambdaAdapter{h}).Invoke(t.Context(), []byte(`["not", "an", "HTTP", "event"]`)); err == nil {
+	if _, err := (LambdaAdapter{h}).Invoke(t.Context(), []byte(`["not", "an", "HTTP", "event"]`)); err == nil {
 		t.Fatal("Invoke of a JSON array: nil error, want one")
 	}
 }
@@ -243,7 +242,7 @@ func TestLambdaResponse(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 		w.Write([]byte{0xff, 0xfe, 0x00})
 	})
-	out, err := lambdaAdapter{h}.Invoke(t.Context(), readFixture(t, "function-url-healthz.json"))
+	out, err := LambdaAdapter{h}.Invoke(t.Context(), readFixture(t, "function-url-healthz.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

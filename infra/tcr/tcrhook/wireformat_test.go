@@ -1,43 +1,20 @@
-package main
+package tcrhook
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/tendlc/tendlc/statemachine"
 )
-
-// recordingQueue keeps what the handler enqueues.
-type recordingQueue struct {
-	mu   sync.Mutex
-	envs []statemachine.Envelope
-}
-
-func (q *recordingQueue) Send(_ context.Context, envs ...statemachine.Envelope) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.envs = append(q.envs, envs...)
-	return nil
-}
-
-func (q *recordingQueue) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.envs)
-}
 
 // webhookDocBlocks returns the fenced code blocks of lang in the Webhooks
 // section of docs/wire-format.md.
 func webhookDocBlocks(tb testing.TB, lang string) []string {
 	tb.Helper()
-	doc, err := os.ReadFile("../../docs/wire-format.md")
+	doc, err := os.ReadFile("../../../docs/wire-format.md")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -61,8 +38,8 @@ func webhookDocBlocks(tb testing.TB, lang string) []string {
 // against a shim, get their webhook enqueued.
 func TestWireFormatWebhookExamples(t *testing.T) {
 	t.Run("bodies", func(t *testing.T) {
-		q := &recordingQueue{}
-		url := startShim(t, HandlerConfig{Queue: q})
+		q := &recordingSink{}
+		url := startShim(t, HandlerConfig{Sink: q})
 		for i, body := range webhookDocBlocks(t, "json") {
 			b := []byte(strings.TrimSpace(body))
 			status, answer := post(t, url, bytes.NewReader(b), sign(url, b))
@@ -77,8 +54,8 @@ func TestWireFormatWebhookExamples(t *testing.T) {
 				t.Skipf("%s is not installed", tool)
 			}
 		}
-		q := &recordingQueue{}
-		url := startShim(t, HandlerConfig{Queue: q, Now: time.Now}) // the commands sign with date +%s
+		q := &recordingSink{}
+		url := startShim(t, HandlerConfig{Sink: q, Now: time.Now}) // the commands sign with date +%s
 		script := strings.ReplaceAll(webhookDocBlocks(t, "sh")[0], "http://127.0.0.1:9500/webhooks", url)
 		out, err := exec.CommandContext(t.Context(), "bash", "-euo", "pipefail", "-c", script).CombinedOutput()
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package tcrhook
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-// lambdaAdapter runs an http.Handler as a Lambda function behind a function
+// LambdaAdapter runs an http.Handler as a Lambda function behind a function
 // URL or an API Gateway HTTP API. Both deliver HTTP payload format 2.0, the
 // same JSON (a function URL event is an events.LambdaFunctionURLRequest, an
 // API Gateway one an events.APIGatewayV2HTTPRequest, which has every field
@@ -23,14 +23,14 @@ import (
 // sender made, lets the handler answer it into a buffer and returns the
 // answer as a format 2.0 response. The handler is the same one the local
 // server runs; nothing about a webhook is decided here.
-type lambdaAdapter struct{ h http.Handler }
+type LambdaAdapter struct{ Handler http.Handler }
 
-var _ lambda.Handler = lambdaAdapter{}
+var _ lambda.Handler = LambdaAdapter{}
 
 // Invoke serves one HTTP event. It returns an error, which Lambda reports as
 // a failed invocation (the sender sees a 502 and retries), only when the
 // event is not an HTTP event.
-func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+func (a LambdaAdapter) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var ev events.APIGatewayV2HTTPRequest
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, fmt.Errorf("decode HTTP event: %w", err)
@@ -40,7 +40,7 @@ func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) ([]byte, erro
 		return nil, err
 	}
 	w := &responseBuffer{header: http.Header{}}
-	a.h.ServeHTTP(w, r)
+	a.Handler.ServeHTTP(w, r)
 	out, err := json.Marshal(w.response())
 	if err != nil {
 		return nil, fmt.Errorf("encode HTTP response: %w", err)

@@ -1,4 +1,4 @@
-package main
+package tcrhook
 
 import (
 	"bytes"
@@ -87,13 +87,13 @@ func startSecretsManager(t *testing.T, value string) *fakeSecretsManager {
 // secretsManagerSecret returns the refreshing secret of testSecretARN, read
 // through the real SDK client from the standard configuration (the fake of
 // startSecretsManager), on the clock *now.
-func secretsManagerSecret(t *testing.T, now *time.Time, log *slog.Logger) *refreshingSecret {
+func secretsManagerSecret(t *testing.T, now *time.Time, log *slog.Logger) *RefreshingSecret {
 	t.Helper()
 	cfg, err := awsclient.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
+	return NewRefreshingSecret(ReadSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
 		func() time.Time { return *now }, log)
 }
 
@@ -129,7 +129,7 @@ func TestSecretsManagerSecretIsCachedAndRefreshed(t *testing.T) {
 	get(rotated, 3) // the re-read failed: the last good secret stays
 
 	// A webhook signed with the rotated secret is accepted.
-	url := startShim(t, HandlerConfig{Secret: secret, Queue: fakeQueue{}})
+	url := startShim(t, HandlerConfig{Secret: secret, Sink: fakeSink{}})
 	body := []byte(webhookCases[0].body)
 	status, answer := post(t, url, strings.NewReader(string(body)), tcr.Sign([]byte(rotated), url, body, testNow.Add(-time.Second)))
 	if status != http.StatusAccepted {
@@ -190,7 +190,7 @@ func TestSecretSourceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newRefreshingSecret(readSecretFile(tt.path), DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler)).Secret(t.Context())
+			_, err := NewRefreshingSecret(ReadSecretFile(tt.path), DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler)).Secret(t.Context())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
@@ -201,9 +201,9 @@ func TestSecretSourceErrors(t *testing.T) {
 // A webhook that arrives while the secret cannot be read (never read yet)
 // is answered 503, so the sender retries, and nothing is enqueued.
 func TestUnreadableSecretGives503(t *testing.T) {
-	denied := newRefreshingSecret(func(context.Context) ([]byte, error) { return nil, errors.New("access denied") }, DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler))
-	q := &recordingQueue{}
-	url := startShim(t, HandlerConfig{Secret: denied, Queue: q})
+	denied := NewRefreshingSecret(func(context.Context) ([]byte, error) { return nil, errors.New("access denied") }, DefaultSecretRefresh, time.Now, slog.New(slog.DiscardHandler))
+	q := &recordingSink{}
+	url := startShim(t, HandlerConfig{Secret: denied, Sink: q})
 	body := []byte(webhookCases[9].body)
 	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusServiceUnavailable || q.len() != 0 {
 		t.Errorf("status = %d (%v), %d enqueued; want 503 and none", status, answer, q.len())
@@ -232,13 +232,13 @@ func TestSignatureMismatchRereadsTheSecretAtMostOncePerRetryPeriod(t *testing.T)
 	var clock atomic.Int64 // the secret's clock, read on the shim's goroutines
 	clock.Store(testNow.UnixNano())
 	advance := func(d time.Duration) { clock.Add(int64(d)) }
-	secret := newRefreshingSecret(readSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
+	secret := NewRefreshingSecret(ReadSecretsManager(secretsmanager.NewFromConfig(cfg), testSecretARN), DefaultSecretRefresh,
 		func() time.Time { return time.Unix(0, clock.Load()) }, slog.New(slog.DiscardHandler))
 	if _, err := secret.Secret(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	q := &recordingQueue{}
-	url := startShim(t, HandlerConfig{Secret: secret, Queue: q})
+	q := &recordingSink{}
+	url := startShim(t, HandlerConfig{Secret: secret, Sink: q})
 	body := []byte(webhookCases[0].body)
 	signedAt := testNow.Add(-time.Second)
 
