@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"sync"
@@ -6,8 +6,8 @@ import (
 	"github.com/tendlc/tendlc/infra/tcr"
 )
 
-// requestStats counts the requests to one endpoint or group.
-type requestStats struct {
+// RequestStats counts the requests to one endpoint or group.
+type RequestStats struct {
 	Requests     int64 `json:"requests"`      // every request, whatever its answer
 	RateLimited  int64 `json:"rate_limited"`  // answered 429
 	ServerErrors int64 `json:"server_errors"` // answered with an injected 503
@@ -19,23 +19,23 @@ type requestStats struct {
 // count counts a request's outcome. Each request has one, so that these
 // counts are those of the journal: a resubmission that is lost counts as
 // lost, not as resubmitted.
-func (s *requestStats) count(o requestOutcome) {
+func (s *RequestStats) count(o RequestOutcome) {
 	switch o {
-	case outcomeRateLimited:
+	case OutcomeRateLimited:
 		s.RateLimited++
-	case outcomeServerError:
+	case OutcomeServerError:
 		s.ServerErrors++
-	case outcomeRepeated:
+	case OutcomeRepeated:
 		s.Repeated++
-	case outcomeResubmitted:
+	case OutcomeResubmitted:
 		s.Resubmitted++
-	case outcomeLost:
+	case OutcomeLost:
 		s.Lost++
-	case outcomeDecided, outcomeMalformed, outcomeFound, outcomeNotFound: // counted in Requests only
+	case OutcomeDecided, OutcomeMalformed, OutcomeFound, OutcomeNotFound: // counted in Requests only
 	}
 }
 
-func (s *requestStats) add(o requestStats) {
+func (s *RequestStats) add(o RequestStats) {
 	s.Requests += o.Requests
 	s.RateLimited += o.RateLimited
 	s.ServerErrors += o.ServerErrors
@@ -44,16 +44,16 @@ func (s *requestStats) add(o requestStats) {
 	s.Lost += o.Lost
 }
 
-// groupStats adds a group's busiest one-second windows to its request counts.
-type groupStats struct {
-	requestStats
+// GroupStats adds a group's busiest one-second windows to its request counts.
+type GroupStats struct {
+	RequestStats
 	MaxAcceptedPerSecond int `json:"max_accepted_per_second"` // most requests past the rate limit in any one-second window
 	MaxReceivedPerSecond int `json:"max_received_per_second"` // most requests received in any one-second window
 }
 
-// webhookStats counts webhooks. Once deliveries have settled,
+// WebhookStats counts webhooks. Once deliveries have settled,
 // emitted - dropped + duplicated == sent + failed.
-type webhookStats struct {
+type WebhookStats struct {
 	Emitted        int64 `json:"emitted"`          // events whose time came (again for each replay)
 	Dropped        int64 `json:"dropped"`          // emitted and never sent: the drop rate or a targeted fault
 	DroppedByFault int64 `json:"dropped_by_fault"` // the part of dropped due to /admin/faults
@@ -65,7 +65,7 @@ type webhookStats struct {
 	Failed         int64 `json:"failed"`           // deliveries given up after the retry window
 }
 
-func (s *webhookStats) add(o webhookStats) {
+func (s *WebhookStats) add(o WebhookStats) {
 	s.Emitted += o.Emitted
 	s.Dropped += o.Dropped
 	s.DroppedByFault += o.DroppedByFault
@@ -77,45 +77,45 @@ func (s *webhookStats) add(o webhookStats) {
 	s.Failed += o.Failed
 }
 
-// countersView is the JSON of GET /counters.
-type countersView struct {
-	Groups              map[Group]groupStats           `json:"groups"`
-	Endpoints           map[string]requestStats        `json:"endpoints"` // by route pattern, such as "POST /registry/brands/{id}"
-	Webhooks            webhookStats                   `json:"webhooks"`
-	WebhooksByEventType map[tcr.EventType]webhookStats `json:"webhooks_by_event_type"`
+// Counters is the JSON of GET /counters.
+type Counters struct {
+	Groups              map[Group]GroupStats           `json:"groups"`
+	Endpoints           map[string]RequestStats        `json:"endpoints"` // by route pattern, such as "POST /registry/brands/{id}"
+	Webhooks            WebhookStats                   `json:"webhooks"`
+	WebhooksByEventType map[tcr.EventType]WebhookStats `json:"webhooks_by_event_type"`
 }
 
-// counters is what the simulator saw and did. It is safe for concurrent use.
-type counters struct {
+// tally counts what the simulator saw and did ([Counters]). It is safe for concurrent use.
+type tally struct {
 	mu        sync.Mutex
 	groupOf   map[string]Group // endpoint pattern to its group
-	endpoints map[string]*requestStats
-	webhooks  map[tcr.EventType]*webhookStats
+	endpoints map[string]*RequestStats
+	webhooks  map[tcr.EventType]*WebhookStats
 }
 
-func newCounters(eps []endpoint) *counters {
-	c := &counters{groupOf: map[string]Group{}, endpoints: map[string]*requestStats{}, webhooks: map[tcr.EventType]*webhookStats{}}
+func newTally(eps []endpoint) *tally {
+	c := &tally{groupOf: map[string]Group{}, endpoints: map[string]*RequestStats{}, webhooks: map[tcr.EventType]*WebhookStats{}}
 	for _, ep := range eps {
 		c.groupOf[ep.pattern] = ep.group
-		c.endpoints[ep.pattern] = &requestStats{}
+		c.endpoints[ep.pattern] = &RequestStats{}
 	}
 	return c
 }
 
 // request changes the counts of the endpoint with pattern.
-func (c *counters) request(pattern string, change func(*requestStats)) {
+func (c *tally) request(pattern string, change func(*RequestStats)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	change(c.endpoints[pattern])
 }
 
 // webhook changes the counts of an event type.
-func (c *counters) webhook(t tcr.EventType, change func(*webhookStats)) {
+func (c *tally) webhook(t tcr.EventType, change func(*WebhookStats)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, ok := c.webhooks[t]
 	if !ok {
-		s = &webhookStats{}
+		s = &WebhookStats{}
 		c.webhooks[t] = s
 	}
 	change(s)
@@ -123,16 +123,16 @@ func (c *counters) webhook(t tcr.EventType, change func(*webhookStats)) {
 
 // view returns a copy of the counts, with the groups' busiest windows read
 // from their limiters.
-func (c *counters) view(limiters map[Group]*limiter) countersView {
+func (c *tally) view(limiters map[Group]*limiter) Counters {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := countersView{
-		Groups:              map[Group]groupStats{},
-		Endpoints:           map[string]requestStats{},
-		WebhooksByEventType: map[tcr.EventType]webhookStats{},
+	v := Counters{
+		Groups:              map[Group]GroupStats{},
+		Endpoints:           map[string]RequestStats{},
+		WebhooksByEventType: map[tcr.EventType]WebhookStats{},
 	}
 	for g, l := range limiters {
-		var s groupStats
+		var s GroupStats
 		s.MaxAcceptedPerSecond, s.MaxReceivedPerSecond = l.peaks()
 		v.Groups[g] = s
 	}

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"crypto/sha256"
@@ -17,7 +17,7 @@ import (
 // submitBrand: 201 and later BRAND_IDENTITY_STATUS_UPDATE (SELF_DECLARED for a
 // sole proprietor, UNVERIFIED at its rate, VERIFIED otherwise); or 400 code
 // 30795 at the invalid-EIN rate.
-func (s *sim) submitBrand(r request) (answer, []*event, error) {
+func (s *Simulator) submitBrand(r request) (answer, []*event, error) {
 	p, err := statemachine.DecodePayload[statemachine.BrandRegistration](r.body)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("decode brand: %w", err)
@@ -44,7 +44,7 @@ func (s *sim) submitBrand(r request) (answer, []*event, error) {
 
 // revetBrand: 202 and later BRAND_REVET, VETTED_VERIFIED or (at its rate)
 // UNVERIFIED with code 30902.
-func (s *sim) revetBrand(r request) (answer, []*event, error) {
+func (s *Simulator) revetBrand(r request) (answer, []*event, error) {
 	e := tcr.WebhookEvent{EventType: tcr.EventBrandRevet, BrandID: r.id, BrandIdentityStatus: tcr.IdentityVettedVerified}
 	if s.rnd.chance(s.cfg.Rejections[RejectRevet]) {
 		e.BrandIdentityStatus = tcr.IdentityUnverified
@@ -56,7 +56,7 @@ func (s *sim) revetBrand(r request) (answer, []*event, error) {
 }
 
 // deleteBrand: 204 and later BRAND_DELETE.
-func (s *sim) deleteBrand(r request) (answer, []*event, error) {
+func (s *Simulator) deleteBrand(r request) (answer, []*event, error) {
 	pl := s.plan(r)
 	pl.then(StepRegistry, tcr.WebhookEvent{EventType: tcr.EventBrandDelete, BrandID: r.id})
 	return noContent(), pl.events, nil
@@ -64,7 +64,7 @@ func (s *sim) deleteBrand(r request) (answer, []*event, error) {
 
 // submitCampaign: 201, CAMPAIGN_ADD after the registry's delay, then the
 // automatic reviewer's verdict; or 400 code 30885 at the high-risk rate.
-func (s *sim) submitCampaign(r request) (answer, []*event, error) {
+func (s *Simulator) submitCampaign(r request) (answer, []*event, error) {
 	p, err := statemachine.DecodePayload[statemachine.CampaignRegistration](r.body)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("decode campaign: %w", err)
@@ -82,7 +82,7 @@ func (s *sim) submitCampaign(r request) (answer, []*event, error) {
 }
 
 // deleteCampaign: 204, no webhook.
-func (s *sim) deleteCampaign(request) (answer, []*event, error) {
+func (s *Simulator) deleteCampaign(request) (answer, []*event, error) {
 	return noContent(), nil, nil
 }
 

@@ -1,12 +1,14 @@
-package main
+package tcrsim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -19,14 +21,17 @@ import (
 // maxBodyBytes caps request and webhook answer bodies.
 const maxBodyBytes = 1 << 20
 
-// sim is the simulated registry, carriers and number registration.
-type sim struct {
+// Simulator is the simulated registry, carriers and number registration: an
+// http.Handler ([Simulator.Handler]) and the webhooks it sends. Serve runs it
+// on a listener of its own; a program may as well mount Handler on its own
+// server, and then calls Close when done.
+type Simulator struct {
 	cfg       Config
 	log       *slog.Logger
 	rnd       *random
 	limiters  map[Group]*limiter
-	counters  *counters
-	journal   *journal
+	counters  *tally
+	journal   *recorder
 	faults    *faults
 	webhooks  *webhooks
 	endpoints []endpoint
@@ -35,30 +40,81 @@ type sim struct {
 	memory *memory
 }
 
-// newSim validates cfg (defaults filled in) and builds the simulator. client
-// posts the webhooks; nil means a client of its own.
-func newSim(cfg Config, client *http.Client, log *slog.Logger) (*sim, error) {
+// New validates cfg (defaults filled in) and builds the simulator. It
+// returns an error joining every problem of cfg. No webhook is sent before
+// the first request.
+func New(cfg Config) (*Simulator, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("carriersim config: %w", err)
 	}
+	client, log := cfg.WebhookClient, cfg.Logger
 	if client == nil {
 		client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	s := &sim{cfg: cfg, log: log, rnd: newRandom(cfg.Seed), limiters: map[Group]*limiter{},
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Simulator{cfg: cfg, log: log, rnd: newRandom(cfg.Seed), limiters: map[Group]*limiter{},
 		faults: &faults{}, memory: newMemory()}
 	for _, g := range groups {
 		s.limiters[g] = newLimiter(cfg.RateLimits[g])
 	}
 	s.endpoints = s.routeTable()
-	s.counters = newCounters(s.endpoints)
-	s.journal = newJournal(cfg.RateLimits)
+	s.counters = newTally(s.endpoints)
+	s.journal = newRecorder(cfg.RateLimits)
 	s.webhooks = newWebhooks(cfg, client, s.rnd, s.faults, s.counters, s.journal, log)
 	return s, nil
 }
 
-// close stops the webhooks still to come and waits for deliveries to end.
-func (s *sim) close() { s.webhooks.close() }
+// Close stops the webhooks still to come and waits for the deliveries under
+// way to end. The handler answers requests still, but plans no webhook.
+func (s *Simulator) Close() { s.webhooks.close() }
+
+// ListenAndServe listens on Config.Addr and serves there: see [Simulator.Serve].
+func (s *Simulator) ListenAndServe(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, l)
+}
+
+// Serve serves the simulator's handler on l until ctx is canceled, then
+// shuts down: in-flight requests get Config.ShutdownTimeout, webhooks not
+// yet sent are abandoned (Close). It returns the serve and shutdown errors.
+func (s *Simulator) Serve(ctx context.Context, l net.Listener) error {
+	defer s.Close()
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	s.log.Info("carriersim listening", "addr", l.Addr().String(), "webhook_url", s.cfg.WebhookURL, "seed", s.cfg.Seed)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	<-served // http.ErrServerClosed
+	s.log.Info("carriersim stopped")
+	return nil
+}
+
+// Journal returns what GET /journal answers: a copy of the record of every
+// request and webhook so far.
+func (s *Simulator) Journal() Journal { return s.journal.view() }
+
+// Counters returns what GET /counters answers.
+func (s *Simulator) Counters() Counters { return s.counters.view(s.limiters) }
 
 // endpoint is one downstream operation behind the shared request handling
 // (counting, rate limit, injected errors): a state-changing request, which the
@@ -87,7 +143,7 @@ type request struct {
 
 // routeTable lists the endpoints: per downstream record, the state-changing
 // ones and the status look-up that lists their decisions.
-func (s *sim) routeTable() []endpoint {
+func (s *Simulator) routeTable() []endpoint {
 	var eps []endpoint
 	add := func(lookup string, g Group, decisions ...endpoint) {
 		ep := endpoint{pattern: lookup, group: g}
@@ -115,18 +171,19 @@ func (s *sim) routeTable() []endpoint {
 	return eps
 }
 
-// routes returns the simulator's HTTP handler.
-func (s *sim) routes() http.Handler {
+// Handler returns the simulator's HTTP handler: the downstreams' endpoints,
+// GET /counters, GET /journal, /admin/faults and GET /healthz.
+func (s *Simulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, ep := range s.endpoints {
 		mux.HandleFunc(ep.pattern, s.serve(ep))
 	}
 	s.faults.routes(mux)
 	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.counters.view(s.limiters))
+		writeJSON(w, http.StatusOK, s.Counters())
 	})
 	mux.HandleFunc("GET /journal", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.journal.view())
+		writeJSON(w, http.StatusOK, s.Journal())
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -139,26 +196,26 @@ func (s *sim) routes() http.Handler {
 // look-up from memory; replay the first answer (and send its webhooks again)
 // for a repeat; otherwise decide, remember and schedule. Every request gets
 // one outcome, journaled and counted before it is answered.
-func (s *sim) serve(ep endpoint) http.HandlerFunc {
+func (s *Simulator) serve(ep endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pending := s.journal.arrive(ep, r.PathValue("id"), r.Header.Get(tcr.IdempotencyKeyHeader))
 		now := pending.at
 		log := s.log.With("endpoint", ep.pattern, "record_id", r.PathValue("id"),
 			"correlation_id", r.Header.Get(tcr.CorrelationIDHeader))
-		s.counters.request(ep.pattern, func(c *requestStats) { c.Requests++ })
-		settle := func(o requestOutcome, status, code int) {
-			s.counters.request(ep.pattern, func(c *requestStats) { c.count(o) })
+		s.counters.request(ep.pattern, func(c *RequestStats) { c.Requests++ })
+		settle := func(o RequestOutcome, status, code int) {
+			s.counters.request(ep.pattern, func(c *RequestStats) { c.count(o) })
 			pending.settle(o, status, code)
 		}
 		if wait, ok := s.limiters[ep.group].allow(now); !ok {
-			settle(outcomeRateLimited, http.StatusTooManyRequests, 0)
+			settle(OutcomeRateLimited, http.StatusTooManyRequests, 0)
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			writeJSON(w, http.StatusTooManyRequests, errorBody{Message: "rate limit exceeded"})
 			log.Debug("rate limited", "retry_after", wait)
 			return
 		}
 		if s.rnd.chance(s.cfg.ServerErrors[ep.group]) {
-			settle(outcomeServerError, http.StatusServiceUnavailable, 0)
+			settle(OutcomeServerError, http.StatusServiceUnavailable, 0)
 			writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: "service unavailable (injected)"})
 			return
 		}
@@ -168,19 +225,19 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status = http.StatusRequestEntityTooLarge
 			}
-			settle(outcomeMalformed, status, 0)
+			settle(OutcomeMalformed, status, 0)
 			writeJSON(w, status, errorBody{Message: "read body: " + err.Error()})
 			return
 		}
 		req := request{endpoint: ep.pattern, id: r.PathValue("id"), key: r.Header.Get(tcr.IdempotencyKeyHeader), body: body, now: now}
 		var (
 			ans answer
-			o   requestOutcome
+			o   RequestOutcome
 		)
 		if ep.decide == nil {
 			ans, o = s.lookup(ep, req)
 		} else if ans, o, err = s.decide(ep, req, log); err != nil {
-			settle(outcomeMalformed, http.StatusBadRequest, 0)
+			settle(OutcomeMalformed, http.StatusBadRequest, 0)
 			writeJSON(w, http.StatusBadRequest, errorBody{Message: err.Error()})
 			return
 		}
@@ -193,14 +250,14 @@ func (s *sim) serve(ep endpoint) http.HandlerFunc {
 // for a repeat, a new decision otherwise, forgotten at once when it is lost.
 // It returns the answer and the request's outcome, or decide's error for a
 // malformed request.
-func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, requestOutcome, error) {
+func (s *Simulator) decide(ep endpoint, r request, log *slog.Logger) (answer, RequestOutcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev, resubmission := s.memory.recall(r)
 	if prev != nil {
 		s.webhooks.replay(prev.events)
 		log.Debug("repeated request", "status", prev.answer.status)
-		return prev.answer, outcomeRepeated, nil
+		return prev.answer, OutcomeRepeated, nil
 	}
 	ans, events, err := ep.decide(r)
 	if err != nil {
@@ -209,7 +266,7 @@ func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, requestO
 	if s.lost(ep, ans) {
 		s.memory.lose(r)
 		log.Debug("request lost (injected)", "status", ans.status, "resubmission", resubmission)
-		return ans, outcomeLost, nil
+		return ans, OutcomeLost, nil
 	}
 	s.memory.remember(r, &submission{answer: ans, events: events})
 	for _, e := range events {
@@ -217,9 +274,9 @@ func (s *sim) decide(ep endpoint, r request, log *slog.Logger) (answer, requestO
 	}
 	log.Debug("request decided", "status", ans.status, "webhooks", len(events), "resubmission", resubmission)
 	if resubmission {
-		return ans, outcomeResubmitted, nil
+		return ans, OutcomeResubmitted, nil
 	}
-	return ans, outcomeDecided, nil
+	return ans, OutcomeDecided, nil
 }
 
 // errorBody is the JSON of an error answer, CPaaS style.

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"crypto/sha256"
@@ -12,13 +12,13 @@ import (
 // plan collects the webhooks a request causes, each after the one before it
 // plus its step's delay.
 type plan struct {
-	s      *sim
+	s      *Simulator
 	r      request
 	offset time.Duration
 	events []*event
 }
 
-func (s *sim) plan(r request) *plan { return &plan{s: s, r: r} }
+func (s *Simulator) plan(r request) *plan { return &plan{s: s, r: r} }
 
 // then adds e after the step's delay, with the event id of its place in the
 // plan and the time it happens.

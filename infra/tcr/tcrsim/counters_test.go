@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"encoding/json"
@@ -70,7 +70,7 @@ func TestCountersJSONShape(t *testing.T) {
 		if got, want := c.Groups[GroupRegistry].Requests, int64(1); got != want {
 			t.Errorf("registry requests = %d, want %d", got, want)
 		}
-		if got, want := c.WebhooksByEventType[tcr.EventBrandIdentityStatusUpdate], (webhookStats{Emitted: 1, Sent: 1}); got != want {
+		if got, want := c.WebhooksByEventType[tcr.EventBrandIdentityStatusUpdate], (WebhookStats{Emitted: 1, Sent: 1}); got != want {
 			t.Errorf("identity webhooks = %+v, want %+v", got, want)
 		}
 	})

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"context"
@@ -313,12 +313,12 @@ func TestLookupSharesTheGroupsHandling(t *testing.T) {
 		c := h.counters()
 		checks := []struct {
 			name      string
-			got, want requestStats
+			got, want RequestStats
 		}{
-			{"GET /registry/brands/{id}", c.Endpoints["GET /registry/brands/{id}"], requestStats{Requests: 2, RateLimited: 1}},
-			{"POST /registry/brands/{id}", c.Endpoints["POST /registry/brands/{id}"], requestStats{Requests: 1}},
-			{"GET /carriers/att/campaigns/{id}", c.Endpoints["GET /carriers/att/campaigns/{id}"], requestStats{Requests: 1, ServerErrors: 1}},
-			{"registry group", c.Groups[GroupRegistry].requestStats, requestStats{Requests: 3, RateLimited: 1}},
+			{"GET /registry/brands/{id}", c.Endpoints["GET /registry/brands/{id}"], RequestStats{Requests: 2, RateLimited: 1}},
+			{"POST /registry/brands/{id}", c.Endpoints["POST /registry/brands/{id}"], RequestStats{Requests: 1}},
+			{"GET /carriers/att/campaigns/{id}", c.Endpoints["GET /carriers/att/campaigns/{id}"], RequestStats{Requests: 1, ServerErrors: 1}},
+			{"registry group", c.Groups[GroupRegistry].RequestStats, RequestStats{Requests: 3, RateLimited: 1}},
 		}
 		for _, ch := range checks {
 			if ch.got != ch.want {

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 // lost decides whether the lost-request fault (Config.Lose, --lose) strikes
 // the request to ep just decided with ans: at the group's rate, an accepted
@@ -7,6 +7,6 @@ package main
 // later request for the record is decided anew, the way a downstream that
 // acknowledged a request and then lost it behaves. A refusal is never lost:
 // the caller learns of it at once.
-func (s *sim) lost(ep endpoint, ans answer) bool {
+func (s *Simulator) lost(ep endpoint, ans answer) bool {
 	return ans.status >= 200 && ans.status <= 299 && s.rnd.chance(s.cfg.Lose[ep.group])
 }

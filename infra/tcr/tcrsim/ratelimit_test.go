@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func TestRateLimit(t *testing.T) {
 				}
 
 				got := h.counters().Groups[tt.group]
-				want := groupStats{requestStats: requestStats{Requests: 4, RateLimited: 1}, MaxAcceptedPerSecond: 2, MaxReceivedPerSecond: 3}
+				want := GroupStats{RequestStats: RequestStats{Requests: 4, RateLimited: 1}, MaxAcceptedPerSecond: 2, MaxReceivedPerSecond: 3}
 				if got != want {
 					t.Errorf("counters of %s = %+v, want %+v", tt.group, got, want)
 				}

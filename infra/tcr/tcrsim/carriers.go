@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 // submitToCarrier returns the decision of one carrier's endpoint: 202, then
 // MNO_CAMPAIGN_OPERATION_REVIEW after the carrier's delay, then _APPROVED or
 // (at the carrier's rejection rate) _REJECTED with code 30899 after another.
-func (s *sim) submitToCarrier(c statemachine.Carrier) func(request) (answer, []*event, error) {
+func (s *Simulator) submitToCarrier(c statemachine.Carrier) func(request) (answer, []*event, error) {
 	return func(r request) (answer, []*event, error) {
 		p, err := statemachine.DecodePayload[statemachine.CarrierUpdate](r.body)
 		if err != nil {

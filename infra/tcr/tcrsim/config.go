@@ -1,12 +1,12 @@
-package main
+package tcrsim
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tendlc/tendlc/statemachine"
@@ -27,6 +27,9 @@ const (
 
 var groups = []Group{GroupRegistry, GroupATT, GroupTMobile, GroupVerizon, GroupNumbers}
 
+// Groups returns every group, registry first.
+func Groups() []Group { return slices.Clone(groups) }
+
 // Step is a stage of a registration whose webhook comes after its own delay.
 // The carrier steps equal the statemachine.Carrier values.
 type Step string
@@ -43,6 +46,9 @@ const (
 )
 
 var steps = []Step{StepRegistry, StepRevet, StepReviewer, StepATT, StepTMobile, StepVerizon, StepNumbers}
+
+// Steps returns every step, in the order a registration meets them.
+func Steps() []Step { return slices.Clone(steps) }
 
 // Rejection names a place where the simulator can say no.
 type Rejection string
@@ -62,6 +68,9 @@ const (
 
 var rejections = []Rejection{RejectInvalidEIN, RejectUnverified, RejectRevet, RejectHighRisk, RejectReviewer,
 	RejectATT, RejectTMobile, RejectVerizon, RejectNumbers}
+
+// Rejections returns every place where the simulator can say no.
+func Rejections() []Rejection { return slices.Clone(rejections) }
 
 // Latency is a uniform delay between Min and Max.
 type Latency struct{ Min, Max time.Duration }
@@ -99,7 +108,7 @@ var DefaultLatencies = map[Step]Latency{
 // Config is the scenario the simulator plays. Zero values mean the documented
 // defaults; a map leaves out the keys that keep their default.
 type Config struct {
-	Addr       string // where to listen; default DefaultAddr
+	Addr       string // where ListenAndServe listens; default DefaultAddr
 	WebhookURL string // where webhooks are posted; required
 	Secret     []byte // signs the webhooks; required
 	Seed       uint64 // seeds every random draw: same seed, same run
@@ -118,7 +127,10 @@ type Config struct {
 	AttemptTimeout  time.Duration // one webhook delivery attempt; default DefaultAttemptTimeout
 	RetryFor        time.Duration // how long a failing delivery is retried; default DefaultRetryFor
 	RetryBackoff    time.Duration // first retry delay, doubling up to 10 s; default DefaultRetryBackoff
-	ShutdownTimeout time.Duration // for in-flight requests at shutdown; default DefaultShutdownTimeout
+	ShutdownTimeout time.Duration // for in-flight requests when Serve shuts down; default DefaultShutdownTimeout
+
+	WebhookClient *http.Client // posts the webhooks; nil: a client of its own
+	Logger        *slog.Logger // nil discards the logs
 }
 
 // withDefaults returns a copy of c with the defaults filled in.
@@ -158,6 +170,10 @@ func fill[K comparable, V any](m map[K]V, keys []K, def func(K) V) map[K]V {
 	}
 	return out
 }
+
+// Validate checks c with its defaults filled in, as [New] does, and returns
+// an error joining every problem.
+func (c Config) Validate() error { return c.withDefaults().validate() }
 
 // validate checks a config with defaults filled in, collecting every problem.
 func (c Config) validate() error {
@@ -202,66 +218,3 @@ func probability(name string, p float64) error {
 	}
 	return nil
 }
-
-// parseSpec reads a flag value of the form key=value,key=value into a map.
-// Keys must be in known or in aliases, which stand for several keys at once.
-// An empty spec gives an empty map.
-func parseSpec[K ~string, V any](spec string, known []K, aliases map[string][]K, parse func(string) (V, error)) (map[K]V, error) {
-	out := map[K]V{}
-	if strings.TrimSpace(spec) == "" {
-		return out, nil
-	}
-	var errs []error
-	for item := range strings.SplitSeq(spec, ",") {
-		key, raw, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			errs = append(errs, fmt.Errorf("%q is not key=value", item))
-			continue
-		}
-		keys, ok := aliases[key]
-		if !ok {
-			if !slices.Contains(known, K(key)) {
-				errs = append(errs, fmt.Errorf("unknown key %q (want one of %v)", key, known))
-				continue
-			}
-			keys = []K{K(key)}
-		}
-		v, err := parse(raw)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
-			continue
-		}
-		for _, k := range keys {
-			out[k] = v
-		}
-	}
-	return out, errors.Join(errs...)
-}
-
-// parseLatency reads "200ms-1s" (uniform between) or "500ms" (fixed).
-func parseLatency(s string) (Latency, error) {
-	lo, hi, ranged := strings.Cut(s, "-")
-	minimum, err := time.ParseDuration(lo)
-	if err != nil {
-		return Latency{}, err
-	}
-	if !ranged {
-		return Latency{minimum, minimum}, nil
-	}
-	maximum, err := time.ParseDuration(hi)
-	if err != nil {
-		return Latency{}, err
-	}
-	return Latency{minimum, maximum}, nil
-}
-
-func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
-
-// Flag shorthands: "all" for every group or step, "carrier" for the three carriers.
-var (
-	groupAliases     = map[string][]Group{"all": groups}
-	stepAliases      = map[string][]Step{"all": steps, "carrier": {StepATT, StepTMobile, StepVerizon}}
-	rejectionAliases = map[string][]Rejection{"carrier": {RejectATT, RejectTMobile, RejectVerizon}}
-)
-
-func parseRate(s string) (int, error) { return strconv.Atoi(s) }

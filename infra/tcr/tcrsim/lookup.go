@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"net/http"
@@ -21,12 +21,12 @@ type statusBody struct {
 // event ids their webhooks carry; or 404 when no such request was remembered.
 // The outcome is found or not_found. It never decides, so it draws nothing
 // random and plans no webhook.
-func (s *sim) lookup(ep endpoint, r request) (answer, requestOutcome) {
+func (s *Simulator) lookup(ep endpoint, r request) (answer, RequestOutcome) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	subs := s.memory.submissions(ep.lists, r.id)
 	if len(subs) == 0 {
-		return jsonAnswer(http.StatusNotFound, errorBody{Message: "no request about " + r.id + " reached " + string(ep.group)}), outcomeNotFound
+		return jsonAnswer(http.StatusNotFound, errorBody{Message: "no request about " + r.id + " reached " + string(ep.group)}), OutcomeNotFound
 	}
 	events := []tcr.WebhookEvent{}
 	for _, sub := range subs {
@@ -38,5 +38,5 @@ func (s *sim) lookup(ep endpoint, r request) (answer, requestOutcome) {
 	}
 	// Stable: the submissions' order breaks ties.
 	slices.SortStableFunc(events, func(a, b tcr.WebhookEvent) int { return a.Timestamp.Compare(b.Timestamp) })
-	return jsonAnswer(http.StatusOK, statusBody{Events: events}), outcomeFound
+	return jsonAnswer(http.StatusOK, statusBody{Events: events}), OutcomeFound
 }

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"errors"
@@ -50,24 +50,24 @@ func TestDropAndDuplicateKnobs(t *testing.T) {
 	tests := []struct {
 		name            string
 		drop, duplicate float64
-		check           func(t *testing.T, w webhookStats)
+		check           func(t *testing.T, w WebhookStats)
 	}{
-		{name: "drop all", drop: 1, check: func(t *testing.T, w webhookStats) {
+		{name: "drop all", drop: 1, check: func(t *testing.T, w WebhookStats) {
 			if w.Dropped != n || w.Sent != 0 {
 				t.Errorf("dropped, sent = %d, %d, want %d, 0", w.Dropped, w.Sent, n)
 			}
 		}},
-		{name: "duplicate all", duplicate: 1, check: func(t *testing.T, w webhookStats) {
+		{name: "duplicate all", duplicate: 1, check: func(t *testing.T, w WebhookStats) {
 			if w.Duplicated != n || w.Sent != 2*n {
 				t.Errorf("duplicated, sent = %d, %d, want %d, %d", w.Duplicated, w.Sent, n, 2*n)
 			}
 		}},
-		{name: "half and half", drop: 0.5, duplicate: 0.5, check: func(t *testing.T, w webhookStats) {
+		{name: "half and half", drop: 0.5, duplicate: 0.5, check: func(t *testing.T, w WebhookStats) {
 			if w.Dropped == 0 || w.Dropped == n || w.Duplicated == 0 || w.Duplicated == n-w.Dropped {
 				t.Errorf("dropped %d, duplicated %d of %d: want some of each, not all", w.Dropped, w.Duplicated, n)
 			}
 		}},
-		{name: "off", check: func(t *testing.T, w webhookStats) {
+		{name: "off", check: func(t *testing.T, w WebhookStats) {
 			if w.Dropped != 0 || w.Duplicated != 0 || w.Sent != n {
 				t.Errorf("dropped, duplicated, sent = %d, %d, %d, want 0, 0, %d", w.Dropped, w.Duplicated, w.Sent, n)
 			}

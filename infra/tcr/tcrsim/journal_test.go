@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"encoding/json"
@@ -17,13 +17,13 @@ import (
 )
 
 // journal reads GET /journal.
-func (h *harness) journal() journalView {
+func (h *harness) journal() Journal {
 	h.t.Helper()
 	status, header, body := h.do(http.MethodGet, "/journal", "", "")
 	if status != http.StatusOK || header.Get("Content-Type") != "application/json" {
 		h.t.Fatalf("GET /journal = %d %s %s", status, header.Get("Content-Type"), body)
 	}
-	var v journalView
+	var v Journal
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
 		h.t.Fatalf("decode journal: %v", err)
 	}
@@ -35,11 +35,11 @@ func (h *harness) journal() journalView {
 // each outcome the counters count is its counter; the webhook entries add up
 // to the webhook counters. It also checks that the requests are in the order
 // of their times.
-func checkJournalAgrees(tb testing.TB, j journalView, c countersView) {
+func checkJournalAgrees(tb testing.TB, j Journal, c Counters) {
 	tb.Helper()
-	got := map[string]requestStats{}
+	got := map[string]RequestStats{}
 	for pattern := range c.Endpoints {
-		got[pattern] = requestStats{}
+		got[pattern] = RequestStats{}
 	}
 	for i, r := range j.Requests {
 		s, ok := got[r.Endpoint]
@@ -47,8 +47,8 @@ func checkJournalAgrees(tb testing.TB, j journalView, c countersView) {
 			tb.Errorf("request %d: endpoint %q is not one the counters know", i, r.Endpoint)
 		}
 		s.Requests++
-		if !slices.Contains([]requestOutcome{outcomeDecided, outcomeResubmitted, outcomeRepeated, outcomeLost,
-			outcomeRateLimited, outcomeServerError, outcomeMalformed, outcomeFound, outcomeNotFound}, r.Outcome) {
+		if !slices.Contains([]RequestOutcome{OutcomeDecided, OutcomeResubmitted, OutcomeRepeated, OutcomeLost,
+			OutcomeRateLimited, OutcomeServerError, OutcomeMalformed, OutcomeFound, OutcomeNotFound}, r.Outcome) {
 			tb.Errorf("request %d: unknown outcome %q", i, r.Outcome)
 		}
 		s.count(r.Outcome)
@@ -65,11 +65,11 @@ func checkJournalAgrees(tb testing.TB, j journalView, c countersView) {
 	var dropped, sent, failed int64
 	for _, w := range j.Webhooks {
 		switch w.Delivery {
-		case deliveryDropped:
+		case DeliveryDropped:
 			dropped++
-		case deliveryDelivered, deliveryDuplicate:
+		case DeliveryDelivered, DeliveryDuplicate:
 			sent++
-		case deliveryFailed:
+		case DeliveryFailed:
 			failed++
 		default:
 			tb.Errorf("webhook %s: unknown delivery %q", w.Event.EventID, w.Delivery)
@@ -150,7 +150,7 @@ type requestEntry struct {
 	group    Group
 	record   string
 	key      string
-	outcome  requestOutcome
+	outcome  RequestOutcome
 	status   int
 	code     int
 }
@@ -182,30 +182,30 @@ func TestJournalRequests(t *testing.T) {
 		{
 			name:  "brand submitted",
 			calls: []call{{"POST", "/registry/brands/b1", "k1", brand}},
-			want:  []requestEntry{{postBrand, GroupRegistry, "b1", "k1", outcomeDecided, 201, 0}},
+			want:  []requestEntry{{postBrand, GroupRegistry, "b1", "k1", OutcomeDecided, 201, 0}},
 		},
 		{
 			name:  "repeated with the same key",
 			calls: []call{{"POST", "/registry/brands/b1", "k1", brand}, {"POST", "/registry/brands/b1", "k1", edited}},
 			want: []requestEntry{
-				{postBrand, GroupRegistry, "b1", "k1", outcomeDecided, 201, 0},
-				{postBrand, GroupRegistry, "b1", "k1", outcomeRepeated, 201, 0},
+				{postBrand, GroupRegistry, "b1", "k1", OutcomeDecided, 201, 0},
+				{postBrand, GroupRegistry, "b1", "k1", OutcomeRepeated, 201, 0},
 			},
 		},
 		{
 			name:  "repeated without a key",
 			calls: []call{{"POST", "/registry/brands/b1", "", brand}, {"POST", "/registry/brands/b1", "", brand}},
 			want: []requestEntry{
-				{postBrand, GroupRegistry, "b1", "", outcomeDecided, 201, 0},
-				{postBrand, GroupRegistry, "b1", "", outcomeRepeated, 201, 0},
+				{postBrand, GroupRegistry, "b1", "", OutcomeDecided, 201, 0},
+				{postBrand, GroupRegistry, "b1", "", OutcomeRepeated, 201, 0},
 			},
 		},
 		{
 			name:  "resubmitted with a new key",
 			calls: []call{{"POST", "/registry/brands/b1", "k1", brand}, {"POST", "/registry/brands/b1", "k2", brand}},
 			want: []requestEntry{
-				{postBrand, GroupRegistry, "b1", "k1", outcomeDecided, 201, 0},
-				{postBrand, GroupRegistry, "b1", "k2", outcomeResubmitted, 201, 0},
+				{postBrand, GroupRegistry, "b1", "k1", OutcomeDecided, 201, 0},
+				{postBrand, GroupRegistry, "b1", "k2", OutcomeResubmitted, 201, 0},
 			},
 		},
 		{
@@ -214,16 +214,16 @@ func TestJournalRequests(t *testing.T) {
 			calls: []call{{"POST", "/registry/brands/b1", "k1", brand}, {"POST", "/registry/brands/b1", "k2", brand},
 				{"POST", "/registry/brands/b1", "k2", brand}},
 			want: []requestEntry{
-				{postBrand, GroupRegistry, "b1", "k1", outcomeDecided, 400, 30795},
-				{postBrand, GroupRegistry, "b1", "k2", outcomeResubmitted, 400, 30795},
-				{postBrand, GroupRegistry, "b1", "k2", outcomeRepeated, 400, 30795},
+				{postBrand, GroupRegistry, "b1", "k1", OutcomeDecided, 400, 30795},
+				{postBrand, GroupRegistry, "b1", "k2", OutcomeResubmitted, 400, 30795},
+				{postBrand, GroupRegistry, "b1", "k2", OutcomeRepeated, 400, 30795},
 			},
 		},
 		{
 			name:   "high-risk campaign refused",
 			config: Config{Rejections: map[Rejection]float64{RejectHighRisk: 1}},
 			calls:  []call{{"POST", "/registry/campaigns/c1", "k1", campaign}},
-			want:   []requestEntry{{postCampaign, GroupRegistry, "c1", "k1", outcomeDecided, 400, 30885}},
+			want:   []requestEntry{{postCampaign, GroupRegistry, "c1", "k1", OutcomeDecided, 400, 30885}},
 		},
 		{
 			name:   "lost, lost again under the same key, and under a new one",
@@ -231,10 +231,10 @@ func TestJournalRequests(t *testing.T) {
 			calls: []call{{"POST", "/numbers/n1", "k1", number}, {"POST", "/numbers/n1", "k1", number},
 				{"POST", "/numbers/n1", "k2", number}, {"GET", "/numbers/n1", "", ""}},
 			want: []requestEntry{
-				{postNumber, GroupNumbers, "n1", "k1", outcomeLost, 202, 0},
-				{postNumber, GroupNumbers, "n1", "k1", outcomeLost, 202, 0},
-				{postNumber, GroupNumbers, "n1", "k2", outcomeLost, 202, 0}, // a resubmission, but lost
-				{"GET /numbers/{id}", GroupNumbers, "n1", "", outcomeNotFound, 404, 0},
+				{postNumber, GroupNumbers, "n1", "k1", OutcomeLost, 202, 0},
+				{postNumber, GroupNumbers, "n1", "k1", OutcomeLost, 202, 0},
+				{postNumber, GroupNumbers, "n1", "k2", OutcomeLost, 202, 0}, // a resubmission, but lost
+				{"GET /numbers/{id}", GroupNumbers, "n1", "", OutcomeNotFound, 404, 0},
 			},
 		},
 		{
@@ -242,8 +242,8 @@ func TestJournalRequests(t *testing.T) {
 			config: Config{RateLimits: map[Group]int{GroupATT: 1}},
 			calls:  []call{{"POST", "/carriers/att/campaigns/c1", "k1", att}, {"POST", "/carriers/att/campaigns/c2", "k2", att}},
 			want: []requestEntry{
-				{postATT, GroupATT, "c1", "k1", outcomeDecided, 202, 0},
-				{postATT, GroupATT, "c2", "k2", outcomeRateLimited, 429, 0},
+				{postATT, GroupATT, "c1", "k1", OutcomeDecided, 202, 0},
+				{postATT, GroupATT, "c2", "k2", OutcomeRateLimited, 429, 0},
 			},
 		},
 		{
@@ -251,8 +251,8 @@ func TestJournalRequests(t *testing.T) {
 			config: Config{ServerErrors: map[Group]float64{GroupATT: 1}},
 			calls:  []call{{"POST", "/carriers/att/campaigns/c1", "k1", att}, {"GET", "/carriers/att/campaigns/c1", "", ""}},
 			want: []requestEntry{
-				{postATT, GroupATT, "c1", "k1", outcomeServerError, 503, 0},
-				{getATT, GroupATT, "c1", "", outcomeServerError, 503, 0},
+				{postATT, GroupATT, "c1", "k1", OutcomeServerError, 503, 0},
+				{getATT, GroupATT, "c1", "", OutcomeServerError, 503, 0},
 			},
 		},
 		{
@@ -260,10 +260,10 @@ func TestJournalRequests(t *testing.T) {
 			calls: []call{{"POST", "/registry/brands/b1", "k1", brand}, {"GET", "/registry/brands/b1", "", ""},
 				{"GET", "/registry/brands/b2", "", ""}, {"GET", "/registry/campaigns/b1", "", ""}},
 			want: []requestEntry{
-				{postBrand, GroupRegistry, "b1", "k1", outcomeDecided, 201, 0},
-				{getBrand, GroupRegistry, "b1", "", outcomeFound, 200, 0},
-				{getBrand, GroupRegistry, "b2", "", outcomeNotFound, 404, 0},
-				{getCampaign, GroupRegistry, "b1", "", outcomeNotFound, 404, 0},
+				{postBrand, GroupRegistry, "b1", "k1", OutcomeDecided, 201, 0},
+				{getBrand, GroupRegistry, "b1", "", OutcomeFound, 200, 0},
+				{getBrand, GroupRegistry, "b2", "", OutcomeNotFound, 404, 0},
+				{getCampaign, GroupRegistry, "b1", "", OutcomeNotFound, 404, 0},
 			},
 		},
 		{
@@ -272,15 +272,15 @@ func TestJournalRequests(t *testing.T) {
 				{"POST", "/numbers/n1", "k2", `{"campaign_id":"` + strings.Repeat("c", maxBodyBytes) + `"}`},
 				{"POST", "/numbers/n1", "k3", number}},
 			want: []requestEntry{
-				{postNumber, GroupNumbers, "n1", "k1", outcomeMalformed, 400, 0},
-				{postNumber, GroupNumbers, "n1", "k2", outcomeMalformed, 413, 0},
-				{postNumber, GroupNumbers, "n1", "k3", outcomeDecided, 202, 0}, // nothing was remembered
+				{postNumber, GroupNumbers, "n1", "k1", OutcomeMalformed, 400, 0},
+				{postNumber, GroupNumbers, "n1", "k2", OutcomeMalformed, 413, 0},
+				{postNumber, GroupNumbers, "n1", "k3", OutcomeDecided, 202, 0}, // nothing was remembered
 			},
 		},
 		{
 			name:  "brand deleted",
 			calls: []call{{"DELETE", "/registry/brands/b1", "k1", ""}},
-			want:  []requestEntry{{"DELETE /registry/brands/{id}", GroupRegistry, "b1", "k1", outcomeDecided, 204, 0}},
+			want:  []requestEntry{{"DELETE /registry/brands/{id}", GroupRegistry, "b1", "k1", OutcomeDecided, 204, 0}},
 		},
 	}
 	for _, tt := range tests {
@@ -318,7 +318,7 @@ func TestJournalRequests(t *testing.T) {
 // webhookEntry is what a test checks of a journaled webhook.
 type webhookEntry struct {
 	eventType tcr.EventType
-	delivery  deliveryOutcome
+	delivery  DeliveryOutcome
 	status    int
 }
 
@@ -331,27 +331,27 @@ func TestJournalWebhooks(t *testing.T) {
 		receive func(n int) int // the receiver's answer to its n-th request; nil for 204
 		want    []webhookEntry
 	}{
-		{name: "delivered", want: []webhookEntry{{reg, deliveryDelivered, 204}}},
-		{name: "dropped by the drop rate", config: Config{Drop: 1}, want: []webhookEntry{{reg, deliveryDropped, 0}}},
+		{name: "delivered", want: []webhookEntry{{reg, DeliveryDelivered, 204}}},
+		{name: "dropped by the drop rate", config: Config{Drop: 1}, want: []webhookEntry{{reg, DeliveryDropped, 0}}},
 		{name: "dropped by a fault", faults: `{"drop":[{"event_type":"NUMBER_REGISTRATION_UPDATE","number":"n1"}]}`,
-			want: []webhookEntry{{reg, deliveryDropped, 0}}},
+			want: []webhookEntry{{reg, DeliveryDropped, 0}}},
 		{name: "duplicated", config: Config{Duplicate: 1},
-			want: []webhookEntry{{reg, deliveryDelivered, 204}, {reg, deliveryDuplicate, 204}}},
+			want: []webhookEntry{{reg, DeliveryDelivered, 204}, {reg, DeliveryDuplicate, 204}}},
 		{name: "refused by the receiver, then delivered", receive: func(n int) int {
 			if n == 1 {
 				return http.StatusServiceUnavailable
 			}
 			return http.StatusAccepted
-		}, want: []webhookEntry{{reg, deliveryFailed, 503}, {reg, deliveryDelivered, 202}}},
+		}, want: []webhookEntry{{reg, DeliveryFailed, 503}, {reg, DeliveryDelivered, 202}}},
 		{name: "duplicate refused once", config: Config{Duplicate: 1}, receive: func(n int) int {
 			if n == 2 {
 				return http.StatusInternalServerError
 			}
 			return http.StatusNoContent
-		}, want: []webhookEntry{{reg, deliveryDelivered, 204}, {reg, deliveryFailed, 500}, {reg, deliveryDuplicate, 204}}},
+		}, want: []webhookEntry{{reg, DeliveryDelivered, 204}, {reg, DeliveryFailed, 500}, {reg, DeliveryDuplicate, 204}}},
 		{name: "no answer, given up", config: Config{WebhookURL: "http://nowhere.test:80/webhooks", RetryFor: time.Second},
 			// attempts at 0, 250ms and 750ms; the next (at 1.75s) would be past the window
-			want: []webhookEntry{{reg, deliveryFailed, 0}, {reg, deliveryFailed, 0}, {reg, deliveryFailed, 0}}},
+			want: []webhookEntry{{reg, DeliveryFailed, 0}, {reg, DeliveryFailed, 0}, {reg, DeliveryFailed, 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -442,30 +442,30 @@ func TestJournalAgreesWithCounters(t *testing.T) {
 		j, c := h.journal(), h.counters()
 		checkJournalAgrees(t, j, c)
 
-		outcomes := map[requestOutcome]int{}
+		outcomes := map[RequestOutcome]int{}
 		for _, r := range j.Requests {
 			outcomes[r.Outcome]++
 		}
-		for _, o := range []requestOutcome{outcomeDecided, outcomeResubmitted, outcomeRepeated, outcomeLost, outcomeRateLimited,
-			outcomeServerError, outcomeMalformed, outcomeFound, outcomeNotFound} {
+		for _, o := range []RequestOutcome{OutcomeDecided, OutcomeResubmitted, OutcomeRepeated, OutcomeLost, OutcomeRateLimited,
+			OutcomeServerError, OutcomeMalformed, OutcomeFound, OutcomeNotFound} {
 			if outcomes[o] == 0 {
 				t.Errorf("no request %s: the test does not exercise it (%v)", o, outcomes)
 			}
 		}
-		deliveries := map[deliveryOutcome]int{}
+		deliveries := map[DeliveryOutcome]int{}
 		for _, w := range j.Webhooks {
 			deliveries[w.Delivery]++
 		}
-		if got, want := int64(deliveries[deliveryDuplicate]), c.Webhooks.Duplicated; got != want || got == 0 {
+		if got, want := int64(deliveries[DeliveryDuplicate]), c.Webhooks.Duplicated; got != want || got == 0 {
 			t.Errorf("duplicate deliveries = %d, want duplicated = %d, not 0", got, want)
 		}
-		if deliveries[deliveryDropped] == 0 || deliveries[deliveryFailed] == 0 {
+		if deliveries[DeliveryDropped] == 0 || deliveries[DeliveryFailed] == 0 {
 			t.Errorf("deliveries %v: want some dropped and some failed", deliveries)
 		}
 
 		accepted := map[Group][]time.Time{}
 		for _, r := range j.Requests {
-			if r.Outcome != outcomeRateLimited {
+			if r.Outcome != OutcomeRateLimited {
 				accepted[r.Group] = append(accepted[r.Group], r.At)
 			}
 		}
@@ -513,7 +513,7 @@ func TestJournalConcurrentRequests(t *testing.T) {
 					reader <- err
 					return
 				}
-				var v journalView
+				var v Journal
 				err = json.NewDecoder(resp.Body).Decode(&v)
 				resp.Body.Close()
 				if err != nil {

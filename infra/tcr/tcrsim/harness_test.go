@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 
 var testSecret = []byte("test-secret")
 
-// harness runs the real simulator (Main.Run) and a webhook receiver (an
+// harness serves the simulator (Simulator.Serve) and a webhook receiver (an
 // httptest server) on an in-memory network, inside a synctest bubble.
 type harness struct {
 	t        *testing.T
@@ -50,20 +50,21 @@ func start(t *testing.T, cfg Config) *harness {
 
 	webhookClient, closeWebhookClient := net.client()
 	testClient, closeTestClient := net.client()
-	m := &Main{
-		Config:        cfg,
-		Logger:        slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Listener:      net.listen("sim.test:80"),
-		WebhookClient: webhookClient,
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.WebhookClient = webhookClient
+	sim, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
 	}
+	l := net.listen("sim.test:80")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	go func() { done <- sim.Serve(ctx, l) }()
 	h := &harness{t: t, simURL: "http://sim.test:80", http: testClient, receiver: rcv}
 	h.stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
+			t.Errorf("Serve: %v", err)
 		}
 		closeTestClient()
 		closeWebhookClient()
@@ -108,13 +109,13 @@ func (h *harness) do(method, path, key, body string) (int, http.Header, string) 
 }
 
 // counters reads GET /counters.
-func (h *harness) counters() countersView {
+func (h *harness) counters() Counters {
 	h.t.Helper()
 	status, _, body := h.do(http.MethodGet, "/counters", "", "")
 	if status != http.StatusOK {
 		h.t.Fatalf("GET /counters: %d %s", status, body)
 	}
-	var v countersView
+	var v Counters
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
 		h.t.Fatalf("decode counters: %v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"bytes"
@@ -35,8 +35,8 @@ type webhooks struct {
 	client   *http.Client
 	rnd      *random
 	faults   *faults
-	counters *counters
-	journal  *journal
+	counters *tally
+	journal  *recorder
 	log      *slog.Logger
 
 	ctx    context.Context // canceled by close: stops retries and in-flight deliveries
@@ -48,7 +48,7 @@ type webhooks struct {
 	wg     sync.WaitGroup           // pending timers and running deliveries
 }
 
-func newWebhooks(cfg Config, client *http.Client, rnd *random, f *faults, c *counters, j *journal, log *slog.Logger) *webhooks {
+func newWebhooks(cfg Config, client *http.Client, rnd *random, f *faults, c *tally, j *recorder, log *slog.Logger) *webhooks {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &webhooks{cfg: cfg, client: client, rnd: rnd, faults: f, counters: c, journal: j, log: log,
 		ctx: ctx, cancel: cancel, timers: map[*time.Timer]struct{}{}}
@@ -62,7 +62,7 @@ func (w *webhooks) schedule(e *event) { w.emitAfter(e, e.after) }
 func (w *webhooks) replay(events []*event) {
 	for _, e := range events {
 		if e.emitted.Load() {
-			w.counters.webhook(e.webhook.EventType, func(s *webhookStats) { s.Replayed++ })
+			w.counters.webhook(e.webhook.EventType, func(s *WebhookStats) { s.Replayed++ })
 			w.emitAfter(e, w.rnd.between(w.cfg.Latencies[e.step]))
 		}
 	}
@@ -73,7 +73,7 @@ func (w *webhooks) replay(events []*event) {
 func (w *webhooks) emitAfter(e *event, d time.Duration) {
 	if w.rnd.chance(w.cfg.Reorder) {
 		d += w.rnd.upTo(w.cfg.ReorderDelay)
-		w.counters.webhook(e.webhook.EventType, func(s *webhookStats) { s.Reordered++ })
+		w.counters.webhook(e.webhook.EventType, func(s *WebhookStats) { s.Reordered++ })
 	}
 	w.after(d, func() { w.emit(e) })
 }
@@ -84,22 +84,22 @@ func (w *webhooks) emitAfter(e *event, d time.Duration) {
 func (w *webhooks) emit(e *event) {
 	e.emitted.Store(true)
 	t := e.webhook.EventType
-	w.counters.webhook(t, func(s *webhookStats) { s.Emitted++ })
+	w.counters.webhook(t, func(s *WebhookStats) { s.Emitted++ })
 	if w.faults.take(e.webhook) {
 		w.log.Info("webhook dropped by fault", "event_type", t, "event_id", e.webhook.EventID)
-		w.counters.webhook(t, func(s *webhookStats) { s.Dropped++; s.DroppedByFault++ })
-		w.journal.webhook(e.webhook, deliveryDropped, 0)
+		w.counters.webhook(t, func(s *WebhookStats) { s.Dropped++; s.DroppedByFault++ })
+		w.journal.webhook(e.webhook, DeliveryDropped, 0)
 		return
 	}
 	if w.rnd.chance(w.cfg.Drop) {
-		w.counters.webhook(t, func(s *webhookStats) { s.Dropped++ })
-		w.journal.webhook(e.webhook, deliveryDropped, 0)
+		w.counters.webhook(t, func(s *WebhookStats) { s.Dropped++ })
+		w.journal.webhook(e.webhook, DeliveryDropped, 0)
 		return
 	}
-	w.deliver(e.webhook, deliveryDelivered)
+	w.deliver(e.webhook, DeliveryDelivered)
 	if w.rnd.chance(w.cfg.Duplicate) {
-		w.counters.webhook(t, func(s *webhookStats) { s.Duplicated++ })
-		w.after(w.rnd.between(w.cfg.Latencies[e.step]), func() { w.deliver(e.webhook, deliveryDuplicate) })
+		w.counters.webhook(t, func(s *WebhookStats) { s.Duplicated++ })
+		w.after(w.rnd.between(w.cfg.Latencies[e.step]), func() { w.deliver(e.webhook, DeliveryDuplicate) })
 	}
 }
 
@@ -130,7 +130,7 @@ func (w *webhooks) after(d time.Duration, f func()) {
 // is journaled as accepted (delivered, or duplicate for the extra copy of a
 // duplicated event), the others as failed, but for one cut short by the
 // simulator closing.
-func (w *webhooks) deliver(e tcr.WebhookEvent, accepted deliveryOutcome) {
+func (w *webhooks) deliver(e tcr.WebhookEvent, accepted DeliveryOutcome) {
 	body, err := json.Marshal(e)
 	if err != nil { // a WebhookEvent always encodes; keep the event visible if it ever does not
 		w.log.Error("encode webhook", "event_type", e.EventType, "error", err)
@@ -143,21 +143,21 @@ func (w *webhooks) deliver(e tcr.WebhookEvent, accepted deliveryOutcome) {
 			for {
 				status, err := w.post(body)
 				if err == nil {
-					w.counters.webhook(e.EventType, func(s *webhookStats) { s.Sent++ })
+					w.counters.webhook(e.EventType, func(s *WebhookStats) { s.Sent++ })
 					w.journal.webhook(e, accepted, status)
 					return
 				}
 				if w.ctx.Err() != nil {
 					return
 				}
-				w.journal.webhook(e, deliveryFailed, status)
+				w.journal.webhook(e, DeliveryFailed, status)
 				if time.Since(start)+backoff > w.cfg.RetryFor {
 					log.Warn("webhook delivery given up", "after", time.Since(start), "error", err)
-					w.counters.webhook(e.EventType, func(s *webhookStats) { s.Failed++ })
+					w.counters.webhook(e.EventType, func(s *WebhookStats) { s.Failed++ })
 					return
 				}
 				log.Debug("webhook delivery failed; retrying", "in", backoff, "error", err)
-				w.counters.webhook(e.EventType, func(s *webhookStats) { s.Retried++ })
+				w.counters.webhook(e.EventType, func(s *WebhookStats) { s.Retried++ })
 				select {
 				case <-time.After(backoff):
 				case <-w.ctx.Done():

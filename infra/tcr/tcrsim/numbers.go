@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 
 // registerNumber: 202, then NUMBER_REGISTRATION_UPDATE REGISTERED, or FAILED
 // at its rate.
-func (s *sim) registerNumber(r request) (answer, []*event, error) {
+func (s *Simulator) registerNumber(r request) (answer, []*event, error) {
 	p, err := statemachine.DecodePayload[statemachine.NumberRegistration](r.body)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("decode number: %w", err)
@@ -33,7 +33,7 @@ func (s *sim) registerNumber(r request) (answer, []*event, error) {
 
 // deregisterNumber: 202, then NUMBER_DEREGISTRATION_UPDATE DEREGISTERED. The
 // body is optional.
-func (s *sim) deregisterNumber(r request) (answer, []*event, error) {
+func (s *Simulator) deregisterNumber(r request) (answer, []*event, error) {
 	p, err := statemachine.DecodePayload[statemachine.NumberRegistration](r.body)
 	if err != nil {
 		return answer{}, nil, fmt.Errorf("decode number: %w", err)

@@ -1,4 +1,4 @@
-package main
+package tcrsim
 
 import (
 	"github.com/tendlc/tendlc/infra/tcr"
@@ -8,7 +8,7 @@ import (
 // review adds the automatic reviewer's verdict on a campaign to its plan,
 // after the reviewer's own delay: CAMPAIGN_SHARE_ACCEPT, or at the reviewer's
 // rejection rate CAMPAIGN_SHARE_DELETE with code 30893.
-func (s *sim) review(pl *plan, brandID, campaignID string) {
+func (s *Simulator) review(pl *plan, brandID, campaignID string) {
 	e := tcr.WebhookEvent{EventType: tcr.EventCampaignShareAccept, BrandID: brandID, CampaignID: campaignID}
 	if s.rnd.chance(s.cfg.Rejections[RejectReviewer]) {
 		e.EventType = tcr.EventCampaignShareDelete
