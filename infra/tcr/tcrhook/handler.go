@@ -59,9 +59,11 @@ type HandlerConfig struct {
 
 // Handler is the webhook shim's one http.Handler, served by a local server
 // and, through [LambdaAdapter], by the Lambda function. A program may mount
-// it on a mux of its own:
+// it on a mux of its own (mux.Handle("POST /webhooks/", h)), but not behind
+// http.StripPrefix unless PublicURL is set: the signature covers the path.
+// It answers
 //
-//	POST (any path)  verify the signature, decode, translate, enqueue
+//	POST (any path)  verify the signature, decode, translate, deliver
 //	GET  /healthz    200 while the process runs
 //
 // A webhook is answered 202 once its events are delivered to the sink, 200 when

@@ -500,3 +500,21 @@ func equalJSON(a, b any) bool {
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
+
+// A program mounts the handler on a mux of its own, beside its own routes.
+func TestHandlerOnAMuxOfItsOwn(t *testing.T) {
+	h, err := NewHandler(HandlerConfig{Secret: StaticSecret(testSecret), Sink: fakeSink{}, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /hooks/", h)
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/hooks/registry"
+	body := []byte(webhookCases[9].body)
+	if status, answer := post(t, url, bytes.NewReader(body), sign(url, body)); status != http.StatusAccepted {
+		t.Errorf("webhook through the program's mux: %d %v, want 202", status, answer)
+	}
+}
