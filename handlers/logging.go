@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"github.com/tendlc/tendlc/message"
 	"log/slog"
 
 	"github.com/tendlc/tendlc/statemachine"
@@ -14,9 +15,9 @@ import (
 // adds nothing), and puts it in the context for the handlers below. It logs
 // an error that reaches it: one that no inner middleware decided about, after
 // which the message is left for redelivery.
-func Logging(base *slog.Logger, attrs ...func(*Message) slog.Attr) Middleware {
-	return func(next Handler) Handler {
-		return func(ctx context.Context, m *Message) error {
+func Logging(base *slog.Logger, attrs ...func(*message.Message) slog.Attr) message.Middleware {
+	return func(next message.Handler) message.Handler {
+		return func(ctx context.Context, m *message.Message) error {
 			args := []any{
 				"message_id", m.ID,
 				"queue", m.Queue,
@@ -30,7 +31,7 @@ func Logging(base *slog.Logger, attrs ...func(*Message) slog.Attr) Middleware {
 				args = append(args, attr(m))
 			}
 			l := base.With(args...)
-			err := next(WithLogger(ctx, l), m)
+			err := next(message.WithLogger(ctx, l), m)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				l.Error("message left for redelivery", "error", err)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tendlc/tendlc/message"
 	"log/slog"
 	"strings"
 	"testing"
@@ -30,13 +31,13 @@ func logLines(tb testing.TB, buf *bytes.Buffer) []map[string]any {
 func TestLoggingPutsTheMessageIDsOnEveryLine(t *testing.T) {
 	var buf bytes.Buffer
 	base := slog.New(slog.NewJSONHandler(&buf, nil))
-	attempt := func(m *Message) slog.Attr { return slog.Int("attempt", len(m.Attributes["retry"])) }
-	none := func(*Message) slog.Attr { return slog.Attr{} }
-	h := Chain(func(ctx context.Context, m *Message) error {
-		LoggerFrom(ctx, nil).Info("transition")
+	attempt := func(m *message.Message) slog.Attr { return slog.Int("attempt", len(m.Attributes["retry"])) }
+	none := func(*message.Message) slog.Attr { return slog.Attr{} }
+	h := message.Chain(func(ctx context.Context, m *message.Message) error {
+		message.LoggerFrom(ctx, nil).Info("transition")
 		return errors.New("store down")
 	}, Logging(base, attempt, none))
-	m := &Message{ID: "m-1", Queue: "events", ReceiveCount: 2, Attributes: map[string]string{
+	m := &message.Message{ID: "m-1", Queue: "events", ReceiveCount: 2, Attributes: map[string]string{
 		statemachine.AttrEventType: "brand.verified", statemachine.AttrEntityID: "b1",
 		statemachine.AttrEventID: "e-1", statemachine.AttrCorrelationID: "corr-x", "retry": "abc",
 	}}
@@ -66,9 +67,9 @@ func TestLoggingPutsTheMessageIDsOnEveryLine(t *testing.T) {
 
 func TestLoggingDoesNotLogShutdownAsAnError(t *testing.T) {
 	var buf bytes.Buffer
-	h := Chain(func(context.Context, *Message) error { return fmt.Errorf("wait: %w", context.Canceled) },
+	h := message.Chain(func(context.Context, *message.Message) error { return fmt.Errorf("wait: %w", context.Canceled) },
 		Logging(slog.New(slog.NewJSONHandler(&buf, nil))))
-	if err := h(t.Context(), &Message{ID: "m-1"}); !errors.Is(err, context.Canceled) {
+	if err := h(t.Context(), &message.Message{ID: "m-1"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
 	if buf.Len() != 0 {

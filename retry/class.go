@@ -8,7 +8,7 @@ import (
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -23,11 +23,11 @@ const (
 	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
 	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
 	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
-	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early, or a newer build wrote it
-	ClassPanic     Class = "panic"     // *handlers.PanicError
+	ClassDeferred  Class = "deferred"  // message.ErrDeferred: the event arrived early, or a newer build wrote it
+	ClassPanic     Class = "panic"     // *message.PanicError
 	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
 	// ClassHTTPClient: a downstream's 4xx that refuses no command (401, 403,
-	// 404, 409, a 400 without a reason code; see handlers.ClassifyStatus).
+	// 404, 409, a 400 without a reason code; see message.ClassifyStatus).
 	// It blames credentials, permissions or configuration, which an
 	// operator fixes: retried on [Policies.Client], then dead-lettered.
 	ClassHTTPClient Class = "http_client"
@@ -38,8 +38,8 @@ const (
 	ClassMalformed     Class = "malformed"      // statemachine.ErrMalformed
 	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
 	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
-	ClassRejected      Class = "rejected"       // *handlers.RejectedError
-	ClassClient        Class = "client"         // a downstream's refusal (handlers.StatusRefused), or an AWS error code that blames the request
+	ClassRejected      Class = "rejected"       // *message.RejectedError
+	ClassClient        Class = "client"         // a downstream's refusal (message.StatusRefused), or an AWS error code that blames the request
 	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
@@ -54,13 +54,13 @@ func (c Class) Permanent() bool {
 }
 
 // statusClasses are the classes of a downstream's HTTP answers, as
-// handlers.ClassifyStatus classifies them.
-var statusClasses = map[handlers.StatusClass]Class{
-	handlers.StatusRefused: ClassClient,
-	handlers.StatusClient:  ClassHTTPClient,
-	handlers.StatusLimited: ClassThrottled,
-	handlers.StatusTimeout: ClassTimeout,
-	handlers.StatusServer:  ClassServer,
+// message.ClassifyStatus classifies them.
+var statusClasses = map[message.StatusClass]Class{
+	message.StatusRefused: ClassClient,
+	message.StatusClient:  ClassHTTPClient,
+	message.StatusLimited: ClassThrottled,
+	message.StatusTimeout: ClassTimeout,
+	message.StatusServer:  ClassServer,
 }
 
 // requestIsWrong are the AWS error codes that blame the request itself:
@@ -83,10 +83,10 @@ func Classify(err error) Class {
 	if _, ok := errors.AsType[*AttributeError](err); ok {
 		return ClassBadAttributes
 	}
-	if _, ok := errors.AsType[*handlers.PanicError](err); ok {
+	if _, ok := errors.AsType[*message.PanicError](err); ok {
 		return ClassPanic
 	}
-	if _, ok := errors.AsType[*handlers.RejectedError](err); ok {
+	if _, ok := errors.AsType[*message.RejectedError](err); ok {
 		return ClassRejected
 	}
 	// Envelope errors may come joined (several problems at once); the order
@@ -95,7 +95,7 @@ func Classify(err error) Class {
 		target error
 		class  Class
 	}{
-		{handlers.ErrDeferred, ClassDeferred},
+		{message.ErrDeferred, ClassDeferred},
 		{statemachine.ErrConflict, ClassConflict},
 		{statemachine.ErrTooLarge, ClassTooLarge},
 		{statemachine.ErrUnknownEvent, ClassUnknownEvent},
@@ -112,13 +112,13 @@ func Classify(err error) Class {
 		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
 			return ClassTimeout // RequestTimeout, RequestTimeoutException
 		}
-		// The response's status, as handlers.ClassifyStatus reads it for
+		// The response's status, as message.ClassifyStatus reads it for
 		// every caller: a 5xx is the server's, a 408 a timeout.
-		st, hasStatus := handlers.StatusOf(err)
+		st, hasStatus := message.StatusOf(err)
 		if (hasStatus && st.Code >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
 			return ClassServer
 		}
-		if hasStatus && st.Class == handlers.StatusTimeout {
+		if hasStatus && st.Class == message.StatusTimeout {
 			return ClassTimeout
 		}
 		if _, ok := requestIsWrong[apiErr.ErrorCode()]; ok {
@@ -130,7 +130,7 @@ func Classify(err error) Class {
 		// bounds instead of dead-lettering it at once.
 		return ClassUnknown
 	}
-	if st, ok := handlers.StatusOf(err); ok {
+	if st, ok := message.StatusOf(err); ok {
 		return statusClasses[st.Class]
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -67,11 +67,11 @@ func TestClassify(t *testing.T) {
 		{"context deadline", fmt.Errorf("get record: %w", context.DeadlineExceeded), retry.ClassTimeout},
 		{"network timeout", fmt.Errorf("dial: %w", os.ErrDeadlineExceeded), retry.ClassTimeout},
 		{"conflict", fmt.Errorf("write: %w", &statemachine.ConflictError{Kind: statemachine.KindBrand, ID: "b1"}), retry.ClassConflict},
-		{"deferred", &handlers.DeferredError{Reason: "brand not verified yet"}, retry.ClassDeferred},
-		{"panic", &handlers.PanicError{Value: "boom"}, retry.ClassPanic},
+		{"deferred", &message.DeferredError{Reason: "brand not verified yet"}, retry.ClassDeferred},
+		{"panic", &message.PanicError{Value: "boom"}, retry.ClassPanic},
 		{"unknown", errors.New("connection refused"), retry.ClassUnknown},
-		{"rejected", fmt.Errorf("dispatch: %w", &handlers.RejectedError{Reason: "unknown record"}), retry.ClassRejected},
-		{"rejected wins over a status", errors.Join(statusError(503), &handlers.RejectedError{Reason: "invalid"}), retry.ClassRejected},
+		{"rejected", fmt.Errorf("dispatch: %w", &message.RejectedError{Reason: "unknown record"}), retry.ClassRejected},
+		{"rejected wins over a status", errors.Join(statusError(503), &message.RejectedError{Reason: "invalid"}), retry.ClassRejected},
 		{"malformed", fmt.Errorf("%w: bad json", statemachine.ErrMalformed), retry.ClassMalformed},
 		{"unknown event", fmt.Errorf("%w: x", statemachine.ErrUnknownEvent), retry.ClassUnknownEvent},
 		{"too large", fmt.Errorf("%w: 300000 bytes", statemachine.ErrTooLarge), retry.ClassTooLarge},

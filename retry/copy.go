@@ -62,7 +62,7 @@ func copyInput(queueURL, body string, in, own map[string]string, delaySeconds in
 }
 
 // textAttributes returns the String and Number message attributes of a
-// received message as text, as handlers.Message carries them.
+// received message as text, as message.Message carries them.
 func textAttributes(attrs map[string]types.MessageAttributeValue) map[string]string {
 	out := make(map[string]string, len(attrs))
 	for name, v := range attrs {

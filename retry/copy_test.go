@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -24,8 +24,8 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 	failOnce := func(tb testing.TB, pol retry.Policy, extra map[string]string, err error) (*rig, *sqs.SendMessageInput) {
 		tb.Helper()
 		g := newRig(tb, pol, maxRand{})
-		h := g.handler(func(context.Context, *handlers.Message) error { return err })
-		if err := h(tb.Context(), message(tb, statemachine.CampaignCarrierApproved, extra)); err != nil {
+		h := g.handler(func(context.Context, *message.Message) error { return err })
+		if err := h(tb.Context(), newMessage(tb, statemachine.CampaignCarrierApproved, extra)); err != nil {
 			tb.Fatal(err)
 		}
 		return g, g.sqs.last(tb)
@@ -41,13 +41,13 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 			return in
 		}},
 		{name: "deferral copy", wantOwn: []string{retry.AttrRetry}, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
-			_, in := failOnce(tb, testPolicy, extra, &handlers.DeferredError{Reason: "early"})
+			_, in := failOnce(tb, testPolicy, extra, &message.DeferredError{Reason: "early"})
 			return in
 		}},
 		{name: "hop", wantOwn: []string{retry.AttrRetry}, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
 			g, in := failOnce(tb, retry.Policy{MaxAttempts: 2, Base: time.Hour, Cap: time.Hour}, extra, statusError(503))
 			g.clock.advance(15 * time.Minute)
-			h := g.handler(func(context.Context, *handlers.Message) error { tb.Fatal("a hop ran the handler"); return nil })
+			h := g.handler(func(context.Context, *message.Message) error { tb.Fatal("a hop ran the handler"); return nil })
 			if err := h(tb.Context(), redeliver(in, g.clock.now)); err != nil {
 				tb.Fatal(err)
 			}
@@ -58,7 +58,7 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 			return in
 		}},
 		{name: "permanent dead letter", wantOwn: dlqFacts, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
-			_, in := failOnce(tb, testPolicy, extra, &handlers.RejectedError{Reason: "invalid in state", Code: 30994})
+			_, in := failOnce(tb, testPolicy, extra, &message.RejectedError{Reason: "invalid in state", Code: 30994})
 			return in
 		}},
 		{name: "bad attributes dead letter", wantOwn: dlqFacts, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
@@ -125,8 +125,8 @@ func TestDeadLetterErrorText(t *testing.T) {
 				err = emptyStatusError{}
 			}
 			g := newRig(t, testPolicy, maxRand{})
-			h := g.handler(func(context.Context, *handlers.Message) error { return err })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { return err })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
 			got := attr(g.sqs.last(t), retry.AttrDeadLetterError)

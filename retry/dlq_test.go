@@ -14,18 +14,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
 // deadLetterOf runs m through a Retrier whose handler fails with err on
 // every attempt, at clock time at, and returns the dead letter it sends.
-func deadLetterOf(tb testing.TB, m *handlers.Message, at time.Time, err error) *sqs.SendMessageInput {
+func deadLetterOf(tb testing.TB, m *message.Message, at time.Time, err error) *sqs.SendMessageInput {
 	tb.Helper()
 	g := newRig(tb, retry.Policy{MaxAttempts: 1}, maxRand{})
 	g.clock.now = at
-	h := g.handler(func(_ context.Context, _ *handlers.Message) error { return err })
+	h := g.handler(func(_ context.Context, _ *message.Message) error { return err })
 	if err := h(tb.Context(), m); err != nil {
 		tb.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func deadLetterOf(tb testing.TB, m *handlers.Message, at time.Time, err error) *
 // dead-letter facts, only its SentTimestamp.
 func movedByRedrivePolicy(tb testing.TB, id string, sentAt time.Time) types.Message {
 	tb.Helper()
-	m := message(tb, statemachine.CampaignReviewApproved, nil)
+	m := newMessage(tb, statemachine.CampaignReviewApproved, nil)
 	attrs := map[string]types.MessageAttributeValue{}
 	for k, v := range m.Attributes {
 		attrs[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
@@ -53,9 +53,9 @@ func movedByRedrivePolicy(tb testing.TB, id string, sentAt time.Time) types.Mess
 }
 
 func TestList(t *testing.T) {
-	rejected := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour),
-		&handlers.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
-	exhausted := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(2*time.Hour), statusError(503))
+	rejected := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour),
+		&message.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
+	exhausted := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(2*time.Hour), statusError(503))
 	fake := &fakeDLQ{queue: []types.Message{
 		received(exhausted, "m-exhausted"),
 		received(rejected, "m-rejected"),
@@ -90,7 +90,7 @@ func TestList(t *testing.T) {
 }
 
 func TestListStopsAtMax(t *testing.T) {
-	d := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0, statusError(503))
+	d := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0, statusError(503))
 	fake := &fakeDLQ{}
 	for i := range 25 {
 		fake.queue = append(fake.queue, received(d, "m-"+strconv.Itoa(i)))
@@ -108,10 +108,10 @@ func TestListStopsAtMax(t *testing.T) {
 }
 
 func TestRedrive(t *testing.T) {
-	redrivenOnce := message(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: "attempt=4;redriven=1;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10)})
+	redrivenOnce := newMessage(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: "attempt=4;redriven=1;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10)})
 	queue := func() []types.Message {
 		return []types.Message{
-			received(deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour), &handlers.RejectedError{Reason: "unknown record"}), "m-a"),
+			received(deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour), &message.RejectedError{Reason: "unknown record"}), "m-a"),
 			received(deadLetterOf(t, redrivenOnce, t0.Add(time.Hour), statusError(503)), "m-b"),
 			movedByRedrivePolicy(t, "m-crashed", t0),
 		}
@@ -207,7 +207,7 @@ func TestPurgeNeedsConfirmation(t *testing.T) {
 // The original id is only shown: an id holding the field separator (no SQS
 // message id does) is left out rather than failing the dead letter.
 func TestDeadLetterLeavesOutAnIDWithTheSeparator(t *testing.T) {
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	m.ID = "odd;id"
 	d := deadLetterOf(t, m, t0, statemachine.ErrMalformed)
 	if got := attr(d, retry.AttrDeadLetter); strings.Contains(got, "message_id") || !strings.Contains(got, "reason=malformed") {

@@ -30,7 +30,7 @@
 // used up.
 //
 // The retry middleware sits between the logging/metrics middleware and
-// handlers.Recover:
+// message.Recover:
 //
-//	logging/metrics -> retry.(*Retrier).Middleware -> handlers.Recover -> dispatch
+//	logging/metrics -> retry.(*Retrier).Middleware -> message.Recover -> dispatch
 package retry

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -132,7 +132,7 @@ func envelope(tb testing.TB, t statemachine.EventType) statemachine.Envelope {
 
 // message returns a first delivery of an envelope of type t, with extra
 // attributes besides the envelope mirror.
-func message(tb testing.TB, t statemachine.EventType, extra map[string]string) *handlers.Message {
+func newMessage(tb testing.TB, t statemachine.EventType, extra map[string]string) *message.Message {
 	tb.Helper()
 	e := envelope(tb, t)
 	body, err := e.Encode()
@@ -143,14 +143,14 @@ func message(tb testing.TB, t statemachine.EventType, extra map[string]string) *
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	return &handlers.Message{
+	return &message.Message{
 		ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
 		Body: body, Attributes: attrs, ReceiveCount: 1, SentAt: t0,
 	}
 }
 
 // redeliver returns the message SQS would deliver for a copy that was sent.
-func redeliver(in *sqs.SendMessageInput, sentAt time.Time) *handlers.Message {
+func redeliver(in *sqs.SendMessageInput, sentAt time.Time) *message.Message {
 	attrs := map[string]string{}
 	for k, v := range in.MessageAttributes {
 		attrs[k] = aws.ToString(v.StringValue)
@@ -159,7 +159,7 @@ func redeliver(in *sqs.SendMessageInput, sentAt time.Time) *handlers.Message {
 	if aws.ToString(in.QueueUrl) == dlqURL {
 		queue = "events-dlq"
 	}
-	return &handlers.Message{
+	return &message.Message{
 		ID: "copy", Queue: queue, QueueURL: aws.ToString(in.QueueUrl), ReceiptHandle: "rh-copy",
 		Body: []byte(aws.ToString(in.MessageBody)), Attributes: attrs, ReceiveCount: 1, SentAt: sentAt,
 	}

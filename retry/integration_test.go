@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -125,7 +125,7 @@ func (q queues) receive(tb testing.TB, queueURL string, peek bool) []types.Messa
 // consumeUntil runs h over the events queue the way the consumer runtime
 // does (delete on nil, leave otherwise) until done reports true, failing tb
 // after 15 seconds.
-func (q queues) consumeUntil(tb testing.TB, h handlers.Handler, done func() bool) {
+func (q queues) consumeUntil(tb testing.TB, h message.Handler, done func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !done() {
@@ -139,7 +139,7 @@ func (q queues) consumeUntil(tb testing.TB, h handlers.Handler, done func() bool
 			for k, v := range m.MessageAttributes {
 				attrs[k] = aws.ToString(v.StringValue)
 			}
-			msg := &handlers.Message{
+			msg := &message.Message{
 				ID: aws.ToString(m.MessageId), Queue: string(statemachine.ToEvents), QueueURL: q.src,
 				ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: []byte(aws.ToString(m.Body)),
 				Attributes: attrs, ReceiveCount: count, SentAt: time.UnixMilli(sentMs),
@@ -162,7 +162,7 @@ type attempts struct {
 	seen []int
 }
 
-func (a *attempts) record(tb testing.TB, m *handlers.Message) int {
+func (a *attempts) record(tb testing.TB, m *message.Message) int {
 	tb.Helper()
 	st, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
 	if err != nil {
@@ -203,11 +203,11 @@ func TestIntegrationRetriesUntilSuccess(t *testing.T) {
 			r := q.retrier(t, retry.Policy{MaxAttempts: 3, Base: time.Second, Cap: time.Second})
 			var seen attempts
 			succeeded := false
-			h := handlers.Chain(func(_ context.Context, m *handlers.Message) error {
+			h := message.Chain(func(_ context.Context, m *message.Message) error {
 				err := tt.fail(seen.record(t, m))
 				succeeded = err == nil
 				return err
-			}, r.Middleware(), handlers.Recover())
+			}, r.Middleware(), message.Recover())
 
 			q.produce(t, envelope(t, statemachine.CampaignCarrierApproved))
 			q.consumeUntil(t, h, func() bool { return succeeded })
@@ -238,7 +238,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 		wantAttempt int
 	}{
 		{name: "retries exhausted", err: statusError(503), wantRuns: 3, wantReason: retry.ReasonExhausted, wantClass: retry.ClassServer, wantAttempt: 3},
-		{name: "permanent rejection", err: &handlers.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending},
+		{name: "permanent rejection", err: &message.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending},
 			wantRuns: 1, wantReason: "rejected", wantClass: retry.ClassRejected, wantAttempt: 1},
 	}
 	for _, tt := range tests {
@@ -247,10 +247,10 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			q := newQueues(t)
 			r := q.retrier(t, retry.Policy{MaxAttempts: 3, Base: time.Second, Cap: time.Second})
 			var seen attempts
-			h := handlers.Chain(func(_ context.Context, m *handlers.Message) error {
+			h := message.Chain(func(_ context.Context, m *message.Message) error {
 				seen.record(t, m)
 				return tt.err
-			}, r.Middleware(), handlers.Recover())
+			}, r.Middleware(), message.Recover())
 			e := envelope(t, statemachine.CampaignCarrierApproved)
 			q.produce(t, e)
 			q.consumeUntil(t, h, func() bool { return seen.count() == tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })

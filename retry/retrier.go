@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -23,7 +23,7 @@ type Sender interface {
 var _ Sender = (*sqs.Client)(nil)
 
 // Observer is told about every decision, for metrics. Queue is the logical
-// queue name (handlers.Message.Queue). Its methods must be safe for concurrent
+// queue name (message.Message.Queue). Its methods must be safe for concurrent
 // use and must not block.
 type Observer interface {
 	Retried(queue string, class Class) // a copy was sent for another attempt
@@ -144,9 +144,9 @@ func New(cfg Config) (*Retrier, error) {
 // middleware returns an error and the original stays for redelivery. If the
 // context is done when the handler fails (shutdown), the error is returned
 // undecided and the message is redelivered later.
-func (r *Retrier) Middleware() handlers.Middleware {
-	return func(next handlers.Handler) handlers.Handler {
-		return func(ctx context.Context, m *handlers.Message) error {
+func (r *Retrier) Middleware() message.Middleware {
+	return func(next message.Handler) message.Handler {
+		return func(ctx context.Context, m *message.Message) error {
 			return r.handle(ctx, m, next)
 		}
 	}
@@ -154,7 +154,7 @@ func (r *Retrier) Middleware() handlers.Middleware {
 
 // decision is what happens to a failed message, and why.
 type decision struct {
-	m     *handlers.Message
+	m     *message.Message
 	log   *slog.Logger
 	now   time.Time // when the decision is made
 	attrs Attrs     // the state the message arrived with
@@ -162,11 +162,11 @@ type decision struct {
 	err   error
 }
 
-func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers.Handler) error {
+func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.Handler) error {
 	eventType := statemachine.EventType(m.Attributes[statemachine.AttrEventType])
 	// The per-message logger of the Logging middleware carries the ids
 	// already; without it, name the message here.
-	log := handlers.LoggerFrom(ctx, r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType))
+	log := message.LoggerFrom(ctx, r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType))
 	now := r.now()
 
 	a, err := DecodeAttrs(m.Attributes, m.SentAt)
@@ -191,7 +191,7 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		return err
 	}
 	d := decision{m: m, log: log, now: r.now(), attrs: a, class: Classify(err), err: err}
-	if pe, ok := errors.AsType[*handlers.PanicError](err); ok {
+	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		d.log = log.With("stack", string(pe.Stack))
 	}
 	pol := r.policies.For(eventType)
@@ -222,7 +222,7 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		// A downstream that said when to come back (a 429's Retry-After) is
 		// not asked sooner, up to the policy's cap: no answer parks a
 		// command longer than its policy allows.
-		var rd handlers.RetryDelayer
+		var rd message.RetryDelayer
 		if errors.As(err, &rd) {
 			delay = max(delay, min(rd.RetryDelay(), pol.Cap))
 		}
@@ -232,7 +232,7 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 
 // hop re-sends a message that arrived before its not_before time, with the
 // remaining delay (at most the SQS cap) and its retry state unchanged.
-func (r *Retrier) hop(ctx context.Context, m *handlers.Message, log *slog.Logger, a Attrs, wait time.Duration) error {
+func (r *Retrier) hop(ctx context.Context, m *message.Message, log *slog.Logger, a Attrs, wait time.Duration) error {
 	own := map[string]string{}
 	if err := a.Encode(own); err != nil {
 		return fmt.Errorf("hop: %w", err)
@@ -293,7 +293,7 @@ func (r *Retrier) sendDeadLetter(ctx context.Context, d decision, reason string,
 		return fmt.Errorf("dead-letter %s: no dead-letter queue for %s (handler: %w)", reason, d.m.QueueURL, d.err)
 	}
 	facts := deadLetterFacts{reason: reason, class: d.class, at: d.now, source: d.m.QueueURL, id: d.m.ID}
-	if re, ok := errors.AsType[*handlers.RejectedError](d.err); ok {
+	if re, ok := errors.AsType[*message.RejectedError](d.err); ok {
 		facts.code = re.Code
 	}
 	v, err := facts.encode()
@@ -311,7 +311,7 @@ func (r *Retrier) sendDeadLetter(ctx context.Context, d decision, reason string,
 }
 
 // send puts a copy of m with own attributes on queueURL.
-func (r *Retrier) send(ctx context.Context, log *slog.Logger, queueURL string, m *handlers.Message, own map[string]string, delaySeconds int32) error {
+func (r *Retrier) send(ctx context.Context, log *slog.Logger, queueURL string, m *message.Message, own map[string]string, delaySeconds int32) error {
 	in, dropped := copyInput(queueURL, string(m.Body), m.Attributes, own, delaySeconds)
 	if len(dropped) > 0 {
 		log.Warn("message attributes dropped over the SQS limit", "dropped", dropped)

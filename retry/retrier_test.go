@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -61,13 +61,13 @@ func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 }
 
 // handler wraps h in the retry middleware and Recover, in production order.
-func (g *rig) handler(h handlers.Handler) handlers.Handler {
-	return handlers.Chain(h, g.r.Middleware(), handlers.Recover())
+func (g *rig) handler(h message.Handler) message.Handler {
+	return message.Chain(h, g.r.Middleware(), message.Recover())
 }
 
 // deliverCopy moves the clock by the last copy's delay and returns the copy
 // as SQS would deliver it.
-func (g *rig) deliverCopy(tb testing.TB) *handlers.Message {
+func (g *rig) deliverCopy(tb testing.TB) *message.Message {
 	tb.Helper()
 	in := g.sqs.last(tb)
 	g.clock.advance(time.Duration(in.DelaySeconds) * time.Second)
@@ -91,7 +91,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			var attempts []int
-			h := g.handler(func(_ context.Context, m *handlers.Message) error {
+			h := g.handler(func(_ context.Context, m *message.Message) error {
 				a, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
 				if err != nil {
 					t.Fatal(err)
@@ -103,7 +103,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 				return nil
 			})
 
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			var delays []int32
 			for range testPolicy.MaxAttempts {
 				if err := h(t.Context(), m); err != nil {
@@ -147,8 +147,8 @@ func TestJitterStaysWithinPolicy(t *testing.T) {
 	pol := retry.Policy{MaxAttempts: 10, Base: 3 * time.Second, Cap: time.Minute}
 	delays := func(seed uint64) []int32 {
 		g := newRig(t, pol, rand.New(rand.NewPCG(seed, seed)))
-		h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
-		m := message(t, statemachine.CampaignCarrierApproved, nil)
+		h := g.handler(func(context.Context, *message.Message) error { return statusError(503) })
+		m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 		var out []int32
 		for range pol.MaxAttempts - 1 {
 			if err := h(t.Context(), m); err != nil {
@@ -177,8 +177,8 @@ func TestJitterStaysWithinPolicy(t *testing.T) {
 
 func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 	g := newRig(t, testPolicy, maxRand{})
-	h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	h := g.handler(func(context.Context, *message.Message) error { return statusError(503) })
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	for range testPolicy.MaxAttempts {
 		if err := h(t.Context(), m); err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		{"dead_letter_error", attr(d, retry.AttrDeadLetterError), "downstream answered 503"},
 		{"retry", attr(d, retry.AttrRetry), "attempt=5;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";last_error=server"},
 		{"event_type", attr(d, statemachine.AttrEventType), string(statemachine.CampaignCarrierApproved)},
-		{"body", aws.ToString(d.MessageBody), string(message(t, statemachine.CampaignCarrierApproved, nil).Body)},
+		{"body", aws.ToString(d.MessageBody), string(newMessage(t, statemachine.CampaignCarrierApproved, nil).Body)},
 	} {
 		if c.got != c.want {
 			t.Errorf("dead letter %s = %q, want %q", c.name, c.got, c.want)
@@ -236,7 +236,7 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 		{err: decodeErr(`{"type":`), class: retry.ClassMalformed},
 		{err: decodeErr(`{"type":"brand.nope","schema_version":1,` + valid + `}`), class: retry.ClassUnknownEvent},
 		{err: decodeErr(strings.Repeat(" ", statemachine.MaxBodyBytes+1)), class: retry.ClassTooLarge},
-		{err: fmt.Errorf("dispatch cmp-1: %w", &handlers.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
+		{err: fmt.Errorf("dispatch cmp-1: %w", &message.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
 			class: retry.ClassRejected, wantFacts: ";code=30795"},
 		{err: fmt.Errorf("call registry: %w", &downstreamError{status: 400, code: 30795, body: "invalid EIN"}), class: retry.ClassClient},
 	}
@@ -244,8 +244,8 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 		t.Run(string(tt.class), func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return tt.err })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { calls++; return tt.err })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := g.sqs.count(), 1; got != want {
@@ -282,8 +282,8 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			g := newRigWith(t, clientPolicies, maxRand{})
 			failure := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: status, body: "invalid api key for account 42"})
-			h := g.handler(func(context.Context, *handlers.Message) error { return failure })
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			h := g.handler(func(context.Context, *message.Message) error { return failure })
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			var delays []int32
 			for range 3 {
 				if err := h(t.Context(), m); err != nil {
@@ -350,8 +350,8 @@ type retryStep struct {
 func (g *rig) runSteps(t *testing.T, steps []retryStep) {
 	t.Helper()
 	i := 0
-	h := g.handler(func(context.Context, *handlers.Message) error { return steps[i].err })
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	h := g.handler(func(context.Context, *message.Message) error { return steps[i].err })
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	for ; i < len(steps); i++ {
 		s := steps[i]
 		if err := h(t.Context(), m); err != nil {
@@ -380,7 +380,7 @@ func (g *rig) runSteps(t *testing.T, steps []retryStep) {
 }
 
 func TestDeferralsCountApartFromFailures(t *testing.T) {
-	deferred := &handlers.DeferredError{Reason: "reviewer approval not applied yet"}
+	deferred := &message.DeferredError{Reason: "reviewer approval not applied yet"}
 	failed := statusError(503)
 	pol := retry.Policy{MaxAttempts: 2, Base: time.Second, Cap: time.Second,
 		MaxDeferrals: 3, DeferBase: time.Minute, DeferCap: time.Hour}
@@ -435,14 +435,14 @@ func TestLongDelaysHop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, pol, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error {
+			h := g.handler(func(context.Context, *message.Message) error {
 				calls++
 				if calls == 1 {
 					return statusError(503)
 				}
 				return nil
 			})
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
 			first := g.sqs.last(t)
@@ -494,8 +494,8 @@ func TestBadAttributesDeadLetter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return nil })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: tt.value})); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { calls++; return nil })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: tt.value})); err != nil {
 				t.Fatal(err)
 			}
 			if calls != 0 {
@@ -532,14 +532,14 @@ func TestPanicLosesNoMessage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error {
+			h := g.handler(func(context.Context, *message.Message) error {
 				calls++
 				if calls <= tt.panics {
 					panic("nil record")
 				}
 				return nil
 			})
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			for range testPolicy.MaxAttempts {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatalf("call %d: got %v, want nil once the copy is sent", calls, err)
@@ -584,8 +584,8 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 		wantErr    error
 	}{
 		{name: "retry copy not sent", handlerErr: statusError(503), deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "dead letter not sent", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "no dead-letter queue", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{}.Lookup},
+		{name: "dead letter not sent", handlerErr: &message.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
+		{name: "no dead-letter queue", handlerErr: &message.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{}.Lookup},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -595,8 +595,8 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := r.Middleware()(func(context.Context, *handlers.Message) error { return tt.handlerErr })
-			err = h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil))
+			h := r.Middleware()(func(context.Context, *message.Message) error { return tt.handlerErr })
+			err = h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil))
 			if err == nil {
 				t.Fatal("got nil, want an error so that the runtime keeps the original")
 			}
@@ -616,8 +616,8 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 func TestShutdownLeavesTheMessageUndecided(t *testing.T) {
 	g := newRig(t, testPolicy, maxRand{})
 	ctx, cancel := context.WithCancel(t.Context())
-	h := g.handler(func(ctx context.Context, _ *handlers.Message) error { cancel(); return ctx.Err() })
-	err := h(ctx, message(t, statemachine.CampaignCarrierApproved, nil))
+	h := g.handler(func(ctx context.Context, _ *message.Message) error { cancel(); return ctx.Err() })
+	err := h(ctx, newMessage(t, statemachine.CampaignCarrierApproved, nil))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
@@ -702,8 +702,8 @@ func TestRetryAfterIsHonouredUpToThePolicyCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
-			h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: tt.after} })
-			if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { return limited{after: tt.after} })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignReviewApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
 			in := g.sqs.last(t)

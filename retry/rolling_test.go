@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -90,7 +91,7 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 
 // fromFile returns a first delivery of the body in testdata/envelopes/name,
 // with the message attributes its producer would set beside it.
-func fromFile(tb testing.TB, name string) *handlers.Message {
+func fromFile(tb testing.TB, name string) *message.Message {
 	tb.Helper()
 	body, err := os.ReadFile(filepath.Join("testdata", "envelopes", name))
 	if err != nil {
@@ -105,7 +106,7 @@ func fromFile(tb testing.TB, name string) *handlers.Message {
 			attrs[attr] = fmt.Sprint(v)
 		}
 	}
-	return &handlers.Message{ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
+	return &message.Message{ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
 		Body: body, Attributes: attrs, ReceiveCount: 1, SentAt: t0}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/tendlc/tendlc/infra/deploytest"
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -179,7 +180,7 @@ func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envel
 			tb.Fatal(err)
 		}
 		wg.Go(func() {
-			_ = c.Run(ctx, func(ctx context.Context, m *handlers.Message) error {
+			_ = c.Run(ctx, func(ctx context.Context, m *message.Message) error {
 				cmd, err := handlers.DecodeMessage(m)
 				if err != nil {
 					tb.Errorf("player: %v", err)

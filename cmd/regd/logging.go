@@ -3,7 +3,7 @@ package main
 import (
 	"log/slog"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 )
 
@@ -11,7 +11,7 @@ import (
 // decoded from the retry state the retry middleware keeps in its attributes,
 // or the raw attribute when it does not decode (the middleware dead-letters
 // such a message).
-func attemptAttr(m *handlers.Message) slog.Attr {
+func attemptAttr(m *message.Message) slog.Attr {
 	a, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
 	if err != nil {
 		return slog.String(retry.AttrRetry, m.Attributes[retry.AttrRetry])

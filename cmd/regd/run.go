@@ -24,6 +24,7 @@ import (
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -125,8 +126,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The middleware order, outermost first: per-message logger, hand-made
 	// retries and dead letters, panics turned into errors, the handler.
-	chain := func(h handlers.Handler) handlers.Handler {
-		return handlers.Chain(h, handlers.Logging(log, attemptAttr), retrier.Middleware(), handlers.Recover())
+	chain := func(h message.Handler) message.Handler {
+		return message.Chain(h, handlers.Logging(log, attemptAttr), retrier.Middleware(), message.Recover())
 	}
 	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Observer: mx, Logger: log})
 	if err != nil {
@@ -138,7 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 		run  func(context.Context) error
 	}
 	var workers []worker
-	consume := func(queue string, concurrency int, h handlers.Handler) error {
+	consume := func(queue string, concurrency int, h message.Handler) error {
 		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
 			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Observer: mx, Logger: log})
 		if err != nil {
