@@ -5,9 +5,6 @@ import (
 	"errors"
 	"net"
 
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/smithy-go"
-
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -19,9 +16,9 @@ type Class string
 
 // Retryable classes: the same message may succeed later.
 const (
-	ClassThrottled Class = "throttled" // an AWS throttling error code, or HTTP 429
-	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
-	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
+	ClassThrottled Class = "throttled" // a transport's throttling error (an AWS code), or HTTP 429
+	ClassServer    Class = "server"    // HTTP 5xx, or a transport's server fault
+	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, a transport's request timeout
 	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
 	ClassDeferred  Class = "deferred"  // message.ErrDeferred: the event arrived early, or a newer build wrote it
 	ClassPanic     Class = "panic"     // *message.PanicError
@@ -39,7 +36,7 @@ const (
 	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
 	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
 	ClassRejected      Class = "rejected"       // *message.RejectedError
-	ClassClient        Class = "client"         // a downstream's refusal (message.StatusRefused), or an AWS error code that blames the request
+	ClassClient        Class = "client"         // a downstream's refusal (message.StatusRefused), or a transport's error that blames the request
 	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
@@ -63,20 +60,19 @@ var statusClasses = map[message.StatusClass]Class{
 	message.StatusServer:  ClassServer,
 }
 
-// requestIsWrong are the AWS error codes that blame the request itself:
-// sending it again cannot succeed.
-var requestIsWrong = map[string]struct{}{
-	"ValidationException": {}, "SerializationException": {}, "InvalidParameterValue": {},
-	"InvalidParameterCombination": {}, "MissingParameter": {}, "InvalidAttributeValue": {},
-	"MessageTooLong": {}, "InvalidMessageContents": {}, "ItemCollectionSizeLimitExceededException": {},
-}
+// A Classifier classifies the errors of one transport or store that [Classify]
+// cannot judge by type alone (infra/sqsq.ClassifyAWS reads the AWS SDK's
+// error codes and faults). It returns "" for an error it does not recognise.
+type Classifier func(error) Class
 
 // Classify returns the class of a handler error, judged by type only
-// (errors.Is, errors.As, smithy API error codes, HTTP status codes), never by
-// message text. Domain errors win over transport errors: a rejection that
-// wraps an HTTP error is a rejection. It returns "" for a nil error and
-// ClassUnknown for an error it does not recognise.
-func Classify(err error) Class {
+// (errors.Is, errors.As, HTTP status codes, and what the transport
+// classifiers given recognise), never by message text. Domain errors win over
+// transport errors: a rejection that wraps an HTTP error is a rejection; a
+// transport's classification wins over the HTTP status its error carries. It
+// returns "" for a nil error and ClassUnknown for an error it does not
+// recognise.
+func Classify(err error, transports ...Classifier) Class {
 	if err == nil {
 		return ""
 	}
@@ -105,30 +101,13 @@ func Classify(err error) Class {
 			return c.class
 		}
 	}
-	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
-		if _, ok := awsretry.DefaultThrottleErrorCodes[apiErr.ErrorCode()]; ok {
-			return ClassThrottled
+	for _, classify := range transports {
+		if classify == nil {
+			continue
 		}
-		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
-			return ClassTimeout // RequestTimeout, RequestTimeoutException
+		if c := classify(err); c != "" {
+			return c
 		}
-		// The response's status, as message.ClassifyStatus reads it for
-		// every caller: a 5xx is the server's, a 408 a timeout.
-		st, hasStatus := message.StatusOf(err)
-		if (hasStatus && st.Code >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
-			return ClassServer
-		}
-		if hasStatus && st.Class == message.StatusTimeout {
-			return ClassTimeout
-		}
-		if _, ok := requestIsWrong[apiErr.ErrorCode()]; ok {
-			return ClassClient
-		}
-		// Any other AWS error says nothing against the message itself: a
-		// throttled transaction (400 TransactionCanceledException), expiring
-		// credentials, a queue being recreated. Retry it within the policy's
-		// bounds instead of dead-lettering it at once.
-		return ClassUnknown
 	}
 	if st, ok := message.StatusOf(err); ok {
 		return statusClasses[st.Class]

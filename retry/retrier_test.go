@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
@@ -24,11 +21,11 @@ import (
 // rig is a Retrier over a fake SQS, an injected clock and a chosen random
 // source, with its observer and logs.
 type rig struct {
-	sqs   *fakeSQS
-	clock *clock
-	obs   *observer
-	logs  *bytes.Buffer
-	r     *retry.Retrier
+	queues *fakeQueues
+	clock  *clock
+	obs    *observer
+	logs   *bytes.Buffer
+	r      *retry.Retrier
 }
 
 func newRig(tb testing.TB, pol retry.Policy, rnd retry.Rand) *rig {
@@ -43,15 +40,15 @@ var clientPolicies = retry.Policies{Default: testPolicy, Client: retry.Policy{Ma
 // newRigWith is newRig with every policy given.
 func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 	tb.Helper()
-	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
+	g := &rig{queues: &fakeQueues{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
 	r, err := retry.New(retry.Config{
-		SQS:        g.sqs,
-		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
-		Policies:   pols,
-		Rand:       rnd,
-		Now:        g.clock.Now,
-		Logger:     slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Observer:   g.obs,
+		Requeuer:     g.queues,
+		DeadLetterer: g.queues,
+		Policies:     pols,
+		Rand:         rnd,
+		Now:          g.clock.Now,
+		Logger:       slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observer:     g.obs,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -69,7 +66,7 @@ func (g *rig) handler(h message.Handler) message.Handler {
 // as SQS would deliver it.
 func (g *rig) deliverCopy(tb testing.TB) *message.Message {
 	tb.Helper()
-	in := g.sqs.last(tb)
+	in := g.queues.last(tb)
 	g.clock.advance(time.Duration(in.DelaySeconds) * time.Second)
 	return redeliver(in, g.clock.now)
 }
@@ -112,8 +109,8 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 				if len(attempts) > tt.failures {
 					break
 				}
-				in := g.sqs.last(t)
-				if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+				in := g.queues.last(t)
+				if got, want := in.QueueURL, srcURL; got != want {
 					t.Fatalf("copy sent to %s, want the same queue %s", got, want)
 				}
 				a := retryAttrs(t, in)
@@ -130,7 +127,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 			if got, want := delays, tt.wantDelays; !slices.Equal(got, want) {
 				t.Errorf("DelaySeconds = %v, want %v (min(cap, base·2^(n−1)) at the top of the jitter)", got, want)
 			}
-			if got, want := g.sqs.count(), tt.failures; got != want {
+			if got, want := g.queues.count(), tt.failures; got != want {
 				t.Errorf("%d messages sent, want %d copies", got, want)
 			}
 			if got, want := g.obs.retried[retry.ClassServer], tt.failures; got != want {
@@ -154,7 +151,7 @@ func TestJitterStaysWithinPolicy(t *testing.T) {
 			if err := h(t.Context(), m); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, g.sqs.last(t).DelaySeconds)
+			out = append(out, g.queues.last(t).DelaySeconds)
 			m = g.deliverCopy(t)
 		}
 		return out
@@ -186,9 +183,9 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		m = g.deliverCopy(t)
 	}
 
-	var dead []*sqs.SendMessageInput
-	for _, in := range g.sqs.sent {
-		if aws.ToString(in.QueueUrl) == dlqURL {
+	var dead []*sent
+	for _, in := range g.queues.sent {
+		if in.QueueURL == dlqURL {
 			dead = append(dead, in)
 		}
 	}
@@ -196,7 +193,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		t.Fatalf("%d dead letters, want %d", got, want)
 	}
 	d := dead[0]
-	if got, want := len(g.sqs.sent), testPolicy.MaxAttempts; got != want {
+	if got, want := len(g.queues.sent), testPolicy.MaxAttempts; got != want {
 		t.Errorf("%d sends, want %d copies and the dead letter", got, want)
 	}
 	wantFacts := "reason=exhausted;class=server;at=" + strconv.FormatInt(t0.Add((2+4+8+10)*time.Second).UnixMilli(), 10) + ";source=" + srcURL + ";message_id=copy"
@@ -205,7 +202,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		{"dead_letter_error", attr(d, retry.AttrDeadLetterError), "downstream answered 503"},
 		{"retry", attr(d, retry.AttrRetry), "attempt=5;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";last_error=server"},
 		{"event_type", attr(d, statemachine.AttrEventType), string(statemachine.CampaignCarrierApproved)},
-		{"body", aws.ToString(d.MessageBody), string(newMessage(t, statemachine.CampaignCarrierApproved, nil).Body)},
+		{"body", string(d.Body), string(newMessage(t, statemachine.CampaignCarrierApproved, nil).Body)},
 	} {
 		if c.got != c.want {
 			t.Errorf("dead letter %s = %q, want %q", c.name, c.got, c.want)
@@ -248,11 +245,11 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := g.sqs.count(), 1; got != want {
+			if got, want := g.queues.count(), 1; got != want {
 				t.Fatalf("%d sends, want the dead letter only", got)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Errorf("sent to %s, want the DLQ %s", got, want)
 			}
 			want := "reason=" + string(tt.class) + ";class=" + string(tt.class) + tt.wantFacts +
@@ -289,8 +286,8 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
-				in := g.sqs.last(t)
-				if aws.ToString(in.QueueUrl) == dlqURL {
+				in := g.queues.last(t)
+				if in.QueueURL == dlqURL {
 					break
 				}
 				delays = append(delays, in.DelaySeconds)
@@ -299,8 +296,8 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 			if got, want := delays, []int32{30, 60}; !slices.Equal(got, want) {
 				t.Errorf("retry delays %v, want %v", got, want)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Fatalf("last copy sent to %s, want the DLQ %s", got, want)
 			}
 			if got, want := attr(d, retry.AttrDeadLetter), "reason=exhausted;class=http_client;"; !strings.HasPrefix(got, want) {
@@ -357,13 +354,13 @@ func (g *rig) runSteps(t *testing.T, steps []retryStep) {
 		if err := h(t.Context(), m); err != nil {
 			t.Fatalf("step %d: %v", i+1, err)
 		}
-		in := g.sqs.last(t)
+		in := g.queues.last(t)
 		want := s.wantState
 		want.FirstSeen = t0
 		if got := retryAttrs(t, in); got != want {
 			t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
 		}
-		if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
+		if got := in.QueueURL; got != s.wantQueue {
 			t.Errorf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
 		}
 		if got := in.DelaySeconds; got != s.wantDelay {
@@ -445,18 +442,18 @@ func TestLongDelaysHop(t *testing.T) {
 			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			first := g.sqs.last(t)
+			first := g.queues.last(t)
 			if got, want := retryAttrs(t, first).NotBefore, t0.Add(40*time.Minute); !got.Equal(want) {
 				t.Errorf("not_before = %v, want %v", got, want)
 			}
 			for _, at := range tt.arrivals {
 				g.clock.now = t0.Add(at)
-				if err := h(t.Context(), redeliver(g.sqs.last(t), g.clock.now)); err != nil {
+				if err := h(t.Context(), redeliver(g.queues.last(t), g.clock.now)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			var delays []int32
-			for _, in := range g.sqs.sent {
+			for _, in := range g.queues.sent {
 				delays = append(delays, in.DelaySeconds)
 				if got, want := attr(in, retry.AttrRetry), attr(first, retry.AttrRetry); got != want {
 					t.Errorf("hop carries retry %q, want it unchanged %q", got, want)
@@ -501,8 +498,8 @@ func TestBadAttributesDeadLetter(t *testing.T) {
 			if calls != 0 {
 				t.Errorf("handler ran %d times, want 0", calls)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Fatalf("sent to %s, want %s", got, want)
 			}
 			if got, want := attr(d, retry.AttrDeadLetter), "reason=bad_attributes;class=bad_attributes;"; !strings.HasPrefix(got, want) {
@@ -544,23 +541,23 @@ func TestPanicLosesNoMessage(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatalf("call %d: got %v, want nil once the copy is sent", calls, err)
 				}
-				if calls > tt.panics || aws.ToString(g.sqs.last(t).QueueUrl) == dlqURL {
+				if calls > tt.panics || g.queues.last(t).QueueURL == dlqURL {
 					break
 				}
-				if got, want := retryAttrs(t, g.sqs.last(t)).LastError, retry.ClassPanic; got != want {
+				if got, want := retryAttrs(t, g.queues.last(t)).LastError, retry.ClassPanic; got != want {
 					t.Errorf("last_error = %s, want %s", got, want)
 				}
 				m = g.deliverCopy(t)
 			}
 			var sends []string
-			for _, in := range g.sqs.sent {
-				sends = append(sends, aws.ToString(in.QueueUrl))
+			for _, in := range g.queues.sent {
+				sends = append(sends, in.QueueURL)
 			}
 			if !slices.Equal(sends, tt.wantSends) {
 				t.Errorf("sent to %v, want %v", sends, tt.wantSends)
 			}
 			if tt.wantReason != "" {
-				d := g.sqs.last(t)
+				d := g.queues.last(t)
 				if got := attr(d, retry.AttrDeadLetter); !strings.HasPrefix(got, tt.wantReason) {
 					t.Errorf("dead_letter = %q, want it to start with %q", got, tt.wantReason)
 				}
@@ -580,23 +577,26 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 	tests := []struct {
 		name       string
 		handlerErr error
-		deadLetter func(string) (string, bool)
+		queueURL   string
 		wantErr    error
 	}{
-		{name: "retry copy not sent", handlerErr: statusError(503), deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "dead letter not sent", handlerErr: &message.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "no dead-letter queue", handlerErr: &message.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{}.Lookup},
+		{name: "retry copy not sent", handlerErr: statusError(503), queueURL: srcURL, wantErr: errSend},
+		{name: "dead letter not sent", handlerErr: &message.RejectedError{Reason: "unknown record"}, queueURL: srcURL, wantErr: errSend},
+		{name: "no dead-letter queue", handlerErr: &message.RejectedError{Reason: "unknown record"}, queueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/orphan",
+			wantErr: retry.ErrNoDeadLetterQueue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := &fakeSQS{sendErr: errSend}
+			fake := &fakeQueues{sendErr: errSend}
 			obs := newObserver()
-			r, err := retry.New(retry.Config{SQS: fake, DeadLetter: tt.deadLetter, Observer: obs, Now: (&clock{now: t0}).Now})
+			r, err := retry.New(retry.Config{Requeuer: fake, DeadLetterer: fake, Observer: obs, Now: (&clock{now: t0}).Now})
 			if err != nil {
 				t.Fatal(err)
 			}
 			h := r.Middleware()(func(context.Context, *message.Message) error { return tt.handlerErr })
-			err = h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil))
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
+			m.QueueURL = tt.queueURL
+			err = h(t.Context(), m)
 			if err == nil {
 				t.Fatal("got nil, want an error so that the runtime keeps the original")
 			}
@@ -621,21 +621,21 @@ func TestShutdownLeavesTheMessageUndecided(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
-	if got := g.sqs.count(); got != 0 {
+	if got := g.queues.count(); got != 0 {
 		t.Errorf("%d sends during shutdown, want 0", got)
 	}
 }
 
 func TestNewValidatesConfig(t *testing.T) {
-	okSQS, okDLQ := &fakeSQS{}, retry.DeadLetterMap{}.Lookup
+	ok := &fakeQueues{}
 	tests := []struct {
 		name    string
 		cfg     retry.Config
 		wantErr []string // fragments; nil: valid
 	}{
-		{name: "defaults", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ}},
-		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"SQS is required", "DeadLetter is required"}},
-		{name: "bad policies", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ, Policies: retry.Policies{
+		{name: "defaults", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok}},
+		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"Requeuer is required", "DeadLetterer is required"}},
+		{name: "bad policies", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok, Policies: retry.Policies{
 			Default: retry.Policy{MaxAttempts: -1},
 			ByEvent: map[statemachine.EventType]retry.Policy{
 				statemachine.CampaignSubmit: {MaxAttempts: 3, Base: time.Minute, Cap: time.Second},
@@ -706,8 +706,8 @@ func TestRetryAfterIsHonouredUpToThePolicyCap(t *testing.T) {
 			if err := h(t.Context(), newMessage(t, statemachine.CampaignReviewApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			in := g.sqs.last(t)
-			if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+			in := g.queues.last(t)
+			if got, want := in.QueueURL, srcURL; got != want {
 				t.Fatalf("copy sent to %s, want the source queue %s", got, want)
 			}
 			if got := in.DelaySeconds; got != tt.want {

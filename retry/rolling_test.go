@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
@@ -55,8 +53,8 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
-				if g.sqs.count() != 0 || store.n() != 1 || sent.n() != 1 {
-					t.Errorf("copies %d, records %d, follow-ups %d: want 0, 1 and 1", g.sqs.count(), store.n(), sent.n())
+				if g.queues.count() != 0 || store.n() != 1 || sent.n() != 1 {
+					t.Errorf("copies %d, records %d, follow-ups %d: want 0, 1 and 1", g.queues.count(), store.n(), sent.n())
 				}
 				return
 			}
@@ -64,15 +62,15 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatalf("delivery %d: %v", i+1, err)
 				}
-				in := g.sqs.last(t)
+				in := g.queues.last(t)
 				if i < tt.deferrals {
-					if got, want := retryAttrs(t, in).Deferrals, i+1; aws.ToString(in.QueueUrl) != srcURL || got != want {
-						t.Fatalf("delivery %d: copy to %s with %d deferrals, want a deferral (%d) on the source queue", i+1, aws.ToString(in.QueueUrl), got, want)
+					if got, want := retryAttrs(t, in).Deferrals, i+1; in.QueueURL != srcURL || got != want {
+						t.Fatalf("delivery %d: copy to %s with %d deferrals, want a deferral (%d) on the source queue", i+1, in.QueueURL, got, want)
 					}
 					m = g.deliverCopy(t)
 					continue
 				}
-				if got := aws.ToString(in.QueueUrl); got != dlqURL {
+				if got := in.QueueURL; got != dlqURL {
 					t.Fatalf("delivery %d: sent to %s, want the dead-letter queue", i+1, got)
 				}
 				if got := attr(in, retry.AttrDeadLetter); !strings.HasPrefix(got, tt.reason) {

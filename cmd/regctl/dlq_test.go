@@ -22,9 +22,13 @@ import (
 func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err error) {
 	tb.Helper()
 	events := queueURL(tb, q, s, string(statemachine.ToEvents))
-	r, rerr := retry.New(retry.Config{
-		SQS: q, DeadLetter: retry.DeadLetterMap{events: queueURL(tb, q, s, spec.DLQ(string(statemachine.ToEvents)))}.Lookup,
+	copier, cerr := sqsq.NewCopier(q, sqsq.CopierConfig{
+		DeadLetters: map[string]string{events: queueURL(tb, q, s, spec.DLQ(string(statemachine.ToEvents)))},
 	})
+	if cerr != nil {
+		tb.Fatal(cerr)
+	}
+	r, rerr := retry.New(retry.Config{Requeuer: copier, DeadLetterer: copier, Classify: sqsq.ClassifyAWS})
 	if rerr != nil {
 		tb.Fatal(rerr)
 	}

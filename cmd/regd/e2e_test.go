@@ -447,7 +447,7 @@ func TestDeferredSubmitsWakeWhenTheBrandIsVerified(t *testing.T) {
 	d := deploytest.New(t)
 	policies := retry.Policies{Default: fastPolicies.Default, ByEvent: map[statemachine.EventType]retry.Policy{
 		statemachine.CampaignSubmit: {MaxAttempts: 8, Base: time.Second, Cap: time.Second,
-			MaxDeferrals: 30, DeferBase: retry.MaxDelay, DeferCap: retry.MaxDelay}}}
+			MaxDeferrals: 30, DeferBase: retry.MaxBackoff, DeferCap: retry.MaxBackoff}}}
 	r := startRegd(t, d, func(m *Main) { m.RetryPolicies = &policies })
 	// The registry takes the brand; its identity webhook is held back.
 	play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {

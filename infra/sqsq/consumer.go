@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -247,8 +246,13 @@ func newRun(ctx context.Context, c *Consumer, h message.Handler) *run {
 	bg, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	handlerCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &run{
-		Consumer:       c,
-		h:              h,
+		Consumer: c,
+		// The last-resort guard of a handler goroutine, for a panic outside
+		// the handler's own chain (whose innermost middleware is
+		// message.Recover too, so that retries see its panics): the same
+		// code, so that no panic ends the process and each is a
+		// *message.PanicError.
+		h:              message.Recover()(h),
 		bg:             bg,
 		cancelCalls:    cancelCalls,
 		handlerCtx:     handlerCtx,
@@ -357,7 +361,7 @@ func (r *run) handle(m *message.Message) {
 	defer r.slots.give(1)
 	start := time.Now()
 	ctx, settled := message.WithSettled(r.handlerCtx)
-	err := r.call(ctx, m)
+	err := r.h(ctx, m)
 	took := time.Since(start)
 	if err != nil {
 		r.flights.remove(m.ReceiptHandle)
@@ -374,16 +378,6 @@ func (r *run) handle(m *message.Message) {
 		default: // a signal is pending already
 		}
 	}
-}
-
-// call runs the handler, turning a panic into a *message.PanicError.
-func (r *run) call(ctx context.Context, m *message.Message) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &message.PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return r.h(ctx, m)
 }
 
 // ack queues a finished message for deletion, unless the shutdown deadline

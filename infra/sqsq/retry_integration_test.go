@@ -1,4 +1,4 @@
-package retry_test
+package sqsq_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
@@ -65,8 +66,12 @@ func newQueues(tb testing.TB) queues {
 // jitter always draws 0), so that the test does not wait for time to pass.
 func (q queues) retrier(tb testing.TB, pol retry.Policy) *retry.Retrier {
 	tb.Helper()
+	copier, err := sqsq.NewCopier(q.client, sqsq.CopierConfig{DeadLetters: map[string]string{q.src: q.dlq}})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	r, err := retry.New(retry.Config{
-		SQS: q.client, DeadLetter: retry.DeadLetterMap{q.src: q.dlq}.Lookup,
+		Requeuer: copier, DeadLetterer: copier, Classify: sqsq.ClassifyAWS,
 		Policies: retry.Policies{Default: pol}, Rand: zeroRand{},
 	})
 	if err != nil {
@@ -266,7 +271,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			if got, want := aws.ToString(raw[0].MessageAttributes[retry.AttrDeadLetter].StringValue), "reason="+tt.wantReason+";"; !strings.HasPrefix(got, want) {
 				t.Errorf("dead_letter = %q, want it to start with %q", got, want)
 			}
-			list, err := retry.List(t.Context(), q.client, q.dlq, 0)
+			list, err := sqsq.ListDeadLetters(t.Context(), q.client, q.dlq, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +290,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			}
 
 			// Redrive puts it back on its source queue with a fresh attempt.
-			n, err := retry.Redrive(t.Context(), q.client, q.dlq, nil)
+			n, err := sqsq.Redrive(t.Context(), q.client, q.dlq, nil)
 			if err != nil || n != 1 {
 				t.Fatalf("Redrive = %d, %v; want 1, nil", n, err)
 			}
@@ -311,13 +316,13 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 
 			// It fails again, and Purge empties the DLQ only when confirmed.
 			q.consumeUntil(t, h, func() bool { return seen.count() == 2*tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })
-			if err := retry.Purge(t.Context(), q.client, q.dlq, false); !errors.Is(err, retry.ErrNotConfirmed) {
-				t.Errorf("Purge without confirmation = %v, want %v", err, retry.ErrNotConfirmed)
+			if err := sqsq.Purge(t.Context(), q.client, q.dlq, false); !errors.Is(err, sqsq.ErrNotConfirmed) {
+				t.Errorf("Purge without confirmation = %v, want %v", err, sqsq.ErrNotConfirmed)
 			}
 			if got, want := awstest.Depth(t, q.client, q.dlq), 1; got != want {
 				t.Errorf("%d messages on the DLQ after an unconfirmed Purge, want %d", got, want)
 			}
-			if err := retry.Purge(t.Context(), q.client, q.dlq, true); err != nil {
+			if err := sqsq.Purge(t.Context(), q.client, q.dlq, true); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := awstest.Depth(t, q.client, q.dlq), 0; got != want {
