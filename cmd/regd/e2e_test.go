@@ -359,7 +359,7 @@ func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 // repaired from the record's outbox.
 func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 	d := deploytest.New(t)
-	faults := fault.Config{Seed: 3, DuplicateSend: 1, DelaySend: 0.2, MaxDelay: 2 * time.Second,
+	faults := fault.Config{Seed: 3, DuplicateSend: 1, DelaySend: 0.2, MaxExtraDelay: 2 * time.Second,
 		FailSend: 0.1, DuplicateReceive: 0.2, StaleRead: 0.2}
 	startRegd(t, d, func(m *Main) { m.Config.Faults = faults })
 	p := play(t, d, approveAll)
