@@ -19,7 +19,7 @@ type Observer interface {
 	// Finished: a sweep ended, with err nil on success (then r.Started plus
 	// r.Duration is the last success time). err wraps ErrLeaseHeld when
 	// another sweeper was at work, ErrLeaseLost when the sweep stopped early,
-	// and is a *handlers.PanicError when a scheduled sweep panicked.
+	// and is a *message.PanicError when a scheduled sweep panicked.
 	Finished(r Report, err error)
 }
 

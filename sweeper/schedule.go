@@ -10,7 +10,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // Run sweeps on the configured schedule, in UTC, until ctx ends; then it
@@ -19,7 +19,7 @@ import (
 // told to the Observer, and the next one runs as scheduled.
 //
 // A sweep that panics is recovered, logged and told to the Observer as a
-// *handlers.PanicError. A scheduled sweep that finds the previous one of this
+// *message.PanicError. A scheduled sweep that finds the previous one of this
 // process still running is skipped.
 func (s *Sweeper) Run(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{s.cfg.Logger}))
@@ -44,7 +44,7 @@ func (s *Sweeper) job(ctx context.Context) cron.Job {
 		defer running.Unlock()
 		defer func() {
 			if v := recover(); v != nil {
-				err := &handlers.PanicError{Value: v, Stack: debug.Stack()}
+				err := &message.PanicError{Value: v, Stack: debug.Stack()}
 				s.cfg.Logger.Error("sweep panicked", "error", err, "stack", string(err.Stack))
 				s.cfg.Observer.Finished(Report{Mode: s.cfg.Mode, DryRun: s.cfg.DryRun}, err)
 			}

@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // runFor starts Run in a synctest bubble, lets d of fake time pass, then
@@ -114,8 +114,8 @@ func TestRunSweepsAgainAfterAPanic(t *testing.T) {
 		if len(errs) != 2 || errs[1] != nil {
 			t.Fatalf("observer told %v, want a panic then a success", errs)
 		}
-		if _, ok := errors.AsType[*handlers.PanicError](errs[0]); !ok {
-			t.Errorf("first sweep ended with %v, want a *handlers.PanicError", errs[0])
+		if _, ok := errors.AsType[*message.PanicError](errs[0]); !ok {
+			t.Errorf("first sweep ended with %v, want a *message.PanicError", errs[0])
 		}
 		if acquired, _, released := f.lease.counts(); acquired != 2 || released != 2 {
 			t.Errorf("lease acquired %d, released %d; want 2 and 2 (the panicking sweep released it too)", acquired, released)

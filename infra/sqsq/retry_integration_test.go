@@ -1,4 +1,4 @@
-package retry_test
+package sqsq_test
 
 import (
 	"context"
@@ -13,9 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -65,8 +66,12 @@ func newQueues(tb testing.TB) queues {
 // jitter always draws 0), so that the test does not wait for time to pass.
 func (q queues) retrier(tb testing.TB, pol retry.Policy) *retry.Retrier {
 	tb.Helper()
+	copier, err := sqsq.NewCopier(q.client, sqsq.CopierConfig{DeadLetters: map[string]string{q.src: q.dlq}})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	r, err := retry.New(retry.Config{
-		SQS: q.client, DeadLetter: retry.DeadLetterMap{q.src: q.dlq}.Lookup,
+		Requeuer: copier, DeadLetterer: copier, Classify: sqsq.ClassifyAWS,
 		Policies: retry.Policies{Default: pol}, Rand: zeroRand{},
 	})
 	if err != nil {
@@ -125,7 +130,7 @@ func (q queues) receive(tb testing.TB, queueURL string, peek bool) []types.Messa
 // consumeUntil runs h over the events queue the way the consumer runtime
 // does (delete on nil, leave otherwise) until done reports true, failing tb
 // after 15 seconds.
-func (q queues) consumeUntil(tb testing.TB, h handlers.Handler, done func() bool) {
+func (q queues) consumeUntil(tb testing.TB, h message.Handler, done func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !done() {
@@ -139,7 +144,7 @@ func (q queues) consumeUntil(tb testing.TB, h handlers.Handler, done func() bool
 			for k, v := range m.MessageAttributes {
 				attrs[k] = aws.ToString(v.StringValue)
 			}
-			msg := &handlers.Message{
+			msg := &message.Message{
 				ID: aws.ToString(m.MessageId), Queue: string(statemachine.ToEvents), QueueURL: q.src,
 				ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: []byte(aws.ToString(m.Body)),
 				Attributes: attrs, ReceiveCount: count, SentAt: time.UnixMilli(sentMs),
@@ -162,7 +167,7 @@ type attempts struct {
 	seen []int
 }
 
-func (a *attempts) record(tb testing.TB, m *handlers.Message) int {
+func (a *attempts) record(tb testing.TB, m *message.Message) int {
 	tb.Helper()
 	st, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
 	if err != nil {
@@ -203,11 +208,11 @@ func TestIntegrationRetriesUntilSuccess(t *testing.T) {
 			r := q.retrier(t, retry.Policy{MaxAttempts: 3, Base: time.Second, Cap: time.Second})
 			var seen attempts
 			succeeded := false
-			h := handlers.Chain(func(_ context.Context, m *handlers.Message) error {
+			h := message.Chain(func(_ context.Context, m *message.Message) error {
 				err := tt.fail(seen.record(t, m))
 				succeeded = err == nil
 				return err
-			}, r.Middleware(), handlers.Recover())
+			}, r.Middleware(), message.Recover())
 
 			q.produce(t, envelope(t, statemachine.CampaignCarrierApproved))
 			q.consumeUntil(t, h, func() bool { return succeeded })
@@ -238,7 +243,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 		wantAttempt int
 	}{
 		{name: "retries exhausted", err: statusError(503), wantRuns: 3, wantReason: retry.ReasonExhausted, wantClass: retry.ClassServer, wantAttempt: 3},
-		{name: "permanent rejection", err: &handlers.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending},
+		{name: "permanent rejection", err: &message.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending},
 			wantRuns: 1, wantReason: "rejected", wantClass: retry.ClassRejected, wantAttempt: 1},
 	}
 	for _, tt := range tests {
@@ -247,10 +252,10 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			q := newQueues(t)
 			r := q.retrier(t, retry.Policy{MaxAttempts: 3, Base: time.Second, Cap: time.Second})
 			var seen attempts
-			h := handlers.Chain(func(_ context.Context, m *handlers.Message) error {
+			h := message.Chain(func(_ context.Context, m *message.Message) error {
 				seen.record(t, m)
 				return tt.err
-			}, r.Middleware(), handlers.Recover())
+			}, r.Middleware(), message.Recover())
 			e := envelope(t, statemachine.CampaignCarrierApproved)
 			q.produce(t, e)
 			q.consumeUntil(t, h, func() bool { return seen.count() == tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })
@@ -266,7 +271,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			if got, want := aws.ToString(raw[0].MessageAttributes[retry.AttrDeadLetter].StringValue), "reason="+tt.wantReason+";"; !strings.HasPrefix(got, want) {
 				t.Errorf("dead_letter = %q, want it to start with %q", got, want)
 			}
-			list, err := retry.List(t.Context(), q.client, q.dlq, 0)
+			list, err := sqsq.ListDeadLetters(t.Context(), q.client, q.dlq, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +290,7 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 			}
 
 			// Redrive puts it back on its source queue with a fresh attempt.
-			n, err := retry.Redrive(t.Context(), q.client, q.dlq, nil)
+			n, err := sqsq.Redrive(t.Context(), q.client, q.dlq, nil)
 			if err != nil || n != 1 {
 				t.Fatalf("Redrive = %d, %v; want 1, nil", n, err)
 			}
@@ -311,13 +316,13 @@ func TestIntegrationDeadLetterRedrivePurge(t *testing.T) {
 
 			// It fails again, and Purge empties the DLQ only when confirmed.
 			q.consumeUntil(t, h, func() bool { return seen.count() == 2*tt.wantRuns && awstest.Depth(t, q.client, q.src) == 0 })
-			if err := retry.Purge(t.Context(), q.client, q.dlq, false); !errors.Is(err, retry.ErrNotConfirmed) {
-				t.Errorf("Purge without confirmation = %v, want %v", err, retry.ErrNotConfirmed)
+			if err := sqsq.Purge(t.Context(), q.client, q.dlq, false); !errors.Is(err, sqsq.ErrNotConfirmed) {
+				t.Errorf("Purge without confirmation = %v, want %v", err, sqsq.ErrNotConfirmed)
 			}
 			if got, want := awstest.Depth(t, q.client, q.dlq), 1; got != want {
 				t.Errorf("%d messages on the DLQ after an unconfirmed Purge, want %d", got, want)
 			}
-			if err := retry.Purge(t.Context(), q.client, q.dlq, true); err != nil {
+			if err := sqsq.Purge(t.Context(), q.client, q.dlq, true); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := awstest.Depth(t, q.client, q.dlq), 0; got != want {

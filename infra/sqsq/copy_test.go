@@ -1,4 +1,4 @@
-package retry_test
+package sqsq_test
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -23,9 +24,9 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 	// handler fails with err, and returns what it sent.
 	failOnce := func(tb testing.TB, pol retry.Policy, extra map[string]string, err error) (*rig, *sqs.SendMessageInput) {
 		tb.Helper()
-		g := newRig(tb, pol, maxRand{})
-		h := g.handler(func(context.Context, *handlers.Message) error { return err })
-		if err := h(tb.Context(), message(tb, statemachine.CampaignCarrierApproved, extra)); err != nil {
+		g := newRig(tb, pol)
+		h := g.handler(func(context.Context, *message.Message) error { return err })
+		if err := h(tb.Context(), newMessage(tb, statemachine.CampaignCarrierApproved, extra)); err != nil {
 			tb.Fatal(err)
 		}
 		return g, g.sqs.last(tb)
@@ -41,13 +42,13 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 			return in
 		}},
 		{name: "deferral copy", wantOwn: []string{retry.AttrRetry}, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
-			_, in := failOnce(tb, testPolicy, extra, &handlers.DeferredError{Reason: "early"})
+			_, in := failOnce(tb, testPolicy, extra, &message.DeferredError{Reason: "early"})
 			return in
 		}},
 		{name: "hop", wantOwn: []string{retry.AttrRetry}, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
 			g, in := failOnce(tb, retry.Policy{MaxAttempts: 2, Base: time.Hour, Cap: time.Hour}, extra, statusError(503))
 			g.clock.advance(15 * time.Minute)
-			h := g.handler(func(context.Context, *handlers.Message) error { tb.Fatal("a hop ran the handler"); return nil })
+			h := g.handler(func(context.Context, *message.Message) error { tb.Fatal("a hop ran the handler"); return nil })
 			if err := h(tb.Context(), redeliver(in, g.clock.now)); err != nil {
 				tb.Fatal(err)
 			}
@@ -58,7 +59,7 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 			return in
 		}},
 		{name: "permanent dead letter", wantOwn: dlqFacts, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
-			_, in := failOnce(tb, testPolicy, extra, &handlers.RejectedError{Reason: "invalid in state", Code: 30994})
+			_, in := failOnce(tb, testPolicy, extra, &message.RejectedError{Reason: "invalid in state", Code: 30994})
 			return in
 		}},
 		{name: "bad attributes dead letter", wantOwn: dlqFacts, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
@@ -69,7 +70,7 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 		{name: "redrive copy", wantOwn: []string{retry.AttrRetry}, send: func(tb testing.TB, extra map[string]string) *sqs.SendMessageInput {
 			_, dead := failOnce(tb, retry.Policy{MaxAttempts: 1}, extra, statusError(503))
 			fake := &fakeDLQ{queue: []types.Message{received(dead, "m-1")}}
-			if n, err := retry.Redrive(tb.Context(), fake, dlqURL, nil); n != 1 || err != nil {
+			if n, err := sqsq.Redrive(tb.Context(), fake, dlqURL, nil); n != 1 || err != nil {
 				tb.Fatalf("Redrive = %d, %v; want 1, nil", n, err)
 			}
 			return fake.last(tb)
@@ -92,7 +93,11 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 					}
 				}
 				for name, v := range in.MessageAttributes {
-					if got, want := *v.DataType, "String"; got != want {
+					want := "String"
+					if name == statemachine.AttrSchemaVersion {
+						want = "Number" // as the publisher sent the original
+					}
+					if got := *v.DataType; got != want {
 						t.Errorf("attribute %s has DataType %s, want %s", name, got, want)
 					}
 				}
@@ -103,54 +108,3 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 
 var envelopeNames = []string{statemachine.AttrEventType, statemachine.AttrSchemaVersion,
 	statemachine.AttrEventID, statemachine.AttrEntityID, statemachine.AttrCorrelationID}
-
-func TestDeadLetterErrorText(t *testing.T) {
-	long := ""
-	for len(long) < 300 {
-		long += "é" // two bytes: 256 falls on a character boundary, 255 does not
-	}
-	tests := []struct {
-		name, err, want string
-	}{
-		{name: "short text as is", err: "downstream answered 503", want: "downstream answered 503"},
-		{name: "cut at 256 bytes", err: "x" + long, want: "x" + long[:254]},
-		{name: "control characters replaced", err: "bad\x00byte\x1b[0m\ttab\nline", want: "bad\uFFFDbyte\uFFFD[0m\ttab\nline"},
-		{name: "invalid UTF-8 replaced", err: "bad \xff\xfe utf8", want: "bad \uFFFD utf8"},
-		{name: "empty text names the class", err: "", want: "client"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var err error = textError(tt.err)
-			if tt.err == "" {
-				err = emptyStatusError{}
-			}
-			g := newRig(t, testPolicy, maxRand{})
-			h := g.handler(func(context.Context, *handlers.Message) error { return err })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
-				t.Fatal(err)
-			}
-			got := attr(g.sqs.last(t), retry.AttrDeadLetterError)
-			if got != tt.want {
-				t.Errorf("dead_letter_error = %q, want %q", got, tt.want)
-			}
-			if len(got) > retry.MaxErrorBytes {
-				t.Errorf("dead_letter_error is %d bytes, want at most %d", len(got), retry.MaxErrorBytes)
-			}
-		})
-	}
-}
-
-// textError is a permanent error (a refusal: HTTP 400 with a reason code)
-// with the given text.
-type textError string
-
-func (e textError) Error() string       { return string(e) }
-func (e textError) HTTPStatusCode() int { return 400 }
-func (e textError) ReasonCode() int     { return 30795 }
-
-// emptyStatusError is a permanent error with no text at all.
-type emptyStatusError struct{}
-
-func (emptyStatusError) Error() string       { return "" }
-func (emptyStatusError) HTTPStatusCode() int { return 400 }
-func (emptyStatusError) ReasonCode() int     { return 30795 }

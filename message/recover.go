@@ -1,4 +1,4 @@
-package handlers
+package message
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 // *PanicError carrying the panic value and the stack, returned as the handler's
 // error. It belongs innermost, just outside the dispatcher, so that the retry
 // and dead-letter logic sees a panic like any other failure and the message is
-// never lost with the goroutine.
+// never lost with the goroutine. The SQS consumer runtime wraps every handler
+// in it too, as the last-resort guard of its goroutines.
 func Recover() Middleware {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m *Message) (err error) {

@@ -1,4 +1,4 @@
-package retry_test
+package sqsq_test
 
 import (
 	"cmp"
@@ -14,18 +14,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
 // deadLetterOf runs m through a Retrier whose handler fails with err on
 // every attempt, at clock time at, and returns the dead letter it sends.
-func deadLetterOf(tb testing.TB, m *handlers.Message, at time.Time, err error) *sqs.SendMessageInput {
+func deadLetterOf(tb testing.TB, m *message.Message, at time.Time, err error) *sqs.SendMessageInput {
 	tb.Helper()
-	g := newRig(tb, retry.Policy{MaxAttempts: 1}, maxRand{})
+	g := newRig(tb, retry.Policy{MaxAttempts: 1})
 	g.clock.now = at
-	h := g.handler(func(_ context.Context, _ *handlers.Message) error { return err })
+	h := g.handler(func(_ context.Context, _ *message.Message) error { return err })
 	if err := h(tb.Context(), m); err != nil {
 		tb.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func deadLetterOf(tb testing.TB, m *handlers.Message, at time.Time, err error) *
 // dead-letter facts, only its SentTimestamp.
 func movedByRedrivePolicy(tb testing.TB, id string, sentAt time.Time) types.Message {
 	tb.Helper()
-	m := message(tb, statemachine.CampaignReviewApproved, nil)
+	m := newMessage(tb, statemachine.CampaignReviewApproved, nil)
 	attrs := map[string]types.MessageAttributeValue{}
 	for k, v := range m.Attributes {
 		attrs[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
@@ -53,9 +54,9 @@ func movedByRedrivePolicy(tb testing.TB, id string, sentAt time.Time) types.Mess
 }
 
 func TestList(t *testing.T) {
-	rejected := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour),
-		&handlers.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
-	exhausted := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(2*time.Hour), statusError(503))
+	rejected := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour),
+		&message.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
+	exhausted := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(2*time.Hour), statusError(503))
 	fake := &fakeDLQ{queue: []types.Message{
 		received(exhausted, "m-exhausted"),
 		received(rejected, "m-rejected"),
@@ -63,12 +64,12 @@ func TestList(t *testing.T) {
 		movedByRedrivePolicy(t, "m-crashed", t0.Add(30*time.Minute)),
 	}}
 
-	got, err := retry.List(t.Context(), fake, dlqURL, 0)
+	got, err := sqsq.ListDeadLetters(t.Context(), fake, dlqURL, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := aws.ToString(rejected.MessageBody)
-	want := []retry.DeadLetter{
+	want := []sqsq.DeadLetter{
 		{MessageID: "m-crashed", OriginalMessageID: "m-crashed", Attempt: 1, DeadAt: t0.Add(30 * time.Minute), EventType: statemachine.CampaignReviewApproved,
 			EntityID: "cmp-1", Body: aws.ToString(movedByRedrivePolicy(t, "x", t0).Body)},
 		{MessageID: "m-rejected", OriginalMessageID: "orig-1", Reason: "rejected", Class: retry.ClassRejected, Code: statemachine.CodeBrandStillPending,
@@ -78,7 +79,7 @@ func TestList(t *testing.T) {
 			Error: "downstream answered 503", SourceQueue: srcURL, Attempt: 1, FirstSeen: t0,
 			DeadAt: t0.Add(2 * time.Hour), Age: 2 * time.Hour, EventType: statemachine.CampaignCarrierApproved, EntityID: "cmp-1", Body: body},
 	}
-	if !slices.EqualFunc(got, want, func(a, b retry.DeadLetter) bool { return a == b }) {
+	if !slices.EqualFunc(got, want, func(a, b sqsq.DeadLetter) bool { return a == b }) {
 		t.Errorf("List =\n%+v\nwant (oldest death first, the duplicate once)\n%+v", got, want)
 	}
 	if got, want := len(fake.released), 4; got != want {
@@ -90,12 +91,12 @@ func TestList(t *testing.T) {
 }
 
 func TestListStopsAtMax(t *testing.T) {
-	d := deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0, statusError(503))
+	d := deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0, statusError(503))
 	fake := &fakeDLQ{}
 	for i := range 25 {
 		fake.queue = append(fake.queue, received(d, "m-"+strconv.Itoa(i)))
 	}
-	got, err := retry.List(t.Context(), fake, dlqURL, 12)
+	got, err := sqsq.ListDeadLetters(t.Context(), fake, dlqURL, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +109,10 @@ func TestListStopsAtMax(t *testing.T) {
 }
 
 func TestRedrive(t *testing.T) {
-	redrivenOnce := message(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: "attempt=4;redriven=1;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10)})
+	redrivenOnce := newMessage(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: "attempt=4;redriven=1;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10)})
 	queue := func() []types.Message {
 		return []types.Message{
-			received(deadLetterOf(t, message(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour), &handlers.RejectedError{Reason: "unknown record"}), "m-a"),
+			received(deadLetterOf(t, newMessage(t, statemachine.CampaignCarrierApproved, nil), t0.Add(time.Hour), &message.RejectedError{Reason: "unknown record"}), "m-a"),
 			received(deadLetterOf(t, redrivenOnce, t0.Add(time.Hour), statusError(503)), "m-b"),
 			movedByRedrivePolicy(t, "m-crashed", t0),
 		}
@@ -127,10 +128,10 @@ func TestRedrive(t *testing.T) {
 		wantDeleted  []string
 		wantReleased []string
 	}{
-		{name: "selected ids", ids: []string{"m-a", "m-gone"}, wantN: 1, wantErrs: []error{retry.ErrNotFound},
+		{name: "selected ids", ids: []string{"m-a", "m-gone"}, wantN: 1, wantErrs: []error{sqsq.ErrNotFound},
 			wantRetry:   []string{"attempt=1;first_seen=" + first + ";redriven=1"},
 			wantDeleted: []string{"rh-m-a"}, wantReleased: []string{"rh-m-b", "rh-m-crashed"}},
-		{name: "all", ids: nil, wantN: 2, wantErrs: []error{retry.ErrNoSource},
+		{name: "all", ids: nil, wantN: 2, wantErrs: []error{sqsq.ErrNoSource},
 			wantRetry:   []string{"attempt=1;first_seen=" + first + ";redriven=1", "attempt=1;first_seen=" + first + ";redriven=2"},
 			wantDeleted: []string{"rh-m-a", "rh-m-b"}, wantReleased: []string{"rh-m-crashed"}},
 		{name: "none", ids: []string{}, wantN: 0,
@@ -142,7 +143,7 @@ func TestRedrive(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &fakeDLQ{queue: queue()}
-			n, err := retry.RedriveTo(t.Context(), fake, dlqURL, tt.ids, tt.to)
+			n, err := sqsq.RedriveTo(t.Context(), fake, dlqURL, tt.ids, tt.to)
 			if got, want := n, tt.wantN; got != want {
 				t.Errorf("RedriveTo = %d, want %d", got, want)
 			}
@@ -188,13 +189,13 @@ func TestPurgeNeedsConfirmation(t *testing.T) {
 		wantErr    error
 		wantPurged int
 	}{
-		{confirm: false, wantErr: retry.ErrNotConfirmed, wantPurged: 0},
+		{confirm: false, wantErr: sqsq.ErrNotConfirmed, wantPurged: 0},
 		{confirm: true, wantErr: nil, wantPurged: 1},
 	}
 	for _, tt := range tests {
 		t.Run("confirm="+strconv.FormatBool(tt.confirm), func(t *testing.T) {
 			fake := &fakeDLQ{}
-			if err := retry.Purge(t.Context(), fake, dlqURL, tt.confirm); !errors.Is(err, tt.wantErr) {
+			if err := sqsq.Purge(t.Context(), fake, dlqURL, tt.confirm); !errors.Is(err, tt.wantErr) {
 				t.Errorf("Purge = %v, want %v", err, tt.wantErr)
 			}
 			if got, want := fake.purged, tt.wantPurged; got != want {
@@ -207,13 +208,13 @@ func TestPurgeNeedsConfirmation(t *testing.T) {
 // The original id is only shown: an id holding the field separator (no SQS
 // message id does) is left out rather than failing the dead letter.
 func TestDeadLetterLeavesOutAnIDWithTheSeparator(t *testing.T) {
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	m.ID = "odd;id"
 	d := deadLetterOf(t, m, t0, statemachine.ErrMalformed)
 	if got := attr(d, retry.AttrDeadLetter); strings.Contains(got, "message_id") || !strings.Contains(got, "reason=malformed") {
 		t.Errorf("dead_letter = %q, want the facts without the id", got)
 	}
-	got, err := retry.List(t.Context(), &fakeDLQ{queue: []types.Message{received(d, "m-odd")}}, dlqURL, 0)
+	got, err := sqsq.ListDeadLetters(t.Context(), &fakeDLQ{queue: []types.Message{received(d, "m-odd")}}, dlqURL, 0)
 	if err != nil || len(got) != 1 || got[0].MessageID != "m-odd" || got[0].OriginalMessageID != "" {
 		t.Errorf("List = %+v, %v; want m-odd with no original id", got, err)
 	}

@@ -1,8 +1,9 @@
-package handlers
+package message
 
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrDeferred: the event arrived early (out of order, or the record read is
@@ -53,3 +54,9 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// RetryDelayer is implemented by errors that say when to try again (a 429's
+// Retry-After).
+type RetryDelayer interface {
+	RetryDelay() time.Duration
+}

@@ -1,4 +1,4 @@
-package retry
+package sqsq
 
 import (
 	"cmp"
@@ -9,10 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/statemachine"
 )
 
 // Peeker receives messages and makes them visible again; *sqs.Client
@@ -36,6 +40,7 @@ type Purger interface {
 }
 
 var (
+	_ Peeker   = (*sqs.Client)(nil)
 	_ Redriver = (*sqs.Client)(nil)
 	_ Purger   = (*sqs.Client)(nil)
 )
@@ -52,7 +57,8 @@ var (
 	ErrNoSource = errors.New("dead letter names no source queue")
 )
 
-// DefaultListMax is the number of dead letters List returns when asked for 0.
+// DefaultListMax is the number of dead letters ListDeadLetters returns when
+// asked for 0.
 const DefaultListMax = 100
 
 // Visibility timeouts of the operations, in seconds: long enough for one pass
@@ -63,13 +69,13 @@ const (
 	redriveVisibility = 60
 )
 
-// List returns up to limit dead letters of the queue at dlqURL
+// ListDeadLetters returns up to limit dead letters of the queue at dlqURL
 // (DefaultListMax if limit ≤ 0), oldest death first, without removing them: it receives them
 // with a short visibility timeout and then makes them visible again at once.
 // A message delivered twice is listed once. If the listing fails part way, it
 // returns what it read with the error; messages it could not make visible
 // again reappear after 30 seconds.
-func List(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLetter, error) {
+func ListDeadLetters(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLetter, error) {
 	if limit <= 0 {
 		limit = DefaultListMax
 	}
@@ -80,7 +86,7 @@ func List(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLett
 		recvErr error
 	)
 	for len(out) < limit {
-		msgs, err := receive(ctx, api, dlqURL, min(10, limit-len(out)), peekVisibility)
+		msgs, err := peek(ctx, api, dlqURL, min(10, limit-len(out)), peekVisibility)
 		if err != nil {
 			recvErr = err
 			break
@@ -90,7 +96,7 @@ func List(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLett
 			handles = append(handles, aws.ToString(m.ReceiptHandle))
 			if id := aws.ToString(m.MessageId); !seen[id] {
 				seen[id], fresh = true, true
-				out = append(out, deadLetterOf(m))
+				out = append(out, deadLetterOf(m, dlqURL))
 			}
 		}
 		if !fresh {
@@ -100,7 +106,67 @@ func List(ctx context.Context, api Peeker, dlqURL string, limit int) ([]DeadLett
 	slices.SortFunc(out, func(a, b DeadLetter) int {
 		return cmp.Or(a.DeadAt.Compare(b.DeadAt), cmp.Compare(a.MessageID, b.MessageID))
 	})
-	return out, errors.Join(recvErr, release(ctx, api, dlqURL, handles))
+	return out, errors.Join(recvErr, makeVisible(ctx, api, dlqURL, handles))
+}
+
+// DeadLetter is a message in a dead-letter queue, as [ListDeadLetters] shows
+// it. A
+// message the queue's RedrivePolicy moved (it crashed its consumers too often)
+// has no dead-letter facts: Reason, Class, Code, Error and SourceQueue are
+// zero, its OriginalMessageID is its MessageID (SQS keeps the id when it moves
+// a message), and its retry state reads as a first attempt.
+type DeadLetter struct {
+	MessageID string // the dead-letter copy's id, which the dlq commands take
+	// OriginalMessageID is the id of the message that failed, as regd's logs
+	// name it (the "dead-lettered" line's message_id); "" if unknown.
+	OriginalMessageID string
+	Reason            string      // retry.ReasonExhausted, retry.ReasonUnsupportedVersion or a permanent class; "" if moved by the RedrivePolicy
+	Class             retry.Class // class of the last failure
+	Code              int         // CPaaS error code of a rejection, if any
+	Error             string      // error text, at most retry.MaxErrorBytes
+	SourceQueue       string      // URL of the queue the message failed on
+	Attempt           int
+	Deferrals         int
+	Redriven          int
+	FirstSeen         time.Time
+	DeadAt            time.Time     // when it was dead-lettered (its SentTimestamp if unknown)
+	Age               time.Duration // DeadAt − FirstSeen: how long it was tried; 0 if unknown
+	EventType         statemachine.EventType
+	EntityID          string
+	Body              string
+}
+
+// deadLetterOf reads a message received from the dead-letter queue at dlqURL.
+func deadLetterOf(m types.Message, dlqURL string) DeadLetter {
+	msg := newMessage(m, "", dlqURL)
+	raw, hasFacts := msg.Attributes[retry.AttrDeadLetter]
+	facts := retry.DecodeDeadLetterFacts(raw)
+	d := DeadLetter{
+		MessageID:         msg.ID,
+		OriginalMessageID: facts.MessageID,
+		Reason:            facts.Reason,
+		Class:             facts.Class,
+		Code:              facts.Code,
+		Error:             msg.Attributes[retry.AttrDeadLetterError],
+		SourceQueue:       facts.Source,
+		DeadAt:            facts.At,
+		EventType:         statemachine.EventType(msg.Attributes[statemachine.AttrEventType]),
+		EntityID:          msg.Attributes[statemachine.AttrEntityID],
+		Body:              string(msg.Body),
+	}
+	if !hasFacts {
+		d.OriginalMessageID = d.MessageID // moved by SQS, which keeps the id
+	}
+	if d.DeadAt.IsZero() {
+		d.DeadAt = msg.SentAt
+	}
+	if a, err := retry.DecodeAttrs(msg.Attributes, time.Time{}); err == nil {
+		d.Attempt, d.Deferrals, d.Redriven, d.FirstSeen = a.Attempt, a.Deferrals, a.Redriven, a.FirstSeen
+	}
+	if !d.FirstSeen.IsZero() && !d.DeadAt.IsZero() {
+		d.Age = d.DeadAt.Sub(d.FirstSeen)
+	}
+	return d
 }
 
 // Redrive sends the dead letters with the given message ids (nil: all of
@@ -135,7 +201,7 @@ func RedriveTo(ctx context.Context, api Redriver, dlqURL string, ids []string, t
 		found = map[string]bool{}
 	)
 	for want == nil || len(found) < len(want) {
-		msgs, err := receive(ctx, api, dlqURL, 10, redriveVisibility)
+		msgs, err := peek(ctx, api, dlqURL, 10, redriveVisibility)
 		if err != nil {
 			errs = append(errs, err)
 			break
@@ -176,7 +242,7 @@ func RedriveTo(ctx context.Context, api Redriver, dlqURL string, ids []string, t
 	if len(missing) > 0 {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrNotFound, strings.Join(missing, ", ")))
 	}
-	errs = append(errs, release(ctx, api, dlqURL, keep))
+	errs = append(errs, makeVisible(ctx, api, dlqURL, keep))
 	return n, errors.Join(errs...)
 }
 
@@ -184,24 +250,24 @@ func RedriveTo(ctx context.Context, api Redriver, dlqURL string, ids []string, t
 // source queue if toURL is "", then deletes it. It reports whether the copy
 // was sent.
 func redriveOne(ctx context.Context, api Redriver, dlqURL string, m types.Message, toURL string) (bool, error) {
-	attrs := textAttributes(m.MessageAttributes)
-	dest := cmp.Or(toURL, decodeDeadLetterFacts(attrs[AttrDeadLetter]).source)
+	dead := newMessage(m, "", dlqURL)
+	dest := cmp.Or(toURL, retry.DecodeDeadLetterFacts(dead.Attributes[retry.AttrDeadLetter]).Source)
 	if dest == "" {
 		return false, ErrNoSource
 	}
 	// A message SQS moved has no retry state: it was first seen when sent.
-	old, err := DecodeAttrs(attrs, sentTimestamp(m))
+	old, err := retry.DecodeAttrs(dead.Attributes, dead.SentAt)
 	if err != nil {
-		old = Attrs{} // a bad_attributes dead letter: the redrive starts its history afresh
+		old = retry.Attrs{} // a bad_attributes dead letter: the redrive starts its history afresh
 	}
-	fresh := Attrs{Attempt: 1, FirstSeen: old.FirstSeen, Redriven: old.Redriven + 1}
+	fresh := retry.Attrs{Attempt: 1, FirstSeen: old.FirstSeen, Redriven: old.Redriven + 1}
 	own := map[string]string{}
 	if err := fresh.Encode(own); err != nil {
 		return false, err
 	}
 	// A dead letter carries at most 10 attributes, two of them dead-letter
 	// facts the copy leaves out, so nothing is dropped here.
-	in, _ := copyInput(dest, aws.ToString(m.Body), attrs, own, 0)
+	in, _ := copyInput(dest, string(dead.Body), dead.Attributes, own, 0)
 	if _, err := api.SendMessage(ctx, in); err != nil {
 		return false, fmt.Errorf("send to %s: %w", dest, err)
 	}
@@ -224,11 +290,11 @@ func Purge(ctx context.Context, api Purger, dlqURL string, confirm bool) error {
 	return nil
 }
 
-// receive receives up to n messages with their attributes and SentTimestamp,
+// peek receives up to n messages with their attributes and SentTimestamp,
 // hiding them for visibility seconds. It waits up to a second for the first
 // one, so that an empty answer means an empty queue rather than SQS sampling
 // too few of its servers.
-func receive(ctx context.Context, api Peeker, queueURL string, n, visibility int) ([]types.Message, error) {
+func peek(ctx context.Context, api Peeker, queueURL string, n, visibility int) ([]types.Message, error) {
 	out, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(queueURL),
 		MaxNumberOfMessages:         int32(n),
@@ -243,9 +309,9 @@ func receive(ctx context.Context, api Peeker, queueURL string, n, visibility int
 	return out.Messages, nil
 }
 
-// release makes the received messages with the given receipt handles visible
+// makeVisible makes the received messages with the given receipt handles visible
 // again, ten at a time.
-func release(ctx context.Context, api Peeker, queueURL string, handles []string) error {
+func makeVisible(ctx context.Context, api Peeker, queueURL string, handles []string) error {
 	var errs []error
 	for batch := range slices.Chunk(handles, 10) {
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(batch))

@@ -1,4 +1,4 @@
-package handlers_test
+package message_test
 
 import (
 	"bytes"
@@ -7,39 +7,39 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 func TestRecover(t *testing.T) {
 	errBoom := errors.New("boom")
 	tests := []struct {
 		name      string
-		handler   handlers.Handler
+		handler   message.Handler
 		wantErr   error // nil: no error expected
 		wantPanic any   // the value a *PanicError must carry; nil: no *PanicError
 	}{
 		{
 			name:    "passes success through",
-			handler: func(context.Context, *handlers.Message) error { return nil },
+			handler: func(context.Context, *message.Message) error { return nil },
 		},
 		{
 			name:    "passes an error through",
-			handler: func(context.Context, *handlers.Message) error { return errBoom },
+			handler: func(context.Context, *message.Message) error { return errBoom },
 			wantErr: errBoom,
 		},
 		{
 			name:      "turns a panic with a string into a PanicError",
-			handler:   func(context.Context, *handlers.Message) error { panic("kaput") },
+			handler:   func(context.Context, *message.Message) error { panic("kaput") },
 			wantPanic: "kaput",
 		},
 		{
 			name:      "turns a panic with an error into a PanicError",
-			handler:   func(context.Context, *handlers.Message) error { panic(errBoom) },
+			handler:   func(context.Context, *message.Message) error { panic(errBoom) },
 			wantPanic: errBoom,
 		},
 		{
 			name: "turns a runtime error into a PanicError",
-			handler: func(_ context.Context, m *handlers.Message) error {
+			handler: func(_ context.Context, m *message.Message) error {
 				var attrs map[string]string
 				attrs[m.ID] = "x" // assignment to a nil map
 				return nil
@@ -49,10 +49,10 @@ func TestRecover(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := handlers.Chain(tt.handler, handlers.Recover())
-			err := h(t.Context(), &handlers.Message{ID: "m-1"})
+			h := message.Chain(tt.handler, message.Recover())
+			err := h(t.Context(), &message.Message{ID: "m-1"})
 
-			pe, isPanic := errors.AsType[*handlers.PanicError](err)
+			pe, isPanic := errors.AsType[*message.PanicError](err)
 			if tt.wantPanic == nil {
 				if isPanic {
 					t.Fatalf("got PanicError %v, want none", pe)
@@ -63,7 +63,7 @@ func TestRecover(t *testing.T) {
 				return
 			}
 			if !isPanic {
-				t.Fatalf("got error %v (%T), want a *handlers.PanicError", err, err)
+				t.Fatalf("got error %v (%T), want a *message.PanicError", err, err)
 			}
 			if re, ok := pe.Value.(runtime.Error); ok {
 				if got, want := re.Error(), tt.wantPanic; got != want {
@@ -80,11 +80,11 @@ func TestRecover(t *testing.T) {
 }
 
 func TestRecoverPanicNil(t *testing.T) {
-	h := handlers.Chain(func(context.Context, *handlers.Message) error { panic(nil) }, handlers.Recover())
-	err := h(t.Context(), &handlers.Message{})
-	pe, ok := errors.AsType[*handlers.PanicError](err)
+	h := message.Chain(func(context.Context, *message.Message) error { panic(nil) }, message.Recover())
+	err := h(t.Context(), &message.Message{})
+	pe, ok := errors.AsType[*message.PanicError](err)
 	if !ok {
-		t.Fatalf("got error %v, want a *handlers.PanicError", err)
+		t.Fatalf("got error %v, want a *message.PanicError", err)
 	}
 	if _, ok := pe.Value.(*runtime.PanicNilError); !ok {
 		t.Errorf("panic value = %#v, want *runtime.PanicNilError", pe.Value)
