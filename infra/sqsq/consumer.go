@@ -50,6 +50,11 @@ type ConsumerConfig struct {
 	ShutdownGrace time.Duration
 	// Logger receives the consumer's logs. Default: discard.
 	Logger *slog.Logger
+	// MessageLogger returns the logger of the lines about one message (its
+	// failure), from Logger with the queue; regd's carries the same ids as
+	// its chain's (handlers.MessageLogger). Default: the message's id and
+	// receive count.
+	MessageLogger func(log *slog.Logger, m *message.Message) *slog.Logger
 	// Observer is told what the consumer does. Default: none.
 	Observer Observer
 }
@@ -93,6 +98,11 @@ func (cfg ConsumerConfig) withDefaults() ConsumerConfig {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MessageLogger == nil {
+		cfg.MessageLogger = func(log *slog.Logger, m *message.Message) *slog.Logger {
+			return log.With("message_id", m.ID, "receive_count", m.ReceiveCount)
+		}
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
@@ -400,7 +410,7 @@ func (r *run) ack(m *message.Message, took time.Duration, settled *message.Settl
 // logFailure logs why a message is left for redelivery: the one place the
 // runtime decides about a handler's error.
 func (r *run) logFailure(m *message.Message, err error) {
-	log := r.log.With("message_id", m.ID, "receive_count", m.ReceiveCount)
+	log := r.cfg.MessageLogger(r.log, m)
 	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		log.Error("handler panicked; message left for redelivery", "error", err, "stack", string(pe.Stack))
 		return

@@ -162,6 +162,11 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				obs := &countingObserver{}
 				cfg := testConfig()
 				cfg.Logger, cfg.Observer = slog.New(logs), obs
+				var logged []string // the bodies of the messages MessageLogger was asked about
+				cfg.MessageLogger = func(l *slog.Logger, m *message.Message) *slog.Logger {
+					logged = append(logged, string(m.Body))
+					return l
+				}
 				var counts []int
 				handled := make(chan struct{}, 2)
 				stop := start(t, f, cfg, func(_ context.Context, m *message.Message) error {
@@ -198,6 +203,9 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				}
 				if got := logs.atLeast(slog.LevelWarn); len(got) != 1 {
 					t.Errorf("warnings and errors logged: %q, want one about the failure", got)
+				}
+				if want := []string{"x"}; !slices.Equal(logged, want) {
+					t.Errorf("failure lines built by MessageLogger for %q, want %q", logged, want)
 				}
 			})
 		})
