@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"errors"
@@ -74,7 +74,7 @@ func boolInt(b bool) int {
 }
 
 // rulesOf returns the rules res found violated, sorted.
-func rulesOf(res checkResult) []string {
+func rulesOf(res Result) []string {
 	seen := map[string]bool{}
 	for _, v := range res.Violations {
 		seen[v.Rule] = true
@@ -82,9 +82,9 @@ func rulesOf(res checkResult) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-func describe(res checkResult) string {
+func describe(res Result) string {
 	var b strings.Builder
-	res.writeMarkdown(&b, -1)
+	res.WriteMarkdown(&b, -1)
 	return b.String()
 }
 
@@ -150,7 +150,7 @@ func TestCheckPassesACleanRun(t *testing.T) {
 
 // auditIndex returns the index in in.Audit of the first entry of record id
 // that match accepts, failing tb when there is none.
-func auditIndex(tb testing.TB, in checkInput, id string, match func(statemachine.AuditEntry) bool) int {
+func auditIndex(tb testing.TB, in Input, id string, match func(statemachine.AuditEntry) bool) int {
 	tb.Helper()
 	for i, a := range in.Audit {
 		if a.RecordID == id && match(a) {
@@ -162,7 +162,7 @@ func auditIndex(tb testing.TB, in checkInput, id string, match func(statemachine
 }
 
 // record returns in's record id.
-func recordIn(tb testing.TB, in checkInput, id string) *statemachine.Record {
+func recordIn(tb testing.TB, in Input, id string) *statemachine.Record {
 	tb.Helper()
 	for i := range in.Records {
 		if in.Records[i].ID == id {
@@ -175,7 +175,7 @@ func recordIn(tb testing.TB, in checkInput, id string) *statemachine.Record {
 
 // webhookID returns the message id the event of the journal's webhook that
 // match accepts translates to.
-func webhookID(tb testing.TB, in checkInput, match func(tcr.WebhookEvent) bool) string {
+func webhookID(tb testing.TB, in Input, match func(tcr.WebhookEvent) bool) string {
 	tb.Helper()
 	for _, w := range in.Journal.Webhooks {
 		if match(w.Event) {
@@ -195,7 +195,7 @@ func event(t statemachine.EventType) func(statemachine.AuditEntry) bool {
 }
 
 // lastRequestAt is the time of the journal's last request.
-func lastRequestAt(in checkInput) time.Time {
+func lastRequestAt(in Input) time.Time {
 	return in.Journal.Requests[len(in.Journal.Requests)-1].At
 }
 
@@ -235,15 +235,15 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 	tests := []struct {
 		name   string
 		world  func(*fixtureWorld) // changes the simulated run
-		plant  func(testing.TB, *checkInput)
+		plant  func(testing.TB, *Input)
 		rule   string
 		record string // "" for a fault of no record
 		says   string // in the violation's problem
-		also   func(testing.TB, checkResult)
+		also   func(testing.TB, Result)
 	}{
 		{
 			name: "a skipped write that breaks the chain",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				i := auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignReviewApproved))
 				in.Audit = slices.Delete(in.Audit, i, i+1)
 			},
@@ -251,7 +251,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "an event applied twice",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				i := auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignCarrierReview))
 				again := in.Audit[i]
 				for j := i + 1; j < len(in.Audit) && in.Audit[j].RecordID == "campaign-0"; j++ {
@@ -265,7 +265,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "an event that is no transition in its source state",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				i := auditIndex(tb, *in, "campaign-3", event(statemachine.CampaignReviewRejected))
 				in.Audit[i].Event = statemachine.CampaignCarrierRejected // IN_REVIEW defers it
 			},
@@ -273,7 +273,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "a move to a destination the table does not have",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				i := auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignCarrierReview))
 				in.Audit[i].To = statemachine.Approved
 				in.Audit[i+1].From = statemachine.Approved
@@ -282,7 +282,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "an orphan registration",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: lastRequestAt(*in).Add(time.Second),
 					Endpoint: endpointSubmitCampaign, Group: "registry", RecordID: "campaign-99", Key: "k-orphan",
 					Outcome: outcomeDecided, Status: 201})
@@ -291,7 +291,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "a resubmission without a loss",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: lastRequestAt(*in).Add(time.Second),
 					Endpoint: endpointSubmitCampaign, Group: "registry", RecordID: "campaign-3", Key: "k-again",
 					Outcome: outcomeResubmitted, Status: 201})
@@ -304,7 +304,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 				w.strand = set("campaign-0 MNO_CAMPAIGN_OPERATION_APPROVED 10017")
 			},
 			rule: ruleWebhooks, record: "campaign-0", says: "vanished",
-			also: func(tb testing.TB, res checkResult) {
+			also: func(tb testing.TB, res Result) {
 				// Verizon's review came after its approval: its guard
 				// ignores it in CARRIER_REVIEW, where the campaign stayed.
 				if got := res.Webhooks.Superseded; got != 1 {
@@ -317,7 +317,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "ACTIVE without a carrier's approval applied",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				id := webhookID(tb, *in, func(e tcr.WebhookEvent) bool {
 					return e.CampaignID == "campaign-0" && e.EventType == tcr.EventMNOApproved && e.MNOID == statemachine.CarrierTMobile.MNOID()
 				})
@@ -330,7 +330,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "the simulator refused the campaign, the record is ACTIVE",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				for i, r := range in.Journal.Requests {
 					if r.RecordID == "campaign-0" && r.Endpoint == endpointSubmitCampaign && r.decided() {
 						in.Journal.Requests[i].Status, in.Journal.Requests[i].Code = 400, statemachine.CodeHighRisk
@@ -341,7 +341,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		},
 		{
 			name: "a rate window exceeded",
-			plant: func(tb testing.TB, in *checkInput) {
+			plant: func(tb testing.TB, in *Input) {
 				at := lastRequestAt(*in).Add(time.Second)
 				for i := range 101 {
 					in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: at.Add(time.Duration(i) * 90 * time.Millisecond),
@@ -392,20 +392,20 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			if tt.also != nil {
 				tt.also(t, res)
 			}
-			if err := res.failure(); err == nil || !strings.Contains(err.Error(), tt.rule) {
-				t.Errorf("failure() = %v, want an error naming %s", err, tt.rule)
+			if err := res.Failure(); err == nil || !strings.Contains(err.Error(), tt.rule) {
+				t.Errorf("Failure() = %v, want an error naming %s", err, tt.rule)
 			}
 		})
 	}
 }
 
 func TestCheckThatCouldNotReadFails(t *testing.T) {
-	res := failedCheck(errors.New("read carriersim's journal: connection refused"))
+	res := Failed(errors.New("read carriersim's journal: connection refused"))
 	if res.Passed {
 		t.Error("a check that read nothing passed")
 	}
-	if err := res.failure(); err == nil || !strings.Contains(err.Error(), "connection refused") {
-		t.Errorf("failure() = %v, want the reason", err)
+	if err := res.Failure(); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Failure() = %v, want the reason", err)
 	}
 	if !strings.Contains(describe(res), "Could not check") {
 		t.Errorf("summary does not say the check could not run:\n%s", describe(res))
@@ -413,11 +413,11 @@ func TestCheckThatCouldNotReadFails(t *testing.T) {
 }
 
 func TestCheckOfNothingPasses(t *testing.T) {
-	res := check(checkInput{})
-	if !res.Passed || res.failure() != nil {
+	res := check(Input{})
+	if !res.Passed || res.Failure() != nil {
 		t.Errorf("an empty run failed the check:\n%s", describe(res))
 	}
-	if res.Violations == nil || len(res.Rates) != len(downstreamGroups) {
+	if res.Violations == nil || len(res.Rates) != len(DownstreamGroups) {
 		t.Errorf("violations %v (want [] for report.json), rates %+v (want every group)", res.Violations, res.Rates)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"cmp"
@@ -9,18 +9,14 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// The checker proves a finished run from what it left behind: every record
-// and its audit items (DynamoDB), and what the simulated world did
-// (carriersim's journal). Each rule has its own file; docs/checker.md says
-// what they prove and what they cannot see.
-
-// checkInput is what the checker reads. It is plain data, so that the rules
+// Input is what the checker reads. It is plain data, so that the rules
 // are tested on fixtures without AWS or processes.
-type checkInput struct {
+type Input struct {
 	Records []statemachine.Record
 	Audit   []statemachine.AuditEntry
 	Journal journal
-	// Rates is regd's limit per downstream group, per second (regdRates).
+	// Rates is the system's limit per downstream group, per second (for
+	// tendlc, regd's --rate: legacy.Rates).
 	Rates map[string]float64
 }
 
@@ -53,8 +49,8 @@ var ruleUnits = map[string]string{
 	ruleRate:     "downstream groups",
 }
 
-// checkResult is the checker's verdict: report.json's "check".
-type checkResult struct {
+// Result is the checker's verdict: report.json's "check".
+type Result struct {
 	Passed bool `json:"passed"`
 	// Error says why the checker could not read its inputs; the check then
 	// fails, since nothing was proved.
@@ -123,7 +119,7 @@ func (k recordKey) String() string { return string(k.kind) + " " + k.id }
 
 // checker holds the indexes the rules share while they run.
 type checker struct {
-	in      checkInput
+	in      Input
 	records map[recordKey]*statemachine.Record
 	audits  map[recordKey][]statemachine.AuditEntry // by version
 	applied map[recordKey]map[string]bool           // message ids in the audit
@@ -131,7 +127,7 @@ type checker struct {
 	requests map[recordKey][]journalRequest
 	webhooks map[recordKey][]journalWebhook
 
-	res     checkResult
+	res     Result
 	checked map[string]int
 }
 
@@ -145,7 +141,7 @@ const (
 )
 
 // check runs every rule on in and returns the verdict.
-func check(in checkInput) checkResult {
+func check(in Input) Result {
 	c := newChecker(in)
 	c.checkHistory()
 	c.checkWorld()
@@ -171,8 +167,8 @@ func check(in checkInput) checkResult {
 	return c.res
 }
 
-// failure is the error of a check that did not pass, nil for one that did.
-func (r checkResult) failure() error {
+// Failure is the error of a check that did not pass, nil for one that did.
+func (r Result) Failure() error {
 	switch {
 	case r.Error != "":
 		return fmt.Errorf("the checker could not check the run: %s", r.Error)
@@ -188,12 +184,12 @@ func (r checkResult) failure() error {
 	return fmt.Errorf("the checker found %s: %s", plural(len(r.Violations), "violation"), strings.Join(broken, ", "))
 }
 
-// failedCheck is the verdict when the checker could not read its inputs.
-func failedCheck(err error) checkResult {
-	return checkResult{Error: err.Error(), Violations: []violation{}}
+// Failed is the verdict when the checker could not read its inputs.
+func Failed(err error) Result {
+	return Result{Error: err.Error(), Violations: []violation{}}
 }
 
-func newChecker(in checkInput) *checker {
+func newChecker(in Input) *checker {
 	c := &checker{in: in, records: map[recordKey]*statemachine.Record{}, audits: map[recordKey][]statemachine.AuditEntry{},
 		applied: map[recordKey]map[string]bool{}, requests: map[recordKey][]journalRequest{},
 		webhooks: map[recordKey][]journalWebhook{}, checked: map[string]int{}}

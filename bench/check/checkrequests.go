@@ -1,4 +1,4 @@
-package main
+package check
 
 // requestFigures count the state-changing requests (POST and DELETE) the
 // simulator received.

@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"fmt"
@@ -7,15 +7,15 @@ import (
 	"strings"
 )
 
-// summaryViolations caps the violations summary.md shows; report.json and
+// SummaryViolations caps the violations summary.md shows; report.json and
 // `regbench check` show them all.
-const summaryViolations = 20
+const SummaryViolations = 20
 
-// writeMarkdown renders the verdict as summary.md's "## Checker" section: the
+// WriteMarkdown renders the verdict as summary.md's "## Checker" section: the
 // verdict, the rules with their counts, the figures behind them, and up to
 // limit violations (all for limit < 0), each with its record, audit items
 // and the simulator's lines.
-func (r checkResult) writeMarkdown(b *strings.Builder, limit int) {
+func (r Result) WriteMarkdown(b *strings.Builder, limit int) {
 	in := r.Inputs
 	b.WriteString("\n## Checker\n\n")
 	inputs := fmt.Sprintf("%d records (%d audit items) and carriersim's journal (%d requests, %d webhook deliveries)",

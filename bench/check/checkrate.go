@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"fmt"
@@ -45,17 +45,17 @@ func (c *checker) checkRate() {
 	for _, r := range c.in.Journal.Requests {
 		byGroup[r.Group] = append(byGroup[r.Group], r)
 	}
-	groups := slices.Clone(downstreamGroups)
+	groups := slices.Clone(DownstreamGroups)
 	for g := range byGroup {
 		if !slices.Contains(groups, g) {
 			groups = append(groups, g)
 		}
 	}
-	slices.Sort(groups[len(downstreamGroups):])
+	slices.Sort(groups[len(DownstreamGroups):])
 	for _, g := range groups {
 		limit, ok := c.in.Rates[g]
 		if !ok {
-			limit = defaultRegdRate
+			limit = DefaultRate
 		}
 		rs := byGroup[g]
 		slices.SortStableFunc(rs, func(a, b journalRequest) int { return a.At.Compare(b.At) })
@@ -101,3 +101,12 @@ func busiestWindow(rs []journalRequest, window time.Duration) (from, to int) {
 	}
 	return from, to
 }
+
+// DownstreamGroups are carriersim's downstream groups, each with a rate
+// limit of its own, in the order the checker reports them.
+var DownstreamGroups = []string{"registry", "att", "tmobile", "verizon", "numbers"}
+
+// DefaultRate is the limit per second the rate rule assumes for a group that
+// Input.Rates does not name: regd's default for a downstream its --rate does
+// not name.
+const DefaultRate = 1.0

@@ -1,4 +1,4 @@
-package main
+package check
 
 import (
 	"cmp"
@@ -70,8 +70,8 @@ func newSimRun(tb testing.TB, w fixtureWorld) *simRun {
 }
 
 // input is the run's records, audit and journal, ready for check.
-func (f *simRun) input() checkInput {
-	in := checkInput{Journal: f.journal, Rates: fixtureRates}
+func (f *simRun) input() Input {
+	in := Input{Journal: f.journal, Rates: fixtureRates}
 	for _, r := range f.records {
 		in.Records = append(in.Records, *r)
 	}
