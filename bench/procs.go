@@ -49,9 +49,6 @@ func NewSupervisor(dir string) (*Supervisor, error) {
 	return &Supervisor{dir: dir}, nil
 }
 
-// Dir is the directory of the processes' logs and PID files.
-func (s *Supervisor) Dir() string { return s.dir }
-
 func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
 
 // LogFile is the file that holds p's standard output and error.

@@ -48,88 +48,88 @@ type Runner struct {
 // Run runs the scenario, checks it and returns its report. It fails when a
 // process died, when a campaign did not reach a terminal state by the
 // deadline, or when the check did not pass; the report then says why.
-func (f Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
+func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	var none Report
-	sc := f.Scenario
+	sc := r.Scenario
 	if err := sc.Validate(); err != nil {
 		return none, err
 	}
-	if f.Bin == "" {
+	if r.Bin == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			return none, err
 		}
-		f.Bin = filepath.Dir(exe)
+		r.Bin = filepath.Dir(exe)
 	}
-	if f.Prefix == "" {
-		f.Prefix = fmt.Sprintf("bench-%d-", time.Now().Unix())
+	if r.Prefix == "" {
+		r.Prefix = fmt.Sprintf("bench-%d-", time.Now().Unix())
 	}
-	sup, err := NewSupervisor(f.Dir)
+	sup, err := NewSupervisor(r.Dir)
 	if err != nil {
 		return none, err
 	}
 	defer sup.StopAll()
 	secret := make([]byte, 24)
 	_, _ = rand.Read(secret)
-	env := Env{Scenario: sc, Profile: f.Profile, Bin: f.Bin, Dir: f.Dir, Prefix: f.Prefix, BasePort: f.BasePort,
+	env := Env{Scenario: sc, Profile: r.Profile, Bin: r.Bin, Dir: r.Dir, Prefix: r.Prefix, BasePort: r.BasePort,
 		Secret: hex.EncodeToString(secret), Stdout: stdout}
-	webhookURL, err := f.System.Start(ctx, env, sup)
+	webhookURL, err := r.System.Start(ctx, env, sup)
 	if err != nil {
 		return none, err
 	}
-	sim := fmt.Sprintf("127.0.0.1:%d", f.BasePort+400)
+	sim := fmt.Sprintf("127.0.0.1:%d", r.BasePort+400)
 	simURL := "http://" + sim
-	carriersim := &Proc{Name: "carriersim", Bin: filepath.Join(f.Bin, "carriersim"),
+	carriersim := &Proc{Name: "carriersim", Bin: filepath.Join(r.Bin, "carriersim"),
 		Args:   append([]string{"--addr", sim, "--webhook-url", webhookURL, "--secret", env.Secret}, sc.Carriersim...),
 		Health: simURL + "/healthz"}
 	if err := sup.Start(ctx, carriersim); err != nil {
 		return none, err
 	}
-	replicas, err := f.System.StartReplicas(ctx, env, sup, simURL)
+	replicas, err := r.System.StartReplicas(ctx, env, sup, simURL)
 	if err != nil {
 		return none, err
 	}
-	if f.Started != nil {
-		if err := f.Started(ctx, simURL); err != nil {
+	if r.Started != nil {
+		if err := r.Started(ctx, simURL); err != nil {
 			return none, err
 		}
 	}
 	fmt.Fprintf(stdout, "regbench: scenario %s: %s\n", sc.Name, sc.Description)
 	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d regd replicas, deadline %v; prefix %s; logs in %s\n",
-		sc.Brands, sc.Campaigns, sc.Numbers, sc.Replicas, time.Duration(sc.Deadline), f.Prefix, f.Dir)
+		sc.Brands, sc.Campaigns, sc.Numbers, sc.Replicas, time.Duration(sc.Deadline), r.Prefix, r.Dir)
 
 	l := makeLoad(sc)
 	began := time.Now()
-	col := newCollector(f.System.Backlog, began)
-	for _, r := range replicas {
-		col.add(r.Proc.Name, r.MetricsURL, r.Proc.PID())
+	col := newCollector(r.System.Backlog, began)
+	for _, rep := range replicas {
+		col.add(rep.Proc.Name, rep.MetricsURL, rep.Proc.PID())
 	}
-	if err := f.System.Seed(ctx, l); err != nil {
+	if err := r.System.Seed(ctx, l); err != nil {
 		return none, fmt.Errorf("seed the load: %w", err)
 	}
 	col.start(ctx)
-	w := newWatcher(f.System.Campaigns, l.Campaigns)
-	res := f.watch(ctx, stdout, sup, replicas, w, col, began)
+	w := newWatcher(r.System.Campaigns, l.Campaigns)
+	res := r.watch(ctx, stdout, sup, replicas, w, col, began)
 	col.finish(ctx)
-	chk := f.checkRun(ctx, simURL)
+	chk := r.checkRun(ctx, simURL)
 	figures := col.figures()
 	for i := range figures {
-		figures[i].StartFailures = f.System.StartFailures(figures[i].Name)
+		figures[i].StartFailures = r.System.StartFailures(figures[i].Name)
 	}
-	sum := summarize(runData{scenario: sc, prefix: f.Prefix, began: began, elapsed: res.elapsed, ids: w.ids, seen: w.seen,
+	sum := summarize(runData{scenario: sc, prefix: r.Prefix, began: began, elapsed: res.elapsed, ids: w.ids, seen: w.seen,
 		counters: col.counters(), replicas: figures, kills: col.kills(), backlog: col.backlogSamples(),
 		carriersim: fetchCounters(ctx, simURL+"/counters"), check: chk})
 	if res.err != nil {
 		sum.Error = res.err.Error()
 	}
-	if err := f.report(stdout, sum); err != nil {
+	if err := r.report(stdout, sum); err != nil {
 		return sum, err
 	}
 	if res.err != nil {
 		return sum, res.err
 	}
-	if f.Serve {
-		f.System.Hints(stdout, env, simURL, l.Campaigns[0])
+	if r.Serve {
+		r.System.Hints(stdout, env, simURL, l.Campaigns[0])
 		<-ctx.Done()
 		return sum, nil
 	}
@@ -146,33 +146,33 @@ func (f Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 // checkRun runs the checker on the run that just ended, while carriersim
 // still serves its journal and before any process stops; nil when the run
 // was interrupted.
-func (f Runner) checkRun(ctx context.Context, carriersimURL string) *check.Result {
+func (r Runner) checkRun(ctx context.Context, carriersimURL string) *check.Result {
 	if ctx.Err() != nil {
 		return nil
 	}
-	rates, err := f.System.Rates(f.Scenario)
+	rates, err := r.System.Rates(r.Scenario)
 	if err != nil {
-		r := check.Failed(err)
-		return &r
+		res := check.Failed(err)
+		return &res
 	}
-	r := check.Inspect(ctx, check.Sources{History: f.System.History, Simulator: carriersimURL, Rates: rates,
-		Settle: f.Scenario.JournalSettle()})
-	return &r
+	res := check.Inspect(ctx, check.Sources{History: r.System.History, Simulator: carriersimURL, Rates: rates,
+		Settle: r.Scenario.JournalSettle()})
+	return &res
 }
 
-// report prints summary.md and writes the report files into f.Out, if set.
-func (f Runner) report(stdout io.Writer, sum Report) error {
+// report prints summary.md and writes the report files into r.Out, if set.
+func (r Runner) report(stdout io.Writer, sum Report) error {
 	fmt.Fprintln(stdout)
 	if err := sum.WriteMarkdown(stdout); err != nil {
 		return err
 	}
-	if f.Out == "" {
+	if r.Out == "" {
 		return nil
 	}
-	if err := writeReport(f.Out, sum); err != nil {
+	if err := writeReport(r.Out, sum); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nregbench: report in %s: %s, %s, %s, %s, %s\n", f.Out, reportJSON, summaryMD, completedSVG, latencyCDFSVG, backlogSVG)
+	fmt.Fprintf(stdout, "\nregbench: report in %s: %s, %s, %s, %s, %s\n", r.Out, reportJSON, summaryMD, completedSVG, latencyCDFSVG, backlogSVG)
 	return nil
 }
 
@@ -183,9 +183,9 @@ type watchResult struct {
 
 // watch polls the campaigns until all are terminal, the deadline passes or
 // ctx ends, printing progress and killing a replica every KillEvery.
-func (f Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, replicas []Replica, w *watcher, col *collector,
+func (r Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, replicas []Replica, w *watcher, col *collector,
 	began time.Time) watchResult {
-	sc := f.Scenario
+	sc := r.Scenario
 	deadline := began.Add(time.Duration(sc.Deadline))
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -210,21 +210,21 @@ func (f Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, re
 			progress(now)
 			return watchResult{elapsed: now.Sub(began)}
 		}
-		if now.Sub(lastProgress) >= f.ProgressEvery {
+		if now.Sub(lastProgress) >= r.ProgressEvery {
 			progress(now)
 			lastProgress = now
 		}
 		if sc.KillEvery > 0 && now.Sub(lastKill) >= time.Duration(sc.KillEvery) {
-			r := replicas[victim%len(replicas)]
+			v := replicas[victim%len(replicas)]
 			victim++
 			lastKill = now
-			col.down(ctx, r.Proc.Name) // what the process counted dies with it
-			sup.Signal(r.Proc, 9, 0)
-			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", r.Proc.Name)
-			if err := f.System.Restart(ctx, r); err != nil {
+			col.down(ctx, v.Proc.Name) // what the process counted dies with it
+			sup.Signal(v.Proc, 9, 0)
+			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", v.Proc.Name)
+			if err := r.System.Restart(ctx, v); err != nil {
 				return watchResult{time.Since(began), err}
 			}
-			col.up(r.Proc.Name, r.Proc.PID())
+			col.up(v.Proc.Name, v.Proc.PID())
 		}
 	}
 }

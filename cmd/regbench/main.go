@@ -53,9 +53,9 @@ var subcommands = []subcommand{
 	{"webhook", "the webhook shim as a local server: signed webhooks from concurrent senders, throughput, latency, every accepted one counted on the queue", webhookCommand},
 }
 
-// newSystem returns the system under test that run and check drive: tendlc
-// itself, the only one so far.
-func newSystem() *legacy.System { return &legacy.System{} }
+// newSystem returns the system under test that `regbench run` drives: tendlc
+// itself, the only one so far (a --system flag would choose here).
+func newSystem() bench.System { return &legacy.System{} }
 
 // run runs the subcommand named by args[0] and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
