@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestCheckCommandLine(t *testing.T) {
@@ -21,22 +20,5 @@ func TestCheckCommandLine(t *testing.T) {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", got, want, stderr.String())
 			}
 		})
-	}
-}
-
-func TestCheckWaitsOutHeldBackWebhooks(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		args []string
-		want time.Duration
-	}{
-		{"no reordering", []string{"--drop", "0.1"}, 0},
-		{"reordering off", []string{"--reorder", "0"}, 0},
-		{"carriersim's default delay", []string{"--reorder", "0.1"}, 2 * time.Second},
-		{"the scenario's delay", []string{"--reorder", "0.2", "--reorder-delay", "500ms"}, 500 * time.Millisecond},
-	} {
-		if got := journalSettle(Scenario{Carriersim: tt.args}); got != tt.want {
-			t.Errorf("%s: settle %v, want %v", tt.name, got, tt.want)
-		}
 	}
 }

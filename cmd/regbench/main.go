@@ -3,7 +3,9 @@
 // in development: eval "$(infra/local/stack.sh env)"), and proves the runs it
 // makes: `regbench run` ends every scenario with a checker that reads every
 // record's audit and carriersim's journal (docs/checker.md), which `regbench
-// check` also runs on its own.
+// check` also runs on its own. It holds the flags and the wiring: the engine
+// is package bench (scenarios, runner, report), the checker bench/check, and
+// tendlc as the system under test and its component benchmarks bench/legacy.
 //
 // Usage:
 //
@@ -22,6 +24,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tendlc/tendlc/bench"
+	"github.com/tendlc/tendlc/bench/legacy"
 )
 
 func main() {
@@ -39,13 +44,18 @@ type subcommand struct {
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error
 }
 
+// subcommands are regbench's subcommands, in the order the usage lists them.
 var subcommands = []subcommand{
 	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", consumerCommand},
+	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", checkCommand},
+	{"run", "a scenario end to end: carriersim, the webhook shim and regd replicas as processes, a seeded load, progress and a summary", runCommand},
+	{"sweeper", "the stuck-record sweep: waiting-index queries against a full table scan", sweeperCommand},
+	{"webhook", "the webhook shim as a local server: signed webhooks from concurrent senders, throughput, latency, every accepted one counted on the queue", webhookCommand},
 }
 
-// errUsage marks an error in the command line: run prints the usage and
-// returns 2.
-var errUsage = errors.New("usage")
+// newSystem returns the system under test that `regbench run` drives: tendlc
+// itself, the only one so far (a --system flag would choose here).
+func newSystem() bench.System { return &legacy.System{} }
 
 // run runs the subcommand named by args[0] and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -77,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if err := exec(ctx, stdout); err != nil {
 			fmt.Fprintf(stderr, "regbench %s: %v\n", sc.name, err)
-			if errors.Is(err, errUsage) {
+			if errors.Is(err, bench.ErrUsage) {
 				fs.Usage()
 				return 2
 			}

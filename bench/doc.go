@@ -1,0 +1,20 @@
+// Package bench is the harness that measures an implementation of the
+// 10DLC registration flow end to end and proves each run: the engine behind
+// `regbench run`, `make run`, `make demo` and `make bench`, kept apart from
+// the system it measures so that a second implementation (a durable
+// execution one) is driven, checked and reported by the same code.
+//
+// A Scenario (a named profile, or a .json file) gives the load, the
+// replicas, the deadline, the faults of the simulated world (carriersim's
+// flags) and of the system, and how time is compressed. Runner starts
+// carriersim and, through the System interface, the system under test's
+// processes under one Supervisor; it seeds the Load, prints a progress line
+// from the campaigns' states and the system's queue backlog, kills a replica
+// on the scenario's schedule, collects every replica's Prometheus counters,
+// CPU time and peak memory, runs the checker (package bench/check) and
+// writes the Report: report.json (docs/regbench-report.md), summary.md and
+// three SVG charts.
+//
+// Package bench/legacy implements System for tendlc itself; bench imports
+// no AWS adapter.
+package bench

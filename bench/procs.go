@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Proc is one child process of a run: the simulator, or a process of the
+// system under test (for tendlc: the webhook shim or a regd replica). Its PID
+// file lets the Makefile stop it even if regbench dies.
+type Proc struct {
+	Name   string   // of its log and PID files
+	Bin    string   // the executable
+	Args   []string // its arguments
+	Env    []string // added to regbench's environment
+	Health string   // URL that answers 200 once it serves
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+	killed bool // stopped or killed on purpose
+}
+
+// Supervisor starts and stops the processes of a run. Each runs in its own
+// process group, so a Ctrl-C reaches regbench only and the stop order stays
+// regbench's: the reverse of the start order (for tendlc: replicas first,
+// then the simulator, then the shim).
+type Supervisor struct {
+	dir   string // logs and PID files
+	procs []*Proc
+}
+
+// NewSupervisor returns a supervisor that keeps its processes' logs and PID
+// files in dir, creating it; the error is MkdirAll's.
+func NewSupervisor(dir string) (*Supervisor, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &Supervisor{dir: dir}, nil
+}
+
+func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
+
+// LogFile is the file that holds p's standard output and error.
+func (s *Supervisor) LogFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".log") }
+
+// Start starts p (again, after a kill) and waits until its health URL answers.
+func (s *Supervisor) Start(ctx context.Context, p *Proc) error {
+	logf, err := os.OpenFile(s.LogFile(p), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(p.Bin, p.Args...)
+	cmd.Env = append(os.Environ(), p.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start %s: %w", p.Name, err)
+	}
+	exited := make(chan struct{})
+	p.mu.Lock()
+	p.cmd, p.exited, p.killed = cmd, exited, false
+	p.mu.Unlock()
+	if err := os.WriteFile(s.pidFile(p), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+		return err
+	}
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	if !contains(s.procs, p) {
+		s.procs = append(s.procs, p)
+	}
+	return s.waitHealthy(ctx, p, exited)
+}
+
+// PID returns the process ID of p's latest start, or 0 if it never started.
+func (p *Proc) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+func contains(ps []*Proc, p *Proc) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Supervisor) waitHealthy(ctx context.Context, p *Proc, exited <-chan struct{}) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.Health, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("%s exited while starting; the end of %s:\n%s", p.Name, s.LogFile(p), tail(s.LogFile(p), 2048))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond): // polling interval
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not healthy at %s after 60 s; see %s", p.Name, p.Health, s.LogFile(p))
+		}
+	}
+}
+
+// Signal sends sig to p's process group and, for a stop, waits up to grace
+// before killing it.
+func (s *Supervisor) Signal(p *Proc, sig syscall.Signal, grace time.Duration) {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.killed = true
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, sig)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+	_ = os.Remove(s.pidFile(p))
+}
+
+// Died reports the first process that exited without being told to.
+func (s *Supervisor) Died() error {
+	var errs []error
+	for _, p := range s.procs {
+		p.mu.Lock()
+		exited, killed := p.exited, p.killed
+		p.mu.Unlock()
+		select {
+		case <-exited:
+			if !killed {
+				errs = append(errs, fmt.Errorf("%s exited unexpectedly; see %s", p.Name, s.LogFile(p)))
+			}
+		default:
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StopAll stops every process in reverse start order, gracefully.
+func (s *Supervisor) StopAll() {
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		s.Signal(s.procs[i], syscall.SIGTERM, 20*time.Second)
+	}
+}
+
+// tail returns the last n bytes of a file, or why it cannot.
+func tail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		_, _ = f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
+}
