@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -104,7 +103,7 @@ func (s *memStore) search(ctx context.Context) error {
 	return nil
 }
 
-func (s *memStore) matching(qs []dynamo.StuckQuery) []statemachine.Record {
+func (s *memStore) matching(qs []statemachine.StuckQuery) []statemachine.Record {
 	var out []statemachine.Record
 	for _, r := range s.records {
 		for _, q := range qs {
@@ -120,23 +119,23 @@ func (s *memStore) matching(qs []dynamo.StuckQuery) []statemachine.Record {
 	return out
 }
 
-func (s *memStore) QueryStuck(ctx context.Context, q dynamo.StuckQuery) (dynamo.Stuck, error) {
+func (s *memStore) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := s.search(ctx); err != nil {
-		return dynamo.Stuck{}, err
+		return statemachine.Stuck{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	found := s.matching([]dynamo.StuckQuery{q})
-	return dynamo.Stuck{Records: found, Examined: int64(len(found)), ReadUnits: 0.5 * float64(len(found))}, nil
+	found := s.matching([]statemachine.StuckQuery{q})
+	return statemachine.Stuck{Records: found, Examined: int64(len(found)), ReadUnits: 0.5 * float64(len(found))}, nil
 }
 
-func (s *memStore) ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynamo.Stuck, error) {
+func (s *memStore) ScanStuck(ctx context.Context, qs []statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := s.search(ctx); err != nil {
-		return dynamo.Stuck{}, err
+		return statemachine.Stuck{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return dynamo.Stuck{
+	return statemachine.Stuck{
 		Records: s.matching(qs), Examined: int64(len(s.records)), ReadUnits: 0.5 * float64(len(s.records)),
 	}, nil
 }
