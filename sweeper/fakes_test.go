@@ -378,8 +378,7 @@ type observer struct {
 	redriven []string // "kind state outcome"
 	lookedUp []string // "destination outcome"
 	gaveUp   []string // "kind state"
-	finished []error
-	reports  []Report
+	swept    []swept
 }
 
 func (o *observer) Redriven(k statemachine.Kind, s statemachine.State, out statemachine.RedriveOutcome) {
@@ -400,15 +399,28 @@ func (o *observer) GaveUp(k statemachine.Kind, s statemachine.State) {
 	o.gaveUp = append(o.gaveUp, string(k)+" "+string(s))
 }
 
-func (o *observer) Finished(r Report, err error) {
+func (o *observer) Swept(mode, outcome string, examined int64, readUnits float64, started time.Time, took time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.reports = append(o.reports, r)
-	o.finished = append(o.finished, err)
+	o.swept = append(o.swept, swept{mode, outcome, examined, readUnits, started, took})
 }
 
-func (o *observer) errors() []error {
+// outcomes are the outcomes of the sweeps the observer was told of.
+func (o *observer) outcomes() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return slices.Clone(o.finished)
+	var out []string
+	for _, s := range o.swept {
+		out = append(out, s.outcome)
+	}
+	return out
+}
+
+// swept is what an Observer.Swept call told.
+type swept struct {
+	mode, outcome string
+	examined      int64
+	readUnits     float64
+	started       time.Time
+	took          time.Duration
 }

@@ -67,7 +67,7 @@ type Planned struct {
 // cause when ctx ended, or the store's error when the search failed.
 func (s *Sweeper) SweepOnce(ctx context.Context) (Report, error) {
 	rep, err := s.sweep(ctx)
-	s.cfg.Observer.Finished(rep, err)
+	s.observe(rep, err)
 	return rep, err
 }
 
