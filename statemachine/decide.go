@@ -41,7 +41,7 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 			return Decision{Disposition: Ignore, Reason: "duplicate", From: state, To: state}, nil
 		}
 	}
-	cell, err := Dispose(k, state, env.Type)
+	cell, err := CellFor(k, state, env.Type)
 	if err != nil {
 		return Decision{}, err
 	}

@@ -349,7 +349,7 @@ func (r *redriver) takes(e Envelope) bool {
 	if e.EntityID != r.rec.ID || e.Type.Kind() != r.rec.Kind || slices.Contains(r.rec.Applied, e.EventID) {
 		return false
 	}
-	cell, err := Dispose(r.rec.Kind, r.rec.State, e.Type)
+	cell, err := CellFor(r.rec.Kind, r.rec.State, e.Type)
 	return err == nil && cell.Disposition != Ignore
 }
 
