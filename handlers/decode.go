@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"github.com/tendlc/tendlc/message"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -18,10 +19,10 @@ import (
 // it is dead-lettered with that reason. It returns the other errors of
 // statemachine.DecodeEnvelope, and ErrMalformed for a missing or disagreeing
 // attribute.
-func DecodeMessage(m *Message) (statemachine.Envelope, error) {
+func DecodeMessage(m *message.Message) (statemachine.Envelope, error) {
 	env, err := statemachine.DecodeEnvelope(m.Body)
 	if newer, ok := errors.AsType[*statemachine.NewerError](err); ok {
-		return statemachine.Envelope{}, &DeferredError{Reason: newer.Error(), Err: newer}
+		return statemachine.Envelope{}, &message.DeferredError{Reason: newer.Error(), Err: newer}
 	}
 	if err != nil {
 		return statemachine.Envelope{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tendlc/tendlc/message"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -98,7 +99,7 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 // *RejectedError, an envelope error (statemachine.ErrMalformed and friends)
 // or a *statemachine.ConflictError for the retry middleware to act on; or a
 // store or send error.
-func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
+func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 	env, err := DecodeMessage(m)
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 	if kind == "" {
 		return fmt.Errorf("%w: command %s on the events queue", statemachine.ErrUnknownEvent, env.Type)
 	}
-	log := LoggerFrom(ctx, d.cfg.Logger)
+	log := message.LoggerFrom(ctx, d.cfg.Logger)
 
 	var conflict error
 	for try := 0; try <= d.cfg.MaxConflicts; try++ {
@@ -138,7 +139,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 				if err := d.sendAndClear(ctx, kind, env, out); err != nil {
 					return err
 				}
-				OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
+				message.OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
 				return nil
 			}
 		}
@@ -153,7 +154,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 		if dec.Disposition != statemachine.Transition {
 			// Counted once the message is deleted: a deferred or rejected
 			// one after the retry middleware sent its copy or dead letter.
-			OnSettled(ctx, func() { d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason) })
+			message.OnSettled(ctx, func() { d.cfg.Observer.Disposed(kind, env.Type, dec.Disposition, dec.Reason) })
 		}
 		switch dec.Disposition {
 		case statemachine.Ignore:
@@ -165,9 +166,9 @@ func (d *Dispatcher) Handle(ctx context.Context, m *Message) error {
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
 			return nil
 		case statemachine.Defer:
-			return &DeferredError{Reason: dec.Reason}
+			return &message.DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
-			return &RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
+			return &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {
@@ -230,7 +231,7 @@ func (d *Dispatcher) sendAndClear(ctx context.Context, kind statemachine.Kind, e
 		return fmt.Errorf("send follow-ups of %s: %w", env.EventID, err)
 	}
 	if err := d.cfg.Store.ClearOutbox(ctx, kind, env.EntityID, env.EventID); err != nil {
-		LoggerFrom(ctx, d.cfg.Logger).Warn("follow-ups sent but the outbox entry stays", "error", err)
+		message.LoggerFrom(ctx, d.cfg.Logger).Warn("follow-ups sent but the outbox entry stays", "error", err)
 	}
 	return nil
 }

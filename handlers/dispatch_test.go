@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tendlc/tendlc/message"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -25,13 +26,13 @@ func newDispatcher(tb testing.TB, st Store, s Sender) *Dispatcher {
 }
 
 // message wraps an envelope the way the publisher sends it.
-func message(tb testing.TB, e statemachine.Envelope) *Message {
+func newMessage(tb testing.TB, e statemachine.Envelope) *message.Message {
 	tb.Helper()
 	body, err := e.Encode()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Message{ID: "m-" + e.EventID, Queue: "events", Body: body, Attributes: e.Attributes()}
+	return &message.Message{ID: "m-" + e.EventID, Queue: "events", Body: body, Attributes: e.Attributes()}
 }
 
 func event(tb testing.TB, t statemachine.EventType, entity string, p any) statemachine.Envelope {
@@ -90,10 +91,10 @@ type flow struct {
 	sender    *memSender
 	d         *Dispatcher
 	rng       *rand.Rand
-	queue     []*Message
-	delivered []*Message // every message acknowledged
-	commands  int        // commands sent to downstreams
-	failSends float64    // probability that a send fails (a crash before the sends)
+	queue     []*message.Message
+	delivered []*message.Message // every message acknowledged
+	commands  int                // commands sent to downstreams
+	failSends float64            // probability that a send fails (a crash before the sends)
 }
 
 func newFlow(tb testing.TB, seed uint64) *flow {
@@ -104,7 +105,7 @@ func newFlow(tb testing.TB, seed uint64) *flow {
 
 func (f *flow) push(envs ...statemachine.Envelope) {
 	for _, e := range envs {
-		f.queue = append(f.queue, message(f.tb, e))
+		f.queue = append(f.queue, newMessage(f.tb, e))
 	}
 }
 
@@ -125,7 +126,7 @@ func (f *flow) run() {
 		switch {
 		case err == nil:
 			f.delivered = append(f.delivered, m)
-		case errors.Is(err, ErrDeferred), errors.Is(err, errSend):
+		case errors.Is(err, message.ErrDeferred), errors.Is(err, errSend):
 			f.queue = append(f.queue, m) // redelivered later
 		default:
 			f.tb.Fatalf("handle %s: %v", m.Attributes[statemachine.AttrEventType], err)
@@ -238,7 +239,7 @@ func TestDuplicatesOfEveryEventAreIgnoredWithoutSending(t *testing.T) {
 func TestCrashBetweenWriteAndSendsResendsOnRedelivery(t *testing.T) {
 	st, s := newMemStore(), &memSender{failNext: 1}
 	d := newDispatcher(t, st, s)
-	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	m := newMessage(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
 	if err := d.Handle(context.Background(), m); !errors.Is(err, errSend) {
 		t.Fatalf("first delivery: err = %v, want the send error", err)
 	}
@@ -278,7 +279,7 @@ func TestConcurrentEventsOnOneRecordLoseNoUpdate(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(nums))
 	for _, n := range nums {
-		m := message(t, event(t, statemachine.CampaignNumberSettled, "c1", statemachine.NumberSettled{Number: n, Status: statemachine.NumberRegisteredStatus}))
+		m := newMessage(t, event(t, statemachine.CampaignNumberSettled, "c1", statemachine.NumberSettled{Number: n, Status: statemachine.NumberRegisteredStatus}))
 		wg.Go(func() {
 			for {
 				err := d.Handle(context.Background(), m)
@@ -312,24 +313,24 @@ func TestConcurrentEventsOnOneRecordLoseNoUpdate(t *testing.T) {
 
 func TestPoisonMessagesAreRefusedByType(t *testing.T) {
 	d := newDispatcher(t, newMemStore(), &memSender{})
-	good := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	good := newMessage(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
 	noAttrs := *good
 	noAttrs.Attributes = nil
 	lying := *good
 	lying.Attributes = map[string]string{statemachine.AttrEventType: "brand.deleted", statemachine.AttrEventID: "x", statemachine.AttrEntityID: "b1"}
-	cmd := message(t, event(t, statemachine.CmdSubmitBrand, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
-	unknown := message(t, event(t, statemachine.BrandVerified, "nobody", statemachine.Identity{Status: "VERIFIED"}))
+	cmd := newMessage(t, event(t, statemachine.CmdSubmitBrand, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	unknown := newMessage(t, event(t, statemachine.BrandVerified, "nobody", statemachine.Identity{Status: "VERIFIED"}))
 	tests := []struct {
 		name string
-		m    *Message
+		m    *message.Message
 		want func(error) bool
 	}{
-		{"invalid JSON", &Message{Body: []byte("{nope")}, func(err error) bool { return errors.Is(err, statemachine.ErrMalformed) }},
+		{"invalid JSON", &message.Message{Body: []byte("{nope")}, func(err error) bool { return errors.Is(err, statemachine.ErrMalformed) }},
 		{"missing attributes", &noAttrs, func(err error) bool { return errors.Is(err, statemachine.ErrMalformed) }},
 		{"attributes that disagree with the body", &lying, func(err error) bool { return errors.Is(err, statemachine.ErrMalformed) }},
 		{"a command on the events queue", cmd, func(err error) bool { return errors.Is(err, statemachine.ErrUnknownEvent) }},
 		{"an unknown record", unknown, func(err error) bool {
-			var r *RejectedError
+			var r *message.RejectedError
 			return errors.As(err, &r) && r.Reason == "unknown record"
 		}},
 	}
@@ -355,7 +356,7 @@ func TestBrandVerifiedWakesItsPendingCampaigns(t *testing.T) {
 	d := newDispatcher(t, st, s)
 	handle := func(e statemachine.Envelope) error {
 		t.Helper()
-		return d.Handle(t.Context(), message(t, e))
+		return d.Handle(t.Context(), newMessage(t, e))
 	}
 	for _, e := range []statemachine.Envelope{
 		event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}),
@@ -373,7 +374,7 @@ func TestBrandVerifiedWakesItsPendingCampaigns(t *testing.T) {
 		if o.Envelope.Type != statemachine.CampaignSubmit {
 			continue
 		}
-		if err := handle(o.Envelope); !errors.Is(err, ErrDeferred) {
+		if err := handle(o.Envelope); !errors.Is(err, message.ErrDeferred) {
 			t.Fatalf("submit of %s before the brand is verified: err = %v, want deferred", o.Envelope.EntityID, err)
 		}
 		deferred = append(deferred, o.Envelope)
@@ -465,8 +466,8 @@ func TestOnlyBrandMovesThatMayWakeCampaignsQueryChildren(t *testing.T) {
 				seed(t, st, *tt.rec)
 			}
 			st.childrenQueries = 0
-			err := newDispatcher(t, st, &memSender{}).Handle(t.Context(), message(t, event(t, tt.event, "b1", tt.payload)))
-			if rej, ok := errors.AsType[*RejectedError](err); tt.rec == nil && (!ok || rej.Reason != "unknown record") {
+			err := newDispatcher(t, st, &memSender{}).Handle(t.Context(), newMessage(t, event(t, tt.event, "b1", tt.payload)))
+			if rej, ok := errors.AsType[*message.RejectedError](err); tt.rec == nil && (!ok || rej.Reason != "unknown record") {
 				t.Fatalf("err = %v, want rejected as an unknown record", err)
 			} else if tt.rec != nil && err != nil {
 				t.Fatal(err)
@@ -496,7 +497,7 @@ func TestAReplayIsCountedOnceNotPerAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	m := newMessage(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
 	for attempt := 1; attempt <= 3; attempt++ {
 		if err := d.Handle(context.Background(), m); !errors.Is(err, errSend) {
 			t.Fatalf("attempt %d: err = %v, want the send error", attempt, err)
@@ -520,14 +521,14 @@ func TestADispositionIsCountedOnceItsMessageIsDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
+	m := newMessage(t, event(t, statemachine.BrandRegister, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"}))
 	if err := d.Handle(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	// The duplicate is ignored twice: its first attempt is not deleted (the
 	// delete failed), its second is.
 	for attempt, deleted := range []bool{false, true} {
-		ctx, settled := WithSettled(context.Background())
+		ctx, settled := message.WithSettled(context.Background())
 		if err := d.Handle(ctx, m); err != nil {
 			t.Fatalf("duplicate, attempt %d: %v", attempt+1, err)
 		}

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/tendlc/tendlc/message"
 	"log/slog"
 	"strings"
 	"testing"
@@ -30,48 +30,27 @@ func logLines(tb testing.TB, buf *bytes.Buffer) []map[string]any {
 func TestLoggingPutsTheMessageIDsOnEveryLine(t *testing.T) {
 	var buf bytes.Buffer
 	base := slog.New(slog.NewJSONHandler(&buf, nil))
-	attempt := func(m *Message) slog.Attr { return slog.Int("attempt", len(m.Attributes["retry"])) }
-	none := func(*Message) slog.Attr { return slog.Attr{} }
-	h := Chain(func(ctx context.Context, m *Message) error {
-		LoggerFrom(ctx, nil).Info("transition")
-		return errors.New("store down")
-	}, Logging(base, attempt, none))
-	m := &Message{ID: "m-1", Queue: "events", ReceiveCount: 2, Attributes: map[string]string{
+	errStore := errors.New("store down")
+	h := message.Chain(func(ctx context.Context, m *message.Message) error {
+		message.LoggerFrom(ctx, nil).Info("transition")
+		return errStore
+	}, Logging(base))
+	m := &message.Message{ID: "m-1", Queue: "events", ReceiveCount: 2, Attributes: map[string]string{
 		statemachine.AttrEventType: "brand.verified", statemachine.AttrEntityID: "b1",
-		statemachine.AttrEventID: "e-1", statemachine.AttrCorrelationID: "corr-x", "retry": "abc",
+		statemachine.AttrEventID: "e-1", statemachine.AttrCorrelationID: "corr-x",
 	}}
-	if err := h(t.Context(), m); err == nil {
-		t.Fatal("the handler's error was swallowed")
+	if err := h(t.Context(), m); !errors.Is(err, errStore) {
+		t.Fatalf("error %v, want the handler's", err)
 	}
 	lines := logLines(t, &buf)
-	if got, want := len(lines), 2; got != want {
-		t.Fatalf("%d lines, want %d: the handler's and the redelivery's", got, want)
+	if got, want := len(lines), 1; got != want {
+		t.Fatalf("%d lines, want %d: the handler's only (a failure is logged where it is decided)", got, want)
 	}
 	want := map[string]any{"message_id": "m-1", "queue": "events", "event": "brand.verified", "record_id": "b1",
-		"event_id": "e-1", "correlation_id": "corr-x", "receive_count": 2.0, "attempt": 3.0}
-	for i, line := range lines {
-		for k, v := range want {
-			if line[k] != v {
-				t.Errorf("line %d (%s): %s = %v, want %v", i, line["msg"], k, line[k], v)
-			}
+		"event_id": "e-1", "correlation_id": "corr-x", "receive_count": 2.0}
+	for k, v := range want {
+		if lines[0][k] != v {
+			t.Errorf("%s = %v, want %v", k, lines[0][k], v)
 		}
-		if _, ok := line[""]; ok {
-			t.Errorf("line %d carries an empty attribute", i)
-		}
-	}
-	if got, want := lines[1]["msg"], "message left for redelivery"; got != want {
-		t.Errorf("last line %q, want %q", got, want)
-	}
-}
-
-func TestLoggingDoesNotLogShutdownAsAnError(t *testing.T) {
-	var buf bytes.Buffer
-	h := Chain(func(context.Context, *Message) error { return fmt.Errorf("wait: %w", context.Canceled) },
-		Logging(slog.New(slog.NewJSONHandler(&buf, nil))))
-	if err := h(t.Context(), &Message{ID: "m-1"}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v, want context.Canceled", err)
-	}
-	if buf.Len() != 0 {
-		t.Errorf("logged %q, want nothing", buf.String())
 	}
 }

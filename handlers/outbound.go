@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tendlc/tendlc/message"
 	"log/slog"
 	"time"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ type OutboundObserver interface {
 }
 
 // Outcomes of a downstream call as an OutboundObserver sees them: the HTTP
-// status class (see [ClassifyStatus]) or "error" for a transport failure.
+// status class (see [message.ClassifyStatus]) or "error" for a transport failure.
 const (
 	OutcomeOK      = "ok"
 	OutcomeRefused = "refused" // 400 or 422 with a reason code: the command is refused, for good
@@ -116,18 +117,12 @@ func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
 	return &Outbound{cfg: cfg}, nil
 }
 
-// RetryDelayer is implemented by errors that say when to try again (a 429's
-// Retry-After).
-type RetryDelayer interface {
-	RetryDelay() time.Duration
-}
-
 // Handle performs one command. It returns nil once the answer is recorded (an
 // accepted call, or a refusal: a 400 or 422 with a reason code), the
 // downstream's error for any other answer or a transport failure (the retry
 // middleware tries again; a 429 first pushes the shared schedule back by its
-// Retry-After), or an envelope error. See [ClassifyStatus].
-func (o *Outbound) Handle(ctx context.Context, m *Message) error {
+// Retry-After), or an envelope error. See [message.ClassifyStatus].
+func (o *Outbound) Handle(ctx context.Context, m *message.Message) error {
 	cmd, err := DecodeMessage(m)
 	if err != nil {
 		return err
@@ -135,7 +130,7 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 	if cmd.Type.Kind() != "" {
 		return fmt.Errorf("%w: event %s on the %s queue", statemachine.ErrUnknownEvent, cmd.Type, o.cfg.Name)
 	}
-	log := LoggerFrom(ctx, o.cfg.Logger)
+	log := message.LoggerFrom(ctx, o.cfg.Logger)
 	if superseded, err := o.superseded(ctx, cmd); err != nil {
 		return err
 	} else if superseded {
@@ -161,32 +156,32 @@ func (o *Outbound) Handle(ctx context.Context, m *Message) error {
 		o.mark(ctx, cmd, CommandLedger.MarkAccepted)
 		return nil
 	}
-	st, ok := StatusOf(err)
+	st, ok := message.StatusOf(err)
 	if !ok {
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeError, elapsed)
 		o.mark(ctx, cmd, CommandLedger.MarkAttempted)
 		return fmt.Errorf("%s %s: %w", o.cfg.Name, cmd.Type, err)
 	}
 	switch st.Class {
-	case StatusRefused:
+	case message.StatusRefused:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeRefused, elapsed)
 		log.Info("downstream refused the command", "status", st.Code, "code", st.Reason)
 		if ev, ok := statemachine.Refused(cmd, st.Reason, shorten(err.Error(), 256), actor, o.cfg.Now()); ok {
 			return o.answer(ctx, ev)
 		}
 		return nil
-	case StatusLimited:
+	case message.StatusLimited:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeLimited, elapsed)
-		var ra RetryDelayer
+		var ra message.RetryDelayer
 		if errors.As(err, &ra) && ra.RetryDelay() > 0 {
 			if berr := o.cfg.Limiter.Backoff(ctx, o.cfg.Name, ra.RetryDelay()); berr != nil {
 				log.Warn("could not push the rate limit back", "error", berr)
 			}
 		}
-	case StatusClient:
+	case message.StatusClient:
 		// The retry middleware logs it; the outcome is alerted on.
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeClientError, elapsed)
-	case StatusTimeout:
+	case message.StatusTimeout:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeTimeout, elapsed)
 	default:
 		o.cfg.Observer.Called(o.cfg.Name, OutcomeFailed, elapsed)
@@ -235,7 +230,7 @@ func (o *Outbound) mark(ctx context.Context, cmd statemachine.Envelope, mark fun
 		return
 	}
 	if err := mark(o.cfg.Ledger, ctx, kind, cmd.EntityID, statemachine.Destination(o.cfg.Name), cmd.EventID, o.cfg.Now()); err != nil {
-		LoggerFrom(ctx, o.cfg.Logger).Warn("could not record what became of the command on its record", "error", err)
+		message.LoggerFrom(ctx, o.cfg.Logger).Warn("could not record what became of the command on its record", "error", err)
 	}
 }
 

@@ -88,7 +88,7 @@ func TestOutboundTurnsAnswersIntoEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = o.Handle(t.Context(), message(t, tt.cmd))
+			err = o.Handle(t.Context(), newMessage(t, tt.cmd))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -188,7 +188,7 @@ func TestOutboundDropsACommandARecordSuperseded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = o.Handle(t.Context(), message(t, old))
+			err = o.Handle(t.Context(), newMessage(t, old))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -215,7 +215,7 @@ func TestOutboundRefusesEventsOnACommandQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message(t, event(t, statemachine.BrandVerified, "b1", statemachine.Identity{Status: "VERIFIED"}))
+	m := newMessage(t, event(t, statemachine.BrandVerified, "b1", statemachine.Identity{Status: "VERIFIED"}))
 	if err := o.Handle(t.Context(), m); !errors.Is(err, statemachine.ErrUnknownEvent) {
 		t.Errorf("err = %v, want ErrUnknownEvent", err)
 	}
@@ -237,7 +237,7 @@ func TestOutboundShortensARefusalsWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := event(t, statemachine.CmdSubmitBrand, "b1", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"})
-	if err := o.Handle(t.Context(), message(t, cmd)); err != nil {
+	if err := o.Handle(t.Context(), newMessage(t, cmd)); err != nil {
 		t.Fatal(err)
 	}
 	sent := events.take()

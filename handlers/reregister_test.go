@@ -26,7 +26,7 @@ func TestRepeatedRegistrationWithAnotherPayloadWarns(t *testing.T) {
 	same, changed := reg, reg
 	changed.LegalName, changed.Email = "Acme Holdings", "ops@acme.test"
 	for _, r := range []statemachine.BrandRegistration{reg, same, changed} {
-		if err := d.Handle(t.Context(), message(t, event(t, statemachine.BrandRegister, "b1", r))); err != nil {
+		if err := d.Handle(t.Context(), newMessage(t, event(t, statemachine.BrandRegister, "b1", r))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"github.com/tendlc/tendlc/message"
 	"strings"
 	"testing"
 
@@ -25,8 +26,8 @@ func TestEventWithUnsendableFollowUpsLeavesTheRecord(t *testing.T) {
 
 	resubmit := event(t, statemachine.CampaignResubmit, "c1",
 		statemachine.Resubmission{Description: strings.Repeat("d", statemachine.MaxBodyBytes*2/3)})
-	err = d.Handle(t.Context(), message(t, resubmit))
-	var r *RejectedError
+	err = d.Handle(t.Context(), newMessage(t, resubmit))
+	var r *message.RejectedError
 	if !errors.As(err, &r) || r.Reason != statemachine.ReasonUnsendable {
 		t.Fatalf("err = %v, want a rejection %q", err, statemachine.ReasonUnsendable)
 	}

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"net"
 
-	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/smithy-go"
-
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -19,15 +16,15 @@ type Class string
 
 // Retryable classes: the same message may succeed later.
 const (
-	ClassThrottled Class = "throttled" // an AWS throttling error code, or HTTP 429
-	ClassServer    Class = "server"    // HTTP 5xx, or an AWS server fault
-	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, an AWS request timeout
+	ClassThrottled Class = "throttled" // a transport's throttling error (an AWS code), or HTTP 429
+	ClassServer    Class = "server"    // HTTP 5xx, or a transport's server fault
+	ClassTimeout   Class = "timeout"   // a deadline, a network timeout, HTTP 408, a transport's request timeout
 	ClassConflict  Class = "conflict"  // statemachine.ErrConflict: the record changed concurrently
-	ClassDeferred  Class = "deferred"  // handlers.ErrDeferred: the event arrived early, or a newer build wrote it
-	ClassPanic     Class = "panic"     // *handlers.PanicError
+	ClassDeferred  Class = "deferred"  // message.ErrDeferred: the event arrived early, or a newer build wrote it
+	ClassPanic     Class = "panic"     // *message.PanicError
 	ClassUnknown   Class = "unknown"   // anything else (connection refused, ...)
 	// ClassHTTPClient: a downstream's 4xx that refuses no command (401, 403,
-	// 404, 409, a 400 without a reason code; see handlers.ClassifyStatus).
+	// 404, 409, a 400 without a reason code; see message.ClassifyStatus).
 	// It blames credentials, permissions or configuration, which an
 	// operator fixes: retried on [Policies.Client], then dead-lettered.
 	ClassHTTPClient Class = "http_client"
@@ -38,8 +35,8 @@ const (
 	ClassMalformed     Class = "malformed"      // statemachine.ErrMalformed
 	ClassUnknownEvent  Class = "unknown_event"  // statemachine.ErrUnknownEvent
 	ClassTooLarge      Class = "too_large"      // statemachine.ErrTooLarge
-	ClassRejected      Class = "rejected"       // *handlers.RejectedError
-	ClassClient        Class = "client"         // a downstream's refusal (handlers.StatusRefused), or an AWS error code that blames the request
+	ClassRejected      Class = "rejected"       // *message.RejectedError
+	ClassClient        Class = "client"         // a downstream's refusal (message.StatusRefused), or a transport's error that blames the request
 	ClassBadAttributes Class = "bad_attributes" // *AttributeError: unreadable retry state
 )
 
@@ -54,39 +51,38 @@ func (c Class) Permanent() bool {
 }
 
 // statusClasses are the classes of a downstream's HTTP answers, as
-// handlers.ClassifyStatus classifies them.
-var statusClasses = map[handlers.StatusClass]Class{
-	handlers.StatusRefused: ClassClient,
-	handlers.StatusClient:  ClassHTTPClient,
-	handlers.StatusLimited: ClassThrottled,
-	handlers.StatusTimeout: ClassTimeout,
-	handlers.StatusServer:  ClassServer,
+// message.ClassifyStatus classifies them.
+var statusClasses = map[message.StatusClass]Class{
+	message.StatusRefused: ClassClient,
+	message.StatusClient:  ClassHTTPClient,
+	message.StatusLimited: ClassThrottled,
+	message.StatusTimeout: ClassTimeout,
+	message.StatusServer:  ClassServer,
 }
 
-// requestIsWrong are the AWS error codes that blame the request itself:
-// sending it again cannot succeed.
-var requestIsWrong = map[string]struct{}{
-	"ValidationException": {}, "SerializationException": {}, "InvalidParameterValue": {},
-	"InvalidParameterCombination": {}, "MissingParameter": {}, "InvalidAttributeValue": {},
-	"MessageTooLong": {}, "InvalidMessageContents": {}, "ItemCollectionSizeLimitExceededException": {},
-}
+// A Classifier classifies the errors of one transport or store that [Classify]
+// cannot judge by type alone (infra/sqsq.ClassifyAWS reads the AWS SDK's
+// error codes and faults). It returns "" for an error it does not recognise.
+type Classifier func(error) Class
 
 // Classify returns the class of a handler error, judged by type only
-// (errors.Is, errors.As, smithy API error codes, HTTP status codes), never by
-// message text. Domain errors win over transport errors: a rejection that
-// wraps an HTTP error is a rejection. It returns "" for a nil error and
-// ClassUnknown for an error it does not recognise.
-func Classify(err error) Class {
+// (errors.Is, errors.As, HTTP status codes, and what the transport
+// classifiers given recognise), never by message text. Domain errors win over
+// transport errors: a rejection that wraps an HTTP error is a rejection; a
+// transport's classification wins over the HTTP status its error carries. It
+// returns "" for a nil error and ClassUnknown for an error it does not
+// recognise.
+func Classify(err error, transports ...Classifier) Class {
 	if err == nil {
 		return ""
 	}
 	if _, ok := errors.AsType[*AttributeError](err); ok {
 		return ClassBadAttributes
 	}
-	if _, ok := errors.AsType[*handlers.PanicError](err); ok {
+	if _, ok := errors.AsType[*message.PanicError](err); ok {
 		return ClassPanic
 	}
-	if _, ok := errors.AsType[*handlers.RejectedError](err); ok {
+	if _, ok := errors.AsType[*message.RejectedError](err); ok {
 		return ClassRejected
 	}
 	// Envelope errors may come joined (several problems at once); the order
@@ -95,7 +91,7 @@ func Classify(err error) Class {
 		target error
 		class  Class
 	}{
-		{handlers.ErrDeferred, ClassDeferred},
+		{message.ErrDeferred, ClassDeferred},
 		{statemachine.ErrConflict, ClassConflict},
 		{statemachine.ErrTooLarge, ClassTooLarge},
 		{statemachine.ErrUnknownEvent, ClassUnknownEvent},
@@ -105,32 +101,15 @@ func Classify(err error) Class {
 			return c.class
 		}
 	}
-	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
-		if _, ok := awsretry.DefaultThrottleErrorCodes[apiErr.ErrorCode()]; ok {
-			return ClassThrottled
+	for _, classify := range transports {
+		if classify == nil {
+			continue
 		}
-		if _, ok := awsretry.DefaultRetryableErrorCodes[apiErr.ErrorCode()]; ok {
-			return ClassTimeout // RequestTimeout, RequestTimeoutException
+		if c := classify(err); c != "" {
+			return c
 		}
-		// The response's status, as handlers.ClassifyStatus reads it for
-		// every caller: a 5xx is the server's, a 408 a timeout.
-		st, hasStatus := handlers.StatusOf(err)
-		if (hasStatus && st.Code >= 500) || apiErr.ErrorFault() == smithy.FaultServer {
-			return ClassServer
-		}
-		if hasStatus && st.Class == handlers.StatusTimeout {
-			return ClassTimeout
-		}
-		if _, ok := requestIsWrong[apiErr.ErrorCode()]; ok {
-			return ClassClient
-		}
-		// Any other AWS error says nothing against the message itself: a
-		// throttled transaction (400 TransactionCanceledException), expiring
-		// credentials, a queue being recreated. Retry it within the policy's
-		// bounds instead of dead-lettering it at once.
-		return ClassUnknown
 	}
-	if st, ok := handlers.StatusOf(err); ok {
+	if st, ok := message.StatusOf(err); ok {
 		return statusClasses[st.Class]
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

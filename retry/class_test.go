@@ -4,34 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"testing"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
-
-// awsError builds the error chain the SDK returns for a failed call: an
-// operation error around an HTTP response error around the API error.
-func awsError(status int, api error) error {
-	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "PutItem", Err: &awshttp.ResponseError{
-		RequestID: "req-1",
-		ResponseError: &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
-			Err:      api,
-		},
-	}}
-}
-
-func apiError(code string, fault smithy.ErrorFault) error {
-	return &smithy.GenericAPIError{Code: code, Message: "from the service", Fault: fault}
-}
 
 func TestClassify(t *testing.T) {
 	tests := []struct {
@@ -40,18 +19,6 @@ func TestClassify(t *testing.T) {
 		want retry.Class
 	}{
 		{"nil", nil, ""},
-		{"throttling exception", awsError(400, apiError("ThrottlingException", smithy.FaultClient)), retry.ClassThrottled},
-		{"provisioned throughput exceeded", awsError(400, apiError("ProvisionedThroughputExceededException", smithy.FaultClient)), retry.ClassThrottled},
-		{"request limit exceeded", awsError(400, apiError("RequestLimitExceeded", smithy.FaultClient)), retry.ClassThrottled},
-		{"too many requests exception", awsError(400, apiError("TooManyRequestsException", smithy.FaultClient)), retry.ClassThrottled},
-		{"AWS request timeout", awsError(400, apiError("RequestTimeout", smithy.FaultClient)), retry.ClassTimeout},
-		{"AWS 500", awsError(500, apiError("InternalServerError", smithy.FaultServer)), retry.ClassServer},
-		{"AWS 408 with a code the SDK does not list", awsError(408, apiError("GatewayTimeout", smithy.FaultClient)), retry.ClassTimeout},
-		{"AWS server fault without a status", apiError("ServiceUnavailable", smithy.FaultServer), retry.ClassServer},
-		{"AWS 400 validation", awsError(400, apiError("ValidationException", smithy.FaultClient)), retry.ClassClient},
-		{"AWS 400 throttled transaction", awsError(400, apiError("TransactionCanceledException", smithy.FaultClient)), retry.ClassUnknown},
-		{"AWS 400 expired credentials", awsError(400, apiError("ExpiredTokenException", smithy.FaultClient)), retry.ClassUnknown},
-		{"AWS 400 queue being recreated", awsError(400, apiError("AWS.SimpleQueueService.NonExistentQueue", smithy.FaultClient)), retry.ClassUnknown},
 		{"downstream 429", fmt.Errorf("submit brand: %w", statusError(429)), retry.ClassThrottled},
 		{"downstream 408", statusError(408), retry.ClassTimeout},
 		{"downstream 502", statusError(502), retry.ClassServer},
@@ -67,11 +34,11 @@ func TestClassify(t *testing.T) {
 		{"context deadline", fmt.Errorf("get record: %w", context.DeadlineExceeded), retry.ClassTimeout},
 		{"network timeout", fmt.Errorf("dial: %w", os.ErrDeadlineExceeded), retry.ClassTimeout},
 		{"conflict", fmt.Errorf("write: %w", &statemachine.ConflictError{Kind: statemachine.KindBrand, ID: "b1"}), retry.ClassConflict},
-		{"deferred", &handlers.DeferredError{Reason: "brand not verified yet"}, retry.ClassDeferred},
-		{"panic", &handlers.PanicError{Value: "boom"}, retry.ClassPanic},
+		{"deferred", &message.DeferredError{Reason: "brand not verified yet"}, retry.ClassDeferred},
+		{"panic", &message.PanicError{Value: "boom"}, retry.ClassPanic},
 		{"unknown", errors.New("connection refused"), retry.ClassUnknown},
-		{"rejected", fmt.Errorf("dispatch: %w", &handlers.RejectedError{Reason: "unknown record"}), retry.ClassRejected},
-		{"rejected wins over a status", errors.Join(statusError(503), &handlers.RejectedError{Reason: "invalid"}), retry.ClassRejected},
+		{"rejected", fmt.Errorf("dispatch: %w", &message.RejectedError{Reason: "unknown record"}), retry.ClassRejected},
+		{"rejected wins over a status", errors.Join(statusError(503), &message.RejectedError{Reason: "invalid"}), retry.ClassRejected},
 		{"malformed", fmt.Errorf("%w: bad json", statemachine.ErrMalformed), retry.ClassMalformed},
 		{"unknown event", fmt.Errorf("%w: x", statemachine.ErrUnknownEvent), retry.ClassUnknownEvent},
 		{"too large", fmt.Errorf("%w: 300000 bytes", statemachine.ErrTooLarge), retry.ClassTooLarge},
@@ -103,5 +70,36 @@ func TestClassPermanent(t *testing.T) {
 		if c.Permanent() {
 			t.Errorf("%s.Permanent() = true, want false", c)
 		}
+	}
+}
+
+// A transport's classifier judges the errors it knows, after the domain's
+// errors and before the HTTP status an error carries; the errors it does not
+// know fall through.
+func TestClassifyConsultsTransportClassifiers(t *testing.T) {
+	// throttledCode is a transport error with a code and an HTTP status of
+	// 400, as the AWS SDK's are.
+	type throttledCode struct{ statusError }
+	knows := func(err error) retry.Class {
+		if _, ok := errors.AsType[throttledCode](err); ok {
+			return retry.ClassThrottled
+		}
+		return ""
+	}
+	tests := []struct {
+		name string
+		err  error
+		want retry.Class
+	}{
+		{"the classifier wins over the status", fmt.Errorf("put: %w", throttledCode{statusError(400)}), retry.ClassThrottled},
+		{"an error it does not know falls through", statusError(400), retry.ClassHTTPClient},
+		{"a domain error wins over it", errors.Join(throttledCode{statusError(400)}, &message.RejectedError{Reason: "invalid"}), retry.ClassRejected},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := retry.Classify(tt.err, nil, knows); got != tt.want {
+				t.Errorf("Classify(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+		})
 	}
 }

@@ -6,11 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/tendlc/tendlc/statemachine"
 )
 
 // Dead-letter reasons besides the permanent classes.
@@ -28,40 +23,14 @@ const (
 // MaxErrorBytes bounds the error text a dead letter carries.
 const MaxErrorBytes = 256
 
-// DeadLetter is a message in a dead-letter queue, as [List] shows it. A
-// message the queue's RedrivePolicy moved (it crashed its consumers too often)
-// has no dead-letter facts: Reason, Class, Code, Error and SourceQueue are
-// zero, its OriginalMessageID is its MessageID (SQS keeps the id when it moves
-// a message), and its retry state reads as a first attempt.
-type DeadLetter struct {
-	MessageID string // the dead-letter copy's id, which the dlq commands take
-	// OriginalMessageID is the id of the message that failed, as regd's logs
-	// name it (the "dead-lettered" line's message_id); "" if unknown.
-	OriginalMessageID string
-	Reason            string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class; "" if moved by the RedrivePolicy
-	Class             Class  // class of the last failure
-	Code              int    // CPaaS error code of a rejection, if any
-	Error             string // error text, at most MaxErrorBytes
-	SourceQueue       string // URL of the queue the message failed on
-	Attempt           int
-	Deferrals         int
-	Redriven          int
-	FirstSeen         time.Time
-	DeadAt            time.Time     // when it was dead-lettered (its SentTimestamp if unknown)
-	Age               time.Duration // DeadAt − FirstSeen: how long it was tried; 0 if unknown
-	EventType         statemachine.EventType
-	EntityID          string
-	Body              string
-}
-
-// deadLetterFacts is the content of [AttrDeadLetter].
-type deadLetterFacts struct {
-	reason string
-	class  Class
-	code   int
-	at     time.Time
-	source string
-	id     string // message id of the message that failed
+// DeadLetterFacts is the content of [AttrDeadLetter].
+type DeadLetterFacts struct {
+	Reason    string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class
+	Class     Class  // class of the last failure
+	Code      int    // CPaaS error code of a rejection, if any
+	At        time.Time
+	Source    string // URL of the queue the message failed on
+	MessageID string // id of the message that failed
 }
 
 // Field names inside [AttrDeadLetter].
@@ -76,40 +45,40 @@ const (
 
 var errSourceSeparator = errors.New("source queue URL contains ';'")
 
-// encode returns the value of [AttrDeadLetter]. It fails only for a source
+// Encode returns the value of [AttrDeadLetter]. It fails only for a source
 // URL holding the field separator, which no SQS queue URL does.
-func (f deadLetterFacts) encode() (string, error) {
-	if strings.Contains(f.source, ";") {
+func (f DeadLetterFacts) Encode() (string, error) {
+	if strings.Contains(f.Source, ";") {
 		return "", errSourceSeparator
 	}
 	code := ""
-	if f.code != 0 {
-		code = strconv.Itoa(f.code)
+	if f.Code != 0 {
+		code = strconv.Itoa(f.Code)
 	}
-	id := f.id
+	id := f.MessageID
 	if strings.Contains(id, ";") {
 		id = "" // no SQS message id holds it; the id is only shown, so a dead letter without one is better than none
 	}
 	return encodeFields([]field{
-		{fieldReason, f.reason},
-		{fieldClass, string(f.class)},
+		{fieldReason, f.Reason},
+		{fieldClass, string(f.Class)},
 		{fieldCode, code},
-		{fieldAt, millisText(f.at)},
-		{fieldSource, f.source},
+		{fieldAt, millisText(f.At)},
+		{fieldSource, f.Source},
 		{fieldID, id},
 	}), nil
 }
 
-// decodeDeadLetterFacts reads [AttrDeadLetter], leaving unreadable fields zero:
-// the listing shows what it can.
-func decodeDeadLetterFacts(s string) deadLetterFacts {
+// DecodeDeadLetterFacts reads [AttrDeadLetter], leaving unreadable fields
+// zero: a listing shows what it can.
+func DecodeDeadLetterFacts(s string) DeadLetterFacts {
 	fs, err := decodeFields(s)
 	if err != nil {
-		return deadLetterFacts{}
+		return DeadLetterFacts{}
 	}
-	f := deadLetterFacts{reason: fs[fieldReason], class: Class(fs[fieldClass]), source: fs[fieldSource], id: fs[fieldID]}
-	f.code, _ = strconv.Atoi(fs[fieldCode])
-	f.at, _ = parseMillis(fs[fieldAt])
+	f := DeadLetterFacts{Reason: fs[fieldReason], Class: Class(fs[fieldClass]), Source: fs[fieldSource], MessageID: fs[fieldID]}
+	f.Code, _ = strconv.Atoi(fs[fieldCode])
+	f.At, _ = parseMillis(fs[fieldAt])
 	return f
 }
 
@@ -138,46 +107,4 @@ func errorText(err error, class Class) string {
 		return string(class)
 	}
 	return s
-}
-
-// deadLetterOf reads a received dead-letter message.
-func deadLetterOf(m types.Message) DeadLetter {
-	attrs := textAttributes(m.MessageAttributes)
-	raw, hasFacts := attrs[AttrDeadLetter]
-	facts := decodeDeadLetterFacts(raw)
-	d := DeadLetter{
-		MessageID:         aws.ToString(m.MessageId),
-		OriginalMessageID: facts.id,
-		Reason:            facts.reason,
-		Class:             facts.class,
-		Code:              facts.code,
-		Error:             attrs[AttrDeadLetterError],
-		SourceQueue:       facts.source,
-		DeadAt:            facts.at,
-		EventType:         statemachine.EventType(attrs[statemachine.AttrEventType]),
-		EntityID:          attrs[statemachine.AttrEntityID],
-		Body:              aws.ToString(m.Body),
-	}
-	if !hasFacts {
-		d.OriginalMessageID = d.MessageID // moved by SQS, which keeps the id
-	}
-	if d.DeadAt.IsZero() {
-		d.DeadAt = sentTimestamp(m)
-	}
-	if a, err := DecodeAttrs(attrs, time.Time{}); err == nil {
-		d.Attempt, d.Deferrals, d.Redriven, d.FirstSeen = a.Attempt, a.Deferrals, a.Redriven, a.FirstSeen
-	}
-	if !d.FirstSeen.IsZero() && !d.DeadAt.IsZero() {
-		d.Age = d.DeadAt.Sub(d.FirstSeen)
-	}
-	return d
-}
-
-// sentTimestamp returns the SentTimestamp system attribute of m, or zero.
-func sentTimestamp(m types.Message) time.Time {
-	t, err := parseMillis(m.Attributes[string(types.MessageSystemAttributeNameSentTimestamp)])
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }

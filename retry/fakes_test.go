@@ -3,16 +3,14 @@ package retry_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -25,25 +23,60 @@ const (
 // t0 is when the test messages were first sent.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// fakeSQS records every SendMessage; sendErr, when set, fails them all.
-type fakeSQS struct {
+// sent is one copy the Retrier sent, as its queue holds it.
+type sent struct {
+	QueueURL     string
+	Body         []byte
+	Attributes   map[string]string
+	DelaySeconds int32 // the delay rounded up to whole seconds, as a queue delays it
+}
+
+// fakeQueues is the Requeuer and the DeadLetterer of the tests: it records
+// every copy; sendErr, when set, fails them all. srcURL's dead-letter queue is
+// dlqURL; no other queue has one.
+type fakeQueues struct {
 	mu      sync.Mutex
-	sent    []*sqs.SendMessageInput
+	sent    []*sent
 	sendErr error
 }
 
-func (f *fakeSQS) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+func (f *fakeQueues) Requeue(_ context.Context, m *message.Message, own map[string]string, delay time.Duration) error {
+	return f.put(m.QueueURL, m, own, delay)
+}
+
+func (f *fakeQueues) DeadLetter(_ context.Context, m *message.Message, own map[string]string) (string, error) {
+	if m.QueueURL != srcURL {
+		return "", fmt.Errorf("%w for %s", retry.ErrNoDeadLetterQueue, m.QueueURL)
+	}
+	return dlqURL, f.put(dlqURL, m, own, 0)
+}
+
+// put records a copy of m: its attributes but those the retry package owns,
+// and own, empty values left out.
+func (f *fakeQueues) put(queueURL string, m *message.Message, own map[string]string, delay time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sendErr != nil {
-		return nil, f.sendErr
+		return f.sendErr
 	}
-	f.sent = append(f.sent, in)
-	return &sqs.SendMessageOutput{MessageId: aws.String(fmt.Sprintf("copy-%d", len(f.sent)))}, nil
+	attrs := map[string]string{}
+	for k, v := range m.Attributes {
+		if !slices.Contains(retry.OwnAttributes(), k) {
+			attrs[k] = v
+		}
+	}
+	for k, v := range own {
+		if v != "" {
+			attrs[k] = v
+		}
+	}
+	f.sent = append(f.sent, &sent{QueueURL: queueURL, Body: m.Body, Attributes: attrs,
+		DelaySeconds: int32((delay + time.Second - 1) / time.Second)})
+	return nil
 }
 
-// last returns the most recent send, failing tb if there was none.
-func (f *fakeSQS) last(tb testing.TB) *sqs.SendMessageInput {
+// last returns the most recent copy, failing tb if there was none.
+func (f *fakeQueues) last(tb testing.TB) *sent {
 	tb.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -53,7 +86,7 @@ func (f *fakeSQS) last(tb testing.TB) *sqs.SendMessageInput {
 	return f.sent[len(f.sent)-1]
 }
 
-func (f *fakeSQS) count() int {
+func (f *fakeQueues) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.sent)
@@ -132,7 +165,7 @@ func envelope(tb testing.TB, t statemachine.EventType) statemachine.Envelope {
 
 // message returns a first delivery of an envelope of type t, with extra
 // attributes besides the envelope mirror.
-func message(tb testing.TB, t statemachine.EventType, extra map[string]string) *handlers.Message {
+func newMessage(tb testing.TB, t statemachine.EventType, extra map[string]string) *message.Message {
 	tb.Helper()
 	e := envelope(tb, t)
 	body, err := e.Encode()
@@ -143,81 +176,34 @@ func message(tb testing.TB, t statemachine.EventType, extra map[string]string) *
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	return &handlers.Message{
+	return &message.Message{
 		ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
 		Body: body, Attributes: attrs, ReceiveCount: 1, SentAt: t0,
 	}
 }
 
-// redeliver returns the message SQS would deliver for a copy that was sent.
-func redeliver(in *sqs.SendMessageInput, sentAt time.Time) *handlers.Message {
-	attrs := map[string]string{}
-	for k, v := range in.MessageAttributes {
-		attrs[k] = aws.ToString(v.StringValue)
-	}
+// redeliver returns the message its queue would deliver for a copy that was
+// sent.
+func redeliver(in *sent, sentAt time.Time) *message.Message {
 	queue := "events"
-	if aws.ToString(in.QueueUrl) == dlqURL {
+	if in.QueueURL == dlqURL {
 		queue = "events-dlq"
 	}
-	return &handlers.Message{
-		ID: "copy", Queue: queue, QueueURL: aws.ToString(in.QueueUrl), ReceiptHandle: "rh-copy",
-		Body: []byte(aws.ToString(in.MessageBody)), Attributes: attrs, ReceiveCount: 1, SentAt: sentAt,
+	return &message.Message{
+		ID: "copy", Queue: queue, QueueURL: in.QueueURL, ReceiptHandle: "rh-copy",
+		Body: in.Body, Attributes: maps.Clone(in.Attributes), ReceiveCount: 1, SentAt: sentAt,
 	}
 }
 
-// attr returns a String message attribute of a send, or "".
-func attr(in *sqs.SendMessageInput, name string) string {
-	return aws.ToString(in.MessageAttributes[name].StringValue)
-}
+// attr returns a message attribute of a copy, or "".
+func attr(in *sent, name string) string { return in.Attributes[name] }
 
 // retryAttrs decodes the retry state a send carries.
-func retryAttrs(tb testing.TB, in *sqs.SendMessageInput) retry.Attrs {
+func retryAttrs(tb testing.TB, in *sent) retry.Attrs {
 	tb.Helper()
 	a, err := retry.DecodeAttrs(map[string]string{retry.AttrRetry: attr(in, retry.AttrRetry)}, time.Time{})
 	if err != nil {
 		tb.Fatalf("retry attribute of the copy: %v", err)
 	}
 	return a
-}
-
-// fakeDLQ serves its messages once each (as a queue whose messages stay
-// hidden after a receive) and records sends, deletes, releases and purges.
-type fakeDLQ struct {
-	fakeSQS
-	queue    []types.Message
-	deleted  []string // receipt handles
-	released []string // receipt handles
-	purged   int
-}
-
-func (f *fakeDLQ) ReceiveMessage(_ context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	n := min(int(in.MaxNumberOfMessages), len(f.queue))
-	out := f.queue[:n]
-	f.queue = f.queue[n:]
-	return &sqs.ReceiveMessageOutput{Messages: out}, nil
-}
-
-func (f *fakeDLQ) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	for _, e := range in.Entries {
-		f.released = append(f.released, aws.ToString(e.ReceiptHandle))
-	}
-	return &sqs.ChangeMessageVisibilityBatchOutput{}, nil
-}
-
-func (f *fakeDLQ) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	f.deleted = append(f.deleted, aws.ToString(in.ReceiptHandle))
-	return &sqs.DeleteMessageOutput{}, nil
-}
-
-func (f *fakeDLQ) PurgeQueue(context.Context, *sqs.PurgeQueueInput, ...func(*sqs.Options)) (*sqs.PurgeQueueOutput, error) {
-	f.purged++
-	return &sqs.PurgeQueueOutput{}, nil
-}
-
-// received turns a send into the message a receive would return, with id.
-func received(in *sqs.SendMessageInput, id string) types.Message {
-	return types.Message{
-		MessageId: aws.String(id), ReceiptHandle: aws.String("rh-" + id),
-		Body: in.MessageBody, MessageAttributes: in.MessageAttributes,
-	}
 }

@@ -28,9 +28,9 @@ type Policy struct {
 	DeferCap     time.Duration // longest backoff of a deferral
 }
 
-// MaxDelay is the longest backoff a policy may ask for. Waits beyond the
-// 15-minute SQS DelaySeconds cap travel in hops, so a day is 96 hops.
-const MaxDelay = 24 * time.Hour
+// MaxBackoff is the longest backoff a policy may ask for. Waits beyond
+// [MaxHop] travel in hops, so a day is 96 hops.
+const MaxBackoff = 24 * time.Hour
 
 // Policies is the policy table: one policy per event type that needs its own,
 // and a default for the rest.
@@ -174,8 +174,8 @@ func checkBackoff(policy, baseName, capName string, base, limit time.Duration) e
 		return fmt.Errorf("policy %s: %s %v: want more than 0", policy, baseName, base)
 	case limit < base:
 		return fmt.Errorf("policy %s: %s %v: want at least %s %v", policy, capName, limit, baseName, base)
-	case limit > MaxDelay:
-		return fmt.Errorf("policy %s: %s %v: want at most %v", policy, capName, limit, MaxDelay)
+	case limit > MaxBackoff:
+		return fmt.Errorf("policy %s: %s %v: want at most %v", policy, capName, limit, MaxBackoff)
 	}
 	return nil
 }

@@ -9,21 +9,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// Sender sends one message; *sqs.Client satisfies it.
-type Sender interface {
-	SendMessage(ctx context.Context, params *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-var _ Sender = (*sqs.Client)(nil)
-
 // Observer is told about every decision, for metrics. Queue is the logical
-// queue name (handlers.Message.Queue). Its methods must be safe for concurrent
+// queue name (message.Message.Queue). Its methods must be safe for concurrent
 // use and must not block.
 type Observer interface {
 	Retried(queue string, class Class) // a copy was sent for another attempt
@@ -31,18 +22,19 @@ type Observer interface {
 	DeadLettered(queue, reason string) // reason: ReasonExhausted, ReasonUnsupportedVersion or a permanent class
 }
 
-// MaxDelaySeconds is the SQS cap of DelaySeconds: 15 minutes.
-const MaxDelaySeconds = 900
-
 // Config configures a [Retrier]. Zero values mean the documented defaults.
 type Config struct {
-	// SQS sends the retry copies and the dead letters. Required.
-	SQS Sender
-	// DeadLetter returns the URL of the dead-letter queue of a queue URL, and
-	// false if there is none (the message is then left for redelivery, and the
-	// queue's RedrivePolicy moves it eventually). Required; DeadLetterMap
-	// builds it from a map.
-	DeadLetter func(queueURL string) (dlqURL string, ok bool)
+	// Requeuer sends the retry copies and the hops. Required; infra/sqsq's
+	// Copier is the SQS one.
+	Requeuer Requeuer
+	// DeadLetterer sends the dead letters. Required; infra/sqsq's Copier is
+	// the SQS one. A queue without a dead-letter queue leaves the message for
+	// redelivery, and the queue's RedrivePolicy moves it eventually.
+	DeadLetterer DeadLetterer
+	// Classify classifies the errors of the transports and stores below the
+	// handler that [Classify] does not know by type (infra/sqsq.ClassifyAWS
+	// for the AWS SDK's); nil means none.
+	Classify Classifier
 	// Policies is the policy table; zero means DefaultPolicies(). A table with
 	// a zero Default (or Client) gets DefaultPolicies().Default (or Client).
 	Policies Policies
@@ -57,30 +49,21 @@ type Config struct {
 	Observer Observer
 }
 
-// DeadLetterMap maps queue URLs to the URLs of their dead-letter queues.
-type DeadLetterMap map[string]string
-
-// Lookup returns the dead-letter queue URL of queueURL; its signature fits
-// Config.DeadLetter.
-func (m DeadLetterMap) Lookup(queueURL string) (string, bool) {
-	dlq, ok := m[queueURL]
-	return dlq, ok
-}
-
 // Retrier decides what happens to a message whose handler failed: a delayed
 // copy on the same queue, or a dead letter. It is safe for concurrent use.
 type Retrier struct {
-	sqs        Sender
-	deadLetter func(string) (string, bool)
-	policies   Policies
-	rand       *lockedRand
-	now        func() time.Time
-	log        *slog.Logger
-	obs        Observer
+	requeuer     Requeuer
+	deadLetterer DeadLetterer
+	classify     Classifier
+	policies     Policies
+	rand         *lockedRand
+	now          func() time.Time
+	log          *slog.Logger
+	obs          Observer
 }
 
 // New returns a Retrier. It returns every configuration problem at once,
-// joined: a missing SQS or DeadLetter, an invalid policy.
+// joined: a missing Requeuer or DeadLetterer, an invalid policy.
 func New(cfg Config) (*Retrier, error) {
 	switch {
 	case cfg.Policies.Default == (Policy{}) && cfg.Policies.ByEvent == nil:
@@ -104,11 +87,11 @@ func New(cfg Config) (*Retrier, error) {
 		cfg.Observer = nopObserver{}
 	}
 	var errs []error
-	if cfg.SQS == nil {
-		errs = append(errs, errors.New("retry: SQS is required"))
+	if cfg.Requeuer == nil {
+		errs = append(errs, errors.New("retry: Requeuer is required"))
 	}
-	if cfg.DeadLetter == nil {
-		errs = append(errs, errors.New("retry: DeadLetter is required"))
+	if cfg.DeadLetterer == nil {
+		errs = append(errs, errors.New("retry: DeadLetterer is required"))
 	}
 	if err := cfg.Policies.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("retry: %w", err))
@@ -117,13 +100,14 @@ func New(cfg Config) (*Retrier, error) {
 		return nil, err
 	}
 	return &Retrier{
-		sqs:        cfg.SQS,
-		deadLetter: cfg.DeadLetter,
-		policies:   cfg.Policies,
-		rand:       &lockedRand{r: cfg.Rand},
-		now:        cfg.Now,
-		log:        cfg.Logger,
-		obs:        cfg.Observer,
+		requeuer:     cfg.Requeuer,
+		deadLetterer: cfg.DeadLetterer,
+		classify:     cfg.Classify,
+		policies:     cfg.Policies,
+		rand:         &lockedRand{r: cfg.Rand},
+		now:          cfg.Now,
+		log:          cfg.Logger,
+		obs:          cfg.Observer,
 	}, nil
 }
 
@@ -144,9 +128,9 @@ func New(cfg Config) (*Retrier, error) {
 // middleware returns an error and the original stays for redelivery. If the
 // context is done when the handler fails (shutdown), the error is returned
 // undecided and the message is redelivered later.
-func (r *Retrier) Middleware() handlers.Middleware {
-	return func(next handlers.Handler) handlers.Handler {
-		return func(ctx context.Context, m *handlers.Message) error {
+func (r *Retrier) Middleware() message.Middleware {
+	return func(next message.Handler) message.Handler {
+		return func(ctx context.Context, m *message.Message) error {
 			return r.handle(ctx, m, next)
 		}
 	}
@@ -154,7 +138,7 @@ func (r *Retrier) Middleware() handlers.Middleware {
 
 // decision is what happens to a failed message, and why.
 type decision struct {
-	m     *handlers.Message
+	m     *message.Message
 	log   *slog.Logger
 	now   time.Time // when the decision is made
 	attrs Attrs     // the state the message arrived with
@@ -162,22 +146,26 @@ type decision struct {
 	err   error
 }
 
-func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers.Handler) error {
+func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.Handler) error {
 	eventType := statemachine.EventType(m.Attributes[statemachine.AttrEventType])
 	// The per-message logger of the Logging middleware carries the ids
 	// already; without it, name the message here.
-	log := handlers.LoggerFrom(ctx, r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType))
+	log := message.LoggerFrom(ctx, r.log.With("message_id", m.ID, "queue", m.Queue, "event_type", eventType))
 	now := r.now()
 
 	a, err := DecodeAttrs(m.Attributes, m.SentAt)
-	if err == nil && a.NotBefore.Sub(now) > MaxDelay {
+	if err == nil && a.NotBefore.Sub(now) > MaxBackoff {
 		err = &AttributeError{Attribute: AttrRetry, Field: fieldNotBefore, Value: millisText(a.NotBefore),
-			Err: fmt.Errorf("more than %v ahead", MaxDelay)}
+			Err: fmt.Errorf("more than %v ahead", MaxBackoff)}
 	}
 	if err != nil {
 		own := map[string]string{AttrRetry: m.Attributes[AttrRetry]} // keep the unreadable value for the operator
-		return r.sendDeadLetter(ctx, decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
+		return r.sendDeadLetter(message.WithLogger(ctx, log), decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
 	}
+	// The attempt, decoded here once, reaches every line logged about the
+	// message below: the handler's, the copy's, the decision's.
+	log = log.With("attempt", a.Attempt)
+	ctx = message.WithLogger(ctx, log)
 
 	if wait := a.NotBefore.Sub(now); wait > 0 {
 		return r.hop(ctx, m, log, a, wait)
@@ -190,8 +178,8 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 	if ctx.Err() != nil {
 		return err
 	}
-	d := decision{m: m, log: log, now: r.now(), attrs: a, class: Classify(err), err: err}
-	if pe, ok := errors.AsType[*handlers.PanicError](err); ok {
+	d := decision{m: m, log: log, now: r.now(), attrs: a, class: Classify(err, r.classify), err: err}
+	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		d.log = log.With("stack", string(pe.Stack))
 	}
 	pol := r.policies.For(eventType)
@@ -222,7 +210,7 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 		// A downstream that said when to come back (a 429's Retry-After) is
 		// not asked sooner, up to the policy's cap: no answer parks a
 		// command longer than its policy allows.
-		var rd handlers.RetryDelayer
+		var rd message.RetryDelayer
 		if errors.As(err, &rd) {
 			delay = max(delay, min(rd.RetryDelay(), pol.Cap))
 		}
@@ -231,35 +219,34 @@ func (r *Retrier) handle(ctx context.Context, m *handlers.Message, next handlers
 }
 
 // hop re-sends a message that arrived before its not_before time, with the
-// remaining delay (at most the SQS cap) and its retry state unchanged.
-func (r *Retrier) hop(ctx context.Context, m *handlers.Message, log *slog.Logger, a Attrs, wait time.Duration) error {
+// remaining delay (at most MaxHop) and its retry state unchanged.
+func (r *Retrier) hop(ctx context.Context, m *message.Message, log *slog.Logger, a Attrs, wait time.Duration) error {
 	own := map[string]string{}
 	if err := a.Encode(own); err != nil {
 		return fmt.Errorf("hop: %w", err)
 	}
-	delay := delaySeconds(wait)
-	if err := r.send(ctx, log, m.QueueURL, m, own, delay); err != nil {
+	delay := min(wait, MaxHop)
+	if err := r.requeuer.Requeue(ctx, m, own, delay); err != nil {
 		return fmt.Errorf("hop: %w", err)
 	}
-	log.Debug("delay hop", "not_before", a.NotBefore, "delay_seconds", delay)
+	log.Debug("delay hop", "not_before", a.NotBefore, "delay", delay)
 	return nil
 }
 
 // retry sends a copy with the next retry state n after delay. A delay over
-// the SQS cap sends the copy with the cap and sets not_before, so that the
-// copy hops until then.
+// MaxHop sends the copy with MaxHop and sets not_before, so that the copy
+// hops until then.
 func (r *Retrier) retry(ctx context.Context, d decision, n Attrs, delay time.Duration) error {
 	n.LastError = d.class
 	n.NotBefore = time.Time{}
-	if delay > MaxDelaySeconds*time.Second {
+	if delay > MaxHop {
 		n.NotBefore = d.now.Add(delay)
 	}
-	seconds := delaySeconds(delay)
 	own := map[string]string{}
 	if err := n.Encode(own); err != nil {
 		return fmt.Errorf("retry %s: %w (handler: %w)", d.class, err, d.err)
 	}
-	if err := r.send(ctx, d.log, d.m.QueueURL, d.m, own, seconds); err != nil {
+	if err := r.requeuer.Requeue(ctx, d.m, own, min(delay, MaxHop)); err != nil {
 		return fmt.Errorf("retry %s: %w (handler: %w)", d.class, err, d.err)
 	}
 	if d.class == ClassDeferred {
@@ -288,46 +275,23 @@ func (r *Retrier) deadLetterAs(ctx context.Context, d decision, reason string) e
 // sendDeadLetter sends the dead-letter copy, with own (the retry attribute)
 // and the dead-letter facts, to the queue's dead-letter queue.
 func (r *Retrier) sendDeadLetter(ctx context.Context, d decision, reason string, own map[string]string) error {
-	dlq, ok := r.deadLetter(d.m.QueueURL)
-	if !ok {
-		return fmt.Errorf("dead-letter %s: no dead-letter queue for %s (handler: %w)", reason, d.m.QueueURL, d.err)
+	facts := DeadLetterFacts{Reason: reason, Class: d.class, At: d.now, Source: d.m.QueueURL, MessageID: d.m.ID}
+	if re, ok := errors.AsType[*message.RejectedError](d.err); ok {
+		facts.Code = re.Code
 	}
-	facts := deadLetterFacts{reason: reason, class: d.class, at: d.now, source: d.m.QueueURL, id: d.m.ID}
-	if re, ok := errors.AsType[*handlers.RejectedError](d.err); ok {
-		facts.code = re.Code
-	}
-	v, err := facts.encode()
+	v, err := facts.Encode()
 	if err != nil {
 		return fmt.Errorf("dead-letter %s: %w (handler: %w)", reason, err, d.err)
 	}
 	own[AttrDeadLetter] = v
 	own[AttrDeadLetterError] = errorText(d.err, d.class)
-	if err := r.send(ctx, d.log, dlq, d.m, own, 0); err != nil {
+	dlq, err := r.deadLetterer.DeadLetter(ctx, d.m, own)
+	if err != nil {
 		return fmt.Errorf("dead-letter %s: %w (handler: %w)", reason, err, d.err)
 	}
 	d.log.Warn("dead-lettered", "reason", reason, "class", d.class, "dlq", dlq, "error", d.err)
 	r.obs.DeadLettered(d.m.Queue, reason)
 	return nil
-}
-
-// send puts a copy of m with own attributes on queueURL.
-func (r *Retrier) send(ctx context.Context, log *slog.Logger, queueURL string, m *handlers.Message, own map[string]string, delaySeconds int32) error {
-	in, dropped := copyInput(queueURL, string(m.Body), m.Attributes, own, delaySeconds)
-	if len(dropped) > 0 {
-		log.Warn("message attributes dropped over the SQS limit", "dropped", dropped)
-	}
-	if _, err := r.sqs.SendMessage(ctx, in); err != nil {
-		return fmt.Errorf("send copy to %s: %w", queueURL, err)
-	}
-	return nil
-}
-
-// delaySeconds rounds d up to whole seconds, capped at MaxDelaySeconds.
-func delaySeconds(d time.Duration) int32 {
-	if d >= MaxDelaySeconds*time.Second {
-		return MaxDelaySeconds
-	}
-	return int32((d + time.Second - 1) / time.Second)
 }
 
 // lockedRand serialises the draws of a Rand that may not be safe for

@@ -13,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -24,11 +21,11 @@ import (
 // rig is a Retrier over a fake SQS, an injected clock and a chosen random
 // source, with its observer and logs.
 type rig struct {
-	sqs   *fakeSQS
-	clock *clock
-	obs   *observer
-	logs  *bytes.Buffer
-	r     *retry.Retrier
+	queues *fakeQueues
+	clock  *clock
+	obs    *observer
+	logs   *bytes.Buffer
+	r      *retry.Retrier
 }
 
 func newRig(tb testing.TB, pol retry.Policy, rnd retry.Rand) *rig {
@@ -43,15 +40,15 @@ var clientPolicies = retry.Policies{Default: testPolicy, Client: retry.Policy{Ma
 // newRigWith is newRig with every policy given.
 func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 	tb.Helper()
-	g := &rig{sqs: &fakeSQS{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
+	g := &rig{queues: &fakeQueues{}, clock: &clock{now: t0}, obs: newObserver(), logs: &bytes.Buffer{}}
 	r, err := retry.New(retry.Config{
-		SQS:        g.sqs,
-		DeadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup,
-		Policies:   pols,
-		Rand:       rnd,
-		Now:        g.clock.Now,
-		Logger:     slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Observer:   g.obs,
+		Requeuer:     g.queues,
+		DeadLetterer: g.queues,
+		Policies:     pols,
+		Rand:         rnd,
+		Now:          g.clock.Now,
+		Logger:       slog.New(slog.NewTextHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observer:     g.obs,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -61,15 +58,15 @@ func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 }
 
 // handler wraps h in the retry middleware and Recover, in production order.
-func (g *rig) handler(h handlers.Handler) handlers.Handler {
-	return handlers.Chain(h, g.r.Middleware(), handlers.Recover())
+func (g *rig) handler(h message.Handler) message.Handler {
+	return message.Chain(h, g.r.Middleware(), message.Recover())
 }
 
 // deliverCopy moves the clock by the last copy's delay and returns the copy
 // as SQS would deliver it.
-func (g *rig) deliverCopy(tb testing.TB) *handlers.Message {
+func (g *rig) deliverCopy(tb testing.TB) *message.Message {
 	tb.Helper()
-	in := g.sqs.last(tb)
+	in := g.queues.last(tb)
 	g.clock.advance(time.Duration(in.DelaySeconds) * time.Second)
 	return redeliver(in, g.clock.now)
 }
@@ -91,7 +88,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			var attempts []int
-			h := g.handler(func(_ context.Context, m *handlers.Message) error {
+			h := g.handler(func(_ context.Context, m *message.Message) error {
 				a, err := retry.DecodeAttrs(m.Attributes, m.SentAt)
 				if err != nil {
 					t.Fatal(err)
@@ -103,7 +100,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 				return nil
 			})
 
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			var delays []int32
 			for range testPolicy.MaxAttempts {
 				if err := h(t.Context(), m); err != nil {
@@ -112,8 +109,8 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 				if len(attempts) > tt.failures {
 					break
 				}
-				in := g.sqs.last(t)
-				if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+				in := g.queues.last(t)
+				if got, want := in.QueueURL, srcURL; got != want {
 					t.Fatalf("copy sent to %s, want the same queue %s", got, want)
 				}
 				a := retryAttrs(t, in)
@@ -130,7 +127,7 @@ func TestTransientFailuresSucceedOnAttemptN(t *testing.T) {
 			if got, want := delays, tt.wantDelays; !slices.Equal(got, want) {
 				t.Errorf("DelaySeconds = %v, want %v (min(cap, base·2^(n−1)) at the top of the jitter)", got, want)
 			}
-			if got, want := g.sqs.count(), tt.failures; got != want {
+			if got, want := g.queues.count(), tt.failures; got != want {
 				t.Errorf("%d messages sent, want %d copies", got, want)
 			}
 			if got, want := g.obs.retried[retry.ClassServer], tt.failures; got != want {
@@ -147,14 +144,14 @@ func TestJitterStaysWithinPolicy(t *testing.T) {
 	pol := retry.Policy{MaxAttempts: 10, Base: 3 * time.Second, Cap: time.Minute}
 	delays := func(seed uint64) []int32 {
 		g := newRig(t, pol, rand.New(rand.NewPCG(seed, seed)))
-		h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
-		m := message(t, statemachine.CampaignCarrierApproved, nil)
+		h := g.handler(func(context.Context, *message.Message) error { return statusError(503) })
+		m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 		var out []int32
 		for range pol.MaxAttempts - 1 {
 			if err := h(t.Context(), m); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, g.sqs.last(t).DelaySeconds)
+			out = append(out, g.queues.last(t).DelaySeconds)
 			m = g.deliverCopy(t)
 		}
 		return out
@@ -177,8 +174,8 @@ func TestJitterStaysWithinPolicy(t *testing.T) {
 
 func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 	g := newRig(t, testPolicy, maxRand{})
-	h := g.handler(func(context.Context, *handlers.Message) error { return statusError(503) })
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	h := g.handler(func(context.Context, *message.Message) error { return statusError(503) })
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	for range testPolicy.MaxAttempts {
 		if err := h(t.Context(), m); err != nil {
 			t.Fatal(err)
@@ -186,9 +183,9 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		m = g.deliverCopy(t)
 	}
 
-	var dead []*sqs.SendMessageInput
-	for _, in := range g.sqs.sent {
-		if aws.ToString(in.QueueUrl) == dlqURL {
+	var dead []*sent
+	for _, in := range g.queues.sent {
+		if in.QueueURL == dlqURL {
 			dead = append(dead, in)
 		}
 	}
@@ -196,7 +193,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		t.Fatalf("%d dead letters, want %d", got, want)
 	}
 	d := dead[0]
-	if got, want := len(g.sqs.sent), testPolicy.MaxAttempts; got != want {
+	if got, want := len(g.queues.sent), testPolicy.MaxAttempts; got != want {
 		t.Errorf("%d sends, want %d copies and the dead letter", got, want)
 	}
 	wantFacts := "reason=exhausted;class=server;at=" + strconv.FormatInt(t0.Add((2+4+8+10)*time.Second).UnixMilli(), 10) + ";source=" + srcURL + ";message_id=copy"
@@ -205,7 +202,7 @@ func TestExhaustedRetriesDeadLetterOnce(t *testing.T) {
 		{"dead_letter_error", attr(d, retry.AttrDeadLetterError), "downstream answered 503"},
 		{"retry", attr(d, retry.AttrRetry), "attempt=5;first_seen=" + strconv.FormatInt(t0.UnixMilli(), 10) + ";last_error=server"},
 		{"event_type", attr(d, statemachine.AttrEventType), string(statemachine.CampaignCarrierApproved)},
-		{"body", aws.ToString(d.MessageBody), string(message(t, statemachine.CampaignCarrierApproved, nil).Body)},
+		{"body", string(d.Body), string(newMessage(t, statemachine.CampaignCarrierApproved, nil).Body)},
 	} {
 		if c.got != c.want {
 			t.Errorf("dead letter %s = %q, want %q", c.name, c.got, c.want)
@@ -236,7 +233,7 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 		{err: decodeErr(`{"type":`), class: retry.ClassMalformed},
 		{err: decodeErr(`{"type":"brand.nope","schema_version":1,` + valid + `}`), class: retry.ClassUnknownEvent},
 		{err: decodeErr(strings.Repeat(" ", statemachine.MaxBodyBytes+1)), class: retry.ClassTooLarge},
-		{err: fmt.Errorf("dispatch cmp-1: %w", &handlers.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
+		{err: fmt.Errorf("dispatch cmp-1: %w", &message.RejectedError{Reason: "brand failed", Code: statemachine.CodeInvalidEIN}),
 			class: retry.ClassRejected, wantFacts: ";code=30795"},
 		{err: fmt.Errorf("call registry: %w", &downstreamError{status: 400, code: 30795, body: "invalid EIN"}), class: retry.ClassClient},
 	}
@@ -244,15 +241,15 @@ func TestPermanentClassesDeadLetterAtOnce(t *testing.T) {
 		t.Run(string(tt.class), func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return tt.err })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { calls++; return tt.err })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := g.sqs.count(), 1; got != want {
+			if got, want := g.queues.count(), 1; got != want {
 				t.Fatalf("%d sends, want the dead letter only", got)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Errorf("sent to %s, want the DLQ %s", got, want)
 			}
 			want := "reason=" + string(tt.class) + ";class=" + string(tt.class) + tt.wantFacts +
@@ -282,15 +279,15 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			g := newRigWith(t, clientPolicies, maxRand{})
 			failure := fmt.Errorf("registry cmd.brand.submit: %w", &downstreamError{status: status, body: "invalid api key for account 42"})
-			h := g.handler(func(context.Context, *handlers.Message) error { return failure })
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			h := g.handler(func(context.Context, *message.Message) error { return failure })
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			var delays []int32
 			for range 3 {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
-				in := g.sqs.last(t)
-				if aws.ToString(in.QueueUrl) == dlqURL {
+				in := g.queues.last(t)
+				if in.QueueURL == dlqURL {
 					break
 				}
 				delays = append(delays, in.DelaySeconds)
@@ -299,8 +296,8 @@ func TestDownstream4xxRetriesOnItsBudgetThenDeadLetters(t *testing.T) {
 			if got, want := delays, []int32{30, 60}; !slices.Equal(got, want) {
 				t.Errorf("retry delays %v, want %v", got, want)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Fatalf("last copy sent to %s, want the DLQ %s", got, want)
 			}
 			if got, want := attr(d, retry.AttrDeadLetter), "reason=exhausted;class=http_client;"; !strings.HasPrefix(got, want) {
@@ -350,20 +347,20 @@ type retryStep struct {
 func (g *rig) runSteps(t *testing.T, steps []retryStep) {
 	t.Helper()
 	i := 0
-	h := g.handler(func(context.Context, *handlers.Message) error { return steps[i].err })
-	m := message(t, statemachine.CampaignCarrierApproved, nil)
+	h := g.handler(func(context.Context, *message.Message) error { return steps[i].err })
+	m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 	for ; i < len(steps); i++ {
 		s := steps[i]
 		if err := h(t.Context(), m); err != nil {
 			t.Fatalf("step %d: %v", i+1, err)
 		}
-		in := g.sqs.last(t)
+		in := g.queues.last(t)
 		want := s.wantState
 		want.FirstSeen = t0
 		if got := retryAttrs(t, in); got != want {
 			t.Errorf("step %d: retry state %+v, want %+v", i+1, got, want)
 		}
-		if got := aws.ToString(in.QueueUrl); got != s.wantQueue {
+		if got := in.QueueURL; got != s.wantQueue {
 			t.Errorf("step %d: sent to %s, want %s", i+1, got, s.wantQueue)
 		}
 		if got := in.DelaySeconds; got != s.wantDelay {
@@ -380,7 +377,7 @@ func (g *rig) runSteps(t *testing.T, steps []retryStep) {
 }
 
 func TestDeferralsCountApartFromFailures(t *testing.T) {
-	deferred := &handlers.DeferredError{Reason: "reviewer approval not applied yet"}
+	deferred := &message.DeferredError{Reason: "reviewer approval not applied yet"}
 	failed := statusError(503)
 	pol := retry.Policy{MaxAttempts: 2, Base: time.Second, Cap: time.Second,
 		MaxDeferrals: 3, DeferBase: time.Minute, DeferCap: time.Hour}
@@ -435,28 +432,28 @@ func TestLongDelaysHop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, pol, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error {
+			h := g.handler(func(context.Context, *message.Message) error {
 				calls++
 				if calls == 1 {
 					return statusError(503)
 				}
 				return nil
 			})
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			first := g.sqs.last(t)
+			first := g.queues.last(t)
 			if got, want := retryAttrs(t, first).NotBefore, t0.Add(40*time.Minute); !got.Equal(want) {
 				t.Errorf("not_before = %v, want %v", got, want)
 			}
 			for _, at := range tt.arrivals {
 				g.clock.now = t0.Add(at)
-				if err := h(t.Context(), redeliver(g.sqs.last(t), g.clock.now)); err != nil {
+				if err := h(t.Context(), redeliver(g.queues.last(t), g.clock.now)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			var delays []int32
-			for _, in := range g.sqs.sent {
+			for _, in := range g.queues.sent {
 				delays = append(delays, in.DelaySeconds)
 				if got, want := attr(in, retry.AttrRetry), attr(first, retry.AttrRetry); got != want {
 					t.Errorf("hop carries retry %q, want it unchanged %q", got, want)
@@ -494,15 +491,15 @@ func TestBadAttributesDeadLetter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error { calls++; return nil })
-			if err := h(t.Context(), message(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: tt.value})); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { calls++; return nil })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignCarrierApproved, map[string]string{retry.AttrRetry: tt.value})); err != nil {
 				t.Fatal(err)
 			}
 			if calls != 0 {
 				t.Errorf("handler ran %d times, want 0", calls)
 			}
-			d := g.sqs.last(t)
-			if got, want := aws.ToString(d.QueueUrl), dlqURL; got != want {
+			d := g.queues.last(t)
+			if got, want := d.QueueURL, dlqURL; got != want {
 				t.Fatalf("sent to %s, want %s", got, want)
 			}
 			if got, want := attr(d, retry.AttrDeadLetter), "reason=bad_attributes;class=bad_attributes;"; !strings.HasPrefix(got, want) {
@@ -532,35 +529,35 @@ func TestPanicLosesNoMessage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
 			calls := 0
-			h := g.handler(func(context.Context, *handlers.Message) error {
+			h := g.handler(func(context.Context, *message.Message) error {
 				calls++
 				if calls <= tt.panics {
 					panic("nil record")
 				}
 				return nil
 			})
-			m := message(t, statemachine.CampaignCarrierApproved, nil)
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
 			for range testPolicy.MaxAttempts {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatalf("call %d: got %v, want nil once the copy is sent", calls, err)
 				}
-				if calls > tt.panics || aws.ToString(g.sqs.last(t).QueueUrl) == dlqURL {
+				if calls > tt.panics || g.queues.last(t).QueueURL == dlqURL {
 					break
 				}
-				if got, want := retryAttrs(t, g.sqs.last(t)).LastError, retry.ClassPanic; got != want {
+				if got, want := retryAttrs(t, g.queues.last(t)).LastError, retry.ClassPanic; got != want {
 					t.Errorf("last_error = %s, want %s", got, want)
 				}
 				m = g.deliverCopy(t)
 			}
 			var sends []string
-			for _, in := range g.sqs.sent {
-				sends = append(sends, aws.ToString(in.QueueUrl))
+			for _, in := range g.queues.sent {
+				sends = append(sends, in.QueueURL)
 			}
 			if !slices.Equal(sends, tt.wantSends) {
 				t.Errorf("sent to %v, want %v", sends, tt.wantSends)
 			}
 			if tt.wantReason != "" {
-				d := g.sqs.last(t)
+				d := g.queues.last(t)
 				if got := attr(d, retry.AttrDeadLetter); !strings.HasPrefix(got, tt.wantReason) {
 					t.Errorf("dead_letter = %q, want it to start with %q", got, tt.wantReason)
 				}
@@ -580,23 +577,26 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 	tests := []struct {
 		name       string
 		handlerErr error
-		deadLetter func(string) (string, bool)
+		queueURL   string
 		wantErr    error
 	}{
-		{name: "retry copy not sent", handlerErr: statusError(503), deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "dead letter not sent", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{srcURL: dlqURL}.Lookup, wantErr: errSend},
-		{name: "no dead-letter queue", handlerErr: &handlers.RejectedError{Reason: "unknown record"}, deadLetter: retry.DeadLetterMap{}.Lookup},
+		{name: "retry copy not sent", handlerErr: statusError(503), queueURL: srcURL, wantErr: errSend},
+		{name: "dead letter not sent", handlerErr: &message.RejectedError{Reason: "unknown record"}, queueURL: srcURL, wantErr: errSend},
+		{name: "no dead-letter queue", handlerErr: &message.RejectedError{Reason: "unknown record"}, queueURL: "https://sqs.us-east-1.amazonaws.com/123456789012/orphan",
+			wantErr: retry.ErrNoDeadLetterQueue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := &fakeSQS{sendErr: errSend}
+			fake := &fakeQueues{sendErr: errSend}
 			obs := newObserver()
-			r, err := retry.New(retry.Config{SQS: fake, DeadLetter: tt.deadLetter, Observer: obs, Now: (&clock{now: t0}).Now})
+			r, err := retry.New(retry.Config{Requeuer: fake, DeadLetterer: fake, Observer: obs, Now: (&clock{now: t0}).Now})
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := r.Middleware()(func(context.Context, *handlers.Message) error { return tt.handlerErr })
-			err = h(t.Context(), message(t, statemachine.CampaignCarrierApproved, nil))
+			h := r.Middleware()(func(context.Context, *message.Message) error { return tt.handlerErr })
+			m := newMessage(t, statemachine.CampaignCarrierApproved, nil)
+			m.QueueURL = tt.queueURL
+			err = h(t.Context(), m)
 			if err == nil {
 				t.Fatal("got nil, want an error so that the runtime keeps the original")
 			}
@@ -616,26 +616,26 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 func TestShutdownLeavesTheMessageUndecided(t *testing.T) {
 	g := newRig(t, testPolicy, maxRand{})
 	ctx, cancel := context.WithCancel(t.Context())
-	h := g.handler(func(ctx context.Context, _ *handlers.Message) error { cancel(); return ctx.Err() })
-	err := h(ctx, message(t, statemachine.CampaignCarrierApproved, nil))
+	h := g.handler(func(ctx context.Context, _ *message.Message) error { cancel(); return ctx.Err() })
+	err := h(ctx, newMessage(t, statemachine.CampaignCarrierApproved, nil))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
-	if got := g.sqs.count(); got != 0 {
+	if got := g.queues.count(); got != 0 {
 		t.Errorf("%d sends during shutdown, want 0", got)
 	}
 }
 
 func TestNewValidatesConfig(t *testing.T) {
-	okSQS, okDLQ := &fakeSQS{}, retry.DeadLetterMap{}.Lookup
+	ok := &fakeQueues{}
 	tests := []struct {
 		name    string
 		cfg     retry.Config
 		wantErr []string // fragments; nil: valid
 	}{
-		{name: "defaults", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ}},
-		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"SQS is required", "DeadLetter is required"}},
-		{name: "bad policies", cfg: retry.Config{SQS: okSQS, DeadLetter: okDLQ, Policies: retry.Policies{
+		{name: "defaults", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok}},
+		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"Requeuer is required", "DeadLetterer is required"}},
+		{name: "bad policies", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok, Policies: retry.Policies{
 			Default: retry.Policy{MaxAttempts: -1},
 			ByEvent: map[statemachine.EventType]retry.Policy{
 				statemachine.CampaignSubmit: {MaxAttempts: 3, Base: time.Minute, Cap: time.Second},
@@ -702,12 +702,12 @@ func TestRetryAfterIsHonouredUpToThePolicyCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRig(t, testPolicy, maxRand{})
-			h := g.handler(func(context.Context, *handlers.Message) error { return limited{after: tt.after} })
-			if err := h(t.Context(), message(t, statemachine.CampaignReviewApproved, nil)); err != nil {
+			h := g.handler(func(context.Context, *message.Message) error { return limited{after: tt.after} })
+			if err := h(t.Context(), newMessage(t, statemachine.CampaignReviewApproved, nil)); err != nil {
 				t.Fatal(err)
 			}
-			in := g.sqs.last(t)
-			if got, want := aws.ToString(in.QueueUrl), srcURL; got != want {
+			in := g.queues.last(t)
+			if got, want := in.QueueURL, srcURL; got != want {
 				t.Fatalf("copy sent to %s, want the source queue %s", got, want)
 			}
 			if got := in.DelaySeconds; got != tt.want {

@@ -10,9 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -54,8 +53,8 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatal(err)
 				}
-				if g.sqs.count() != 0 || store.n() != 1 || sent.n() != 1 {
-					t.Errorf("copies %d, records %d, follow-ups %d: want 0, 1 and 1", g.sqs.count(), store.n(), sent.n())
+				if g.queues.count() != 0 || store.n() != 1 || sent.n() != 1 {
+					t.Errorf("copies %d, records %d, follow-ups %d: want 0, 1 and 1", g.queues.count(), store.n(), sent.n())
 				}
 				return
 			}
@@ -63,15 +62,15 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 				if err := h(t.Context(), m); err != nil {
 					t.Fatalf("delivery %d: %v", i+1, err)
 				}
-				in := g.sqs.last(t)
+				in := g.queues.last(t)
 				if i < tt.deferrals {
-					if got, want := retryAttrs(t, in).Deferrals, i+1; aws.ToString(in.QueueUrl) != srcURL || got != want {
-						t.Fatalf("delivery %d: copy to %s with %d deferrals, want a deferral (%d) on the source queue", i+1, aws.ToString(in.QueueUrl), got, want)
+					if got, want := retryAttrs(t, in).Deferrals, i+1; in.QueueURL != srcURL || got != want {
+						t.Fatalf("delivery %d: copy to %s with %d deferrals, want a deferral (%d) on the source queue", i+1, in.QueueURL, got, want)
 					}
 					m = g.deliverCopy(t)
 					continue
 				}
-				if got := aws.ToString(in.QueueUrl); got != dlqURL {
+				if got := in.QueueURL; got != dlqURL {
 					t.Fatalf("delivery %d: sent to %s, want the dead-letter queue", i+1, got)
 				}
 				if got := attr(in, retry.AttrDeadLetter); !strings.HasPrefix(got, tt.reason) {
@@ -90,7 +89,7 @@ func TestRollingDeployDefersWhatANewerBuildWrote(t *testing.T) {
 
 // fromFile returns a first delivery of the body in testdata/envelopes/name,
 // with the message attributes its producer would set beside it.
-func fromFile(tb testing.TB, name string) *handlers.Message {
+func fromFile(tb testing.TB, name string) *message.Message {
 	tb.Helper()
 	body, err := os.ReadFile(filepath.Join("testdata", "envelopes", name))
 	if err != nil {
@@ -105,7 +104,7 @@ func fromFile(tb testing.TB, name string) *handlers.Message {
 			attrs[attr] = fmt.Sprint(v)
 		}
 	}
-	return &handlers.Message{ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
+	return &message.Message{ID: "orig-1", Queue: "events", QueueURL: srcURL, ReceiptHandle: "rh-1",
 		Body: body, Attributes: attrs, ReceiveCount: 1, SentAt: t0}
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // Run sweeps on the configured schedule, in UTC, until ctx ends; then it
@@ -18,7 +18,7 @@ import (
 // early, to release its lease. It returns nil: a failed sweep is logged and
 // told to the Observer, and the next one runs as scheduled.
 //
-// A sweep that panics is recovered, logged as a *handlers.PanicError with its
+// A sweep that panics is recovered, logged as a *message.PanicError with its
 // stack and told to the Observer as SweepError. A scheduled sweep that finds
 // the previous one of this process still running is skipped.
 func (s *Sweeper) Run(ctx context.Context) error {
@@ -44,7 +44,7 @@ func (s *Sweeper) job(ctx context.Context) cron.Job {
 		defer running.Unlock()
 		defer func() {
 			if v := recover(); v != nil {
-				err := &handlers.PanicError{Value: v, Stack: debug.Stack()}
+				err := &message.PanicError{Value: v, Stack: debug.Stack()}
 				s.cfg.Logger.Error("sweep panicked", "error", err, "stack", string(err.Stack))
 				s.observe(Report{Mode: s.cfg.Mode}, err)
 			}

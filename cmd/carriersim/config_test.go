@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -24,20 +26,19 @@ func TestParseFlags(t *testing.T) {
 		name    string
 		args    []string
 		env     func(string) string
-		check   func(t *testing.T, c Config, level slog.Level)
+		check   func(t *testing.T, c tcrsim.Config, level slog.Level)
 		wantErr []string
 	}{
 		{
 			name: "defaults, secret from the environment",
 			args: []string{"--webhook-url", "http://127.0.0.1:9300/hooks"},
 			env:  env("from-env"),
-			check: func(t *testing.T, c Config, level slog.Level) {
-				if string(c.Secret) != "from-env" || c.Addr != DefaultAddr || c.Seed != 1 || level != slog.LevelInfo {
+			check: func(t *testing.T, c tcrsim.Config, level slog.Level) {
+				if string(c.Secret) != "from-env" || c.Addr != tcrsim.DefaultAddr || c.Seed != 1 || level != slog.LevelInfo {
 					t.Errorf("secret %q, addr %q, seed %d, level %s", c.Secret, c.Addr, c.Seed, level)
 				}
-				d := c.withDefaults()
-				if d.RateLimits[GroupVerizon] != DefaultRateLimit || d.Latencies[StepReviewer] != DefaultLatencies[StepReviewer] || d.RetryFor != DefaultRetryFor {
-					t.Errorf("defaults not filled: %+v", d)
+				if c.RateLimits[tcrsim.GroupVerizon] != 0 || len(c.Latencies) != 0 || c.RetryFor != tcrsim.DefaultRetryFor {
+					t.Errorf("flags not given set more than their defaults: %+v", c)
 				}
 			},
 		},
@@ -48,26 +49,26 @@ func TestParseFlags(t *testing.T) {
 				"--reject", "carrier=0.1,verizon=0.3,reviewer=0.2,ein=1", "--drop", "0.1", "--duplicate", "0.2", "--reorder", "0.3",
 				"--reorder-delay", "3s", "--retry-for", "10s", "--retry-backoff", "1ms", "--attempt-timeout", "2s", "--log-level", "debug"},
 			env: env("from-env"),
-			check: func(t *testing.T, c Config, level slog.Level) {
+			check: func(t *testing.T, c tcrsim.Config, level slog.Level) {
 				if string(c.Secret) != "from-flag" || c.Seed != 42 || level != slog.LevelDebug {
 					t.Errorf("secret %q, seed %d, level %s", c.Secret, c.Seed, level)
 				}
-				if want := (map[Group]int{GroupRegistry: 0, GroupATT: 5, GroupTMobile: 5, GroupVerizon: 5, GroupNumbers: 5}); !maps.Equal(c.RateLimits, want) {
+				if want := (map[tcrsim.Group]int{tcrsim.GroupRegistry: 0, tcrsim.GroupATT: 5, tcrsim.GroupTMobile: 5, tcrsim.GroupVerizon: 5, tcrsim.GroupNumbers: 5}); !maps.Equal(c.RateLimits, want) {
 					t.Errorf("rate limits = %v, want %v", c.RateLimits, want)
 				}
-				if want := (map[Group]float64{GroupATT: 0.5}); !maps.Equal(c.ServerErrors, want) {
+				if want := (map[tcrsim.Group]float64{tcrsim.GroupATT: 0.5}); !maps.Equal(c.ServerErrors, want) {
 					t.Errorf("server errors = %v, want %v", c.ServerErrors, want)
 				}
-				if want := (map[Group]float64{GroupRegistry: 0.02, GroupATT: 0.01, GroupTMobile: 0.01, GroupVerizon: 0.01, GroupNumbers: 0.01}); !maps.Equal(c.Lose, want) {
+				if want := (map[tcrsim.Group]float64{tcrsim.GroupRegistry: 0.02, tcrsim.GroupATT: 0.01, tcrsim.GroupTMobile: 0.01, tcrsim.GroupVerizon: 0.01, tcrsim.GroupNumbers: 0.01}); !maps.Equal(c.Lose, want) {
 					t.Errorf("lost request rates = %v, want %v", c.Lose, want)
 				}
-				wantLat := map[Step]Latency{StepRegistry: {10 * time.Millisecond, 20 * time.Millisecond}, StepATT: {time.Second, time.Second},
-					StepTMobile: {time.Second, time.Second}, StepVerizon: {time.Second, time.Second}, StepReviewer: {5 * time.Millisecond, 5 * time.Millisecond},
-					StepRevet: {2 * time.Millisecond, 2 * time.Millisecond}, StepNumbers: {2 * time.Millisecond, 2 * time.Millisecond}}
+				wantLat := map[tcrsim.Step]tcrsim.Latency{tcrsim.StepRegistry: {Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}, tcrsim.StepATT: {Min: time.Second, Max: time.Second},
+					tcrsim.StepTMobile: {Min: time.Second, Max: time.Second}, tcrsim.StepVerizon: {Min: time.Second, Max: time.Second}, tcrsim.StepReviewer: {Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
+					tcrsim.StepRevet: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}, tcrsim.StepNumbers: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}}
 				if !maps.Equal(c.Latencies, wantLat) {
 					t.Errorf("latencies = %v, want %v", c.Latencies, wantLat)
 				}
-				wantRej := map[Rejection]float64{RejectATT: 0.1, RejectTMobile: 0.1, RejectVerizon: 0.3, RejectReviewer: 0.2, RejectInvalidEIN: 1}
+				wantRej := map[tcrsim.Rejection]float64{tcrsim.RejectATT: 0.1, tcrsim.RejectTMobile: 0.1, tcrsim.RejectVerizon: 0.3, tcrsim.RejectReviewer: 0.2, tcrsim.RejectInvalidEIN: 1}
 				if !maps.Equal(c.Rejections, wantRej) {
 					t.Errorf("rejections = %v, want %v", c.Rejections, wantRej)
 				}
@@ -133,7 +134,7 @@ func TestParseFlags(t *testing.T) {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
-	err := (&Main{Config: Config{WebhookURL: "http://h/", Drop: 2}}).Run(t.Context())
+	err := (&Main{Config: tcrsim.Config{WebhookURL: "http://h/", Drop: 2}}).Run(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "webhook secret is required") || !strings.Contains(err.Error(), "drop rate 2") {
 		t.Errorf("Run = %v, want the config problems", err)
 	}

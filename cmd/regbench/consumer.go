@@ -22,9 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -256,7 +256,7 @@ func drainRuntime(ctx context.Context, api *sqs.Client, url string, n, pollers i
 	defer stop()
 	var handled atomic.Int64
 	start := time.Now()
-	err = c.Run(runCtx, func(context.Context, *handlers.Message) error {
+	err = c.Run(runCtx, func(context.Context, *message.Message) error {
 		if handled.Add(1) == int64(n) {
 			stop()
 		}

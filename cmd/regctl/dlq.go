@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -77,7 +78,7 @@ type deadLetterView struct {
 
 // newDeadLetterView returns d as of now; with full, with its error text and
 // body.
-func newDeadLetterView(d retry.DeadLetter, now time.Time, full bool) deadLetterView {
+func newDeadLetterView(d sqsq.DeadLetter, now time.Time, full bool) deadLetterView {
 	v := deadLetterView{
 		MessageID: d.MessageID, OriginalMessageID: d.OriginalMessageID, DeadAt: d.DeadAt.UTC(), AgeSeconds: int64(now.Sub(d.DeadAt) / time.Second),
 		Reason: d.Reason, Class: d.Class, Code: d.Code, EventType: d.EventType, EntityID: d.EntityID,
@@ -97,7 +98,7 @@ func newDeadLetterView(d retry.DeadLetter, now time.Time, full bool) deadLetterV
 // peekDLQ checks the flags shared by dlq list and dlq show and reads up to
 // limit dead letters of the logical queue's DLQ. A listing that failed part
 // way comes back with what it read and listErr; err is for everything else.
-func peekDLQ(ctx context.Context, env *Env, prefix, queue string, limit int) (logical string, now time.Time, dls []retry.DeadLetter, listErr, err error) {
+func peekDLQ(ctx context.Context, env *Env, prefix, queue string, limit int) (logical string, now time.Time, dls []sqsq.DeadLetter, listErr, err error) {
 	if logical, err = parseDLQ(queue); err != nil {
 		return "", now, nil, nil, err
 	}
@@ -111,6 +112,6 @@ func peekDLQ(ctx context.Context, env *Env, prefix, queue string, limit int) (lo
 	if err != nil {
 		return "", now, nil, nil, err
 	}
-	dls, listErr = retry.List(ctx, d.sqs, url, limit)
+	dls, listErr = sqsq.ListDeadLetters(ctx, d.sqs, url, limit)
 	return logical, now, dls, listErr, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/infra/sqsq"
 )
 
 var _ = register(&Command{
@@ -57,7 +57,7 @@ Examples:
 	Setup: func(fs *flag.FlagSet, env *Env) RunFunc {
 		prefix := env.PrefixFlag(fs)
 		queue := dlqFlag(fs)
-		limit := fs.Int("limit", retry.DefaultListMax, "list at most `N` messages")
+		limit := fs.Int("limit", sqsq.DefaultListMax, "list at most `N` messages")
 		output := outputFlag(fs, formatTable, formatJSON)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/infra/sqsq"
 )
 
 var _ = register(&Command{
@@ -42,7 +42,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if err := retry.Purge(ctx, d.sqs, url, true); err != nil {
+			if err := sqsq.Purge(ctx, d.sqs, url, true); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(env.Stdout, "purged %s (%s)\n", logical, d.spec.QueueName(logical))

@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/infra/sqsq"
 )
 
 var _ = register(&Command{
@@ -78,8 +78,8 @@ Examples:
 					return err
 				}
 			}
-			n, redriveErr := retry.RedriveTo(ctx, d.sqs, url, ids, toURL) // nil ids: all
-			if errors.Is(redriveErr, retry.ErrNoSource) {
+			n, redriveErr := sqsq.RedriveTo(ctx, d.sqs, url, ids, toURL) // nil ids: all
+			if errors.Is(redriveErr, sqsq.ErrNoSource) {
 				redriveErr = errors.Join(redriveErr, errors.New("send a dead letter without a source queue to a queue you name with --to"))
 			}
 			if *output == formatJSON {

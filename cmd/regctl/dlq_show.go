@@ -10,7 +10,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/infra/sqsq"
 )
 
 var _ = register(&Command{
@@ -63,7 +63,7 @@ Examples:
 				}
 				return v.writeFull(env.Stdout)
 			}
-			return errors.Join(listErr, fmt.Errorf("message %s: %w of %s (among the %d messages read)", args[0], retry.ErrNotFound, logical, len(dls)))
+			return errors.Join(listErr, fmt.Errorf("message %s: %w of %s (among the %d messages read)", args[0], sqsq.ErrNotFound, logical, len(dls)))
 		}
 	},
 })

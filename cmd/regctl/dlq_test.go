@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -22,9 +22,13 @@ import (
 func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err error) {
 	tb.Helper()
 	events := queueURL(tb, q, s, string(statemachine.ToEvents))
-	r, rerr := retry.New(retry.Config{
-		SQS: q, DeadLetter: retry.DeadLetterMap{events: queueURL(tb, q, s, spec.DLQ(string(statemachine.ToEvents)))}.Lookup,
+	copier, cerr := sqsq.NewCopier(q, sqsq.CopierConfig{
+		DeadLetters: map[string]string{events: queueURL(tb, q, s, spec.DLQ(string(statemachine.ToEvents)))},
 	})
+	if cerr != nil {
+		tb.Fatal(cerr)
+	}
+	r, rerr := retry.New(retry.Config{Requeuer: copier, DeadLetterer: copier, Classify: sqsq.ClassifyAWS})
 	if rerr != nil {
 		tb.Fatal(rerr)
 	}
@@ -36,11 +40,11 @@ func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err er
 	if eerr != nil {
 		tb.Fatal(eerr)
 	}
-	m := &handlers.Message{
+	m := &message.Message{
 		ID: "m-" + entity, Queue: string(statemachine.ToEvents), QueueURL: events, Body: body,
 		Attributes: e.Attributes(), ReceiveCount: 1, SentAt: time.Now(),
 	}
-	h := handlers.Chain(func(context.Context, *handlers.Message) error { return err }, r.Middleware())
+	h := message.Chain(func(context.Context, *message.Message) error { return err }, r.Middleware())
 	if herr := h(tb.Context(), m); herr != nil {
 		tb.Fatalf("retry middleware: %v", herr)
 	}
@@ -72,7 +76,7 @@ func textAttrs(m types.Message) map[string]string {
 
 func TestDLQListShowRedrivePurge(t *testing.T) {
 	s, _, q := deployment(t)
-	deadLetter(t, q, s, "c-unknown", &handlers.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
+	deadLetter(t, q, s, "c-unknown", &message.RejectedError{Reason: "unknown record", Code: statemachine.CodeBrandStillPending})
 	deadLetter(t, q, s, "c-bad", statemachine.ErrMalformed)
 	events, dlq := queueURL(t, q, s, "events"), queueURL(t, q, s, "events-dlq")
 

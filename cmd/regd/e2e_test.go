@@ -25,6 +25,7 @@ import (
 	"github.com/tendlc/tendlc/infra/deploytest"
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -179,7 +180,7 @@ func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envel
 			tb.Fatal(err)
 		}
 		wg.Go(func() {
-			_ = c.Run(ctx, func(ctx context.Context, m *handlers.Message) error {
+			_ = c.Run(ctx, func(ctx context.Context, m *message.Message) error {
 				cmd, err := handlers.DecodeMessage(m)
 				if err != nil {
 					tb.Errorf("player: %v", err)
@@ -358,7 +359,7 @@ func TestRegistrationReachesActiveWithAuditHistory(t *testing.T) {
 // repaired from the record's outbox.
 func TestDuplicatesReorderingLostSendsAndStaleReads(t *testing.T) {
 	d := deploytest.New(t)
-	faults := fault.Config{Seed: 3, DuplicateSend: 1, DelaySend: 0.2, MaxDelay: 2 * time.Second,
+	faults := fault.Config{Seed: 3, DuplicateSend: 1, DelaySend: 0.2, MaxExtraDelay: 2 * time.Second,
 		FailSend: 0.1, DuplicateReceive: 0.2, StaleRead: 0.2}
 	startRegd(t, d, func(m *Main) { m.Config.Faults = faults })
 	p := play(t, d, approveAll)
@@ -446,7 +447,7 @@ func TestDeferredSubmitsWakeWhenTheBrandIsVerified(t *testing.T) {
 	d := deploytest.New(t)
 	policies := retry.Policies{Default: fastPolicies.Default, ByEvent: map[statemachine.EventType]retry.Policy{
 		statemachine.CampaignSubmit: {MaxAttempts: 8, Base: time.Second, Cap: time.Second,
-			MaxDeferrals: 30, DeferBase: retry.MaxDelay, DeferCap: retry.MaxDelay}}}
+			MaxDeferrals: 30, DeferBase: retry.MaxBackoff, DeferCap: retry.MaxBackoff}}}
 	r := startRegd(t, d, func(m *Main) { m.RetryPolicies = &policies })
 	// The registry takes the brand; its identity webhook is held back.
 	play(t, d, func(cmd statemachine.Envelope) []statemachine.Envelope {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/deploytest"
-	"github.com/tendlc/tendlc/retry"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -173,7 +173,7 @@ func TestCarelessProducer(t *testing.T) {
 		}
 	}
 	got := deadLetters(t, d, rejected)
-	dls, err := retry.List(t.Context(), d.SQS, d.URLs["events-dlq"], 100)
+	dls, err := sqsq.ListDeadLetters(t.Context(), d.SQS, d.URLs["events-dlq"], 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/deploytest"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -70,11 +71,11 @@ func TestA401LeavesTheRecordAndDeadLettersTheCommand(t *testing.T) {
 }
 
 // registryDeadLetter waits for the one dead letter of the registry queue.
-func registryDeadLetter(tb testing.TB, d deploytest.Deployment) retry.DeadLetter {
+func registryDeadLetter(tb testing.TB, d deploytest.Deployment) sqsq.DeadLetter {
 	tb.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		dls, err := retry.List(tb.Context(), d.SQS, d.URLs[string(statemachine.ToRegistry)+"-dlq"], 10)
+		dls, err := sqsq.ListDeadLetters(tb.Context(), d.SQS, d.URLs[string(statemachine.ToRegistry)+"-dlq"], 10)
 		if err != nil {
 			tb.Fatal(err)
 		}

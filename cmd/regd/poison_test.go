@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/deploytest"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -49,16 +50,16 @@ func envelopeJSON(tb testing.TB, e statemachine.Envelope) (string, map[string]st
 
 // deadLetters waits until the events DLQ holds n messages and returns them
 // keyed by entity id.
-func deadLetters(tb testing.TB, d deploytest.Deployment, n int) map[string]retry.DeadLetter {
+func deadLetters(tb testing.TB, d deploytest.Deployment, n int) map[string]sqsq.DeadLetter {
 	tb.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		dls, err := retry.List(tb.Context(), d.SQS, d.URLs["events-dlq"], 100)
+		dls, err := sqsq.ListDeadLetters(tb.Context(), d.SQS, d.URLs["events-dlq"], 100)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		if len(dls) >= n {
-			out := map[string]retry.DeadLetter{}
+			out := map[string]sqsq.DeadLetter{}
 			for _, dl := range dls {
 				out[dl.EntityID+"|"+string(dl.EventType)] = dl
 			}
@@ -159,7 +160,7 @@ func TestRedriveFromTheDeadLetterQueueCompletesTheRegistration(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, d, statemachine.KindCampaign, "rc", 30*time.Second, inState(statemachine.InReview))
-	n, err := retry.Redrive(t.Context(), d.SQS, d.URLs["events-dlq"], []string{dl.MessageID})
+	n, err := sqsq.Redrive(t.Context(), d.SQS, d.URLs["events-dlq"], []string{dl.MessageID})
 	if err != nil || n != 1 {
 		t.Fatalf("redrive: %d, %v", n, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -108,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deadLetters := retry.DeadLetterMap{}
+	deadLetters := map[string]string{}
 	for _, q := range s.Queues {
 		if !q.IsDLQ() {
 			deadLetters[urls[q.Logical]] = urls[q.DeadLetter]
@@ -118,16 +119,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.RetryPolicies != nil {
 		policies = *m.RetryPolicies
 	}
-	retrier, err := retry.New(retry.Config{SQS: sqsc, DeadLetter: deadLetters.Lookup, Policies: policies,
-		Observer: mx, Logger: log})
+	copier, err := sqsq.NewCopier(sqsc, sqsq.CopierConfig{DeadLetters: deadLetters, Logger: log})
 	if err != nil {
 		return err
 	}
-	// The middleware order, outermost first: per-message logger, hand-made
-	// retries and dead letters, panics turned into errors, the handler.
-	chain := func(h handlers.Handler) handlers.Handler {
-		return handlers.Chain(h, handlers.Logging(log, attemptAttr), retrier.Middleware(), handlers.Recover())
+	retrier, err := retry.New(retry.Config{Requeuer: copier, DeadLetterer: copier, Classify: sqsq.ClassifyAWS,
+		Policies: policies, Observer: mx, Logger: log})
+	if err != nil {
+		return err
 	}
+	middleware := chain(log, retrier)
 	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Observer: mx, Logger: log})
 	if err != nil {
 		return err
@@ -138,13 +139,15 @@ func (m *Main) Run(ctx context.Context) error {
 		run  func(context.Context) error
 	}
 	var workers []worker
-	consume := func(queue string, concurrency int, h handlers.Handler) error {
+	consume := func(queue string, concurrency int, h message.Handler) error {
 		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
-			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Observer: mx, Logger: log})
+			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Observer: mx, Logger: log,
+			// The runtime's failure lines carry the ids of the chain's.
+			MessageLogger: func(_ *slog.Logger, m *message.Message) *slog.Logger { return handlers.MessageLogger(log, m) }})
 		if err != nil {
 			return fmt.Errorf("consumer of %s: %w", queue, err)
 		}
-		workers = append(workers, worker{"consumer " + queue, func(ctx context.Context) error { return c.Run(ctx, chain(h)) }})
+		workers = append(workers, worker{"consumer " + queue, func(ctx context.Context) error { return c.Run(ctx, message.Chain(h, middleware...)) }})
 		return nil
 	}
 	if err := consume(string(statemachine.ToEvents), cfg.Concurrency, dispatcher.Handle); err != nil {

@@ -2,7 +2,8 @@
 // signed webhooks to it; it verifies the HMAC signature over the raw body,
 // translates each webhook into an internal event and sends it to the events
 // queue, and answers 2xx only once the event is on the queue, so a sender
-// retries whatever did not get there.
+// retries whatever did not get there. The handler is package
+// infra/tcr/tcrhook's; this command wires it to the events queue.
 //
 // One http.Handler serves two ways:
 //
@@ -65,6 +66,7 @@ import (
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/infra/tcr/tcrhook"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -225,7 +227,7 @@ func defineFlags(fs *flag.FlagSet, mode string, getenv func(string) string) *set
 	fs.StringVar(&s.prefix, "prefix", prefix, "resource name prefix, to find the events queue when "+envEventsQueueURL+" is not set; env "+envPrefix)
 	fs.StringVar(&s.publicURL, "public-url", getenv(envPublicURL),
 		"verify signatures against this URL, the one the senders post to, instead of the request's own (behind a proxy that rewrites scheme, host or path); env "+envPublicURL)
-	fs.Int64Var(&s.maxBody, "max-body", DefaultMaxBody, "largest accepted body in bytes (413 above)")
+	fs.Int64Var(&s.maxBody, "max-body", tcrhook.DefaultMaxBody, "largest accepted body in bytes (413 above)")
 	fs.TextVar(&s.level, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	return s
 }
@@ -243,7 +245,7 @@ func (m *Main) run(ctx context.Context, mode string, s *settings, getenv func(st
 			start = startLambda
 		}
 		log.Info("webhook starting as a Lambda function", "queue_url", queueURL)
-		if err := start(ctx, lambdaAdapter{h}); err != nil {
+		if err := start(ctx, tcrhook.LambdaAdapter{Handler: h}); err != nil {
 			return err
 		}
 		log.Info("webhook stopped")
@@ -266,7 +268,7 @@ func startLambda(ctx context.Context, h lambda.Handler) error {
 
 // newHandler reads the secret, finds the events queue and returns the
 // handler with the queue URL.
-func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) string, log *slog.Logger, reg prometheus.Registerer) (*Handler, string, error) {
+func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) string, log *slog.Logger, reg prometheus.Registerer) (*tcrhook.Handler, string, error) {
 	var read func(context.Context) ([]byte, error)
 	switch arn, file := getenv(envSecretARN), getenv(envSecretFile); {
 	case arn != "":
@@ -274,13 +276,13 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 		if err != nil {
 			return nil, "", err
 		}
-		read = readSecretsManager(secretsmanager.NewFromConfig(cfg), arn)
+		read = tcrhook.ReadSecretsManager(secretsmanager.NewFromConfig(cfg), arn)
 	case file != "":
-		read = readSecretFile(file)
+		read = tcrhook.ReadSecretFile(file)
 	default:
 		return nil, "", errNoSecretSource
 	}
-	secret := newRefreshingSecret(read, DefaultSecretRefresh, time.Now, log)
+	secret := tcrhook.NewRefreshingSecret(read, tcrhook.DefaultSecretRefresh, time.Now, log)
 	if _, err := secret.Secret(ctx); err != nil { // fail at start, not at the first webhook
 		return nil, "", fmt.Errorf("webhook secret: %w", err)
 	}
@@ -305,9 +307,9 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 	if err != nil {
 		return nil, "", err
 	}
-	h, err := NewHandler(HandlerConfig{
+	h, err := tcrhook.NewHandler(tcrhook.HandlerConfig{
 		Secret:     secret,
-		Queue:      producer,
+		Sink:       queueSink{producer},
 		PublicURL:  s.publicURL,
 		MaxBody:    s.maxBody,
 		Logger:     log,
@@ -317,4 +319,20 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 		return nil, "", err
 	}
 	return h, queueURL, nil
+}
+
+// errNoSecretSource: the environment names no secret source.
+var errNoSecretSource = errors.New("no webhook secret source: set " + envSecretARN + " (Secrets Manager) or, for local runs, " + envSecretFile)
+
+// queueSink is the events queue as the handler's sink: a send SQS did not
+// take (a *sqsq.SendError) is [tcrhook.ErrUnavailable], so the sender is
+// answered 503 and retries; an envelope the producer refuses is a bug.
+type queueSink struct{ *sqsq.Producer }
+
+func (q queueSink) Send(ctx context.Context, envs ...statemachine.Envelope) error {
+	err := q.Producer.Send(ctx, envs...)
+	if _, ok := errors.AsType[*sqsq.SendError](err); ok {
+		return fmt.Errorf("%w: %w", tcrhook.ErrUnavailable, err)
+	}
+	return err
 }

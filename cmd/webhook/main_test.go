@@ -73,13 +73,23 @@ func TestRunServe(t *testing.T) {
 
 	// The listener exists already, so a request waits until the server runs.
 	url := "http://" + l.Addr().String() + "/webhooks"
-	body := []byte(webhookCases[9].body)
-	status, answer := post(t, url, bytes.NewReader(body), tcr.Sign([]byte(testSecret), url, body, time.Now()))
+	body := []byte(shareAccept)
+	status, answer := post(t, url, body, tcr.Sign([]byte(testSecret), url, body, time.Now()))
 	if got, want := status, http.StatusAccepted; got != want {
 		t.Fatalf("status = %d (%v), want %d; logs:\n%s", got, answer, want, stderr)
 	}
-	if env, _ := q.takeOne(t); env.Type != statemachine.CampaignReviewApproved {
+	env, attrs := q.takeOne(t)
+	if env.Type != statemachine.CampaignReviewApproved {
 		t.Errorf("Type = %s, want %s", env.Type, statemachine.CampaignReviewApproved)
+	}
+	if !strings.Contains(answer, env.EventID) {
+		t.Errorf("answer %s lacks the event id on the queue %s", answer, env.EventID)
+	}
+	if got, want := attrs[statemachine.AttrEventType], string(statemachine.CampaignReviewApproved); got != want {
+		t.Errorf("event_type attribute = %q, want %q", got, want)
+	}
+	if got, want := attrs[statemachine.AttrEventID], env.EventID; got != want {
+		t.Errorf("event_id attribute = %q, want %q", got, want)
 	}
 
 	cancel()
@@ -139,7 +149,7 @@ func TestRunLambda(t *testing.T) {
 	if err := json.Unmarshal(readFixture(t, "function-url.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
-	body := webhookCases[9].body
+	body := shareAccept
 	url := "https://" + ev["requestContext"].(map[string]any)["domainName"].(string) + ev["rawPath"].(string)
 	ev["body"] = body
 	ev["headers"].(map[string]any)["x-registry-signature"] = tcr.Sign([]byte(testSecret), url, []byte(body), time.Now())

@@ -10,7 +10,7 @@ import (
 )
 
 // shutdownTimeout is how long in-flight webhooks get at shutdown: longer than
-// DefaultSendTimeout, so a send under way finishes and is answered.
+// tcrhook.DefaultSendTimeout, so a send under way finishes and is answered.
 const shutdownTimeout = 10 * time.Second
 
 // serve runs the handler on a local HTTP server until ctx ends, then shuts

@@ -63,7 +63,7 @@ func (b *builder) webhook(queues queueRefs) {
 	// The shim counts ignored webhooks (informational, unknown types) in
 	// tendlc_webhooks_ignored_total, which a Lambda function has no way to
 	// expose; its log line "webhook ignored" with the reason is counted here
-	// instead (cmd/webhook's TestIgnoredWebhookLogLine pins the line).
+	// instead (infra/tcr/tcrhook's TestIgnoredWebhookLogLine pins the line).
 	b.resource("WebhookIgnoredMetric", resource("AWS::Logs::MetricFilter", object{
 		"LogGroupName":  ref("WebhookLogGroup"),
 		"FilterPattern": `{ $.msg = "webhook ignored" }`,

@@ -24,10 +24,10 @@ type Config struct {
 	Seed uint64
 	// DuplicateSend: an SQS send is delivered twice.
 	DuplicateSend float64
-	// DelaySend: an SQS send gets up to MaxDelay extra DelaySeconds, so later
+	// DelaySend: an SQS send gets up to MaxExtraDelay extra DelaySeconds, so later
 	// messages overtake it.
-	DelaySend float64
-	MaxDelay  time.Duration // default 5 s; SQS caps it at 15 minutes
+	DelaySend     float64
+	MaxExtraDelay time.Duration // default 5 s; SQS caps it at 15 minutes
 	// FailSend: an SQS send fails before it reaches SQS, as when a process
 	// dies between its database write and its sends.
 	FailSend float64
@@ -83,7 +83,7 @@ func Parse(s string) (Config, error) {
 			if err != nil || d < time.Second || d > 15*time.Minute {
 				errs = append(errs, fmt.Errorf("max-delay=%q: want a duration from 1s to 15m (SQS delays are whole seconds)", val))
 			}
-			c.MaxDelay = d
+			c.MaxExtraDelay = d
 		case name == "seed":
 			n, err := strconv.ParseUint(val, 10, 64)
 			if err != nil {
@@ -109,8 +109,8 @@ type Injector struct {
 
 // New returns an injector for cfg.
 func New(cfg Config) *Injector {
-	if cfg.MaxDelay == 0 {
-		cfg.MaxDelay = 5 * time.Second
+	if cfg.MaxExtraDelay == 0 {
+		cfg.MaxExtraDelay = 5 * time.Second
 	}
 	return &Injector{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		counts: map[string]int64{}, items: map[string]versions{}}
@@ -130,11 +130,11 @@ func (i *Injector) hit(name string, p float64) bool {
 	return true
 }
 
-// delay draws an extra delay in whole seconds, at most MaxDelay.
+// delay draws an extra delay in whole seconds, at most MaxExtraDelay.
 func (i *Injector) delay() int32 {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	return int32(i.rng.Int64N(int64(i.cfg.MaxDelay/time.Second)) + 1)
+	return int32(i.rng.Int64N(int64(i.cfg.MaxExtraDelay/time.Second)) + 1)
 }
 
 // Counts returns how many faults of each kind were injected.

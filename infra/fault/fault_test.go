@@ -25,7 +25,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fault.Config{Seed: 7, DuplicateSend: 0.05, DelaySend: 0.1, MaxDelay: 3 * time.Second, FailSend: 0.02,
+	want := fault.Config{Seed: 7, DuplicateSend: 0.05, DelaySend: 0.1, MaxExtraDelay: 3 * time.Second, FailSend: 0.02,
 		DuplicateReceive: 0.5, Throttle: 0.01, ServerError: 0.02, StaleRead: 0.3}
 	if c != want {
 		t.Errorf("Parse = %+v, want %+v", c, want)
@@ -91,7 +91,7 @@ func TestSQSFaults(t *testing.T) {
 		}
 	})
 	t.Run("a delayed send is held back", func(t *testing.T) {
-		plain, faulty, url, _ := queue(t, fault.Config{DelaySend: 1, MaxDelay: 30 * time.Second})
+		plain, faulty, url, _ := queue(t, fault.Config{DelaySend: 1, MaxExtraDelay: 30 * time.Second})
 		send.QueueUrl = aws.String(url)
 		if _, err := faulty.SendMessage(t.Context(), send); err != nil {
 			t.Fatal(err)

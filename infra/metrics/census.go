@@ -10,8 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/dynamo"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -144,7 +144,7 @@ func (c *Census) count(ctx context.Context) {
 func (c *Census) try(ctx context.Context) (outcome string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			outcome, err = censusError, &handlers.PanicError{Value: v, Stack: debug.Stack()}
+			outcome, err = censusError, &message.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
 	m := &c.cfg.Metrics.censusMetrics

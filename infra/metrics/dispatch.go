@@ -3,11 +3,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/statemachine"
 )
-
-var _ handlers.Observer = (*Metrics)(nil)
 
 type dispatchMetrics struct {
 	transitions  *prometheus.CounterVec

@@ -23,6 +23,13 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
+// The dispatcher's and the outbound handler's observers are ports of package
+// handlers; checked here so that the adapter itself needs no import of it.
+var (
+	_ handlers.Observer         = (*Metrics)(nil)
+	_ handlers.OutboundObserver = (*Metrics)(nil)
+)
+
 // fixedCapacity is a CapacitySource with set totals.
 type fixedCapacity dynamo.Capacity
 

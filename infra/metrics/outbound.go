@@ -4,11 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tendlc/tendlc/handlers"
 )
-
-var _ handlers.OutboundObserver = (*Metrics)(nil)
 
 // waitBuckets span 1 ms to 2 minutes: a call waits for the rate limit every
 // replica shares, one request per second per downstream by default.

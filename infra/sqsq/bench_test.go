@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // instantSQS answers every receive at once with as many messages as asked
@@ -68,7 +68,7 @@ func BenchmarkConsumer(b *testing.B) {
 	var n atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	if err := c.Run(ctx, func(context.Context, *handlers.Message) error {
+	if err := c.Run(ctx, func(context.Context, *message.Message) error {
 		if n.Add(1) == int64(b.N) {
 			cancel()
 		}

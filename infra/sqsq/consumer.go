@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/message"
 )
 
 // ConsumerConfig configures a [Consumer]. A zero value means the documented
@@ -22,7 +21,7 @@ import (
 type ConsumerConfig struct {
 	// QueueURL is the queue to consume. Required.
 	QueueURL string
-	// Queue is the logical queue name, put in handlers.Message.Queue and in
+	// Queue is the logical queue name, put in message.Message.Queue and in
 	// logs and observations.
 	Queue string
 	// Concurrency is the most handlers running at once. Default 10.
@@ -51,6 +50,11 @@ type ConsumerConfig struct {
 	ShutdownGrace time.Duration
 	// Logger receives the consumer's logs. Default: discard.
 	Logger *slog.Logger
+	// MessageLogger returns the logger of the lines about one message (its
+	// failure), from Logger with the queue; regd's carries the same ids as
+	// its chain's (handlers.MessageLogger). Default: the message's id and
+	// receive count.
+	MessageLogger func(log *slog.Logger, m *message.Message) *slog.Logger
 	// Observer is told what the consumer does. Default: none.
 	Observer Observer
 }
@@ -94,6 +98,11 @@ func (cfg ConsumerConfig) withDefaults() ConsumerConfig {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MessageLogger == nil {
+		cfg.MessageLogger = func(log *slog.Logger, m *message.Message) *slog.Logger {
+			return log.With("message_id", m.ID, "receive_count", m.ReceiveCount)
+		}
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
@@ -171,7 +180,7 @@ func NewConsumer(api API, cfg ConsumerConfig) (*Consumer, error) {
 // later: its visibility is reset to 0, so that another consumer receives it at
 // once. The deletes and resets get at most shutdownFlush after the grace. Run
 // returns an error only if h is nil.
-func (c *Consumer) Run(ctx context.Context, h handlers.Handler) error {
+func (c *Consumer) Run(ctx context.Context, h message.Handler) error {
 	if h == nil {
 		return errors.New("sqsq consumer: nil handler")
 	}
@@ -227,7 +236,7 @@ func (c *Consumer) Run(ctx context.Context, h handlers.Handler) error {
 // run is the state of one Run call.
 type run struct {
 	*Consumer
-	h              handlers.Handler
+	h              message.Handler
 	bg             context.Context // for SQS calls but receives: outlives Run's context, ends shutdownFlush after the grace
 	cancelCalls    context.CancelFunc
 	handlerCtx     context.Context // cancelled when the shutdown grace passes
@@ -243,12 +252,17 @@ type run struct {
 	acks   chan ack
 }
 
-func newRun(ctx context.Context, c *Consumer, h handlers.Handler) *run {
+func newRun(ctx context.Context, c *Consumer, h message.Handler) *run {
 	bg, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	handlerCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &run{
-		Consumer:       c,
-		h:              h,
+		Consumer: c,
+		// The last-resort guard of a handler goroutine, for a panic outside
+		// the handler's own chain (whose innermost middleware is
+		// message.Recover too, so that retries see its panics): the same
+		// code, so that no panic ends the process and each is a
+		// *message.PanicError.
+		h:              message.Recover()(h),
 		bg:             bg,
 		cancelCalls:    cancelCalls,
 		handlerCtx:     handlerCtx,
@@ -352,12 +366,12 @@ func (r *run) acquire(ctx context.Context) (int, bool) {
 }
 
 // handle runs the handler on one message and acknowledges or abandons it.
-func (r *run) handle(m *handlers.Message) {
+func (r *run) handle(m *message.Message) {
 	defer r.handlers.Done()
 	defer r.slots.give(1)
 	start := time.Now()
-	ctx, settled := handlers.WithSettled(r.handlerCtx)
-	err := r.call(ctx, m)
+	ctx, settled := message.WithSettled(r.handlerCtx)
+	err := r.h(ctx, m)
 	took := time.Since(start)
 	if err != nil {
 		r.flights.remove(m.ReceiptHandle)
@@ -376,22 +390,12 @@ func (r *run) handle(m *handlers.Message) {
 	}
 }
 
-// call runs the handler, turning a panic into a *handlers.PanicError.
-func (r *run) call(ctx context.Context, m *handlers.Message) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &handlers.PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return r.h(ctx, m)
-}
-
 // ack queues a finished message for deletion, unless the shutdown deadline
 // has passed. Then its receipt stays in flights, for Run to release it: under
 // r.mu a message either leaves flights for acks before closed is set, or stays
 // in flights until Run takes them all after it, so none is neither deleted nor
 // released.
-func (r *run) ack(m *handlers.Message, took time.Duration, settled *handlers.Settled) {
+func (r *run) ack(m *message.Message, took time.Duration, settled *message.Settled) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -405,9 +409,9 @@ func (r *run) ack(m *handlers.Message, took time.Duration, settled *handlers.Set
 
 // logFailure logs why a message is left for redelivery: the one place the
 // runtime decides about a handler's error.
-func (r *run) logFailure(m *handlers.Message, err error) {
-	log := r.log.With("message_id", m.ID, "receive_count", m.ReceiveCount)
-	if pe, ok := errors.AsType[*handlers.PanicError](err); ok {
+func (r *run) logFailure(m *message.Message, err error) {
+	log := r.cfg.MessageLogger(r.log, m)
+	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		log.Error("handler panicked; message left for redelivery", "error", err, "stack", string(pe.Stack))
 		return
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // logRecorder is a slog handler that keeps every record.
@@ -86,7 +86,7 @@ func testConfig() ConsumerConfig {
 
 // start runs a consumer of api in the background. stop cancels it and returns
 // Run's error once it has returned.
-func start(tb testing.TB, api API, cfg ConsumerConfig, h handlers.Handler) (stop func() error) {
+func start(tb testing.TB, api API, cfg ConsumerConfig, h message.Handler) (stop func() error) {
 	tb.Helper()
 	c, err := NewConsumer(api, cfg)
 	if err != nil {
@@ -102,8 +102,8 @@ func TestConsumerDeletesHandledMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeSQS()
 		var mu sync.Mutex
-		var got []*handlers.Message
-		stop := start(t, f, testConfig(), func(_ context.Context, m *handlers.Message) error {
+		var got []*message.Message
+		stop := start(t, f, testConfig(), func(_ context.Context, m *message.Message) error {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, m)
@@ -162,9 +162,14 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				obs := &countingObserver{}
 				cfg := testConfig()
 				cfg.Logger, cfg.Observer = slog.New(logs), obs
+				var logged []string // the bodies of the messages MessageLogger was asked about
+				cfg.MessageLogger = func(l *slog.Logger, m *message.Message) *slog.Logger {
+					logged = append(logged, string(m.Body))
+					return l
+				}
 				var counts []int
 				handled := make(chan struct{}, 2)
-				stop := start(t, f, cfg, func(_ context.Context, m *handlers.Message) error {
+				stop := start(t, f, cfg, func(_ context.Context, m *message.Message) error {
 					defer func() { handled <- struct{}{} }()
 					counts = append(counts, m.ReceiveCount)
 					if m.ReceiveCount == 1 {
@@ -199,6 +204,9 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				if got := logs.atLeast(slog.LevelWarn); len(got) != 1 {
 					t.Errorf("warnings and errors logged: %q, want one about the failure", got)
 				}
+				if want := []string{"x"}; !slices.Equal(logged, want) {
+					t.Errorf("failure lines built by MessageLogger for %q, want %q", logged, want)
+				}
 			})
 		})
 	}
@@ -212,7 +220,7 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 		cfg := testConfig()
 		cfg.Logger = slog.New(logs)
 		handled := make(chan int, 2)
-		stop := start(t, f, cfg, func(_ context.Context, m *handlers.Message) error {
+		stop := start(t, f, cfg, func(_ context.Context, m *message.Message) error {
 			handled <- m.ReceiveCount
 			return nil
 		})
@@ -233,7 +241,7 @@ func TestConsumerLogsFailedDeletes(t *testing.T) {
 
 // TestConsumerCountsDuplicateWork checks the counts of the two failures that
 // get a message handled twice, and that a message counts as handled ok, and
-// what its handler observed is counted (handlers.OnSettled), only once it is
+// what its handler observed is counted (message.OnSettled), only once it is
 // deleted.
 func TestConsumerCountsDuplicateWork(t *testing.T) {
 	tests := []struct {
@@ -258,8 +266,8 @@ func TestConsumerCountsDuplicateWork(t *testing.T) {
 				cfg.Observer = obs
 				handled := make(chan struct{}, 4)
 				var settled atomic.Int64
-				stop := start(t, f, cfg, func(ctx context.Context, _ *handlers.Message) error {
-					handlers.OnSettled(ctx, func() { settled.Add(1) })
+				stop := start(t, f, cfg, func(ctx context.Context, _ *message.Message) error {
+					message.OnSettled(ctx, func() { settled.Add(1) })
 					time.Sleep(tt.run) // the bubble's clock
 					handled <- struct{}{}
 					return nil
@@ -289,7 +297,7 @@ func TestConsumerShutdownReleasesUnfinishedMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeSQS()
 		started := make(chan struct{}, 2)
-		stop := start(t, f, testConfig(), func(ctx context.Context, _ *handlers.Message) error {
+		stop := start(t, f, testConfig(), func(ctx context.Context, _ *message.Message) error {
 			started <- struct{}{}
 			<-ctx.Done() // cancelled at the grace deadline
 			return ctx.Err()
@@ -338,7 +346,7 @@ func TestConsumerShutdownReleasesMessageFinishedAtTheDeadline(t *testing.T) {
 		started, finish := make(chan struct{}), make(chan struct{})
 		done := make(chan error, 1)
 		go func() {
-			done <- c.Run(ctx, func(context.Context, *handlers.Message) error {
+			done <- c.Run(ctx, func(context.Context, *message.Message) error {
 				close(started)
 				<-finish
 				return nil
@@ -375,7 +383,7 @@ func TestConsumerBoundsConcurrency(t *testing.T) {
 		cfg.Concurrency, cfg.Pollers = 3, 1
 		var running, peak atomic.Int64
 		release := make(chan struct{})
-		stop := start(t, f, cfg, func(ctx context.Context, m *handlers.Message) error {
+		stop := start(t, f, cfg, func(ctx context.Context, m *message.Message) error {
 			n := running.Add(1)
 			defer running.Add(-1)
 			for {
@@ -420,7 +428,7 @@ func TestConsumerExtendsVisibilityWhileHandlerRuns(t *testing.T) {
 		f := newFakeSQS()
 		cfg := testConfig() // visibility 6 s, heartbeat every 2 s
 		calls := 0
-		stop := start(t, f, cfg, func(ctx context.Context, m *handlers.Message) error {
+		stop := start(t, f, cfg, func(ctx context.Context, m *message.Message) error {
 			calls++
 			time.Sleep(5*cfg.VisibilityTimeout - time.Second) // the handler's work, in the bubble's time
 			return nil
@@ -458,7 +466,7 @@ func TestConsumerShutdown(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() {
-			done <- c.Run(ctx, func(hctx context.Context, m *handlers.Message) error {
+			done <- c.Run(ctx, func(hctx context.Context, m *message.Message) error {
 				started <- struct{}{}
 				if string(m.Body)[0] == 'f' {
 					return nil
@@ -502,7 +510,7 @@ func TestConsumerShutdownWaitsOnlyForRunningHandlers(t *testing.T) {
 		logs := &logRecorder{}
 		cfg := testConfig()
 		cfg.Logger = slog.New(logs)
-		stop := start(t, f, cfg, func(ctx context.Context, m *handlers.Message) error {
+		stop := start(t, f, cfg, func(ctx context.Context, m *message.Message) error {
 			time.Sleep(time.Second)
 			return nil
 		})
@@ -533,7 +541,7 @@ func TestConsumerBacksOffReceiveErrors(t *testing.T) {
 		cfg := testConfig()
 		cfg.Concurrency, cfg.Observer = 1, obs
 		handled := make(chan string, 1)
-		stop := start(t, f, cfg, func(_ context.Context, m *handlers.Message) error {
+		stop := start(t, f, cfg, func(_ context.Context, m *message.Message) error {
 			handled <- string(m.Body)
 			return nil
 		})
@@ -586,7 +594,7 @@ func TestConsumerReportsQueueWait(t *testing.T) {
 		cfg.Observer = obs
 		handled := make(chan struct{}, 2)
 		attempts := 0
-		stop := start(t, f, cfg, func(context.Context, *handlers.Message) error {
+		stop := start(t, f, cfg, func(context.Context, *message.Message) error {
 			defer func() { handled <- struct{}{} }()
 			if attempts++; attempts == 1 {
 				return errors.New("boom")
@@ -612,7 +620,7 @@ func TestConsumerCancellationIsNotAnError(t *testing.T) {
 		obs := &countingObserver{}
 		cfg := testConfig()
 		cfg.Logger, cfg.Observer = slog.New(logs), obs
-		stop := start(t, newFakeSQS(), cfg, func(context.Context, *handlers.Message) error { return nil })
+		stop := start(t, newFakeSQS(), cfg, func(context.Context, *message.Message) error { return nil })
 		synctest.Wait() // long polling an empty queue
 		if err := stop(); err != nil {
 			t.Fatalf("Run: %v", err)

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // deleteLinger is how long a partial delete batch waits for more messages
@@ -22,7 +22,7 @@ const deleteLinger = 10 * time.Millisecond
 type ack struct {
 	id, receipt string
 	took        time.Duration
-	settled     *handlers.Settled
+	settled     *message.Settled
 }
 
 // deleteLoop deletes acknowledged messages in batches until acks is closed and
@@ -88,7 +88,7 @@ func (r *run) gather(first ack) ([]ack, bool) {
 }
 
 // delete deletes one batch and reports each message's outcome: handled ok
-// once deleted, and then what its handler observed (handlers.OnSettled). A
+// once deleted, and then what its handler observed (message.OnSettled). A
 // message that is not deleted is redelivered after its visibility timeout, so
 // failures are logged, not retried.
 func (r *run) delete(batch []ack) {

@@ -5,5 +5,12 @@
 // events on the events queue, and [Provision], which creates the queues of a
 // [spec.Spec] and reports drift.
 //
-// Everything talks to SQS through [API], which the SDK client satisfies.
+// It is also the SQS side of package retry: the [Copier] sends the retry
+// middleware's copies (retry.Requeuer) and dead letters (retry.DeadLetterer),
+// [ClassifyAWS] classifies the AWS SDK's errors for it (retry.Classifier), and
+// [ListDeadLetters], [Redrive], [RedriveTo] and [Purge] are the dead-letter
+// tools operators use through regctl.
+//
+// Everything talks to SQS through [API] (or the smaller [Sender], [Peeker],
+// [Redriver] and [Purger]), which the SDK client satisfies.
 package sqsq

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -236,7 +236,7 @@ func TestConsumerHeartbeatIntegration(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Run(ctx, func(context.Context, *handlers.Message) error {
+		done <- c.Run(ctx, func(context.Context, *message.Message) error {
 			calls++
 			close(started)
 			<-release // the handler works until the test has watched the queue
@@ -289,7 +289,7 @@ func TestConsumerShutdownIntegration(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Run(ctx, func(hctx context.Context, m *handlers.Message) error {
+		done <- c.Run(ctx, func(hctx context.Context, m *message.Message) error {
 			started <- string(m.Body)
 			if slices.Contains(fast, string(m.Body)) {
 				return nil
@@ -339,13 +339,13 @@ func TestProducerToConsumerIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan *handlers.Message, 1)
+	got := make(chan *message.Message, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Run(ctx, func(_ context.Context, m *handlers.Message) error { got <- m; return nil })
+		done <- c.Run(ctx, func(_ context.Context, m *message.Message) error { got <- m; return nil })
 	}()
-	var m *handlers.Message
+	var m *message.Message
 	select {
 	case m = <-got:
 	case <-time.After(10 * time.Second):

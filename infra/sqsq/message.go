@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // System attributes every receive asks for; newMessage reads them.
@@ -20,8 +20,8 @@ var systemAttributes = []types.MessageSystemAttributeName{
 // newMessage converts a received SQS message. String and Number message
 // attributes (including custom types such as "Number.int") become text;
 // Binary ones are dropped.
-func newMessage(m types.Message, queue, queueURL string) *handlers.Message {
-	msg := &handlers.Message{
+func newMessage(m types.Message, queue, queueURL string) *message.Message {
+	msg := &message.Message{
 		ID:            aws.ToString(m.MessageId),
 		Queue:         queue,
 		QueueURL:      queueURL,

@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// MaxDelay is the longest delay SQS gives a message.
-const MaxDelay = 15 * time.Minute
+// MaxMessageDelay is the longest delay SQS gives a message (its
+// DelaySeconds cap).
+const MaxMessageDelay = 15 * time.Minute
 
 // Errors of [Publisher.Send] and [Producer.Send] about a message, found before
 // anything is sent.
@@ -96,8 +96,9 @@ func (p *Publisher) Send(ctx context.Context, out []statemachine.Outgoing) error
 // newEntry encodes an envelope, mirrors its fields in message attributes and
 // rounds delay up to whole seconds.
 func newEntry(env statemachine.Envelope, delay time.Duration) (entry, error) {
-	if delay < 0 || delay > MaxDelay {
-		return entry{}, fmt.Errorf("%w: %v (want 0 to %v)", ErrInvalidDelay, delay, MaxDelay)
+	seconds, err := delaySeconds(delay)
+	if err != nil {
+		return entry{}, err
 	}
 	body, err := env.Encode()
 	if err != nil {
@@ -108,16 +109,12 @@ func newEntry(env statemachine.Envelope, delay time.Duration) (entry, error) {
 		if v == "" { // SQS refuses empty attribute values
 			continue
 		}
-		dataType := "String"
-		if name == statemachine.AttrSchemaVersion {
-			dataType = "Number"
-		}
-		attrs[name] = types.MessageAttributeValue{DataType: aws.String(dataType), StringValue: aws.String(v)}
+		attrs[name] = attributeValue(name, v)
 	}
 	return entry{
 		eventID: env.EventID,
 		body:    string(body),
 		attrs:   attrs,
-		delay:   int32((delay + time.Second - 1) / time.Second),
+		delay:   seconds,
 	}, nil
 }

@@ -128,7 +128,7 @@ func TestPublisherMessage(t *testing.T) {
 	env := envelope(t, "e1", 0)
 	err := newTestPublisher(t, f).Send(t.Context(), []statemachine.Outgoing{
 		{To: statemachine.ToEvents, Envelope: env, Delay: 1500 * time.Millisecond},
-		{To: statemachine.ToEvents, Envelope: envelope(t, "e2", 0), Delay: MaxDelay},
+		{To: statemachine.ToEvents, Envelope: envelope(t, "e2", 0), Delay: MaxMessageDelay},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func TestPublisherRefusesInvalidMessages(t *testing.T) {
 	err := newTestPublisher(t, f).Send(t.Context(), []statemachine.Outgoing{
 		{To: statemachine.ToEvents, Envelope: envelope(t, "ok", 0)},
 		{To: statemachine.ToNumbers, Envelope: envelope(t, "nowhere", 0)},
-		{To: statemachine.ToEvents, Envelope: envelope(t, "late", 0), Delay: MaxDelay + time.Second},
+		{To: statemachine.ToEvents, Envelope: envelope(t, "late", 0), Delay: MaxMessageDelay + time.Second},
 		{To: statemachine.ToEvents, Envelope: envelope(t, "early", 0), Delay: -time.Second},
 		{To: statemachine.ToEvents, Envelope: bad},
 	})

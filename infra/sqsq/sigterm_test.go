@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tendlc/tendlc/handlers"
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/message"
 )
 
 // childQueueEnv names the queue a child process of
@@ -114,7 +114,7 @@ func runSIGTERMChild(t *testing.T, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Run(ctx, func(hctx context.Context, m *handlers.Message) error {
+	err = c.Run(ctx, func(hctx context.Context, m *message.Message) error {
 		fmt.Printf("started %s\n", m.Body)
 		if strings.HasPrefix(string(m.Body), "finish-") {
 			<-ctx.Done()

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/message"
 )
 
 // HTTPError is a downstream's non-2xx answer. Transport failures and timeouts
@@ -35,10 +35,10 @@ func (e *HTTPError) Error() string {
 }
 
 // Retryable reports whether the same request may succeed later: anything but
-// a refusal (a 400 or 422 with a reason code), as handlers.ClassifyStatus
+// a refusal (a 400 or 422 with a reason code), as message.ClassifyStatus
 // decides for every caller.
 func (e *HTTPError) Retryable() bool {
-	return handlers.ClassifyStatus(e.Status, e.Code).Retryable()
+	return message.ClassifyStatus(e.Status, e.Code).Retryable()
 }
 
 // HTTPStatusCode returns the status, so that callers classify the error
