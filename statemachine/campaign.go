@@ -226,7 +226,7 @@ var campaignSpec = kindSpec{
 			if len(edit.SampleMessages) > 0 {
 				reg.SampleMessages = edit.SampleMessages
 			}
-			d.next.Data = mustJSON(d, reg)
+			d.next.Data = encode(d, reg)
 			d.next.Reason = nil
 			d.next.Carriers = nil
 			d.submitToRegistry()

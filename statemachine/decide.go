@@ -41,7 +41,7 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 			return Decision{Disposition: Ignore, Reason: "duplicate", From: state, To: state}, nil
 		}
 	}
-	cell, err := Dispose(k, state, env.Type)
+	cell, err := CellFor(k, state, env.Type)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -132,7 +132,7 @@ func payload[T any](d *decider) T {
 // the causing event, its type, entity and position, so a re-send is the same
 // message and a downstream's idempotency key stays stable.
 func (d *decider) send(to Destination, t EventType, entity string, p any) {
-	body := mustJSON(d, p)
+	body := encode(d, p)
 	sum := sha256.Sum256([]byte(d.env.EventID + "|" + strconv.Itoa(len(d.emit)) + "|" + string(t) + "|" + entity))
 	id := hex.EncodeToString(sum[:16])
 	if to != ToEvents {

@@ -4,5 +4,7 @@
 // every (state, event) pair: transition, ignore, defer or reject.
 //
 // It imports no AWS package and does no I/O. Handlers load a record, call
-// [Decide], write what it returns and send the messages it emits.
+// [Decide], write what it returns and send the messages it emits. The
+// sweeper finds stuck records with a [StuckQuery] (a record store answers
+// with [Stuck]) and asks [Redrive] what to do with each.
 package statemachine

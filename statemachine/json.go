@@ -21,8 +21,9 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// mustJSON encodes v, remembering an encoding error on the decider.
-func mustJSON(d *decider, v any) json.RawMessage {
+// encode encodes v, remembering the first error on the decider, as payload
+// and stored do for decoding: Decide then fails with ErrMalformed.
+func encode(d *decider, v any) json.RawMessage {
 	b, err := marshal(v)
 	if err != nil && d.err == nil {
 		d.err = err

@@ -33,7 +33,7 @@ func MatrixOf(k Kind) (Matrix, error) {
 	m := Matrix{Kind: k, States: States(k), Events: Events(k)}
 	for _, s := range m.States {
 		for _, e := range m.Events {
-			c, err := Dispose(k, s, e)
+			c, err := CellFor(k, s, e)
 			if err != nil {
 				return Matrix{}, err
 			}

@@ -199,38 +199,15 @@ func RedriveNumbers(rec Record) []string {
 }
 
 // Redrive decides what the sweeper does for rec, a record found waiting in a
-// watched state past its threshold. It reconciles before it re-sends:
-//
-//   - a record whose outbox still holds messages gets them sent again, with
-//     their own ids (a follow-up whose causing event was dead-lettered after
-//     the write);
-//   - for every look-up of [Lookups], the decisions the downstream made that
-//     the record would still take are sent as events with the downstream's
-//     event ids (a late webhook of the same decision is then a duplicate);
-//     a downstream that has the request and has not decided is left alone;
-//     a downstream with no record of the command is a backlog while the
-//     command is still in its queue ([Queued], and the queue holds
-//     messages), gets the command again as
-//     it was when calls with it failed (retried or dead-lettered: a repeat
-//     under the same idempotency key is harmless), and gets it under a new
-//     key when it had accepted it (the downstream lost it);
-//   - a campaign in NUMBERS_PENDING re-emits, per pending number, what the
-//     number's record already settled, registers again a number without a
-//     record, and settles as FAILED ([CodeNumberTaken]) a number registered
-//     to another campaign; numbers still under way are swept themselves;
-//   - a campaign in PENDING submits again (the brand decides; an exhausted
-//     deferral no longer strands it), and in APPROVED requests its numbers
-//     again.
-//
-// Re-drives that re-send or have nothing to do count toward
-// lim.MaxRedrives, those that find the downstream still deciding (or recover
-// missed answers) toward lim.MaxChecks; past either maximum the plan is the
-// record's <kind>.failed event with [TimeoutReason]. A backlog counts nothing.
-//
-// Every message the sweeper makes itself carries rec's correlation id and
-// Actor [SweeperActor]; its event id derives from the record, its stay in the
-// state, the start of its wait, its counters and the message's position, so the same re-drive sent
-// twice is the same message, and each re-drive is a new one. Redrive is pure.
+// watched state past its threshold, given what the sweeper learned besides
+// (in). It reconciles before it re-sends: a downstream that has the request,
+// or a command still in its queue, is left alone, and only what was lost is
+// sent. The plan's outcome says which counter the re-drive adds to; past
+// lim.MaxRedrives or lim.MaxChecks the plan is the record's <kind>.failed
+// event with [TimeoutReason] instead. Redrive is pure: the messages it makes
+// carry rec's correlation id, Actor [SweeperActor] and event ids derived from
+// the re-drive, so the same re-drive sent twice is the same message and each
+// re-drive is a new one.
 //
 // It returns an error wrapping ErrNotWaiting when rec is not in a watched
 // state, and ErrMalformed when the stored registration does not decode or a
@@ -290,6 +267,8 @@ func (r *redriver) found(o RedriveOutcome) {
 func (r *redriver) reconcile(in Recovery) {
 	rec := r.rec
 	if len(rec.Outbox) > 0 {
+		// Written and never sent (a follow-up whose causing event was
+		// dead-lettered after the write): sent with their own ids.
 		for _, id := range sortedKeys(rec.Outbox) {
 			r.emit = append(r.emit, rec.Outbox[id]...)
 			r.replayed = append(r.replayed, id)
@@ -299,6 +278,7 @@ func (r *redriver) reconcile(in Recovery) {
 	}
 	switch {
 	case rec.Kind == KindCampaign && rec.State == Pending:
+		// The brand decides; an exhausted deferral no longer strands it.
 		r.send(ToEvents, CampaignSubmit, rec.ID, Empty{})
 		r.found(OutcomeWaiting)
 	case rec.Kind == KindCampaign && rec.State == Approved:
@@ -328,6 +308,8 @@ func (r *redriver) observe(l Lookup, in Recovery) {
 		r.resend(l.To)
 		r.found(OutcomeResent)
 	default:
+		// The decisions the record missed, with the downstream's event ids:
+		// a late webhook of the same decision is then a duplicate.
 		missed := false
 		for _, e := range in.Observations[i].Events {
 			if r.takes(e) {
@@ -349,7 +331,7 @@ func (r *redriver) takes(e Envelope) bool {
 	if e.EntityID != r.rec.ID || e.Type.Kind() != r.rec.Kind || slices.Contains(r.rec.Applied, e.EventID) {
 		return false
 	}
-	cell, err := Dispose(r.rec.Kind, r.rec.State, e.Type)
+	cell, err := CellFor(r.rec.Kind, r.rec.State, e.Type)
 	return err == nil && cell.Disposition != Ignore
 }
 

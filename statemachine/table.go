@@ -90,9 +90,11 @@ type Cell struct {
 	Reason    string   `json:"reason,omitempty"` // for the static ignore, defer and reject cells
 }
 
-// Dispose returns the static disposition of event t in state s for kind k:
-// what the table says before any guard runs.
-func Dispose(k Kind, s State, t EventType) (Cell, error) {
+// CellFor returns the cell of kind k's table for event t in state s: the
+// static disposition, what the table says before any guard runs. It returns
+// an error wrapping ErrUnknownEvent when k has no event t, and an error when
+// k has no state s.
+func CellFor(k Kind, s State, t EventType) (Cell, error) {
 	spec, ok := specs[k][t]
 	if !ok {
 		return Cell{}, fmt.Errorf("%w: %s has no event %q", ErrUnknownEvent, k, t)

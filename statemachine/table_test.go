@@ -43,7 +43,7 @@ func TestTableIsTotal(t *testing.T) {
 						t.Errorf("(%s, %s): only a move may leave NONE", s, e)
 					}
 
-					c, err := Dispose(k, s, e)
+					c, err := CellFor(k, s, e)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -25,4 +25,11 @@
 // in the table, renewed while it runs and released at the end. Within a
 // process, a scheduled sweep that finds the previous one still running is
 // skipped.
+//
+// Its ports ([Store], [Sender], [Lease], [Downstream], [Limiter], [Queues],
+// [Observer]) speak domain and standard types only (a search for stuck
+// records is a statemachine.StuckQuery answered by a statemachine.Stuck), so
+// the adapters satisfy them without importing the sweeper: infra/dynamo's
+// store, lease and limiter, infra/sqsq's publisher and queue depths,
+// infra/tcr's client, and infra/metrics as the observer.
 package sweeper

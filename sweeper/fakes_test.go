@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -104,7 +103,7 @@ func (s *memStore) search(ctx context.Context) error {
 	return nil
 }
 
-func (s *memStore) matching(qs []dynamo.StuckQuery) []statemachine.Record {
+func (s *memStore) matching(qs []statemachine.StuckQuery) []statemachine.Record {
 	var out []statemachine.Record
 	for _, r := range s.records {
 		for _, q := range qs {
@@ -120,23 +119,23 @@ func (s *memStore) matching(qs []dynamo.StuckQuery) []statemachine.Record {
 	return out
 }
 
-func (s *memStore) QueryStuck(ctx context.Context, q dynamo.StuckQuery) (dynamo.Stuck, error) {
+func (s *memStore) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := s.search(ctx); err != nil {
-		return dynamo.Stuck{}, err
+		return statemachine.Stuck{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	found := s.matching([]dynamo.StuckQuery{q})
-	return dynamo.Stuck{Records: found, Examined: int64(len(found)), ReadUnits: 0.5 * float64(len(found))}, nil
+	found := s.matching([]statemachine.StuckQuery{q})
+	return statemachine.Stuck{Records: found, Examined: int64(len(found)), ReadUnits: 0.5 * float64(len(found))}, nil
 }
 
-func (s *memStore) ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynamo.Stuck, error) {
+func (s *memStore) ScanStuck(ctx context.Context, qs []statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := s.search(ctx); err != nil {
-		return dynamo.Stuck{}, err
+		return statemachine.Stuck{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return dynamo.Stuck{
+	return statemachine.Stuck{
 		Records: s.matching(qs), Examined: int64(len(s.records)), ReadUnits: 0.5 * float64(len(s.records)),
 	}, nil
 }
@@ -379,8 +378,7 @@ type observer struct {
 	redriven []string // "kind state outcome"
 	lookedUp []string // "destination outcome"
 	gaveUp   []string // "kind state"
-	finished []error
-	reports  []Report
+	swept    []swept
 }
 
 func (o *observer) Redriven(k statemachine.Kind, s statemachine.State, out statemachine.RedriveOutcome) {
@@ -401,15 +399,28 @@ func (o *observer) GaveUp(k statemachine.Kind, s statemachine.State) {
 	o.gaveUp = append(o.gaveUp, string(k)+" "+string(s))
 }
 
-func (o *observer) Finished(r Report, err error) {
+func (o *observer) Swept(mode, outcome string, examined int64, readUnits float64, started time.Time, took time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.reports = append(o.reports, r)
-	o.finished = append(o.finished, err)
+	o.swept = append(o.swept, swept{mode, outcome, examined, readUnits, started, took})
 }
 
-func (o *observer) errors() []error {
+// outcomes are the outcomes of the sweeps the observer was told of.
+func (o *observer) outcomes() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return slices.Clone(o.finished)
+	var out []string
+	for _, s := range o.swept {
+		out = append(out, s.outcome)
+	}
+	return out
+}
+
+// swept is what an Observer.Swept call told.
+type swept struct {
+	mode, outcome string
+	examined      int64
+	readUnits     float64
+	started       time.Time
+	took          time.Duration
 }

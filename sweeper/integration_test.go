@@ -18,6 +18,14 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
+// The DynamoDB adapter satisfies the sweeper's ports; the check lives in a
+// test because the sweeper itself does not import infra/dynamo.
+var (
+	_ Store   = (*dynamo.Store)(nil)
+	_ Lease   = (*dynamo.Lease)(nil)
+	_ Limiter = (*dynamo.Limiter)(nil)
+)
+
 // table provisions a table of its own for tb, deleted when tb ends, and
 // returns the client and the table name.
 func table(tb testing.TB) (*dynamodb.Client, string) {

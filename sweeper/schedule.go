@@ -18,9 +18,9 @@ import (
 // early, to release its lease. It returns nil: a failed sweep is logged and
 // told to the Observer, and the next one runs as scheduled.
 //
-// A sweep that panics is recovered, logged and told to the Observer as a
-// *message.PanicError. A scheduled sweep that finds the previous one of this
-// process still running is skipped.
+// A sweep that panics is recovered, logged as a *message.PanicError with its
+// stack and told to the Observer as SweepError. A scheduled sweep that finds
+// the previous one of this process still running is skipped.
 func (s *Sweeper) Run(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{s.cfg.Logger}))
 	c.Schedule(s.schedule, s.job(ctx))
@@ -46,7 +46,7 @@ func (s *Sweeper) job(ctx context.Context) cron.Job {
 			if v := recover(); v != nil {
 				err := &message.PanicError{Value: v, Stack: debug.Stack()}
 				s.cfg.Logger.Error("sweep panicked", "error", err, "stack", string(err.Stack))
-				s.cfg.Observer.Finished(Report{Mode: s.cfg.Mode, DryRun: s.cfg.DryRun}, err)
+				s.observe(Report{Mode: s.cfg.Mode}, err)
 			}
 		}()
 		rep, err := s.SweepOnce(ctx)

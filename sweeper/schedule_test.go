@@ -2,14 +2,11 @@ package sweeper
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/tendlc/tendlc/message"
 )
 
 // runFor starts Run in a synctest bubble, lets d of fake time pass, then
@@ -94,7 +91,7 @@ func TestRunSweepsOnTheScheduleInUTC(t *testing.T) {
 				if !slices.Equal(got, tt.want) {
 					t.Errorf("swept at %v UTC, want %v", got, tt.want)
 				}
-				if got, want := len(f.observer.errors()), len(tt.want); got != want {
+				if got, want := len(f.observer.outcomes()), len(tt.want); got != want {
 					t.Errorf("observer told of %d sweeps, want %d", got, want)
 				}
 			})
@@ -110,12 +107,8 @@ func TestRunSweepsAgainAfterAPanic(t *testing.T) {
 		if got, want := len(log.times()), 2; got != want {
 			t.Fatalf("%d sweeps ran, want %d: the panic must not stop the schedule", got, want)
 		}
-		errs := f.observer.errors()
-		if len(errs) != 2 || errs[1] != nil {
-			t.Fatalf("observer told %v, want a panic then a success", errs)
-		}
-		if _, ok := errors.AsType[*message.PanicError](errs[0]); !ok {
-			t.Errorf("first sweep ended with %v, want a *message.PanicError", errs[0])
+		if got, want := f.observer.outcomes(), []string{SweepError, SweepOK}; !slices.Equal(got, want) {
+			t.Fatalf("observer told %v, want %v: a panic, then a success", got, want)
 		}
 		if acquired, _, released := f.lease.counts(); acquired != 2 || released != 2 {
 			t.Errorf("lease acquired %d, released %d; want 2 and 2 (the panicking sweep released it too)", acquired, released)
@@ -145,9 +138,8 @@ func TestRunStopsASweepWhenTheContextEnds(t *testing.T) {
 		log := &searchLog{take: map[int]time.Duration{1: 10 * time.Hour}}
 		f := scheduled(t, log, nil)
 		runFor(t, f.sweeper, 90*time.Minute) // the sweep of 1:00 is under way
-		errs := f.observer.errors()
-		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
-			t.Errorf("observer told %v, want the sweep cancelled", errs)
+		if got, want := f.observer.outcomes(), []string{SweepError}; !slices.Equal(got, want) {
+			t.Errorf("observer told %v, want %v: the sweep cancelled", got, want)
 		}
 		if _, _, released := f.lease.counts(); released != 1 {
 			t.Errorf("lease released %d times, want 1", released)

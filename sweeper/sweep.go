@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -68,7 +67,7 @@ type Planned struct {
 // cause when ctx ended, or the store's error when the search failed.
 func (s *Sweeper) SweepOnce(ctx context.Context) (Report, error) {
 	rep, err := s.sweep(ctx)
-	s.cfg.Observer.Finished(rep, err)
+	s.observe(rep, err)
 	return rep, err
 }
 
@@ -105,15 +104,15 @@ func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
 
 // find returns the records waiting past their thresholds at now, oldest
 // first, and what finding them cost.
-func (s *Sweeper) find(ctx context.Context, now time.Time) (dynamo.Stuck, error) {
-	var qs []dynamo.StuckQuery
+func (s *Sweeper) find(ctx context.Context, now time.Time) (statemachine.Stuck, error) {
+	var qs []statemachine.StuckQuery
 	for _, k := range statemachine.Kinds {
 		for _, st := range statemachine.WatchedStates(k) {
 			cutoff := now.Add(-s.threshold(StateKey{k, st}))
-			qs = append(qs, dynamo.StuckQuery{Kind: k, State: st, Cutoff: cutoff})
+			qs = append(qs, statemachine.StuckQuery{Kind: k, State: st, Cutoff: cutoff})
 		}
 	}
-	var found dynamo.Stuck
+	var found statemachine.Stuck
 	if s.cfg.Mode == ModeScan {
 		var err error
 		if found, err = s.cfg.Store.ScanStuck(ctx, qs); err != nil {

@@ -239,6 +239,9 @@ func TestSweepRedrivesRecordsStuckPastTheThreshold(t *testing.T) {
 				"numbers not_found"}; !slices.Equal(got, want) {
 				t.Errorf("observer told of look-ups %v, want %v", got, want)
 			}
+			if got, want := f.observer.swept, []swept{{string(tt.mode), SweepOK, rep.Examined, rep.ReadUnits, t0, 0}}; !slices.Equal(got, want) {
+				t.Errorf("observer told of sweeps %+v, want %+v", got, want)
+			}
 			if acquired, _, released := f.lease.counts(); acquired != 1 || released != 1 {
 				t.Errorf("lease acquired %d times, released %d; want once each", acquired, released)
 			}
@@ -511,8 +514,8 @@ func TestDryRunPlansAndWritesNothing(t *testing.T) {
 			t.Errorf("dry run changed %s: %+v", r.ID, got)
 		}
 	}
-	if len(f.observer.redriven)+len(f.observer.gaveUp) != 0 {
-		t.Errorf("observer told of a dry run's plans: %v %v", f.observer.redriven, f.observer.gaveUp)
+	if len(f.observer.redriven)+len(f.observer.gaveUp)+len(f.observer.swept) != 0 {
+		t.Errorf("observer told of a dry run: %v %v %v", f.observer.redriven, f.observer.gaveUp, f.observer.swept)
 	}
 }
 
@@ -526,8 +529,8 @@ func TestSweepWhileAnotherSweeperHoldsTheLease(t *testing.T) {
 	if f.store.finds != 0 || len(f.sender.sent) != 0 {
 		t.Errorf("without the lease: %d searches, sent %v; want nothing", f.store.finds, f.sender.messages())
 	}
-	if got := f.observer.errors(); len(got) != 1 || !errors.Is(got[0], ErrLeaseHeld) {
-		t.Errorf("observer told %v, want ErrLeaseHeld", got)
+	if got, want := f.observer.outcomes(), []string{SweepLeaseHeld}; !slices.Equal(got, want) {
+		t.Errorf("observer told %v, want %v", got, want)
 	}
 }
 
@@ -585,6 +588,9 @@ func TestSweepStopsWhenTheLeaseIsLost(t *testing.T) {
 		}
 		if len(f.sender.sent) != 0 {
 			t.Errorf("sent %v after losing the lease", f.sender.messages())
+		}
+		if got, want := f.observer.outcomes(), []string{SweepLeaseLost}; !slices.Equal(got, want) {
+			t.Errorf("observer told %v, want %v", got, want)
 		}
 		if _, _, released := f.lease.counts(); released != 1 {
 			t.Errorf("released %d times, want 1", released)

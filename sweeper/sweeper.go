@@ -9,7 +9,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -30,9 +29,9 @@ type Store interface {
 	// Get returns a record, or an error wrapping statemachine.ErrNotFound.
 	Get(ctx context.Context, kind statemachine.Kind, id string) (*statemachine.Record, error)
 	// QueryStuck finds stuck records of one waiting state in the waiting index.
-	QueryStuck(ctx context.Context, q dynamo.StuckQuery) (dynamo.Stuck, error)
+	QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error)
 	// ScanStuck finds stuck records of every state of qs with one table scan.
-	ScanStuck(ctx context.Context, qs []dynamo.StuckQuery) (dynamo.Stuck, error)
+	ScanStuck(ctx context.Context, qs []statemachine.StuckQuery) (statemachine.Stuck, error)
 	// RecordRedrive counts a re-drive of rec (its counters and the commands
 	// it sends again become plan's, its wait starts again at at) if it is
 	// still the version rec is, or returns an error wrapping
@@ -60,11 +59,6 @@ type Lease interface {
 	// Duration is how long the lease lasts after Acquire or Renew.
 	Duration() time.Duration
 }
-
-var (
-	_ Store = (*dynamo.Store)(nil)
-	_ Lease = (*dynamo.Lease)(nil)
-)
 
 // Mode is how a sweep finds stuck records.
 type Mode string

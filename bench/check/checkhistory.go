@@ -11,7 +11,7 @@ import (
 // checkHistory proves that every record's audit is a legal path through its
 // kind's fsm table: it starts from NONE, each entry leaves the state the one
 // before it entered, versions increase, each entry's event is a transition
-// in its source state (statemachine.Dispose) whose table has a move to the
+// in its source state (statemachine.CellFor) whose table has a move to the
 // entry's destination, no message id is applied twice, and the path ends in
 // the record's state, with the record's last applied message.
 //
@@ -76,7 +76,7 @@ func entryProblem(kind statemachine.Kind, as []statemachine.AuditEntry, i int, f
 	if i == 0 && a.Version < 1 {
 		problems = append(problems, fmt.Sprintf("version %d: a record's first write is version 1", a.Version))
 	}
-	switch cell, err := statemachine.Dispose(kind, a.From, a.Event); {
+	switch cell, err := statemachine.CellFor(kind, a.From, a.Event); {
 	case err != nil:
 		problems = append(problems, err.Error())
 	case cell.Disposition != statemachine.Transition:

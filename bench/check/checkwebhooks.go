@@ -93,7 +93,7 @@ func (c *checker) account(k recordKey, env statemachine.Envelope, w journalWebho
 	if rec != nil {
 		state = rec.State
 	}
-	cell, err := statemachine.Dispose(k.kind, state, env.Type)
+	cell, err := statemachine.CellFor(k.kind, state, env.Type)
 	switch {
 	case err != nil:
 		f.Vanished++

@@ -1,10 +1,3 @@
-// Command regctl is the operators' tool for a tendlc deployment: it renders
-// the infrastructure template and, through further subcommands, inspects the
-// state machines and the dead-letter queues.
-//
-// Each subcommand lives in its own file and registers one [Command] value;
-// its path ("infra template") is the words that select it, so subcommands nest
-// without further machinery.
 package main
 
 import (

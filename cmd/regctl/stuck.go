@@ -144,18 +144,18 @@ Examples:
 // empty) that is state (every state if empty), for records whose wait
 // started the state's threshold before now or earlier. It returns a usage
 // error when state is not a watched state of those kinds.
-func stuckQueries(kind statemachine.Kind, state statemachine.State, now time.Time, p sweeper.Policy) ([]dynamo.StuckQuery, error) {
+func stuckQueries(kind statemachine.Kind, state statemachine.State, now time.Time, p sweeper.Policy) ([]statemachine.StuckQuery, error) {
 	kinds := statemachine.Kinds
 	if kind != "" {
 		kinds = []statemachine.Kind{kind}
 	}
-	var qs []dynamo.StuckQuery
+	var qs []statemachine.StuckQuery
 	var waiting []string
 	for _, k := range kinds {
 		for _, s := range statemachine.WatchedStates(k) {
 			waiting = append(waiting, string(k)+" "+string(s))
 			if state == "" || s == state {
-				qs = append(qs, dynamo.StuckQuery{Kind: k, State: s, Cutoff: now.Add(-p.Threshold(sweeper.StateKey{Kind: k, State: s}))})
+				qs = append(qs, statemachine.StuckQuery{Kind: k, State: s, Cutoff: now.Add(-p.Threshold(sweeper.StateKey{Kind: k, State: s}))})
 			}
 		}
 	}
@@ -204,7 +204,7 @@ type stuckTotal struct {
 // findStuck runs qs on the waiting index, reporting each page read on
 // progress, and returns the records oldest first with the totals and what the
 // queries read and consumed.
-func findStuck(ctx context.Context, d *conn, qs []dynamo.StuckQuery, progress io.Writer) (stuckReport, error) {
+func findStuck(ctx context.Context, d *conn, qs []statemachine.StuckQuery, progress io.Writer) (stuckReport, error) {
 	var meter dynamo.Meter
 	pages := &pageCounter{API: d.db}
 	store, err := dynamo.New(pages, dynamo.Config{Table: d.spec.TableName(), Meter: &meter})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,24 +21,6 @@ const (
 	opStuckScan  = "StuckScan"
 )
 
-// StuckQuery selects the records of one kind that have been waiting in one
-// state since Cutoff or earlier.
-type StuckQuery struct {
-	Kind   statemachine.Kind
-	State  statemachine.State // a state of Kind the sweeper watches
-	Cutoff time.Time          // the wait started at or before (Record.WaitSince)
-}
-
-// Stuck is what a search for stuck records found, and what finding it cost.
-type Stuck struct {
-	Records []statemachine.Record
-	// Examined counts the items DynamoDB read to find them (ScannedCount,
-	// summed over the pages), matching or not: what the search is billed for.
-	Examined int64
-	// ReadUnits is the read capacity the search consumed.
-	ReadUnits float64
-}
-
 // QueryStuck reads the records q selects from the sparse waiting index: one
 // Query per page, keyed on "<kind>#<state>" with wait_since_ms at or before
 // the cutoff, oldest first. It reads only matching items, so its cost follows
@@ -47,12 +28,12 @@ type Stuck struct {
 //
 // The index is eventually consistent: a record that moved on a moment ago may
 // still be listed. Act on a found record with a write conditional on what was
-// read ([Store.RecordRedrive]). It returns an error when q names no waiting
-// state; other errors are the SDK's, wrapped. Every page is metered as
-// "StuckQuery".
-func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
-	if err := q.check(); err != nil {
-		return Stuck{}, err
+// read ([Store.RecordRedrive]). Examined is DynamoDB's ScannedCount, summed
+// over the pages. It returns an error when q names no waiting state; other
+// errors are the SDK's, wrapped. Every page is metered as "StuckQuery".
+func (s *Store) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error) {
+	if err := checkStuck(q); err != nil {
+		return statemachine.Stuck{}, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
@@ -60,24 +41,24 @@ func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
 		KeyConditionExpression:   aws.String("#w = :w AND #t <= :t"),
 		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrWaitSince},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":w": q.waitingKey(),
-			":t": q.cutoffMS(),
+			":w": waitingKey(q),
+			":t": cutoffMS(q),
 		},
 		ScanIndexForward:       aws.Bool(true),
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
 	}
-	var found Stuck
+	var found statemachine.Stuck
 	var cost Meter // this search's share, for found.ReadUnits
 	for p := dynamodb.NewQueryPaginator(s.api, in); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			s.meter.add(opStuckQuery, reads, nil)
-			return Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+			return statemachine.Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
 		}
 		s.meter.add(opStuckQuery, reads, one(out.ConsumedCapacity))
 		cost.add(opStuckQuery, reads, one(out.ConsumedCapacity))
-		if err := found.addPage(out.Items, out.ScannedCount); err != nil {
-			return Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+		if err := addPage(&found, out.Items, out.ScannedCount); err != nil {
+			return statemachine.Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
 		}
 	}
 	found.ReadUnits = cost.Snapshot().Total.ReadUnits
@@ -92,9 +73,9 @@ func (s *Store) QueryStuck(ctx context.Context, q StuckQuery) (Stuck, error) {
 //
 // It returns an error when qs is empty or names a state that is not waiting;
 // other errors are the SDK's, wrapped. Every page is metered as "StuckScan".
-func (s *Store) ScanStuck(ctx context.Context, qs []StuckQuery) (Stuck, error) {
+func (s *Store) ScanStuck(ctx context.Context, qs []statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if len(qs) == 0 {
-		return Stuck{}, errors.New("scan stuck: no states to look for")
+		return statemachine.Stuck{}, errors.New("scan stuck: no states to look for")
 	}
 	in := &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
@@ -105,32 +86,32 @@ func (s *Store) ScanStuck(ctx context.Context, qs []StuckQuery) (Stuck, error) {
 	var terms []string
 	var errs []error
 	for i, q := range qs {
-		if err := q.check(); err != nil {
+		if err := checkStuck(q); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		w, t := ":w"+strconv.Itoa(i), ":t"+strconv.Itoa(i)
 		terms = append(terms, fmt.Sprintf("(#w = %s AND #t <= %s)", w, t))
-		in.ExpressionAttributeValues[w] = q.waitingKey()
-		in.ExpressionAttributeValues[t] = q.cutoffMS()
+		in.ExpressionAttributeValues[w] = waitingKey(q)
+		in.ExpressionAttributeValues[t] = cutoffMS(q)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+		return statemachine.Stuck{}, fmt.Errorf("scan stuck: %w", err)
 	}
 	in.FilterExpression = aws.String(strings.Join(terms, " OR "))
 
-	var found Stuck
+	var found statemachine.Stuck
 	var cost Meter
 	for p := dynamodb.NewScanPaginator(s.api, in); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			s.meter.add(opStuckScan, reads, nil)
-			return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+			return statemachine.Stuck{}, fmt.Errorf("scan stuck: %w", err)
 		}
 		s.meter.add(opStuckScan, reads, one(out.ConsumedCapacity))
 		cost.add(opStuckScan, reads, one(out.ConsumedCapacity))
-		if err := found.addPage(out.Items, out.ScannedCount); err != nil {
-			return Stuck{}, fmt.Errorf("scan stuck: %w", err)
+		if err := addPage(&found, out.Items, out.ScannedCount); err != nil {
+			return statemachine.Stuck{}, fmt.Errorf("scan stuck: %w", err)
 		}
 	}
 	found.ReadUnits = cost.Snapshot().Total.ReadUnits
@@ -145,8 +126,9 @@ func RecordItem(r statemachine.Record) (map[string]types.AttributeValue, error) 
 	return marshalRecord(r)
 }
 
-// addPage decodes a page of record items and counts what DynamoDB examined.
-func (f *Stuck) addPage(items []map[string]types.AttributeValue, scanned int32) error {
+// addPage decodes a page of record items into f and counts what DynamoDB
+// examined.
+func addPage(f *statemachine.Stuck, items []map[string]types.AttributeValue, scanned int32) error {
 	f.Examined += int64(scanned)
 	for _, it := range items {
 		r, err := unmarshalRecord(it)
@@ -158,9 +140,9 @@ func (f *Stuck) addPage(items []map[string]types.AttributeValue, scanned int32) 
 	return nil
 }
 
-// check rejects a query for a state the sweeper does not watch: the index
-// holds no such records.
-func (q StuckQuery) check() error {
+// checkStuck rejects a query for a state the sweeper does not watch: the
+// index holds no such records.
+func checkStuck(q statemachine.StuckQuery) error {
 	if !statemachine.IsWatched(q.Kind, q.State) {
 		return fmt.Errorf("%s %s is not a watched state", q.Kind, q.State)
 	}
@@ -168,11 +150,11 @@ func (q StuckQuery) check() error {
 }
 
 // waitingKey is the waiting attribute of the records q selects.
-func (q StuckQuery) waitingKey() types.AttributeValue {
+func waitingKey(q statemachine.StuckQuery) types.AttributeValue {
 	return &types.AttributeValueMemberS{Value: string(q.Kind) + "#" + string(q.State)}
 }
 
 // cutoffMS is q's cutoff in the unit of wait_since_ms.
-func (q StuckQuery) cutoffMS() types.AttributeValue {
+func cutoffMS(q statemachine.StuckQuery) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(q.Cutoff.UnixMilli(), 10)}
 }

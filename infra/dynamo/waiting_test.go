@@ -86,7 +86,7 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.QueryStuck(t.Context(), StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
+	got, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 
 func TestScanStuckFiltersEveryWaitingState(t *testing.T) {
 	pages, want := recordPages(t)
-	qs := []StuckQuery{
+	qs := []statemachine.StuckQuery{
 		{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0.Add(-24 * time.Hour)},
 		{Kind: statemachine.KindNumber, State: statemachine.Registering, Cutoff: t0.Add(-time.Hour)},
 	}
@@ -162,11 +162,11 @@ func TestStuckRefusesStatesThatAreNotWaiting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verified := StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Verified}
+	verified := statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Verified}
 	if _, err := s.QueryStuck(t.Context(), verified); err == nil {
 		t.Error("QueryStuck(brand VERIFIED) = nil error")
 	}
-	if _, err := s.ScanStuck(t.Context(), []StuckQuery{verified}); err == nil {
+	if _, err := s.ScanStuck(t.Context(), []statemachine.StuckQuery{verified}); err == nil {
 		t.Error("ScanStuck(brand VERIFIED) = nil error")
 	}
 	if _, err := s.ScanStuck(t.Context(), nil); err == nil {
@@ -191,7 +191,7 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 	} {
 		create(t, f.store, r)
 	}
-	qs := []StuckQuery{
+	qs := []statemachine.StuckQuery{
 		{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: now.Add(-24 * time.Hour)},
 		{Kind: statemachine.KindCampaign, State: statemachine.CarrierReview, Cutoff: now.Add(-24 * time.Hour)},
 		// A shorter threshold for numbers.
@@ -200,9 +200,9 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 	}
 	want := []string{"+12025550100", "b-stuck", "c-stuck"}
 
-	var indexed Stuck
+	var indexed statemachine.Stuck
 	eventually(t, func() error {
-		indexed = Stuck{}
+		indexed = statemachine.Stuck{}
 		for _, q := range qs {
 			got, err := f.store.QueryStuck(t.Context(), q)
 			if err != nil {

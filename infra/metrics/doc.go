@@ -12,5 +12,6 @@
 //
 // It is the one adapter that imports others (infra/sqsq and infra/dynamo),
 // for the observer interface it implements and the meter it reads; none of
-// them imports it.
+// them imports it. It does not import the sweeper, whose observer speaks
+// domain and standard types only.
 package metrics

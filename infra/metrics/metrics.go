@@ -35,9 +35,10 @@ type Config struct {
 // Metrics implements the observer interfaces of the consumer runtime
 // (sqsq.Observer), the dispatcher (handlers.Observer), the outbound handlers
 // (handlers.OutboundObserver), the retry middleware (retry.Observer) and the
-// sweeper (sweeper.Observer), and counts the AWS requests of the SDK clients
-// it is given to (CountSQS, CountDynamoDB). Its methods are safe for
-// concurrent use and do not block.
+// sweeper (sweeper.Observer, which it satisfies without importing the
+// sweeper), and counts the AWS requests of the SDK clients it is given to
+// (CountSQS, CountDynamoDB). Its methods are safe for concurrent use and do
+// not block.
 type Metrics struct {
 	awsMetrics
 	consumerMetrics

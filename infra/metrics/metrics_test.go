@@ -21,7 +21,6 @@ import (
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
-	"github.com/tendlc/tendlc/sweeper"
 )
 
 // The dispatcher's and the outbound handler's observers are ports of package
@@ -72,9 +71,9 @@ func populated(tb testing.TB) (*prometheus.Registry, *Metrics) {
 	m.Deferred("events")
 	m.DeadLettered("events", retry.ReasonExhausted)
 	m.Redriven(statemachine.KindBrand, statemachine.Submitted, statemachine.OutcomeResent)
-	m.LookedUp(statemachine.ToRegistry, sweeper.LookupFound)
+	m.LookedUp(statemachine.ToRegistry, "found")
 	m.GaveUp(statemachine.KindNumber, statemachine.Registering)
-	m.Finished(sweeper.Report{Mode: sweeper.ModeIndex, Started: t0, Duration: 2 * time.Second, Examined: 10, ReadUnits: 1.5}, nil)
+	m.Swept("index", sweepOK, 10, 1.5, t0, 2*time.Second)
 	c := newTestCensus(tb, m, &fakeLease{free: true}, fakeCounter{census: dynamo.Census{
 		Records: map[statemachine.Kind]map[statemachine.State]int64{statemachine.KindBrand: {statemachine.Verified: 2}}}})
 	c.count(tb.Context())
@@ -124,9 +123,7 @@ func TestNewRefusesADoubleRegistration(t *testing.T) {
 }
 
 func TestObservationsLandOnTheirSeries(t *testing.T) {
-	leaseHeld := fmt.Errorf("sweep: %w", sweeper.ErrLeaseHeld)
-	leaseLost := fmt.Errorf("sweep: %w", sweeper.ErrLeaseLost)
-	report := sweeper.Report{Mode: sweeper.ModeScan, Started: t0, Duration: 3 * time.Second, Examined: 500, ReadUnits: 62.5}
+	sweep := func(m *Metrics, outcome string) { m.Swept("scan", outcome, 500, 62.5, t0, 3*time.Second) }
 	tests := []struct {
 		name    string
 		observe func(*Metrics)
@@ -168,20 +165,20 @@ func TestObservationsLandOnTheirSeries(t *testing.T) {
 			func(m *Metrics) prometheus.Collector { return m.retries.WithLabelValues("registry", "throttled") }, 1},
 		{"a dead letter by reason", func(m *Metrics) { m.DeadLettered("events", string(retry.ClassRejected)) },
 			func(m *Metrics) prometheus.Collector { return m.deadLetters.WithLabelValues("events", "rejected") }, 1},
-		{"a sweep's examined items", func(m *Metrics) { m.Finished(report, nil); m.Finished(report, nil) },
+		{"a sweep's examined items", func(m *Metrics) { sweep(m, sweepOK); sweep(m, sweepOK) },
 			func(m *Metrics) prometheus.Collector { return m.examined.WithLabelValues("scan") }, 1000},
-		{"a sweep's read units", func(m *Metrics) { m.Finished(report, nil) },
+		{"a sweep's read units", func(m *Metrics) { sweep(m, sweepOK) },
 			func(m *Metrics) prometheus.Collector { return m.readUnits.WithLabelValues("scan") }, 62.5},
-		{"the last successful sweep's end", func(m *Metrics) { m.Finished(report, nil); m.Finished(report, leaseLost) },
+		{"the last successful sweep's end", func(m *Metrics) { sweep(m, sweepOK); sweep(m, "lease_lost") },
 			func(m *Metrics) prometheus.Collector { return m.lastSweep }, float64(t0.Unix() + 3)},
-		{"a sweep that lost its lease", func(m *Metrics) { m.Finished(report, leaseLost) },
-			func(m *Metrics) prometheus.Collector { return m.sweeps.WithLabelValues("scan", sweepLeaseLost) }, 1},
-		{"a sweep that found the lease held", func(m *Metrics) { m.Finished(report, leaseHeld) },
+		{"a sweep that lost its lease", func(m *Metrics) { sweep(m, "lease_lost") },
+			func(m *Metrics) prometheus.Collector { return m.sweeps.WithLabelValues("scan", "lease_lost") }, 1},
+		{"a failed sweep's reads count", func(m *Metrics) { sweep(m, "error") },
+			func(m *Metrics) prometheus.Collector { return m.examined.WithLabelValues("scan") }, 500},
+		{"a sweep that found the lease held", func(m *Metrics) { sweep(m, sweepLeaseHeld) },
 			func(m *Metrics) prometheus.Collector { return m.sweeps.WithLabelValues("scan", sweepLeaseHeld) }, 1},
-		{"a sweep that found the lease held read nothing", func(m *Metrics) { m.Finished(report, leaseHeld) },
+		{"a sweep that found the lease held read nothing", func(m *Metrics) { sweep(m, sweepLeaseHeld) },
 			func(m *Metrics) prometheus.Collector { return m.examined.WithLabelValues("scan") }, 0},
-		{"a dry run is not the service's work", func(m *Metrics) { r := report; r.DryRun = true; m.Finished(r, nil) },
-			func(m *Metrics) prometheus.Collector { return m.sweeps.WithLabelValues("scan", sweepOK) }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

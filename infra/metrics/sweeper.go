@@ -1,22 +1,20 @@
 package metrics
 
 import (
-	"errors"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tendlc/tendlc/statemachine"
-	"github.com/tendlc/tendlc/sweeper"
 )
 
-var _ sweeper.Observer = (*Metrics)(nil)
-
-// Outcomes of a sweep.
+// The outcomes of a sweep the metrics tell apart, as the sweeper names them
+// (sweeper.SweepOK, sweeper.SweepLeaseHeld). The package does not import the
+// sweeper: the methods below satisfy sweeper.Observer with domain and
+// standard types, and cmd/regd, which joins the two, tests that they agree.
 const (
 	sweepOK        = "ok"
 	sweepLeaseHeld = "lease_held" // another replica's sweeper was at work; nothing was read
-	sweepLeaseLost = "lease_lost"
-	sweepError     = "error"
 )
 
 // sweepBuckets span 100 ms to 14 minutes: a scan of a large table is slow.
@@ -69,28 +67,17 @@ func (s sweeperMetrics) GaveUp(kind statemachine.Kind, state statemachine.State)
 	s.gaveUp.WithLabelValues(string(kind), string(state)).Inc()
 }
 
-// Finished counts a sweep, what it read and how long it took. A dry run is
-// not counted: it is an operator's look, not the service's work.
-func (s sweeperMetrics) Finished(r sweeper.Report, err error) {
-	if r.DryRun {
-		return
-	}
-	mode := string(r.Mode)
-	outcome := sweepOK
-	switch {
-	case errors.Is(err, sweeper.ErrLeaseHeld):
-		s.sweeps.WithLabelValues(mode, sweepLeaseHeld).Inc()
-		return
-	case errors.Is(err, sweeper.ErrLeaseLost):
-		outcome = sweepLeaseLost
-	case err != nil:
-		outcome = sweepError
-	}
+// Swept counts a sweep, what it read and how long it took. A sweep that
+// found the lease held read nothing: only its run is counted.
+func (s sweeperMetrics) Swept(mode, outcome string, examined int64, readUnits float64, started time.Time, took time.Duration) {
 	s.sweeps.WithLabelValues(mode, outcome).Inc()
-	s.examined.WithLabelValues(mode).Add(float64(r.Examined))
-	s.readUnits.WithLabelValues(mode).Add(r.ReadUnits)
-	s.sweepDuration.WithLabelValues(mode).Observe(r.Duration.Seconds())
-	if err == nil {
-		s.lastSweep.Set(float64(r.Started.Add(r.Duration).UnixMilli()) / 1000)
+	if outcome == sweepLeaseHeld {
+		return
+	}
+	s.examined.WithLabelValues(mode).Add(float64(examined))
+	s.readUnits.WithLabelValues(mode).Add(readUnits)
+	s.sweepDuration.WithLabelValues(mode).Observe(took.Seconds())
+	if outcome == sweepOK {
+		s.lastSweep.Set(float64(started.Add(took).UnixMilli()) / 1000)
 	}
 }
