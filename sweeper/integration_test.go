@@ -8,13 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/tendlc/tendlc/infra/awstest"
+	"github.com/tendlc/tendlc/infra/deploytest"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -25,24 +20,6 @@ var (
 	_ Lease   = (*dynamo.Lease)(nil)
 	_ Limiter = (*dynamo.Limiter)(nil)
 )
-
-// table provisions a table of its own for tb, deleted when tb ends, and
-// returns the client and the table name.
-func table(tb testing.TB) (*dynamodb.Client, string) {
-	tb.Helper()
-	api := awstest.DynamoDB(tb)
-	s := spec.Default(awstest.Prefix(tb))
-	tb.Cleanup(func() {
-		_, err := api.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(s.TableName())})
-		if _, ok := errors.AsType[*types.ResourceNotFoundException](err); err != nil && !ok {
-			tb.Errorf("delete table %s: %v", s.TableName(), err)
-		}
-	})
-	if _, err := dynamo.Provision(tb.Context(), api, s); err != nil {
-		tb.Fatal(err)
-	}
-	return api, s.TableName()
-}
 
 func newStore(tb testing.TB, api dynamo.API, tableName string) *dynamo.Store {
 	tb.Helper()
@@ -140,7 +117,7 @@ func TestTwoConcurrentSweepersReDriveEachRecordOnce(t *testing.T) {
 	for _, mode := range []Mode{ModeIndex, ModeScan} {
 		t.Run(string(mode), func(t *testing.T) {
 			t.Parallel()
-			api, tableName := table(t)
+			api, tableName := deploytest.NewTable(t)
 			recs, stuck := stuckRecords()
 			recs = seed(t, newStore(t, api, tableName), recs)
 			now := func() time.Time { return t0 }
@@ -226,7 +203,7 @@ func TestTwoConcurrentSweepersReDriveEachRecordOnce(t *testing.T) {
 
 func TestOnlyTheLeaseHolderSweeps(t *testing.T) {
 	t.Parallel()
-	api, tableName := table(t)
+	api, tableName := deploytest.NewTable(t)
 	store := newStore(t, api, tableName)
 	seed(t, store, []statemachine.Record{waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour)})
 	newLease := func(owner string) *dynamo.Lease {
@@ -272,7 +249,7 @@ func TestAReDriveRestartsTheWaitInTheIndex(t *testing.T) {
 	for _, mode := range []Mode{ModeIndex, ModeScan} {
 		t.Run(string(mode), func(t *testing.T) {
 			t.Parallel()
-			api, tableName := table(t)
+			api, tableName := deploytest.NewTable(t)
 			store := newStore(t, api, tableName)
 			seed(t, store, []statemachine.Record{waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour)})
 			clk := &clock{now: t0}
@@ -328,7 +305,7 @@ func TestAReDriveRestartsTheWaitInTheIndex(t *testing.T) {
 
 func TestASweepClearsTheOutboxItReplays(t *testing.T) {
 	t.Parallel()
-	api, tableName := table(t)
+	api, tableName := deploytest.NewTable(t)
 	store := newStore(t, api, tableName)
 	rec := waiting(statemachine.KindCampaign, "c1", statemachine.Approved, 2*time.Hour)
 	followUp := statemachine.Envelope{Type: statemachine.CampaignNumbersRequested, SchemaVersion: statemachine.SchemaVersion,

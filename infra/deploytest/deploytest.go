@@ -51,6 +51,21 @@ func New(tb testing.TB) Deployment {
 	return d
 }
 
+// NewTable provisions the table of a deployment alone (for tests of the
+// record store's users, which need no queue) or skips tb, deletes it when tb
+// ends, and returns the client and the table's name.
+func NewTable(tb testing.TB) (*dynamodb.Client, string) {
+	tb.Helper()
+	s, api := spec.Default(awstest.Prefix(tb)), awstest.DynamoDB(tb)
+	tb.Cleanup(func() {
+		_, _ = api.DeleteTable(context.WithoutCancel(tb.Context()), &dynamodb.DeleteTableInput{TableName: aws.String(s.TableName())})
+	})
+	if _, err := dynamo.Provision(tb.Context(), api, s); err != nil {
+		tb.Fatalf("provision table: %v", err)
+	}
+	return api, s.TableName()
+}
+
 // Store returns a record store on the deployment's table.
 func (d Deployment) Store(tb testing.TB) *dynamo.Store {
 	tb.Helper()
