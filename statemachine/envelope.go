@@ -13,7 +13,7 @@ import (
 const SchemaVersion = 1
 
 // MaxMessageBytes is the largest message the queues take, body and message
-// attributes together: SQS's maximum, 1 MiB. infra/spec provisions every
+// attributes together: SQS's maximum, 1 MiB. infra/resources provisions every
 // queue with it (MaximumMessageSize), so this is the one truth for both.
 const MaxMessageBytes = 1 << 20
 

@@ -19,7 +19,7 @@ import (
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 )
@@ -73,7 +73,7 @@ func (b *SweeperBench) Run(ctx context.Context, stdout io.Writer) error {
 func (b *SweeperBench) measure(ctx context.Context, db *dynamodb.Client, n int) (results []sweepResult, err error) {
 	ctx, cancel := context.WithTimeout(ctx, b.Timeout)
 	defer cancel()
-	s := spec.Default("bench-" + strings.ToLower(rand.Text()[:8]) + "-")
+	s := resources.Default("bench-" + strings.ToLower(rand.Text()[:8]) + "-")
 	defer func() {
 		_, derr := db.DeleteTable(context.WithoutCancel(ctx), &dynamodb.DeleteTableInput{TableName: aws.String(s.TableName())})
 		if _, ok := errors.AsType[*types.ResourceNotFoundException](derr); derr != nil && !ok {

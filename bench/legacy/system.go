@@ -19,7 +19,7 @@ import (
 	"github.com/tendlc/tendlc/bench/check"
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -49,7 +49,7 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 		return "", err
 	}
 	sqsc, ddb := awsclient.SQS(awsCfg), awsclient.DynamoDB(awsCfg)
-	sp := spec.Default(env.Prefix)
+	sp := resources.Default(env.Prefix)
 	if _, err := sqsq.Provision(ctx, sqsc, sp); err != nil {
 		return "", awsclient.Explain(err)
 	}
@@ -135,12 +135,12 @@ func (s *System) Campaigns(ctx context.Context, ids []string) (map[string]bench.
 		keys := make([]map[string]types.AttributeValue, len(batch))
 		for i, id := range batch {
 			keys[i] = map[string]types.AttributeValue{
-				spec.AttrPK: &types.AttributeValueMemberS{Value: string(statemachine.KindCampaign) + "#" + id},
-				spec.AttrSK: &types.AttributeValueMemberS{Value: "record"},
+				resources.AttrPK: &types.AttributeValueMemberS{Value: string(statemachine.KindCampaign) + "#" + id},
+				resources.AttrSK: &types.AttributeValueMemberS{Value: "record"},
 			}
 		}
 		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true),
-			ProjectionExpression:     aws.String("id, #s, created_at, " + spec.AttrStateEntered),
+			ProjectionExpression:     aws.String("id, #s, created_at, " + resources.AttrStateEntered),
 			ExpressionAttributeNames: map[string]string{"#s": "state"}}}
 		for len(req) > 0 {
 			out, err := s.ddb.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
@@ -150,7 +150,7 @@ func (s *System) Campaigns(ctx context.Context, ids []string) (map[string]bench.
 			for _, item := range out.Responses[s.table] {
 				id, _ := item["id"].(*types.AttributeValueMemberS)
 				st, _ := item["state"].(*types.AttributeValueMemberS)
-				ms, _ := item[spec.AttrStateEntered].(*types.AttributeValueMemberN)
+				ms, _ := item[resources.AttrStateEntered].(*types.AttributeValueMemberN)
 				created, _ := item["created_at"].(*types.AttributeValueMemberS)
 				if id == nil || st == nil || ms == nil || created == nil {
 					continue

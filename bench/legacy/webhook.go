@@ -25,7 +25,7 @@ import (
 
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/infra/awsclient"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
@@ -100,7 +100,7 @@ func (b *WebhookBench) Run(ctx context.Context, stdout io.Writer) (err error) {
 		types[e.EventType] = true
 	}
 	fmt.Fprintf(stdout, "webhook: %d signed webhooks (%d event types, %d type/status variants in turn) from %d concurrent senders to %s; queue %s; shim log %s\n",
-		b.Webhooks, len(types), len(webhookMix), b.Senders, url, spec.Default(prefix).QueueName(string(statemachine.ToEvents)), sup.LogFile(shim))
+		b.Webhooks, len(types), len(webhookMix), b.Senders, url, resources.Default(prefix).QueueName(string(statemachine.ToEvents)), sup.LogFile(shim))
 	sendCtx, cancel := context.WithTimeout(ctx, b.Timeout)
 	defer cancel()
 	results, elapsed := b.send(sendCtx, url, secret, events)
@@ -122,7 +122,7 @@ func (b *WebhookBench) Run(ctx context.Context, stdout io.Writer) (err error) {
 
 // createEventsQueue creates the events queue of a deployment named prefix.
 func createEventsQueue(ctx context.Context, api *sqs.Client, prefix string) (string, error) {
-	name := spec.Default(prefix).QueueName(string(statemachine.ToEvents))
+	name := resources.Default(prefix).QueueName(string(statemachine.ToEvents))
 	out, err := api.CreateQueue(ctx, &sqs.CreateQueueInput{
 		QueueName:  aws.String(name),
 		Attributes: map[string]string{"VisibilityTimeout": "60"},

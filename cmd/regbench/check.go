@@ -13,7 +13,7 @@ import (
 	"github.com/tendlc/tendlc/bench/check"
 	"github.com/tendlc/tendlc/bench/legacy"
 	"github.com/tendlc/tendlc/infra/awsclient"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 // checkCommand checks a run whose processes still serve (regbench run
@@ -46,7 +46,7 @@ func checkCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		ddb, table := awsclient.DynamoDB(awsCfg), spec.Default(prefix).TableName()
+		ddb, table := awsclient.DynamoDB(awsCfg), resources.Default(prefix).TableName()
 		res := check.Inspect(ctx, check.Sources{Simulator: carriersim, Rates: rates,
 			History: func(ctx context.Context) (check.History, error) { return legacy.History(ctx, ddb, table) }})
 		var b strings.Builder

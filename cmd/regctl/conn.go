@@ -10,17 +10,17 @@ import (
 
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
 // conn is one tendlc deployment as the commands reach it: its resource
-// spec and the AWS clients.
+// resource set and the AWS clients.
 type conn struct {
-	spec spec.Spec
-	sqs  *sqs.Client
-	db   *dynamodb.Client
+	set resources.Set
+	sqs *sqs.Client
+	db  *dynamodb.Client
 }
 
 // connect loads the AWS configuration (AWS_REGION, credentials,
@@ -31,18 +31,18 @@ func connect(ctx context.Context, prefix string) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{spec: spec.Default(prefix), sqs: awsclient.SQS(cfg), db: awsclient.DynamoDB(cfg)}, nil
+	return &conn{set: resources.Default(prefix), sqs: awsclient.SQS(cfg), db: awsclient.DynamoDB(cfg)}, nil
 }
 
 // store returns the record store of the deployment.
 func (d *conn) store() (*dynamo.Store, error) {
-	return dynamo.New(d.db, dynamo.Config{Table: d.spec.TableName()})
+	return dynamo.New(d.db, dynamo.Config{Table: d.set.TableName()})
 }
 
 // queueURL returns the URL of a logical queue, or an error wrapping
 // *types.QueueDoesNotExist.
 func (d *conn) queueURL(ctx context.Context, logical string) (string, error) {
-	out, err := d.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(d.spec.QueueName(logical))})
+	out, err := d.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(d.set.QueueName(logical))})
 	if err != nil {
 		return "", fmt.Errorf("get URL of queue %s: %w", logical, err)
 	}

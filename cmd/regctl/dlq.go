@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
@@ -22,14 +22,14 @@ func dlqFlag(fs *flag.FlagSet) *string {
 // queue name ("events") or its dead-letter queue's ("events-dlq"), or a
 // usage error.
 func parseDLQ(q string) (string, error) {
-	q = strings.TrimSuffix(q, spec.DLQ(""))
+	q = strings.TrimSuffix(q, resources.DLQ(""))
 	if q == "" {
 		return "", usageErrorf("--queue is required")
 	}
 	if err := checkQueue("--queue", q); err != nil {
 		return "", err
 	}
-	return spec.DLQ(q), nil
+	return resources.DLQ(q), nil
 }
 
 // checkQueue returns a usage error naming flag unless q is the logical name

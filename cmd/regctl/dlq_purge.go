@@ -45,7 +45,7 @@ Examples:
 			if err := sqsq.Purge(ctx, d.sqs, url, true); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(env.Stdout, "purged %s (%s)\n", logical, d.spec.QueueName(logical))
+			_, err = fmt.Fprintf(env.Stdout, "purged %s (%s)\n", logical, d.set.QueueName(logical))
 			return err
 		}
 	},

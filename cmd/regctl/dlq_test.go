@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
@@ -19,11 +19,11 @@ import (
 
 // deadLetter dead-letters an event for entity through the retry middleware,
 // as regd does when its handler fails with err.
-func deadLetter(tb testing.TB, q *sqs.Client, s spec.Spec, entity string, err error) {
+func deadLetter(tb testing.TB, q *sqs.Client, s resources.Set, entity string, err error) {
 	tb.Helper()
 	events := queueURL(tb, q, s, string(statemachine.ToEvents))
 	copier, cerr := sqsq.NewCopier(q, sqsq.CopierConfig{
-		DeadLetters: map[string]string{events: queueURL(tb, q, s, spec.DLQ(string(statemachine.ToEvents)))},
+		DeadLetters: map[string]string{events: queueURL(tb, q, s, resources.DLQ(string(statemachine.ToEvents)))},
 	})
 	if cerr != nil {
 		tb.Fatal(cerr)

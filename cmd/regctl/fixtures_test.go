@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -44,7 +44,7 @@ func mustJSON(v any) json.RawMessage {
 }
 
 // newStore returns the record store of deployment s.
-func newStore(tb testing.TB, db *dynamodb.Client, s spec.Spec) *dynamo.Store {
+func newStore(tb testing.TB, db *dynamodb.Client, s resources.Set) *dynamo.Store {
 	tb.Helper()
 	store, err := dynamo.New(db, dynamo.Config{Table: s.TableName()})
 	if err != nil {
@@ -102,7 +102,7 @@ func waitingRecord(kind statemachine.Kind, id string, state statemachine.State, 
 }
 
 // queueURL returns the URL of a logical queue of s.
-func queueURL(tb testing.TB, q *sqs.Client, s spec.Spec, logical string) string {
+func queueURL(tb testing.TB, q *sqs.Client, s resources.Set, logical string) string {
 	tb.Helper()
 	urls, err := sqsq.QueueURLs(tb.Context(), q, s)
 	if err != nil {
@@ -162,7 +162,7 @@ func depth(tb testing.TB, q *sqs.Client, url string) (visible, inFlight, delayed
 }
 
 // withPrefix returns args after "--prefix" and the prefix of s.
-func withPrefix(s spec.Spec, args ...string) []string {
+func withPrefix(s resources.Set, args ...string) []string {
 	return append([]string{"--prefix", s.Prefix}, args...)
 }
 

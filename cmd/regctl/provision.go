@@ -19,8 +19,8 @@ var _ = register(&Command{
 	Help: `
 Create what is missing of the deployment whose resource names start with the
 prefix: every queue with its dead-letter queue (each dead-letter queue first),
-then the DynamoDB table with its indexes and TTL, as infra/spec defines them.
-A resource that exists is compared with the spec and never changed.
+then the DynamoDB table with its indexes and TTL, as infra/resources defines them.
+A resource that exists is compared with the resource set and never changed.
 
 It prints one row per queue and per aspect of the table (table, keys,
 billing, each index, ttl) with what it did: created, unchanged, or drift with
@@ -34,14 +34,14 @@ provision again), or deploy with the CloudFormation template instead
 JSON output (-o json):
   prefix        the resource name prefix
   drift         true if any row has action "drift"
-  rows[]        in order: the queues as the spec lists them, then the table
+  rows[]        in order: the queues as the resource set lists them, then the table
     resource    "queue" or "table"
     name        physical name
     aspect      "queue" for a queue; "table", "keys", "billing",
                 "index <name>" or "ttl" for the table
     action      "created", "unchanged" or "drift"
     differences [] of {field, want, got}: queue attributes or the table
-                aspect that differ from the spec (empty unless drift)
+                aspect that differ from the resource set (empty unless drift)
 
 Examples:
   regctl provision
@@ -64,11 +64,11 @@ Examples:
 				return err
 			}
 			rep := provisionReport{Prefix: *prefix, Rows: []provisionRow{}}
-			queues, err := sqsq.Provision(ctx, d.sqs, d.spec)
+			queues, err := sqsq.Provision(ctx, d.sqs, d.set)
 			rep.addQueues(queues)
 			if err == nil {
 				var table dynamo.Report
-				table, err = dynamo.Provision(ctx, d.db, d.spec)
+				table, err = dynamo.Provision(ctx, d.db, d.set)
 				rep.addTable(table)
 			}
 			if *output == formatJSON {
@@ -108,7 +108,7 @@ type provisionRow struct {
 	Differences []provisionDiff `json:"differences"`
 }
 
-// provisionDiff is one field of a resource that differs from the spec.
+// provisionDiff is one field of a resource that differs from the resource set.
 type provisionDiff struct {
 	Field string `json:"field"`
 	Want  string `json:"want"`
@@ -143,7 +143,7 @@ func (r *provisionReport) addTable(rep dynamo.Report) {
 	}
 }
 
-// drifted counts the rows that differ from the spec.
+// drifted counts the rows that differ from the resource set.
 func (r *provisionReport) drifted() int {
 	n := 0
 	for _, row := range r.Rows {

@@ -11,12 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
 // provision runs regctl provision -o json on s and returns its report.
-func provision(tb testing.TB, s spec.Spec, wantCode int) provisionReport {
+func provision(tb testing.TB, s resources.Set, wantCode int) provisionReport {
 	tb.Helper()
 	r := run(tb, nil, nil, withPrefix(s, "provision", "-o", "json")...)
 	if r.code != wantCode {
@@ -85,7 +85,7 @@ func TestProvisionReportsDriftAndLeavesItAlone(t *testing.T) {
 	if r.code != exitFailure {
 		t.Fatalf("provision: exit %d, want 1; stderr: %s", r.code, r.stderr)
 	}
-	want := fmt.Sprintf(`VisibilityTimeout: want "%d", got "30"`, spec.DefaultVisibilityTimeout/time.Second)
+	want := fmt.Sprintf(`VisibilityTimeout: want "%d", got "30"`, resources.DefaultVisibilityTimeout/time.Second)
 	if !hasLine(r.stdout, s.QueueName("registry"), "drift", want) {
 		t.Errorf("output does not show the drift of the registry queue:\n%s", r.stdout)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -94,20 +94,20 @@ Examples:
 			if err != nil {
 				return err
 			}
-			urls, err := sqsq.QueueURLs(ctx, d.sqs, d.spec)
+			urls, err := sqsq.QueueURLs(ctx, d.sqs, d.set)
 			if err != nil {
 				return err
 			}
 			rep := queuesReport{Queues: []queueStats{}}
 			spent := 0 // receives spent on messages of live queues
 			for _, dest := range statemachine.Destinations {
-				for _, logical := range []string{string(dest), spec.DLQ(string(dest))} {
+				for _, logical := range []string{string(dest), resources.DLQ(string(dest))} {
 					live := logical == string(dest)
 					q, err := statQueue(ctx, d.sqs, urls[logical], *peekLive || (*peek && !live))
 					if err != nil {
 						return fmt.Errorf("queue %s: %w", logical, err)
 					}
-					q.Queue, q.Name, q.DeadLetter = logical, d.spec.QueueName(logical), !live
+					q.Queue, q.Name, q.DeadLetter = logical, d.set.QueueName(logical), !live
 					rep.Queues = append(rep.Queues, q)
 					if live {
 						spent += q.Sampled

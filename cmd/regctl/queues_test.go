@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -32,7 +32,7 @@ func TestQueuesShowsDepthsWithoutHidingMessages(t *testing.T) {
 	}
 
 	if _, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
-		QueueUrl: aws.String(queueURL(t, q, s, spec.DLQ(string(statemachine.ToEvents)))), MessageBody: aws.String("a dead letter"),
+		QueueUrl: aws.String(queueURL(t, q, s, resources.DLQ(string(statemachine.ToEvents)))), MessageBody: aws.String("a dead letter"),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestQueuesShowsDepthsWithoutHidingMessages(t *testing.T) {
 	for i, st := range rep.Queues {
 		wantName := string(statemachine.Destinations[i/2])
 		if i%2 == 1 {
-			wantName = spec.DLQ(wantName)
+			wantName = resources.DLQ(wantName)
 		}
 		if st.Queue != wantName || st.Name != s.QueueName(wantName) || st.DeadLetter != (i%2 == 1) {
 			t.Errorf("queue %d is %s (%s, dead letter %v), want %s: each queue, then its dead-letter queue", i, st.Queue, st.Name, st.DeadLetter, wantName)
@@ -140,13 +140,13 @@ func TestQueuesFailsOnAMissingDeployment(t *testing.T) {
 // queue, never received, and nothing in the dead-letter queue.
 func TestQueuesNeverMovesALiveMessage(t *testing.T) {
 	s, _, q := deployment(t)
-	events, dlq := queueURL(t, q, s, string(statemachine.ToEvents)), queueURL(t, q, s, spec.DLQ(string(statemachine.ToEvents)))
+	events, dlq := queueURL(t, q, s, string(statemachine.ToEvents)), queueURL(t, q, s, resources.DLQ(string(statemachine.ToEvents)))
 	if _, err := q.SendMessage(t.Context(), &sqs.SendMessageInput{
 		QueueUrl: aws.String(events), MessageBody: aws.String("a valid event"),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for i := range spec.DefaultMaxReceiveCount + 2 {
+	for i := range resources.DefaultMaxReceiveCount + 2 {
 		args := []string{"queues", "-o", "json"}
 		if i%2 == 1 {
 			args = append(args, "--peek")

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 )
@@ -96,7 +96,7 @@ Examples:
 			cfg := sweeper.Config{DryRun: *dryRun,
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
-			s, err := newSweeper(ctx, spec.Default(*prefix), *recovery.downstream, cfg)
+			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)
 			if err != nil {
 				return err
 			}

@@ -207,7 +207,7 @@ type stuckTotal struct {
 func findStuck(ctx context.Context, d *conn, qs []statemachine.StuckQuery, progress io.Writer) (stuckReport, error) {
 	var meter dynamo.Meter
 	pages := &pageCounter{API: d.db}
-	store, err := dynamo.New(pages, dynamo.Config{Table: d.spec.TableName(), Meter: &meter})
+	store, err := dynamo.New(pages, dynamo.Config{Table: d.set.TableName(), Meter: &meter})
 	if err != nil {
 		return stuckReport{}, err
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tendlc/tendlc/infra/awsclient"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
@@ -89,7 +89,7 @@ Examples:
 			cfg := sweeper.Config{Mode: m, DryRun: *dryRun,
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
-			s, err := newSweeper(ctx, spec.Default(*prefix), *recovery.downstream, cfg)
+			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ Examples:
 // for the look-ups (none when empty) behind the shared rate limit, and
 // unless cfg.DryRun, the publisher and the sweeper lease. A dry run asks the
 // downstreams too: their answers are what it plans from.
-func newSweeper(ctx context.Context, s spec.Spec, downstreamURL string, cfg sweeper.Config) (*sweeper.Sweeper, error) {
+func newSweeper(ctx context.Context, s resources.Set, downstreamURL string, cfg sweeper.Config) (*sweeper.Sweeper, error) {
 	awsCfg, err := awsclient.Load(ctx)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -59,10 +59,10 @@ func TestSweepUsageErrors(t *testing.T) {
 
 // deployment provisions the queues and the table of a fresh prefix, deleted
 // when tb ends, and returns the prefix.
-func deployment(tb testing.TB) (spec.Spec, *dynamodb.Client, *sqs.Client) {
+func deployment(tb testing.TB) (resources.Set, *dynamodb.Client, *sqs.Client) {
 	tb.Helper()
 	db, q := awstest.DynamoDB(tb), awstest.SQS(tb)
-	s := spec.Default(awstest.Prefix(tb))
+	s := resources.Default(awstest.Prefix(tb))
 	tb.Cleanup(func() {
 		ctx := context.Background()
 		_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(s.TableName())})

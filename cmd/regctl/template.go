@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/tendlc/tendlc/infra/cfn"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 var _ = register(&Command{
@@ -21,7 +21,7 @@ with the prefix: every queue and dead-letter queue, the DynamoDB table, the IAM
 policy of regd, the webhook Lambda function with its function URL, and a
 CloudWatch alarm per dead-letter queue that fires when a message waits in it
 (it notifies the SNS topic of the optional parameter AlarmTopicArn). The
-template is generated from infra/spec, the same definition provisioning uses.
+template is generated from infra/resources, the same definition provisioning uses.
 Deploying it needs CAPABILITY_IAM.
 
 Examples:
@@ -39,7 +39,7 @@ Examples:
 			if len(args) > 0 {
 				return usageErrorf("unexpected arguments: %s", strings.Join(args, " "))
 			}
-			b, err := cfn.Template(spec.Default(*prefix))
+			b, err := cfn.Template(resources.Default(*prefix))
 			if err != nil {
 				return err
 			}

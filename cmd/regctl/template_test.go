@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tendlc/tendlc/infra/cfn"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 func TestInfraTemplateGolden(t *testing.T) {
@@ -16,12 +16,12 @@ func TestInfraTemplateGolden(t *testing.T) {
 		t.Fatalf("exit code %d, want %d; stderr: %s", got, want, r.stderr)
 	}
 	golden(t, "infra-template.json", []byte(r.stdout))
-	want, err := cfn.Template(spec.Default("demo-"))
+	want, err := cfn.Template(resources.Default("demo-"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.stdout != string(want) {
-		t.Error("output is not cfn.Template(spec.Default(\"demo-\"))")
+		t.Error("output is not cfn.Template(resources.Default(\"demo-\"))")
 	}
 }
 
@@ -83,7 +83,7 @@ func TestInfraTemplateToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := cfn.Template(spec.Default("f-"))
+	want, err := cfn.Template(resources.Default("f-"))
 	if err != nil {
 		t.Fatal(err)
 	}

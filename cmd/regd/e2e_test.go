@@ -44,7 +44,7 @@ type running struct {
 // startRegd runs the real regd wiring on d until the test ends.
 func startRegd(tb testing.TB, d deploytest.Deployment, mutate func(*Main)) running {
 	tb.Helper()
-	m := &Main{Config: Config{Prefix: d.Spec.Prefix, Concurrency: 16, OutboundConcurrency: 2,
+	m := &Main{Config: Config{Prefix: d.Resources.Prefix, Concurrency: 16, OutboundConcurrency: 2,
 		SweepMode: "index", Recovery: sweeper.DefaultPolicy().Uniform(time.Hour), TimeScale: 1, HTTPAddr: "127.0.0.1:0", LogLevel: slog.LevelInfo},
 		RetryPolicies: &fastPolicies}
 	if testing.Verbose() {
@@ -536,7 +536,7 @@ func TestConcurrentEventsOnOneCampaignLoseNoUpdate(t *testing.T) {
 
 func TestMissingQueuesGiveOneActionableLine(t *testing.T) {
 	d := deploytest.New(t)
-	m := &Main{Config: Config{Prefix: d.Spec.Prefix + "absent-"}}
+	m := &Main{Config: Config{Prefix: d.Resources.Prefix + "absent-"}}
 	err := m.Run(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "regctl provision") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Run = %v, want one line pointing at regctl provision", err)

@@ -36,7 +36,7 @@ func runNode(tb testing.TB, d deploytest.Deployment, stdin string, args ...strin
 	}
 	cmd := exec.CommandContext(tb.Context(), node, args...)
 	cmd.Dir = nodeExample
-	cmd.Env = append(os.Environ(), "TENDLC_PREFIX="+d.Spec.Prefix, "NODE_NO_WARNINGS=1")
+	cmd.Env = append(os.Environ(), "TENDLC_PREFIX="+d.Resources.Prefix, "NODE_NO_WARNINGS=1")
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

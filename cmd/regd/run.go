@@ -21,7 +21,7 @@ import (
 	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/metrics"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/message"
@@ -91,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ddbOpts = append(ddbOpts, mx.CountDynamoDB())
 	sqsc := awsclient.SQS(awsCfg, sqsOpts...)
 	ddb := awsclient.DynamoDB(awsCfg, ddbOpts...)
-	s := spec.Default(cfg.Prefix)
+	s := resources.Default(cfg.Prefix)
 	urls, err := sqsq.QueueURLs(ctx, sqsc, s)
 	if err != nil {
 		return awsclient.Explain(fmt.Errorf("find the queues of prefix %q: %w", cfg.Prefix, err))
@@ -141,7 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var workers []worker
 	consume := func(queue string, concurrency int, h message.Handler) error {
 		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
-			Concurrency: concurrency, VisibilityTimeout: spec.DefaultVisibilityTimeout, Observer: mx, Logger: log,
+			Concurrency: concurrency, VisibilityTimeout: resources.DefaultVisibilityTimeout, Observer: mx, Logger: log,
 			// The runtime's failure lines carry the ids of the chain's.
 			MessageLogger: func(_ *slog.Logger, m *message.Message) *slog.Logger { return handlers.MessageLogger(log, m) }})
 		if err != nil {

@@ -64,7 +64,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tendlc/tendlc/infra/awsclient"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr/tcrhook"
 	"github.com/tendlc/tendlc/statemachine"
@@ -296,7 +296,7 @@ func (m *Main) newHandler(ctx context.Context, s *settings, getenv func(string) 
 	}
 	queueURL := getenv(envEventsQueueURL)
 	if queueURL == "" {
-		name := spec.Default(s.prefix).QueueName(string(statemachine.ToEvents))
+		name := resources.Default(s.prefix).QueueName(string(statemachine.ToEvents))
 		out, err := api.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 		if err != nil {
 			return nil, "", fmt.Errorf("find the events queue %s (or set %s): %w", name, envEventsQueueURL, err)

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -25,13 +25,13 @@ type testQueue struct {
 }
 
 // newEventsQueue creates the events queue of a deployment with a prefix of
-// its own (spec.Default naming) and deletes it when the test ends.
+// its own (resources.Default naming) and deletes it when the test ends.
 func newEventsQueue(tb testing.TB) testQueue {
 	tb.Helper()
 	api := awstest.SQS(tb)
 	prefix := awstest.Prefix(tb)
 	out, err := api.CreateQueue(tb.Context(), &sqs.CreateQueueInput{
-		QueueName: aws.String(spec.Default(prefix).QueueName(string(statemachine.ToEvents))),
+		QueueName: aws.String(resources.Default(prefix).QueueName(string(statemachine.ToEvents))),
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -9,7 +9,7 @@ const (
 	alarmTopicCondition = "HasAlarmTopic"
 )
 
-// dlqAlarms declares one CloudWatch alarm per dead-letter queue of the spec:
+// dlqAlarms declares one CloudWatch alarm per dead-letter queue of the resource set:
 // every queue some queue names as its DeadLetter. A message in a DLQ waits
 // for an operator, so one visible message for one minute is enough to alarm.
 //
@@ -27,19 +27,19 @@ func (b *builder) dlqAlarms(queues queueRefs) {
 		"Fn::Not": []any{object{"Fn::Equals": []any{ref(alarmTopicParameter), ""}}},
 	}
 	alarmed := map[string]bool{}
-	for _, sq := range b.spec.Queues {
+	for _, sq := range b.set.Queues {
 		if sq.IsDLQ() || alarmed[sq.DeadLetter] {
 			continue
 		}
-		dlq, ok := b.spec.Queue(sq.DeadLetter)
+		dlq, ok := b.set.Queue(sq.DeadLetter)
 		if !ok || !dlq.IsDLQ() {
 			continue // queues has reported it
 		}
 		alarmed[dlq.Logical] = true
-		name := b.spec.QueueName(dlq.Logical)
+		name := b.set.QueueName(dlq.Logical)
 		b.resource(logicalID(dlq.Logical, "DepthAlarm"), resource("AWS::CloudWatch::Alarm", object{
 			"AlarmName":        name + "-depth",
-			"AlarmDescription": dlqAlarmDescription(b.spec.Prefix, dlq.Logical, name),
+			"AlarmDescription": dlqAlarmDescription(b.set.Prefix, dlq.Logical, name),
 			"Namespace":        "AWS/SQS",
 			"MetricName":       "ApproximateNumberOfMessagesVisible",
 			"Dimensions": []any{object{

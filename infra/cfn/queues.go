@@ -11,29 +11,29 @@ import (
 // queueRefs names the declared queues: their logical ids and ARNs.
 type queueRefs struct {
 	ids  map[string]string // logical name -> logical id
-	arns []any             // every queue's ARN, in spec order
+	arns []any             // every queue's ARN, in the set's order
 }
 
 // dlqArnMarker stands in for the dead-letter queue's ARN when the queue's
 // attributes are rendered; it is replaced by an Fn::GetAtt of the DLQ.
 const dlqArnMarker = "arn:tendlc:cfn:dead-letter-queue"
 
-// queues declares every queue of the spec, with an output for its URL.
+// queues declares every queue of the resource set, with an output for its URL.
 func (b *builder) queues() queueRefs {
 	q := queueRefs{ids: map[string]string{}}
-	for _, sq := range b.spec.Queues {
+	for _, sq := range b.set.Queues {
 		q.ids[sq.Logical] = logicalID(sq.Logical, "Queue")
 	}
-	for _, sq := range b.spec.Queues {
+	for _, sq := range b.set.Queues {
 		id := q.ids[sq.Logical]
-		name := b.spec.QueueName(sq.Logical)
+		name := b.set.QueueName(sq.Logical)
 		b.name("queue", name, queueNameRE)
 		props := object{"QueueName": name}
 		dlqID := ""
 		if !sq.IsDLQ() {
-			dlq, ok := b.spec.Queue(sq.DeadLetter)
+			dlq, ok := b.set.Queue(sq.DeadLetter)
 			if !ok || !dlq.IsDLQ() {
-				b.fail("queue %s: dead-letter queue %q is not a dead-letter queue of the spec", sq.Logical, sq.DeadLetter)
+				b.fail("queue %s: dead-letter queue %q is not a dead-letter queue of the resource set", sq.Logical, sq.DeadLetter)
 				continue
 			}
 			dlqID = q.ids[dlq.Logical]
@@ -80,7 +80,7 @@ func queueProperty(attr, value, dlqID string) (any, error) {
 		}
 		return p, nil
 	}
-	// A new attribute in the spec needs its mapping here; failing keeps the
+	// A new attribute in the resource set needs its mapping here; failing keeps the
 	// template from silently leaving it out.
 	return nil, fmt.Errorf("attribute %s: no AWS::SQS::Queue property mapped for it", attr)
 }

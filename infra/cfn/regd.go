@@ -33,7 +33,7 @@ var regdIndexActions = []string{"dynamodb:Query", "dynamodb:Scan"}
 // role with it attached.
 func (b *builder) regd(queues queueRefs, table string) {
 	var indexes []any
-	for _, ix := range b.spec.Table.Indexes {
+	for _, ix := range b.set.Table.Indexes {
 		indexes = append(indexes, sub("${"+table+".Arn}/index/"+ix.Name))
 	}
 	statements := []object{
@@ -44,11 +44,11 @@ func (b *builder) regd(queues queueRefs, table string) {
 		statements = append(statements, allow("TableIndexes", regdIndexActions, indexes))
 	}
 	b.resource("RegdPolicy", resource("AWS::IAM::ManagedPolicy", object{
-		"Description":    "regd (" + b.spec.Prefix + "): consume and send on the tendlc queues, read and write table " + b.spec.TableName(),
+		"Description":    "regd (" + b.set.Prefix + "): consume and send on the tendlc queues, read and write table " + b.set.TableName(),
 		"PolicyDocument": policyDocument(statements...),
 	}))
 	b.resource("RegdTaskRole", resource("AWS::IAM::Role", object{
-		"Description": "ECS task role of regd (" + b.spec.Prefix + ")",
+		"Description": "ECS task role of regd (" + b.set.Prefix + ")",
 		"AssumeRolePolicyDocument": object{
 			"Version": "2012-10-17",
 			"Statement": []any{object{

@@ -6,9 +6,9 @@ import "fmt"
 // logical id. It is retained when the stack is deleted or the table replaced:
 // it holds every registration's state and audit trail.
 func (b *builder) table() string {
-	t := b.spec.Table
+	t := b.set.Table
 	id := logicalID(t.Logical, "Table")
-	name := b.spec.TableName()
+	name := b.set.TableName()
 	b.name("table", name, tableNameRE)
 
 	var defs []any

@@ -1,10 +1,10 @@
 // Package cfn renders tendlc's AWS resources as a CloudFormation template:
-// the queues and the table of infra/spec, least-privilege IAM for regd, the
+// the queues and the table of infra/resources, least-privilege IAM for regd, the
 // webhook shim as a Lambda function behind a function URL, and an alarm on the
 // depth of every dead-letter queue.
 //
 // The template is generated, never edited: the queue attributes come from
-// [spec.Queue.Attributes], the same values provisioning applies, so a
+// [resources.Queue.Attributes], the same values provisioning applies, so a
 // deployment made from the template and one provisioned directly cannot differ.
 package cfn
 
@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 // Template returns the CloudFormation template (JSON, indented, keys sorted)
@@ -26,11 +26,11 @@ import (
 // AWS would refuse, a queue whose dead-letter queue is missing, no events
 // queue, a queue attribute with no CloudFormation property, or two resources
 // with the same logical id.
-func Template(s spec.Spec) ([]byte, error) {
+func Template(s resources.Set) ([]byte, error) {
 	if !prefixRE.MatchString(s.Prefix) {
 		return nil, fmt.Errorf("cloudformation template: prefix %q: want letters, digits, - and _ only", s.Prefix)
 	}
-	b := &builder{spec: s, parameters: object{}, conditions: object{}, resources: object{}, outputs: object{}}
+	b := &builder{set: s, parameters: object{}, conditions: object{}, resources: object{}, outputs: object{}}
 	queues := b.queues()
 	table := b.table()
 	b.regd(queues, table)
@@ -41,7 +41,7 @@ func Template(s spec.Spec) ([]byte, error) {
 	}
 	doc := object{
 		"AWSTemplateFormatVersion": "2010-09-09",
-		"Description": fmt.Sprintf("tendlc resources, physical names prefixed %q. Generated from infra/spec "+
+		"Description": fmt.Sprintf("tendlc resources, physical names prefixed %q. Generated from infra/resources "+
 			"by `regctl infra template`: do not edit. Deploy with CAPABILITY_IAM.", s.Prefix),
 		"Parameters": b.parameters,
 		"Conditions": b.conditions,
@@ -61,7 +61,7 @@ func Template(s spec.Spec) ([]byte, error) {
 // builder collects the sections of the template and every problem found on
 // the way, so that one call reports all of them.
 type builder struct {
-	spec                                       spec.Spec
+	set                                        resources.Set
 	parameters, conditions, resources, outputs object
 	errs                                       []error
 }

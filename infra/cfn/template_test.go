@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -28,7 +28,7 @@ type parsed struct {
 	Outputs    map[string]struct{ Value any }
 }
 
-func render(tb testing.TB, s spec.Spec) ([]byte, parsed) {
+func render(tb testing.TB, s resources.Set) ([]byte, parsed) {
 	tb.Helper()
 	b, err := Template(s)
 	if err != nil {
@@ -69,7 +69,7 @@ func canon(tb testing.TB, v any) string {
 }
 
 func TestTemplateGolden(t *testing.T) {
-	got, _ := render(t, spec.Default("tendlc-"))
+	got, _ := render(t, resources.Default("tendlc-"))
 	golden := filepath.Join("testdata", "template.json")
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -83,14 +83,14 @@ func TestTemplateGolden(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("template differs from %s; if the change is intended, run go test ./infra/cfn -update and review the diff", golden)
 	}
-	again, _ := render(t, spec.Default("tendlc-"))
+	again, _ := render(t, resources.Default("tendlc-"))
 	if !bytes.Equal(got, again) {
-		t.Error("two renderings of the same spec differ")
+		t.Error("two renderings of the same resource set differ")
 	}
 }
 
 func TestTemplateQueuesCarryTheSpecAttributes(t *testing.T) {
-	s := spec.Default("tq-")
+	s := resources.Default("tq-")
 	_, p := render(t, s)
 	var queues int
 	for _, r := range p.Resources {
@@ -141,7 +141,7 @@ func TestTemplateQueuesCarryTheSpecAttributes(t *testing.T) {
 }
 
 func TestTemplateTable(t *testing.T) {
-	s := spec.Default("tt-")
+	s := resources.Default("tt-")
 	_, p := render(t, s)
 	id := p.find(t, "AWS::DynamoDB::Table", "TableName", s.TableName())
 	table := p.Resources[id]
@@ -219,7 +219,7 @@ func TestTemplateIAMNamesEveryResource(t *testing.T) {
 	// No action this template grants needs Resource "*" (AWS requires it for
 	// a few, such as sqs:ListQueues, none of which regd or the webhook use),
 	// so no statement may have one, nor a wildcard action.
-	_, p := render(t, spec.Default("ti-"))
+	_, p := render(t, resources.Default("ti-"))
 	all := p.statements(t)
 	if len(all) == 0 {
 		t.Fatal("no IAM statements found")
@@ -244,7 +244,7 @@ func TestTemplateIAMNamesEveryResource(t *testing.T) {
 }
 
 func TestTemplateIAMScopes(t *testing.T) {
-	s := spec.Default("ts-")
+	s := resources.Default("ts-")
 	_, p := render(t, s)
 	all := p.statements(t)
 	table := p.find(t, "AWS::DynamoDB::Table", "TableName", s.TableName())
@@ -295,7 +295,7 @@ func TestTemplateIAMScopes(t *testing.T) {
 }
 
 func TestTemplateWebhook(t *testing.T) {
-	s := spec.Default("tw-")
+	s := resources.Default("tw-")
 	_, p := render(t, s)
 	fn := p.find(t, "AWS::Lambda::Function", "FunctionName", "tw-webhook")
 	props := p.Resources[fn].Properties
@@ -374,9 +374,9 @@ func TestTemplateWebhook(t *testing.T) {
 	}
 }
 
-// dlqs returns the logical names of the dead-letter queues of s, in spec
-// order: every queue some queue names as its DeadLetter.
-func dlqs(s spec.Spec) []string {
+// dlqs returns the logical names of the dead-letter queues of s, in
+// its order: every queue some queue names as its DeadLetter.
+func dlqs(s resources.Set) []string {
 	var out []string
 	for _, q := range s.Queues {
 		if !q.IsDLQ() && !slices.Contains(out, q.DeadLetter) {
@@ -389,28 +389,28 @@ func dlqs(s spec.Spec) []string {
 func TestTemplateDLQAlarms(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*spec.Spec)
+		edit func(*resources.Set)
 	}{
-		{"default", func(*spec.Spec) {}},
-		{"a queue added", func(s *spec.Spec) {
+		{"default", func(*resources.Set) {}},
+		{"a queue added", func(s *resources.Set) {
 			s.Queues = append(s.Queues,
-				spec.Queue{Logical: "extra-dlq"},
-				spec.Queue{Logical: "extra", DeadLetter: "extra-dlq", MaxReceiveCount: 3})
+				resources.Queue{Logical: "extra-dlq"},
+				resources.Queue{Logical: "extra", DeadLetter: "extra-dlq", MaxReceiveCount: 3})
 		}},
-		{"two queues, one DLQ", func(s *spec.Spec) {
-			s.Queues = append(s.Queues, spec.Queue{Logical: "events-replay", DeadLetter: "events-dlq", MaxReceiveCount: 3})
+		{"two queues, one DLQ", func(s *resources.Set) {
+			s.Queues = append(s.Queues, resources.Queue{Logical: "events-replay", DeadLetter: "events-dlq", MaxReceiveCount: 3})
 		}},
-		{"empty prefix", func(s *spec.Spec) { s.Prefix = "" }},
-		{"longest prefix", func(s *spec.Spec) { s.Prefix = strings.Repeat("p", 64-len("webhook")) }}, // the function name's limit
+		{"empty prefix", func(s *resources.Set) { s.Prefix = "" }},
+		{"longest prefix", func(s *resources.Set) { s.Prefix = strings.Repeat("p", 64-len("webhook")) }}, // the function name's limit
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := spec.Default("ta-")
+			s := resources.Default("ta-")
 			tt.edit(&s)
 			_, p := render(t, s)
 			want := dlqs(s)
 			if len(want) == 0 {
-				t.Fatal("the spec has no dead-letter queues")
+				t.Fatal("the resource set has no dead-letter queues")
 			}
 
 			// The queue each alarm watches, by the logical id its dimension names.
@@ -482,7 +482,7 @@ func TestTemplateDLQAlarms(t *testing.T) {
 }
 
 func TestTemplateAlarmTopic(t *testing.T) {
-	_, p := render(t, spec.Default("tp-"))
+	_, p := render(t, resources.Default("tp-"))
 	param := p.Parameters["AlarmTopicArn"]
 	if got, want := canon(t, param["Default"]), `""`; got != want {
 		t.Errorf("AlarmTopicArn Default = %s, want %s: the topic must be optional", got, want)
@@ -499,27 +499,27 @@ func TestTemplateAlarmTopic(t *testing.T) {
 func TestTemplateRejectsUndeployableSpecs(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*spec.Spec)
+		edit func(*resources.Set)
 		want string // a fragment of the error
 	}{
-		{"prefix with a space", func(s *spec.Spec) { s.Prefix = "my stack-" }, `prefix "my stack-"`},
-		{"prefix too long for a queue", func(s *spec.Spec) { s.Prefix = strings.Repeat("p", 75) }, "queue name"},
-		{"no events queue", func(s *spec.Spec) {
-			s.Queues = slices.DeleteFunc(s.Queues, func(q spec.Queue) bool { return q.Logical == "events" })
+		{"prefix with a space", func(s *resources.Set) { s.Prefix = "my stack-" }, `prefix "my stack-"`},
+		{"prefix too long for a queue", func(s *resources.Set) { s.Prefix = strings.Repeat("p", 75) }, "queue name"},
+		{"no events queue", func(s *resources.Set) {
+			s.Queues = slices.DeleteFunc(s.Queues, func(q resources.Queue) bool { return q.Logical == "events" })
 		}, `no "events" queue`},
-		{"missing dead-letter queue", func(s *spec.Spec) {
-			s.Queues = slices.DeleteFunc(s.Queues, func(q spec.Queue) bool { return q.Logical == "registry-dlq" })
+		{"missing dead-letter queue", func(s *resources.Set) {
+			s.Queues = slices.DeleteFunc(s.Queues, func(q resources.Queue) bool { return q.Logical == "registry-dlq" })
 		}, `dead-letter queue "registry-dlq"`},
-		{"two names, one logical id", func(s *spec.Spec) {
-			s.Queues = append(s.Queues, spec.Queue{Logical: "events_dlq"})
+		{"two names, one logical id", func(s *resources.Set) {
+			s.Queues = append(s.Queues, resources.Queue{Logical: "events_dlq"})
 		}, "two resources with logical id EventsDlqQueue"},
-		{"index attribute of two types", func(s *spec.Spec) {
-			s.Table.Indexes = append(s.Table.Indexes, spec.Index{Name: "x", Hash: "waiting", Range: "pk", RangeType: "N"})
+		{"index attribute of two types", func(s *resources.Set) {
+			s.Table.Indexes = append(s.Table.Indexes, resources.Index{Name: "x", Hash: "waiting", Range: "pk", RangeType: "N"})
 		}, "attribute pk is both S and N"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := spec.Default("tr-")
+			s := resources.Default("tr-")
 			tt.edit(&s)
 			_, err := Template(s)
 			if err == nil {

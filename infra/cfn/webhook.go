@@ -27,11 +27,11 @@ const webhookLogRetentionDays = 30
 // and the registry retries later.
 func (b *builder) webhook(queues queueRefs) {
 	events := string(statemachine.ToEvents)
-	if _, ok := b.spec.Queue(events); !ok {
-		b.fail("no %q queue in the spec: the webhook has nowhere to send", events)
+	if _, ok := b.set.Queue(events); !ok {
+		b.fail("no %q queue in the resource set: the webhook has nowhere to send", events)
 		return
 	}
-	name := b.spec.Prefix + "webhook"
+	name := b.set.Prefix + "webhook"
 	b.name("function", name, functionNameRE)
 
 	b.parameters["CodeBucket"] = object{
@@ -101,7 +101,7 @@ func (b *builder) webhook(queues queueRefs) {
 	}))
 	b.resource("WebhookFunction", resource("AWS::Lambda::Function", object{
 		"FunctionName":  name,
-		"Description":   "tendlc webhook shim: verifies the registry's signature, sends the event to " + b.spec.QueueName(events),
+		"Description":   "tendlc webhook shim: verifies the registry's signature, sends the event to " + b.set.QueueName(events),
 		"Runtime":       "provided.al2023",
 		"Handler":       "bootstrap",
 		"Architectures": []string{"arm64"},

@@ -13,37 +13,37 @@ import (
 
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/dynamo"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 )
 
 // Deployment is a provisioned deployment and clients for it.
 type Deployment struct {
-	Spec   spec.Spec
-	SQS    *sqs.Client
-	Dynamo *dynamodb.Client
-	URLs   map[string]string // logical queue name -> URL
+	Resources resources.Set
+	SQS       *sqs.Client
+	Dynamo    *dynamodb.Client
+	URLs      map[string]string // logical queue name -> URL
 }
 
 // New provisions a deployment or skips tb (see awstest.Config).
 func New(tb testing.TB) Deployment {
 	tb.Helper()
-	d := Deployment{Spec: spec.Default(awstest.Prefix(tb)), SQS: awstest.SQS(tb), Dynamo: awstest.DynamoDB(tb)}
+	d := Deployment{Resources: resources.Default(awstest.Prefix(tb)), SQS: awstest.SQS(tb), Dynamo: awstest.DynamoDB(tb)}
 	ctx := tb.Context()
 	tb.Cleanup(func() {
 		ctx := context.WithoutCancel(ctx)
 		for _, url := range d.URLs {
 			_, _ = d.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
 		}
-		_, _ = d.Dynamo.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(d.Spec.TableName())})
+		_, _ = d.Dynamo.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(d.Resources.TableName())})
 	})
-	if _, err := sqsq.Provision(ctx, d.SQS, d.Spec); err != nil {
+	if _, err := sqsq.Provision(ctx, d.SQS, d.Resources); err != nil {
 		tb.Fatalf("provision queues: %v", err)
 	}
-	if _, err := dynamo.Provision(ctx, d.Dynamo, d.Spec); err != nil {
+	if _, err := dynamo.Provision(ctx, d.Dynamo, d.Resources); err != nil {
 		tb.Fatalf("provision table: %v", err)
 	}
-	urls, err := sqsq.QueueURLs(ctx, d.SQS, d.Spec)
+	urls, err := sqsq.QueueURLs(ctx, d.SQS, d.Resources)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func New(tb testing.TB) Deployment {
 // ends, and returns the client and the table's name.
 func NewTable(tb testing.TB) (*dynamodb.Client, string) {
 	tb.Helper()
-	s, api := spec.Default(awstest.Prefix(tb)), awstest.DynamoDB(tb)
+	s, api := resources.Default(awstest.Prefix(tb)), awstest.DynamoDB(tb)
 	tb.Cleanup(func() {
 		_, _ = api.DeleteTable(context.WithoutCancel(tb.Context()), &dynamodb.DeleteTableInput{TableName: aws.String(s.TableName())})
 	})
@@ -69,7 +69,7 @@ func NewTable(tb testing.TB) (*dynamodb.Client, string) {
 // Store returns a record store on the deployment's table.
 func (d Deployment) Store(tb testing.TB) *dynamo.Store {
 	tb.Helper()
-	s, err := dynamo.New(d.Dynamo, dynamo.Config{Table: d.Spec.TableName()})
+	s, err := dynamo.New(d.Dynamo, dynamo.Config{Table: d.Resources.TableName()})
 	if err != nil {
 		tb.Fatal(err)
 	}

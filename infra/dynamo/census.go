@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -55,7 +55,7 @@ func (s *Store) Census(ctx context.Context) (Census, error) {
 		TableName:                aws.String(s.table),
 		ProjectionExpression:     aws.String("#k, #s"),
 		FilterExpression:         aws.String("#sk = :record AND attribute_exists(#k)"),
-		ExpressionAttributeNames: map[string]string{"#k": attrKind, "#s": attrState, "#sk": spec.AttrSK},
+		ExpressionAttributeNames: map[string]string{"#k": attrKind, "#s": attrState, "#sk": resources.AttrSK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":record": &types.AttributeValueMemberS{Value: skRecord},
 		},

@@ -110,7 +110,7 @@ func TestCensusCountsRecordsOnly(t *testing.T) {
 	move(t, f.store, &b, next) // a second audit item
 	create(t, f.store, record(statemachine.KindBrand, "b2", "", statemachine.Pending))
 	create(t, f.store, record(statemachine.KindCampaign, "c1", "b1", statemachine.Pending))
-	lease, err := NewLease(f.api, LeaseConfig{Table: f.spec.TableName(), Name: "census"})
+	lease, err := NewLease(f.api, LeaseConfig{Table: f.set.TableName(), Name: "census"})
 	if err != nil {
 		t.Fatal(err)
 	}

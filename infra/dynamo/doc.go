@@ -1,5 +1,5 @@
 // Package dynamo stores tendlc's records and their audit trail in the one
-// DynamoDB table that infra/spec defines, and provisions that table.
+// DynamoDB table that infra/resources defines, and provisions that table.
 //
 // Each record is one item (pk "<kind>#<id>", sk "record"); each change to it
 // writes an audit item (same pk, sk "audit#<version>") in the same

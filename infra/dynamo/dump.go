@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -85,8 +85,8 @@ func (s *Store) Dump(ctx context.Context) (Dump, error) {
 // add decodes one item of the table into d: a record, an audit entry, or
 // nothing for an item of another kind.
 func (d *Dump) add(item map[string]types.AttributeValue) error {
-	pk, _ := item[spec.AttrPK].(*types.AttributeValueMemberS)
-	sk, _ := item[spec.AttrSK].(*types.AttributeValueMemberS)
+	pk, _ := item[resources.AttrPK].(*types.AttributeValueMemberS)
+	sk, _ := item[resources.AttrSK].(*types.AttributeValueMemberS)
 	if pk == nil || sk == nil {
 		return nil
 	}

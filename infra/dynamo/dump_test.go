@@ -147,14 +147,14 @@ func TestDumpReadsRecordsAndAuditOnly(t *testing.T) {
 	b = move(t, f.store, &b, next)
 	c := create(t, f.store, record(statemachine.KindCampaign, "c1", "b1", statemachine.Pending))
 	n := create(t, f.store, record(statemachine.KindNumber, "+15555550100", "c1", statemachine.Pending))
-	lease, err := NewLease(f.api, LeaseConfig{Table: f.spec.TableName(), Name: "sweeper"})
+	lease, err := NewLease(f.api, LeaseConfig{Table: f.set.TableName(), Name: "sweeper"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := lease.Acquire(t.Context()); err != nil || !ok {
 		t.Fatalf("Acquire = %v, %v", ok, err)
 	}
-	limiter, err := NewLimiter(f.api, LimiterConfig{Table: f.spec.TableName()})
+	limiter, err := NewLimiter(f.api, LimiterConfig{Table: f.set.TableName()})
 	if err != nil {
 		t.Fatal(err)
 	}

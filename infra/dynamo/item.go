@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -154,8 +154,8 @@ func auditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, 
 // recordKey is the primary key of a record item.
 func recordKey(kind statemachine.Kind, id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		spec.AttrPK: &types.AttributeValueMemberS{Value: recordPK(kind, id)},
-		spec.AttrSK: &types.AttributeValueMemberS{Value: skRecord},
+		resources.AttrPK: &types.AttributeValueMemberS{Value: recordPK(kind, id)},
+		resources.AttrSK: &types.AttributeValueMemberS{Value: skRecord},
 	}
 }
 

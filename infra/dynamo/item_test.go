@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -89,8 +89,8 @@ func TestRecordTimesStoredInUTC(t *testing.T) {
 	if !got.StateEnteredAt.Equal(t0) || got.StateEnteredAt.Location() != time.UTC {
 		t.Errorf("StateEnteredAt = %v, want %v in UTC", got.StateEnteredAt, t0)
 	}
-	if got, want := av[spec.AttrStateEntered], (&types.AttributeValueMemberN{Value: "1772366400123"}); !reflect.DeepEqual(got, want) {
-		t.Errorf("%s = %#v, want %#v", spec.AttrStateEntered, got, want)
+	if got, want := av[resources.AttrStateEntered], (&types.AttributeValueMemberN{Value: "1772366400123"}); !reflect.DeepEqual(got, want) {
+		t.Errorf("%s = %#v, want %#v", resources.AttrStateEntered, got, want)
 	}
 }
 
@@ -116,19 +116,19 @@ func TestRecordKeysAndIndexAttributes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := stringAttr(av, spec.AttrPK), string(tt.kind)+"#"+tt.id; got != want {
-				t.Errorf("%s = %q, want %q", spec.AttrPK, got, want)
+			if got, want := stringAttr(av, resources.AttrPK), string(tt.kind)+"#"+tt.id; got != want {
+				t.Errorf("%s = %q, want %q", resources.AttrPK, got, want)
 			}
-			if got, want := stringAttr(av, spec.AttrSK), "record"; got != want {
-				t.Errorf("%s = %q, want %q", spec.AttrSK, got, want)
+			if got, want := stringAttr(av, resources.AttrSK), "record"; got != want {
+				t.Errorf("%s = %q, want %q", resources.AttrSK, got, want)
 			}
-			if got, want := stringAttr(av, spec.AttrWaiting), tt.wantWaiting; got != want {
-				t.Errorf("%s = %q, want %q", spec.AttrWaiting, got, want)
+			if got, want := stringAttr(av, resources.AttrWaiting), tt.wantWaiting; got != want {
+				t.Errorf("%s = %q, want %q", resources.AttrWaiting, got, want)
 			}
-			if got, want := stringAttr(av, spec.AttrParent), tt.wantParent; got != want {
-				t.Errorf("%s = %q, want %q", spec.AttrParent, got, want)
+			if got, want := stringAttr(av, resources.AttrParent), tt.wantParent; got != want {
+				t.Errorf("%s = %q, want %q", resources.AttrParent, got, want)
 			}
-			for _, name := range []string{attrState, attrVersion, spec.AttrStateEntered} {
+			for _, name := range []string{attrState, attrVersion, resources.AttrStateEntered} {
 				if _, ok := av[name]; !ok {
 					t.Errorf("attribute %s missing", name)
 				}
@@ -162,10 +162,10 @@ func TestAuditRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stringAttr(av, spec.AttrSK), "audit#000000000007"; got != want {
-		t.Errorf("%s = %q, want %q", spec.AttrSK, got, want)
+	if got, want := stringAttr(av, resources.AttrSK), "audit#000000000007"; got != want {
+		t.Errorf("%s = %q, want %q", resources.AttrSK, got, want)
 	}
-	for _, name := range []string{spec.AttrWaiting, spec.AttrParent} {
+	for _, name := range []string{resources.AttrWaiting, resources.AttrParent} {
 		if _, ok := av[name]; ok {
 			t.Errorf("audit item has index attribute %s", name)
 		}

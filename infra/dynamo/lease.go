@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 // opLease is the operation a Meter counts lease requests under.
@@ -38,7 +38,7 @@ const (
 
 // LeaseConfig configures a Lease. Zero values mean the documented defaults.
 type LeaseConfig struct {
-	Table string // physical table name (spec.Spec.TableName); required
+	Table string // physical table name (resources.Set.TableName); required
 	Name  string // what the lease guards, such as "sweeper"; required
 	// Owner names this holder; default: the host name, the process id and a
 	// random suffix, unique to this Lease value.
@@ -117,12 +117,12 @@ func (l *Lease) Acquire(ctx context.Context) (bool, error) {
 	item[attrOwner] = &types.AttributeValueMemberS{Value: l.owner}
 	item[attrAcquiredMS] = millis(now)
 	item[attrLeaseExpires] = millis(expires)
-	item[spec.AttrExpiresAt] = ttl(expires)
+	item[resources.AttrExpiresAt] = ttl(expires)
 	out, err := l.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                aws.String(l.table),
 		Item:                     item,
 		ConditionExpression:      aws.String("attribute_not_exists(#pk) OR #expires <= :now OR #owner = :owner"),
-		ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK, "#expires": attrLeaseExpires, "#owner": attrOwner},
+		ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK, "#expires": attrLeaseExpires, "#owner": attrOwner},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":now":   millis(now),
 			":owner": &types.AttributeValueMemberS{Value: l.owner},
@@ -150,7 +150,7 @@ func (l *Lease) Renew(ctx context.Context) error {
 		Key:                      l.key(),
 		UpdateExpression:         aws.String("SET #expires = :expires, #ttl = :ttl"),
 		ConditionExpression:      aws.String("#owner = :owner"),
-		ExpressionAttributeNames: map[string]string{"#expires": attrLeaseExpires, "#ttl": spec.AttrExpiresAt, "#owner": attrOwner},
+		ExpressionAttributeNames: map[string]string{"#expires": attrLeaseExpires, "#ttl": resources.AttrExpiresAt, "#owner": attrOwner},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":expires": millis(expires),
 			":ttl":     ttl(expires),
@@ -196,8 +196,8 @@ func (l *Lease) Release(ctx context.Context) error {
 // key is the primary key of the lease item.
 func (l *Lease) key() map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		spec.AttrPK: &types.AttributeValueMemberS{Value: leasePrefix + l.name},
-		spec.AttrSK: &types.AttributeValueMemberS{Value: skRecord},
+		resources.AttrPK: &types.AttributeValueMemberS{Value: leasePrefix + l.name},
+		resources.AttrSK: &types.AttributeValueMemberS{Value: skRecord},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 func TestNewLeaseValidatesConfig(t *testing.T) {
@@ -72,7 +72,7 @@ func TestLeaseBetweenTwoOwners(t *testing.T) {
 	newLease := func(owner string) *Lease {
 		t.Helper()
 		l, err := NewLease(f.api, LeaseConfig{
-			Table: f.spec.TableName(), Name: "sweeper", Owner: owner, Duration: time.Minute, Now: clk.Now, Meter: f.meter,
+			Table: f.set.TableName(), Name: "sweeper", Owner: owner, Duration: time.Minute, Now: clk.Now, Meter: f.meter,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -96,8 +96,8 @@ func TestLeaseBetweenTwoOwners(t *testing.T) {
 	acquire(b, false) // a holds it
 	acquire(a, true)  // a holds it already: extends it
 	item := rawItem(t, f, "lease", "sweeper")
-	if got, want := numberValue(item[spec.AttrExpiresAt]), strconv.FormatInt(t0.Add(time.Minute).Unix()+1, 10); got != want {
-		t.Errorf("%s = %s, want %s (Unix seconds of the expiry, rounded up)", spec.AttrExpiresAt, got, want)
+	if got, want := numberValue(item[resources.AttrExpiresAt]), strconv.FormatInt(t0.Add(time.Minute).Unix()+1, 10); got != want {
+		t.Errorf("%s = %s, want %s (Unix seconds of the expiry, rounded up)", resources.AttrExpiresAt, got, want)
 	}
 	if got, want := stringValue(item[attrOwner]), "a"; got != want {
 		t.Errorf("owner = %q, want %q", got, want)
@@ -137,7 +137,7 @@ func TestLeaseIsExclusiveUnderContention(t *testing.T) {
 	var wg sync.WaitGroup
 	won := make(chan string, owners)
 	for i := range owners {
-		l, err := NewLease(f.api, LeaseConfig{Table: f.spec.TableName(), Name: "sweeper", Owner: strconv.Itoa(i)})
+		l, err := NewLease(f.api, LeaseConfig{Table: f.set.TableName(), Name: "sweeper", Owner: strconv.Itoa(i)})
 		if err != nil {
 			t.Fatal(err)
 		}

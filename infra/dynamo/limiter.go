@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 const opLimiter = "Limiter"
@@ -183,7 +183,7 @@ func (l *Limiter) reserve(ctx context.Context, key string, plan func(next int64)
 		in := &dynamodb.UpdateItemInput{
 			TableName:        aws.String(l.cfg.Table),
 			Key:              limiterKey(key),
-			UpdateExpression: aws.String("SET next_ms = :new, " + spec.AttrExpiresAt + " = :exp"),
+			UpdateExpression: aws.String("SET next_ms = :new, " + resources.AttrExpiresAt + " = :exp"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":new": num(newNext),
 				":exp": num(time.UnixMilli(newNext).Add(24 * time.Hour).Unix()),
@@ -248,8 +248,8 @@ func itemNext(item map[string]types.AttributeValue) (int64, bool) {
 
 func limiterKey(key string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		spec.AttrPK: &types.AttributeValueMemberS{Value: "rate#" + key},
-		spec.AttrSK: &types.AttributeValueMemberS{Value: "record"},
+		resources.AttrPK: &types.AttributeValueMemberS{Value: "rate#" + key},
+		resources.AttrSK: &types.AttributeValueMemberS{Value: "record"},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -70,7 +70,7 @@ func (s *Store) mark(ctx context.Context, op, mark string, wait bool, kind state
 		":at": when, ":id": &types.AttributeValueMemberS{Value: eventID}, ":one": number(1),
 	}
 	if wait {
-		names["#since"], names["#sincems"], names["#waiting"] = attrWaitSince, spec.AttrWaitSince, spec.AttrWaiting
+		names["#since"], names["#sincems"], names["#waiting"] = attrWaitSince, resources.AttrWaitSince, resources.AttrWaiting
 		values[":atms"] = number(at.UnixMilli())
 	}
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{

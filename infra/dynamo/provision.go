@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 // provisionTimeout bounds how long Provision waits for the table to become
@@ -25,13 +25,13 @@ type Action string
 
 // The actions of a Provision report.
 const (
-	Created   Action = "created"   // Provision created it as the spec says
-	Unchanged Action = "unchanged" // it already matched the spec
-	Drift     Action = "drift"     // it differs from the spec; Provision left it alone
+	Created   Action = "created"   // Provision created it as the resource set says
+	Unchanged Action = "unchanged" // it already matched the resource set
+	Drift     Action = "drift"     // it differs from the resource set; Provision left it alone
 )
 
 // Result is one aspect of the table: "table", "keys", "billing",
-// "index <name>" or "ttl", with the spec's description of it (Want) and the
+// "index <name>" or "ttl", with the resource set's description of it (Want) and the
 // table's (Got).
 type Result struct {
 	Aspect    string
@@ -49,10 +49,10 @@ type Report struct {
 // secondary indexes (projection ALL) from s.Table, on-demand billing, TTL on
 // s.Table.TTLAttribute. It waits (up to 5 minutes) until the table is ACTIVE.
 //
-// A table that already exists is only compared with the spec: differences are
+// A table that already exists is only compared with the resource set: differences are
 // reported as Drift, never changed, so running Provision twice changes nothing.
 // It returns the SDK's errors, wrapped.
-func Provision(ctx context.Context, api API, s spec.Spec) (Report, error) {
+func Provision(ctx context.Context, api API, s resources.Set) (Report, error) {
 	name := s.TableName()
 	created := false
 	_, err := api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
@@ -96,7 +96,7 @@ func Provision(ctx context.Context, api API, s spec.Spec) (Report, error) {
 
 // createTable creates the table. It reports false when the table appeared in
 // the meantime (another Provision created it).
-func createTable(ctx context.Context, api API, name string, t spec.Table) (bool, error) {
+func createTable(ctx context.Context, api API, name string, t resources.Table) (bool, error) {
 	attrs := []types.AttributeDefinition{
 		{AttributeName: aws.String(t.Hash), AttributeType: types.ScalarAttributeTypeS},
 		{AttributeName: aws.String(t.Range), AttributeType: types.ScalarAttributeTypeS},
@@ -139,9 +139,9 @@ func keySchema(hash, rng string) []types.KeySchemaElement {
 	}
 }
 
-// compare describes each aspect of the table as the spec wants it and as it
+// compare describes each aspect of the table as the resource set wants it and as it
 // is, and marks the ones that differ.
-func compare(name string, want spec.Table, got *types.TableDescription, ttl *types.TimeToLiveDescription) []Result {
+func compare(name string, want resources.Table, got *types.TableDescription, ttl *types.TimeToLiveDescription) []Result {
 	attrTypes := make(map[string]string)
 	for _, a := range got.AttributeDefinitions {
 		attrTypes[aws.ToString(a.AttributeName)] = string(a.AttributeType)

@@ -9,13 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 func TestProvisionTwice(t *testing.T) {
 	t.Parallel()
 	api := awstest.DynamoDB(t)
-	s := spec.Default(awstest.Prefix(t))
+	s := resources.Default(awstest.Prefix(t))
 	deleteOnCleanup(t, api, s.TableName())
 
 	first, err := Provision(t.Context(), api, s)
@@ -58,12 +58,12 @@ func TestProvisionTwice(t *testing.T) {
 func TestProvisionReportsDriftWithoutChanging(t *testing.T) {
 	t.Parallel()
 	api := awstest.DynamoDB(t)
-	s := spec.Default(awstest.Prefix(t))
+	s := resources.Default(awstest.Prefix(t))
 	name := s.TableName()
 	deleteOnCleanup(t, api, name)
 
 	// A table made by hand: provisioned billing, the waiting index of the
-	// releases that measured a wait from the state entry, an index the spec
+	// releases that measured a wait from the state entry, an index the resource set
 	// does not have, no by_parent index and no TTL.
 	throughput := &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}
 	if _, err := api.CreateTable(t.Context(), &dynamodb.CreateTableInput{

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -19,7 +19,7 @@ func (s *Store) History(ctx context.Context, kind statemachine.Kind, id string) 
 	items, err := s.query(ctx, opHistory, &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
 		KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :audit)"),
-		ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK, "#sk": spec.AttrSK},
+		ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK, "#sk": resources.AttrSK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk":    &types.AttributeValueMemberS{Value: recordPK(kind, id)},
 			":audit": &types.AttributeValueMemberS{Value: auditPrefix},
@@ -49,9 +49,9 @@ func (s *Store) History(ctx context.Context, kind statemachine.Kind, id string) 
 func (s *Store) Children(ctx context.Context, parentKind statemachine.Kind, parentID string) ([]statemachine.Record, error) {
 	items, err := s.query(ctx, opChildren, &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
-		IndexName:                aws.String(spec.IndexByParent),
+		IndexName:                aws.String(resources.IndexByParent),
 		KeyConditionExpression:   aws.String("#parent = :parent"),
-		ExpressionAttributeNames: map[string]string{"#parent": spec.AttrParent},
+		ExpressionAttributeNames: map[string]string{"#parent": resources.AttrParent},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":parent": &types.AttributeValueMemberS{Value: recordPK(parentKind, parentID)},
 		},

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -98,15 +98,15 @@ func TestWaitingIndex(t *testing.T) {
 	eventually(t, func() error {
 		return wantPKs(waitingSince(t, f, "campaign#CARRIER_REVIEW", time.Time{}), "campaign#c1")
 	})
-	if got := rawItem(t, f, statemachine.KindBrand, "b-verified")[spec.AttrWaiting]; got != nil {
-		t.Errorf("settled brand has %s = %#v, want none", spec.AttrWaiting, got)
+	if got := rawItem(t, f, statemachine.KindBrand, "b-verified")[resources.AttrWaiting]; got != nil {
+		t.Errorf("settled brand has %s = %#v, want none", resources.AttrWaiting, got)
 	}
 
 	next := b1
 	next.State = statemachine.Verified
 	move(t, f.store, &b1, next)
-	if got := rawItem(t, f, statemachine.KindBrand, "b-old")[spec.AttrWaiting]; got != nil {
-		t.Errorf("brand left SUBMITTED but has %s = %#v", spec.AttrWaiting, got)
+	if got := rawItem(t, f, statemachine.KindBrand, "b-old")[resources.AttrWaiting]; got != nil {
+		t.Errorf("brand left SUBMITTED but has %s = %#v", resources.AttrWaiting, got)
 	}
 	eventually(t, func() error {
 		return wantPKs(waitingSince(t, f, "brand#SUBMITTED", time.Time{}), "brand#b-new")
@@ -159,17 +159,17 @@ func TestChildren(t *testing.T) {
 func waitingSince(tb testing.TB, f fixture, key string, until time.Time) []string {
 	tb.Helper()
 	in := &dynamodb.QueryInput{
-		TableName:                aws.String(f.spec.TableName()),
-		IndexName:                aws.String(spec.IndexWaiting),
+		TableName:                aws.String(f.set.TableName()),
+		IndexName:                aws.String(resources.IndexWaiting),
 		KeyConditionExpression:   aws.String("#w = :w"),
-		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting},
+		ExpressionAttributeNames: map[string]string{"#w": resources.AttrWaiting},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":w": &types.AttributeValueMemberS{Value: key},
 		},
 	}
 	if !until.IsZero() {
 		in.KeyConditionExpression = aws.String("#w = :w AND #t <= :t")
-		in.ExpressionAttributeNames["#t"] = spec.AttrWaitSince
+		in.ExpressionAttributeNames["#t"] = resources.AttrWaitSince
 		in.ExpressionAttributeValues[":t"] = &types.AttributeValueMemberN{Value: fmt.Sprint(until.UnixMilli())}
 	}
 	out, err := f.api.Query(tb.Context(), in)
@@ -178,7 +178,7 @@ func waitingSince(tb testing.TB, f fixture, key string, until time.Time) []strin
 	}
 	var pks []string
 	for _, it := range out.Items {
-		pks = append(pks, stringAttr(it, spec.AttrPK))
+		pks = append(pks, stringAttr(it, resources.AttrPK))
 	}
 	return pks
 }
@@ -195,7 +195,7 @@ func wantPKs(got []string, want ...string) error {
 func rawItem(tb testing.TB, f fixture, kind statemachine.Kind, id string) map[string]types.AttributeValue {
 	tb.Helper()
 	out, err := f.api.GetItem(tb.Context(), &dynamodb.GetItemInput{
-		TableName: aws.String(f.spec.TableName()), Key: recordKey(kind, id), ConsistentRead: aws.Bool(true),
+		TableName: aws.String(f.set.TableName()), Key: recordKey(kind, id), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		tb.Fatal(err)

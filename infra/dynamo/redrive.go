@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -53,7 +53,7 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 		"#updated = :at, #since = :at, #sincems = :atms"
 	names := map[string]string{
 		"#redrives": attrRedrives, "#checks": attrChecks, "#version": attrVersion, "#updated": attrUpdatedAt,
-		"#since": attrWaitSince, "#sincems": spec.AttrWaitSince, "#state": attrState,
+		"#since": attrWaitSince, "#sincems": resources.AttrWaitSince, "#state": attrState,
 	}
 	values := map[string]types.AttributeValue{
 		":redrives": number(int64(plan.Redrives)),

@@ -14,7 +14,7 @@ import (
 
 // Config configures a Store.
 type Config struct {
-	Table string // physical table name (spec.Spec.TableName); required
+	Table string // physical table name (resources.Set.TableName); required
 	Meter *Meter // counts requests and consumed capacity; nil counts nothing
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -45,7 +45,7 @@ func TestNewValidatesConfig(t *testing.T) {
 // fixture is a freshly provisioned table and a store on it.
 type fixture struct {
 	api   *dynamodb.Client
-	spec  spec.Spec
+	set   resources.Set
 	meter *Meter
 	store *Store
 }
@@ -54,7 +54,7 @@ type fixture struct {
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	api, s := provisionTable(tb)
-	f := fixture{api: api, spec: s, meter: &Meter{}}
+	f := fixture{api: api, set: s, meter: &Meter{}}
 	var err error
 	if f.store, err = New(api, Config{Table: s.TableName(), Meter: f.meter}); err != nil {
 		tb.Fatal(err)
@@ -62,12 +62,12 @@ func newFixture(tb testing.TB) fixture {
 	return f
 }
 
-// provisionTable runs Provision on a spec with a unique prefix and deletes
+// provisionTable runs Provision on a resource set with a unique prefix and deletes
 // the table when tb ends.
-func provisionTable(tb testing.TB) (*dynamodb.Client, spec.Spec) {
+func provisionTable(tb testing.TB) (*dynamodb.Client, resources.Set) {
 	tb.Helper()
 	api := awstest.DynamoDB(tb)
-	s := spec.Default(awstest.Prefix(tb))
+	s := resources.Default(awstest.Prefix(tb))
 	deleteOnCleanup(tb, api, s.TableName())
 	if _, err := Provision(tb.Context(), api, s); err != nil {
 		tb.Fatal(err)

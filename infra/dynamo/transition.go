@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -40,7 +40,7 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 	put := &types.Put{
 		TableName:                aws.String(s.table),
 		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK},
+		ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
 	}
 	conflict := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID, ExpectedState: statemachine.StateNone}
 	next.Version = 1
@@ -71,7 +71,7 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 				TableName:                aws.String(s.table),
 				Item:                     auditAV,
 				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-				ExpressionAttributeNames: map[string]string{"#pk": spec.AttrPK},
+				ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
 			}},
 		},
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,

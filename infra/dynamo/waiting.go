@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -37,9 +37,9 @@ func (s *Store) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (stat
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
-		IndexName:                aws.String(spec.IndexWaiting),
+		IndexName:                aws.String(resources.IndexWaiting),
 		KeyConditionExpression:   aws.String("#w = :w AND #t <= :t"),
-		ExpressionAttributeNames: map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrWaitSince},
+		ExpressionAttributeNames: map[string]string{"#w": resources.AttrWaiting, "#t": resources.AttrWaitSince},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":w": waitingKey(q),
 			":t": cutoffMS(q),
@@ -79,7 +79,7 @@ func (s *Store) ScanStuck(ctx context.Context, qs []statemachine.StuckQuery) (st
 	}
 	in := &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
-		ExpressionAttributeNames:  map[string]string{"#w": spec.AttrWaiting, "#t": spec.AttrWaitSince},
+		ExpressionAttributeNames:  map[string]string{"#w": resources.AttrWaiting, "#t": resources.AttrWaitSince},
 		ExpressionAttributeValues: map[string]types.AttributeValue{},
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityIndexes,
 	}

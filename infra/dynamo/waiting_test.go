@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -62,7 +62,7 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 	cutoff := t0.Add(-24 * time.Hour)
 	var calls int
 	api := &fakeAPI{query: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
-		if got, want := aws.ToString(in.IndexName), spec.IndexWaiting; got != want {
+		if got, want := aws.ToString(in.IndexName), resources.IndexWaiting; got != want {
 			t.Errorf("index = %q, want %q", got, want)
 		}
 		if got, want := in.ExpressionAttributeValues[":w"], "brand#SUBMITTED"; stringValue(got) != want {

@@ -17,7 +17,7 @@ import (
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/dynamo"
 	"github.com/tendlc/tendlc/infra/fault"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 func TestParse(t *testing.T) {
@@ -132,7 +132,7 @@ func TestSQSFaults(t *testing.T) {
 
 func TestStaleReadServesThePreviousItem(t *testing.T) {
 	plain := awstest.DynamoDB(t)
-	s := spec.Default(awstest.Prefix(t))
+	s := resources.Default(awstest.Prefix(t))
 	if _, err := dynamo.Provision(t.Context(), plain, s); err != nil {
 		t.Fatal(err)
 	}

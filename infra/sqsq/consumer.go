@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/message"
 )
 
@@ -37,7 +37,7 @@ type ConsumerConfig struct {
 	WaitTime time.Duration
 	// VisibilityTimeout is how long a received message stays hidden, whole
 	// seconds. It must equal the queue's; every receive also asks for it
-	// explicitly. Default spec.DefaultVisibilityTimeout (15 s).
+	// explicitly. Default resources.DefaultVisibilityTimeout (15 s).
 	VisibilityTimeout time.Duration
 	// HeartbeatEvery is how often the visibility of running messages is
 	// extended; less than VisibilityTimeout/2. Default VisibilityTimeout/3.
@@ -88,7 +88,7 @@ func (cfg ConsumerConfig) withDefaults() ConsumerConfig {
 		cfg.WaitTime = maxWaitTime
 	}
 	if cfg.VisibilityTimeout == 0 {
-		cfg.VisibilityTimeout = spec.DefaultVisibilityTimeout
+		cfg.VisibilityTimeout = resources.DefaultVisibilityTimeout
 	}
 	if cfg.HeartbeatEvery == 0 {
 		cfg.HeartbeatEvery = cfg.VisibilityTimeout / 3

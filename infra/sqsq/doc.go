@@ -3,7 +3,7 @@
 // heartbeats, batched deletes, graceful shutdown), the [Publisher] that sends
 // the messages decisions emit, the [Producer] that external systems use to put
 // events on the events queue, and [Provision], which creates the queues of a
-// [spec.Spec] and reports drift.
+// [resources.Set] and reports drift.
 //
 // It is also the SQS side of package retry: the [Copier] sends the retry
 // middleware's copies (retry.Requeuer) and dead letters (retry.DeadLetterer),

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -102,7 +102,7 @@ func receiveBodies(tb testing.TB, api *sqs.Client, url string, n int, timeout ti
 func TestProvisionIntegration(t *testing.T) {
 	t.Parallel()
 	api := awstest.SQS(t)
-	s := spec.Default(awstest.Prefix(t))
+	s := resources.Default(awstest.Prefix(t))
 	t.Cleanup(func() {
 		for _, q := range s.Queues {
 			out, err := api.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(s.QueueName(q.Logical))})
@@ -161,7 +161,7 @@ func TestProvisionIntegration(t *testing.T) {
 	if got := attrs.Attributes["RedrivePolicy"]; !sameRedrivePolicy(got, wantPolicy) {
 		t.Errorf("events RedrivePolicy %s, want %s", got, wantPolicy)
 	}
-	visibility := strconv.Itoa(int(spec.DefaultVisibilityTimeout / time.Second))
+	visibility := strconv.Itoa(int(resources.DefaultVisibilityTimeout / time.Second))
 	if got, want := attrs.Attributes["VisibilityTimeout"], visibility; got != want {
 		t.Errorf("events VisibilityTimeout %s, want %s", got, want)
 	}
@@ -174,7 +174,7 @@ func TestProvisionIntegration(t *testing.T) {
 		t.Errorf("second run: %v, want %v", got, want)
 	}
 
-	// Drift: one queue changed behind Provision's back, one changed in the spec.
+	// Drift: one queue changed behind Provision's back, one changed in the resource set.
 	if _, err := api.SetQueueAttributes(t.Context(), &sqs.SetQueueAttributesInput{
 		QueueUrl: aws.String(urls["events"]), Attributes: map[string]string{"VisibilityTimeout": "30"},
 	}); err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 )
 
 // Action is what [Provision] did with a queue.
@@ -27,7 +27,7 @@ const (
 	Drifted   Action = "drift"     // the queue exists with other attributes; it was left alone
 )
 
-// Diff is one attribute of a queue that differs from the spec.
+// Diff is one attribute of a queue that differs from the resource set.
 type Diff struct {
 	Attribute string
 	Want, Got string
@@ -35,14 +35,14 @@ type Diff struct {
 
 // QueueReport is what Provision found and did for one queue.
 type QueueReport struct {
-	Logical string // logical name in the spec
+	Logical string // logical name in the resource set
 	Name    string // physical name
 	URL     string
 	Action  Action
 	Diffs   []Diff // for Drifted, sorted by attribute
 }
 
-// Report is the outcome of Provision: one row per queue, in spec order.
+// Report is the outcome of Provision: one row per queue, in the set's order.
 type Report struct {
 	Queues []QueueReport
 }
@@ -51,12 +51,12 @@ type Report struct {
 const attrRedrivePolicy = "RedrivePolicy"
 
 // Provision creates the queues of s that do not exist, each dead-letter queue
-// before the queues that use it, with the attributes of the spec. A queue that
-// exists is compared with the spec and left unchanged: the report lists every
+// before the queues that use it, with the attributes of the resource set. A queue that
+// exists is compared with the resource set and left unchanged: the report lists every
 // difference. Running it again changes nothing. It stops at the first error
-// (a failed call, or a queue whose dead-letter queue the spec does not define
+// (a failed call, or a queue whose dead-letter queue the resource set does not define
 // before it) and returns the report so far.
-func Provision(ctx context.Context, api API, s spec.Spec) (Report, error) {
+func Provision(ctx context.Context, api API, s resources.Set) (Report, error) {
 	var rep Report
 	arns := make(map[string]string) // logical name -> ARN
 	for _, q := range s.Queues {
@@ -112,7 +112,7 @@ func provisionQueue(ctx context.Context, api API, name string, want map[string]s
 }
 
 // diffAttributes compares the wanted attributes with a queue's, and a redrive
-// policy the queue has but the spec does not want.
+// policy the queue has but the resource set does not want.
 func diffAttributes(want, got map[string]string) []Diff {
 	var diffs []Diff
 	names := slices.Sorted(maps.Keys(want))
@@ -168,7 +168,7 @@ func parseRedrivePolicy(s string) (redrivePolicy, error) {
 
 // QueueURLs returns the URL of every queue of s by logical name. It returns
 // an error wrapping *types.QueueDoesNotExist if one is missing.
-func QueueURLs(ctx context.Context, api API, s spec.Spec) (map[string]string, error) {
+func QueueURLs(ctx context.Context, api API, s resources.Set) (map[string]string, error) {
 	urls := make(map[string]string, len(s.Queues))
 	for _, q := range s.Queues {
 		out, err := api.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(s.QueueName(q.Logical))})

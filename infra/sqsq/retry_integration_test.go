@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
@@ -22,7 +22,7 @@ import (
 )
 
 // queues is an events queue and its dead-letter queue on the emulator,
-// created as the resource spec defines them (RedrivePolicy included).
+// created as the resource set defines them (RedrivePolicy included).
 type queues struct {
 	client   *sqs.Client
 	src, dlq string
@@ -31,12 +31,12 @@ type queues struct {
 func newQueues(tb testing.TB) queues {
 	tb.Helper()
 	client := awstest.SQS(tb)
-	s := spec.Default(awstest.Prefix(tb))
+	s := resources.Default(awstest.Prefix(tb))
 	create := func(logical, dlqARN string) string {
 		tb.Helper()
 		q, ok := s.Queue(logical)
 		if !ok {
-			tb.Fatalf("spec has no queue %s", logical)
+			tb.Fatalf("the resource set has no queue %s", logical)
 		}
 		out, err := client.CreateQueue(tb.Context(), &sqs.CreateQueueInput{
 			QueueName: aws.String(s.QueueName(logical)), Attributes: q.Attributes(dlqARN),
@@ -51,7 +51,7 @@ func newQueues(tb testing.TB) queues {
 		})
 		return aws.ToString(out.QueueUrl)
 	}
-	dlq := create(spec.DLQ(string(statemachine.ToEvents)), "")
+	dlq := create(resources.DLQ(string(statemachine.ToEvents)), "")
 	attrs, err := client.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(dlq), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
 	})

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/message"
 )
 
@@ -38,7 +38,7 @@ func TestConsumerSIGTERMIntegration(t *testing.T) {
 	}
 	t.Parallel()
 	api := awstest.SQS(t)
-	url := createQueue(t, api, spec.DefaultVisibilityTimeout)
+	url := createQueue(t, api, resources.DefaultVisibilityTimeout)
 	finish := []string{"finish-0", "finish-1", "finish-2", "finish-3"} // return nil once SIGTERM came
 	hang := []string{"hang-0", "hang-1", "hang-2", "hang-3"}           // run until the grace deadline
 	sendBodies(t, api, url, append(finish, hang...)...)

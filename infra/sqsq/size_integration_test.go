@@ -9,20 +9,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tendlc/tendlc/infra/awstest"
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// A queue with the spec's attributes takes the largest envelope the code
+// A queue with the resource set's attributes takes the largest envelope the code
 // accepts, with its attributes, in one batch; one byte more is refused before
 // anything is sent.
 func TestLargestEnvelopeIntegration(t *testing.T) {
 	t.Parallel()
 	api := awstest.SQS(t)
-	q := spec.Default("").Queues[0]
+	q := resources.Default("").Queues[0]
 	url := createQueue(t, api, q.VisibilityTimeout)
 	if _, err := api.SetQueueAttributes(t.Context(), &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url),
-		Attributes: spec.Queue{VisibilityTimeout: q.VisibilityTimeout, Retention: q.Retention, ReceiveWait: q.ReceiveWait}.Attributes("")}); err != nil {
+		Attributes: resources.Queue{VisibilityTimeout: q.VisibilityTimeout, Retention: q.Retention, ReceiveWait: q.ReceiveWait}.Attributes("")}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := NewPublisher(api, map[statemachine.Destination]string{statemachine.ToEvents: url})

@@ -1,10 +1,10 @@
-package spec_test
+package resources_test
 
 import (
 	"strconv"
 	"testing"
 
-	"github.com/tendlc/tendlc/infra/spec"
+	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -12,7 +12,7 @@ import (
 // derived from, so the two cannot drift apart: an envelope the code accepts
 // is one every queue takes, with room left for its message attributes.
 func TestQueuesTakeTheLargestEnvelope(t *testing.T) {
-	for _, q := range spec.Default("t-").Queues {
+	for _, q := range resources.Default("t-").Queues {
 		if got, want := q.Attributes("arn")["MaximumMessageSize"], strconv.Itoa(statemachine.MaxMessageBytes); got != want {
 			t.Errorf("queue %s: MaximumMessageSize = %q, want %s", q.Logical, got, want)
 		}

@@ -1,8 +1,8 @@
-// Package spec is the one definition of tendlc's AWS resources: every queue
+// Package resources is the one definition of tendlc's AWS resources: every queue
 // with its dead-letter queue and attributes, and the DynamoDB table with its
 // keys, indexes and TTL. Provisioning and the CloudFormation template are both
 // generated from it, so they cannot drift apart.
-package spec
+package resources
 
 import (
 	"fmt"
@@ -90,17 +90,17 @@ type Table struct {
 	TTLAttribute string
 }
 
-// Spec is the complete set of resources of one deployment. Every physical name
+// Set is the complete set of resources of one deployment. Every physical name
 // is Prefix + logical name, so several deployments (or tests) share an account.
-type Spec struct {
+type Set struct {
 	Prefix string
 	Queues []Queue // each DLQ precedes the queue that uses it
 	Table  Table
 }
 
 // Default returns the resources of a deployment whose names start with prefix.
-func Default(prefix string) Spec {
-	s := Spec{Prefix: prefix}
+func Default(prefix string) Set {
+	s := Set{Prefix: prefix}
 	for _, d := range statemachine.Destinations {
 		s.Queues = append(s.Queues,
 			Queue{Logical: DLQ(string(d)), VisibilityTimeout: DefaultVisibilityTimeout,
@@ -123,13 +123,13 @@ func Default(prefix string) Spec {
 }
 
 // QueueName returns the physical name of a logical queue.
-func (s Spec) QueueName(logical string) string { return s.Prefix + logical }
+func (s Set) QueueName(logical string) string { return s.Prefix + logical }
 
 // TableName returns the physical table name.
-func (s Spec) TableName() string { return s.Prefix + s.Table.Logical }
+func (s Set) TableName() string { return s.Prefix + s.Table.Logical }
 
 // Queue returns the queue with the logical name, and whether it exists.
-func (s Spec) Queue(logical string) (Queue, bool) {
+func (s Set) Queue(logical string) (Queue, bool) {
 	for _, q := range s.Queues {
 		if q.Logical == logical {
 			return q, true
