@@ -149,7 +149,15 @@ const (
 // left out, each edge implied by a longer path dropped), so that it cannot
 // drift from the tree. -update rewrites it.
 func TestReadmePackageDiagram(t *testing.T) {
-	want := diagram(listPackages(t))
+	pkgs := listPackages(t)
+	for i, step := range eventPath {
+		for _, p := range []string{step.from, step.to} {
+			if !slices.ContainsFunc(pkgs, func(q pkg) bool { return q.rel() == p }) {
+				t.Fatalf("the event path's step %d names %s, which is not a package of the module", i+1, p)
+			}
+		}
+	}
+	want := diagram(pkgs)
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +180,8 @@ func TestReadmePackageDiagram(t *testing.T) {
 	t.Errorf("the README's package diagram is not the import graph; run go test -run TestReadmePackageDiagram -update .\ngot:\n%s\nwant:\n%s", got, want)
 }
 
-// diagram draws the import graph of pkgs as a Mermaid flowchart, commands at
-// the top, grouped as cmd/, the core packages and infra/.
+// diagram draws the import graph of pkgs as a Mermaid flowchart, grouped as
+// cmd/, the core packages, bench/ and infra/, with the event path over it.
 func diagram(pkgs []pkg) string {
 	nodes := map[string]bool{}
 	for _, p := range pkgs {
@@ -221,7 +229,7 @@ func diagram(pkgs []pkg) string {
 	id := func(n string) string { return strings.NewReplacer("/", "_", "-", "_").Replace(n) }
 	group := func(n string) string {
 		switch first := strings.Split(n, "/")[0]; first {
-		case "cmd", "infra":
+		case "cmd", "infra", "bench":
 			return first
 		default:
 			return "core"
@@ -229,8 +237,8 @@ func diagram(pkgs []pkg) string {
 	}
 	var b strings.Builder
 	b.WriteString("```mermaid\nflowchart TD\n")
-	for _, g := range []string{"cmd", "core", "infra"} {
-		fmt.Fprintf(&b, "    subgraph %s\n", g)
+	for _, g := range []string{"cmd", "core", "bench", "infra"} {
+		fmt.Fprintf(&b, "    subgraph group_%s [%s]\n", g, g)
 		for _, n := range slices.Sorted(maps.Keys(nodes)) {
 			if group(n) == g {
 				fmt.Fprintf(&b, "        %s[%s]\n", id(n), n)
@@ -245,6 +253,23 @@ func diagram(pkgs []pkg) string {
 			}
 		}
 	}
+	for i, step := range eventPath {
+		fmt.Fprintf(&b, "    %s -. %d %s .-> %s\n", id(step.from), i+1, step.what, id(step.to))
+	}
 	b.WriteString("```\n")
 	return b.String()
+}
+
+// eventPath is the way of a carrier's answer through the packages at run
+// time, drawn dashed over the import graph: the packages hand it on through
+// ports and queues, not always along an import.
+var eventPath = []struct{ from, to, what string }{
+	{"cmd/webhook", "infra/tcr/tcrhook", "signed webhook"},
+	{"infra/tcr/tcrhook", "infra/sqsq", "event to the events queue"},
+	{"infra/sqsq", "retry", "received: logger, retry, recover"},
+	{"retry", "handlers", "dispatch"},
+	{"handlers", "statemachine", "decide"},
+	{"handlers", "infra/dynamo", "record + audit, outbox"},
+	{"handlers", "infra/sqsq", "command to an outbound queue"},
+	{"infra/sqsq", "infra/tcr", "outbound call, answer as an event"},
 }
