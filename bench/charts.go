@@ -54,7 +54,7 @@ func (s Report) latencyChart() chart {
 		XLabel: "seconds from the seeding to ACTIVE", YLabel: "fraction of completed campaigns", YMax: 1,
 		Note:   "end-to-end latency; all campaigns are seeded at once, so it includes the wait for the rate limits",
 		Lines:  []line{{Name: "time to ACTIVE", Points: pts, Step: true}},
-		Guides: []guide{{t.P50, "p50 " + s.runTime(t.P50, f1)}, {t.P95, "p95 " + s.runTime(t.P95, f1)}, {t.P99, "p99 " + s.runTime(t.P99, f1)}},
+		Guides: []guide{{t.P50, "p50 " + s.RunTime(t.P50, 1)}, {t.P95, "p95 " + s.RunTime(t.P95, 1)}, {t.P99, "p99 " + s.RunTime(t.P99, 1)}},
 	}
 }
 

@@ -26,7 +26,7 @@ type collector struct {
 	replicas []*replicaStats
 
 	mu      sync.Mutex // guards backlog
-	backlog []backlogSample
+	backlog []BacklogSample
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -49,8 +49,8 @@ type replicaStats struct {
 	scrapeErrors int
 }
 
-// backlogSample is the depth of every queue at one time.
-type backlogSample struct {
+// BacklogSample is the depth of every queue of the system at one time.
+type BacklogSample struct {
 	At     float64               `json:"t_seconds"` // from the seeding
 	Queues map[string]QueueDepth `json:"queues"`
 }
@@ -158,8 +158,8 @@ func (c *collector) replica(name string) *replicaStats {
 }
 
 // counters returns every replica's counters added up.
-func (c *collector) counters() scrape {
-	var all []scrape
+func (c *collector) counters() Metrics {
+	var all []Metrics
 	for _, r := range c.replicas {
 		r.mu.Lock()
 		all = append(all, r.counters.total())
@@ -193,11 +193,11 @@ func (c *collector) backlogTotal() int {
 }
 
 // figures returns what each replica used.
-func (c *collector) figures() []replicaFigures {
-	var out []replicaFigures
+func (c *collector) figures() []ReplicaFigures {
+	var out []ReplicaFigures
 	for _, r := range c.replicas {
 		r.mu.Lock()
-		out = append(out, replicaFigures{Name: r.name, Incarnations: r.incarnations, Kills: r.kills,
+		out = append(out, ReplicaFigures{Name: r.name, Incarnations: r.incarnations, Kills: r.kills,
 			CPUSeconds: r.cpuEnded + r.cpuNow, PeakRSSBytes: r.peakRSS, ScrapeErrors: r.scrapeErrors})
 		r.mu.Unlock()
 	}
@@ -205,7 +205,7 @@ func (c *collector) figures() []replicaFigures {
 }
 
 // backlogSamples returns a copy of the backlog samples so far.
-func (c *collector) backlogSamples() []backlogSample {
+func (c *collector) backlogSamples() []BacklogSample {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.backlog)
@@ -244,7 +244,7 @@ func (r *replicaStats) sampleUsage(ticks float64) {
 
 // sampleBacklog reads the depth of every queue.
 func (c *collector) sampleBacklog(ctx context.Context) {
-	s := backlogSample{At: time.Since(c.began).Seconds(), Queues: c.queues(context.WithoutCancel(ctx))}
+	s := BacklogSample{At: time.Since(c.began).Seconds(), Queues: c.queues(context.WithoutCancel(ctx))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.backlog = append(c.backlog, s)

@@ -10,10 +10,18 @@
 // carriersim and, through the System interface, the system under test's
 // processes under one Supervisor; it seeds the Load, prints a progress line
 // from the campaigns' states and the system's queue backlog, kills a replica
-// on the scenario's schedule, collects every replica's Prometheus counters,
-// CPU time and peak memory, runs the checker (package bench/check) and
-// writes the Report: report.json (docs/regbench-report.md), summary.md and
-// three SVG charts.
+// on the scenario's schedule, collects every replica's Prometheus counters
+// and histograms (Metrics), CPU time and peak memory, runs the checker
+// (package bench/check) and writes the Report: report.json
+// (docs/regbench-report.md), summary.md and three SVG charts.
+//
+// The engine computes what every system has: the campaigns' outcomes and
+// times, the simulated world's faults, the replicas' CPU and memory, the
+// backlog and the checker's verdict. What only the system can read from its
+// metrics (for tendlc: transitions, queue waits, AWS requests, retries, the
+// sweeper, its own injected faults) the system computes itself
+// (System.Figures): the engine knows none of the system's metric names.
+// Summarize makes a Report of a RunData.
 //
 // Package bench/legacy implements System for tendlc itself; bench imports
 // no AWS adapter.

@@ -2,14 +2,13 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tendlc/tendlc/bench/check"
-	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -19,7 +18,10 @@ import (
 const schemaVersion = 1
 
 // Report is the outcome of a run: report.json, and the source of
-// summary.md and the charts.
+// summary.md and the charts. The engine computes what every system has (the
+// campaigns' outcomes and times, the faults of the simulated world, the
+// replicas' CPU time and memory, the backlog, the checker's verdict); System
+// holds the system under test's own figures.
 type Report struct {
 	SchemaVersion   int       `json:"schema_version"`
 	Scenario        Scenario  `json:"scenario"`
@@ -34,26 +36,23 @@ type Report struct {
 	Production *productionFigures `json:"production,omitempty"`
 
 	campaignCounts  `json:"campaigns"`
-	EndToEnd        latency                                   `json:"endtoend_latency_seconds"` // time to ACTIVE
-	IntervalSeconds float64                                   `json:"interval_seconds"`
-	Intervals       []interval                                `json:"intervals"`
-	Transitions     transitions                               `json:"transitions"`
-	Queues          map[string]queueFigures                   `json:"queues"`
-	AWS             awsFigures                                `json:"aws"`
-	Reliability     reliability                               `json:"reliability"`
-	Sweeper         sweeperFigures                            `json:"sweeper"`
-	Downstreams     map[string]downstream                     `json:"downstreams"`
-	Faults          faultFigures                              `json:"faults"`
-	Replicas        []replicaFigures                          `json:"replicas"`
-	FSM             map[statemachine.Kind]statemachine.Counts `json:"fsm_matrix"`
+	EndToEnd        Latency          `json:"endtoend_latency_seconds"` // time to ACTIVE
+	IntervalSeconds float64          `json:"interval_seconds"`
+	Intervals       []interval       `json:"intervals"`
+	Faults          faultFigures     `json:"faults"`
+	Replicas        []ReplicaFigures `json:"replicas"`
 
 	BacklogEverySeconds float64         `json:"backlog_every_seconds"`
-	Backlog             []backlogSample `json:"backlog"`
+	Backlog             []BacklogSample `json:"backlog"`
 	Campaigns           []campaignTimes `json:"campaign_times"`
 	Carriersim          map[string]any  `json:"carriersim_counters,omitempty"` // GET /counters, verbatim
 	// Check is the checker's verdict on the run (docs/checker.md); absent
 	// when the run was interrupted before it could check.
 	Check *check.Result `json:"check,omitempty"`
+	// System is the system under test's own figures (System.Figures), nil
+	// for none: report.json holds their fields beside the ones above (see
+	// MarshalJSON), summary.md their sections.
+	System Figures `json:"-"`
 }
 
 // campaignCounts are the campaigns of a run by outcome.
@@ -66,122 +65,38 @@ type campaignCounts struct {
 	Lost      int                        `json:"lost"`      // never created
 }
 
-type transitions struct {
-	Total     float64                       `json:"total"`
-	PerSecond float64                       `json:"per_second"`
-	ByKind    map[statemachine.Kind]float64 `json:"by_kind"`
-}
-
 // productionFigures are the times of a run with a time scale, scaled back
 // to production: run seconds divided by the scale.
 type productionFigures struct {
 	Scale           string             `json:"scale"`                     // "1 day = 10 s"
 	ElapsedSeconds  float64            `json:"elapsed_seconds"`           // the run's length
-	EndToEnd        latency            `json:"endtoend_latency_seconds"`  // time to ACTIVE
-	ScheduleToStart map[string]latency `json:"schedule_to_start_seconds"` // per queue
-}
-
-// queueFigures are one queue's figures; Temporal's counterparts are a task
-// queue's schedule-to-start latency and backlog.
-type queueFigures struct {
-	Received        float64 `json:"received"`                  // messages handed to handlers, duplicates included
-	ScheduleToStart latency `json:"schedule_to_start_seconds"` // queue wait, estimated from the histogram
-	BacklogMax      int     `json:"backlog_max"`               // most messages visible, in flight and delayed at once
-}
-
-type awsFigures struct {
-	SQS      requestCounts   `json:"sqs_requests"`
-	DynamoDB requestCounts   `json:"dynamodb_requests"`
-	Capacity capacityFigures `json:"dynamodb_capacity"`
-}
-
-// requestCounts are requests sent by regd, retries included.
-type requestCounts struct {
-	Total                  float64            `json:"total"`
-	PerCampaign            float64            `json:"per_campaign"`
-	ByOperation            map[string]float64 `json:"by_operation"`
-	PerCampaignByOperation map[string]float64 `json:"per_campaign_by_operation"`
-}
-
-// capacityFigures are the DynamoDB capacity units regd consumed, from
-// ReturnConsumedCapacity.
-type capacityFigures struct {
-	ReadUnits             float64                `json:"read_units"`
-	WriteUnits            float64                `json:"write_units"`
-	ReadUnitsPerCampaign  float64                `json:"read_units_per_campaign"`
-	WriteUnitsPerCampaign float64                `json:"write_units_per_campaign"`
-	ByOperation           map[string]capacityUse `json:"by_operation"` // by store operation
-}
-
-type capacityUse struct {
-	Requests   float64 `json:"requests"`
-	ReadUnits  float64 `json:"read_units"`
-	WriteUnits float64 `json:"write_units"`
-}
-
-type reliability struct {
-	Retries          float64            `json:"retries"`
-	RetriesByClass   map[string]float64 `json:"retries_by_class"`
-	Deferrals        float64            `json:"deferrals"`
-	Ignored          float64            `json:"ignored"` // duplicates and stale events the state machine ignored
-	IgnoredByReason  map[string]float64 `json:"ignored_by_reason"`
-	Rejected         float64            `json:"rejected"`
-	DeadLetters      float64            `json:"dead_letters"`
-	DeadLettersBy    map[string]float64 `json:"dead_letters_by_reason"`
-	VersionConflicts float64            `json:"version_conflicts"`
-	OutboxReplays    float64            `json:"outbox_replays"`
-	HandlerErrors    float64            `json:"handler_errors"` // messages left for redelivery
-	// Downstream submissions carriersim saw more than once.
-	RepeatedSubmissions    float64 `json:"repeated_submissions"`    // same idempotency key: answered from its record
-	ResubmittedSubmissions float64 `json:"resubmitted_submissions"` // same record under a new key: decided anew
-	LostSubmissions        float64 `json:"lost_submissions"`        // accepted, then forgotten by the simulator (--lose)
-	RateLimited            float64 `json:"rate_limited"`            // 429s regd received
-}
-
-type sweeperFigures struct {
-	Runs          map[string]float64 `json:"runs_by_outcome"`
-	Redriven      float64            `json:"redriven"` // re-drives that re-sent a command or follow-up
-	ByOutcome     map[string]float64 `json:"redriven_by_outcome"`
-	Lookups       map[string]float64 `json:"lookups_by_outcome"`
-	GaveUp        float64            `json:"gave_up"`
-	ExaminedItems float64            `json:"examined_items"`
-	ReadUnits     float64            `json:"read_units"`
-}
-
-// downstream is one downstream seen from both sides: regd's calls, and the
-// requests carriersim received.
-type downstream struct {
-	Calls                map[string]float64 `json:"calls_by_outcome"` // regd: ok, refused, 429, 5xx, error
-	Requests             float64            `json:"requests"`         // carriersim from here on
-	RateLimited          float64            `json:"rate_limited"`
-	ServerErrors         float64            `json:"server_errors"`
-	Repeated             float64            `json:"repeated"`
-	Resubmitted          float64            `json:"resubmitted"`
-	MaxAcceptedPerSecond float64            `json:"max_accepted_per_second"`
-	MaxReceivedPerSecond float64            `json:"max_received_per_second"`
+	EndToEnd        Latency            `json:"endtoend_latency_seconds"`  // time to ACTIVE
+	ScheduleToStart map[string]Latency `json:"schedule_to_start_seconds"` // per queue (Figures.ScheduleToStart)
 }
 
 type faultFigures struct {
-	Injected           map[string]float64 `json:"regd_injected"` // the fault layer, all replicas
+	Injected           map[string]float64 `json:"regd_injected"` // the system's own fault layer, all replicas (Figures.Faults)
 	WebhooksDropped    float64            `json:"webhooks_dropped"`
 	WebhooksDuplicated float64            `json:"webhooks_duplicated"`
 	WebhooksReordered  float64            `json:"webhooks_reordered"`
 	DownstreamErrors   float64            `json:"downstream_server_errors"` // 503s carriersim injected
 	RequestsLost       float64            `json:"downstream_requests_lost"` // requests carriersim accepted and forgot (--lose)
 	ReplicaKills       int                `json:"replica_kills"`
-	Checks             []faultCheck       `json:"checks"`
+	Checks             []FaultCheck       `json:"checks"`
 	AllHappened        bool               `json:"all_happened"`
 }
 
-// faultCheck is one fault the scenario configured, and how often it
+// FaultCheck is one fault the scenario configured, and how often it
 // happened.
-type faultCheck struct {
+type FaultCheck struct {
 	Fault      string  `json:"fault"`
 	Configured string  `json:"configured"`
 	Count      float64 `json:"count"`
 }
 
-type replicaFigures struct {
+// ReplicaFigures are what one replica of the system used, over its
+// incarnations.
+type ReplicaFigures struct {
 	Name         string  `json:"name"`
 	Incarnations int     `json:"incarnations"`
 	Kills        int     `json:"kills"`
@@ -193,9 +108,9 @@ type replicaFigures struct {
 	StartFailures int `json:"start_failures"`
 }
 
-// carriersimCounters is the part of carriersim's GET /counters the report
-// reads.
-type carriersimCounters struct {
+// SimulatorCounters is the part of carriersim's GET /counters the reports
+// read.
+type SimulatorCounters struct {
 	Groups map[string]struct {
 		Requests             float64 `json:"requests"`
 		RateLimited          float64 `json:"rate_limited"`
@@ -213,100 +128,77 @@ type carriersimCounters struct {
 	} `json:"webhooks"`
 }
 
-// runData is what a run observed, for summarize.
-type runData struct {
-	scenario   Scenario
-	prefix     string
-	began      time.Time
-	elapsed    time.Duration
-	ids        []string            // campaigns seeded
-	seen       map[string]Campaign // their records at the end
-	counters   scrape              // every replica's, added up
-	replicas   []replicaFigures
-	kills      int
-	backlog    []backlogSample
-	carriersim map[string]any
-	check      *check.Result // nil: not checked
+// RunData is what a run gathered: Summarize makes a Report of it, and
+// System.Figures the system's own figures.
+type RunData struct {
+	Scenario   Scenario
+	Prefix     string
+	Began      time.Time
+	Elapsed    time.Duration
+	IDs        []string            // campaigns seeded
+	Seen       map[string]Campaign // their records at the end
+	Metrics    Metrics             // every replica's, added up over replicas and incarnations
+	Replicas   []ReplicaFigures
+	Kills      int
+	Backlog    []BacklogSample
+	Carriersim map[string]any // carriersim's GET /counters at the end, verbatim
+	Check      *check.Result  // nil: not checked
 }
 
-// summarize computes the figures of a run.
-func summarize(d runData) Report {
-	s := Report{SchemaVersion: schemaVersion, Scenario: d.scenario, Prefix: d.prefix, Began: d.began.UTC(),
-		ElapsedSeconds: d.elapsed.Seconds(), DeadlineReached: d.elapsed >= time.Duration(d.scenario.Deadline),
-		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.backlog, Replicas: d.replicas, Carriersim: d.carriersim,
-		Check: d.check}
+// Simulator reads the counters the reports use out of d.Carriersim; missing
+// parts stay zero.
+func (d RunData) Simulator() SimulatorCounters {
+	var c SimulatorCounters
+	if b, err := json.Marshal(d.Carriersim); err == nil {
+		_ = json.Unmarshal(b, &c) // a map that marshalled unmarshals; a part of another shape stays zero
+	}
+	return c
+}
+
+// Summarize computes the figures of a run, with sys the system's own (nil:
+// none).
+func Summarize(d RunData, sys Figures) Report {
+	s := Report{SchemaVersion: schemaVersion, Scenario: d.Scenario, Prefix: d.Prefix, Began: d.Began.UTC(),
+		ElapsedSeconds: d.Elapsed.Seconds(), DeadlineReached: d.Elapsed >= time.Duration(d.Scenario.Deadline),
+		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Carriersim: d.Carriersim,
+		Check: d.Check, System: sys}
 	s.fillCampaigns(d)
 	s.IntervalSeconds = intervalWidth(s.ElapsedSeconds)
 	s.Intervals = intervals(s.Campaigns, s.IntervalSeconds, s.ElapsedSeconds)
-
-	c := d.counters
-	s.Transitions = transitions{Total: c.sum("tendlc_transitions_total", nil), ByKind: map[statemachine.Kind]float64{}}
-	for k, n := range c.by("tendlc_transitions_total", "kind", nil) {
-		s.Transitions.ByKind[statemachine.Kind(k)] = n
-	}
-	if s.ElapsedSeconds > 0 {
-		s.Transitions.PerSecond = s.Transitions.Total / s.ElapsedSeconds
-	}
-	s.fillQueues(c, d.backlog)
-	s.fillProduction(d.scenario.TimeScale)
-	s.fillAWS(c)
-	s.Reliability = reliability{
-		Retries: c.sum("tendlc_retries_total", nil), RetriesByClass: c.by("tendlc_retries_total", "class", nil),
-		Deferrals:       c.sum("tendlc_deferrals_total", nil),
-		Ignored:         c.sum("tendlc_dispositions_total", map[string]string{"disposition": "ignore"}),
-		IgnoredByReason: c.by("tendlc_dispositions_total", "reason", map[string]string{"disposition": "ignore"}),
-		Rejected:        c.sum("tendlc_dispositions_total", map[string]string{"disposition": "reject"}),
-		DeadLetters:     c.sum("tendlc_dead_letters_total", nil), DeadLettersBy: c.by("tendlc_dead_letters_total", "reason", nil),
-		VersionConflicts: c.sum("tendlc_version_conflicts_total", nil), OutboxReplays: c.sum("tendlc_outbox_replays_total", nil),
-		HandlerErrors: c.sum("tendlc_messages_handled_total", map[string]string{"outcome": "error"}),
-		RateLimited:   c.sum("tendlc_downstream_calls_total", map[string]string{"outcome": "429"}),
-	}
-	s.Sweeper = sweeperFigures{Runs: c.by("tendlc_sweeper_runs_total", "outcome", nil),
-		Redriven:  c.sum("tendlc_sweeper_redriven_total", map[string]string{"outcome": "resent"}),
-		ByOutcome: c.by("tendlc_sweeper_redriven_total", "outcome", nil),
-		Lookups:   c.by("tendlc_sweeper_lookups_total", "outcome", nil), GaveUp: c.sum("tendlc_sweeper_gave_up_total", nil),
-		ExaminedItems: c.sum("tendlc_sweeper_examined_items_total", nil), ReadUnits: c.sum("tendlc_sweeper_read_capacity_units_total", nil)}
-
-	sim := decodeCarriersim(d.carriersim)
-	s.Downstreams = map[string]downstream{}
-	for _, name := range downstreamNames(c, sim) {
-		g := sim.Groups[name]
-		s.Downstreams[name] = downstream{Calls: c.by("tendlc_downstream_calls_total", "outcome", map[string]string{"downstream": name}),
-			Requests: g.Requests, RateLimited: g.RateLimited, ServerErrors: g.ServerErrors, Repeated: g.Repeated,
-			Resubmitted: g.Resubmitted, MaxAcceptedPerSecond: g.MaxAcceptedPerSecond, MaxReceivedPerSecond: g.MaxReceivedPerSecond}
-		s.Reliability.RepeatedSubmissions += g.Repeated
-		s.Reliability.ResubmittedSubmissions += g.Resubmitted
-		s.Reliability.LostSubmissions += g.Lost
-		s.Faults.RequestsLost += g.Lost
-		s.Faults.DownstreamErrors += g.ServerErrors
-	}
-	s.Faults.Injected = c.by("tendlc_faults_injected_total", "fault", nil)
-	s.Faults.WebhooksDropped, s.Faults.WebhooksDuplicated = sim.Webhooks.Dropped, sim.Webhooks.Duplicated
-	s.Faults.WebhooksReordered, s.Faults.ReplicaKills = sim.Webhooks.Reordered, d.kills
-	s.Faults.Checks = faultChecks(d.scenario, s.Faults)
-	s.Faults.AllHappened = true
-	for _, fc := range s.Faults.Checks {
-		if fc.Count <= 0 {
-			s.Faults.AllHappened = false
-		}
-	}
-	s.FSM = map[statemachine.Kind]statemachine.Counts{}
-	for _, k := range statemachine.Kinds {
-		if m, err := statemachine.MatrixOf(k); err == nil {
-			s.FSM[k] = m.Counts
-		}
-	}
+	s.fillProduction(d.Scenario.TimeScale)
+	s.fillFaults(d)
 	return s
+}
+
+// MarshalJSON writes the report's fields and, in the same object, those of
+// its System figures. It fails when they are not a JSON object.
+func (s Report) MarshalJSON() ([]byte, error) {
+	type fields Report // without this method
+	own, err := json.Marshal(fields(s))
+	if err != nil || s.System == nil {
+		return own, err
+	}
+	sys, err := json.Marshal(s.System)
+	if err != nil {
+		return nil, err
+	}
+	if len(sys) < 2 || sys[0] != '{' {
+		return nil, errors.New("marshal the report: the system's figures are not a JSON object")
+	}
+	if len(sys) == 2 { // {}
+		return own, nil
+	}
+	return append(append(own[:len(own)-1], ','), sys[1:]...), nil
 }
 
 // fillCampaigns fills the outcome counts, the campaign times and the time to
 // ACTIVE.
-func (s *Report) fillCampaigns(d runData) {
-	s.campaignCounts = campaignCounts{Started: len(d.ids), Ended: map[statemachine.State]int{}}
+func (s *Report) fillCampaigns(d RunData) {
+	s.campaignCounts = campaignCounts{Started: len(d.IDs), Ended: map[statemachine.State]int{}}
 	var toActive []float64
-	since := func(t time.Time) *float64 { v := t.Sub(d.began).Seconds(); return &v }
-	for _, id := range d.ids {
-		c := d.seen[id]
+	since := func(t time.Time) *float64 { v := t.Sub(d.Began).Seconds(); return &v }
+	for _, id := range d.IDs {
+		c := d.Seen[id]
 		ct := campaignTimes{ID: id, State: c.State}
 		switch {
 		case c.State == "":
@@ -329,22 +221,6 @@ func (s *Report) fillCampaigns(d runData) {
 	s.EndToEnd = latencyOf(toActive)
 }
 
-// fillQueues fills the per-queue figures.
-func (s *Report) fillQueues(c scrape, backlog []backlogSample) {
-	s.Queues = map[string]queueFigures{}
-	for q, n := range c.by("tendlc_messages_received_total", "queue", nil) {
-		s.Queues[q] = queueFigures{Received: n,
-			ScheduleToStart: c.histogram("tendlc_queue_wait_seconds", map[string]string{"queue": q}).summary()}
-	}
-	for _, b := range backlog {
-		for q, dep := range b.Queues {
-			f := s.Queues[q]
-			f.BacklogMax = max(f.BacklogMax, dep.Total())
-			s.Queues[q] = f
-		}
-	}
-}
-
 // fillProduction fills the time scale and the production times of a scaled
 // run; it leaves an unscaled run's empty.
 func (s *Report) fillProduction(scale float64) {
@@ -353,88 +229,48 @@ func (s *Report) fillProduction(scale float64) {
 	}
 	s.TimeScale = scale
 	p := &productionFigures{Scale: scaleText(scale), ElapsedSeconds: s.ElapsedSeconds / scale,
-		EndToEnd: s.EndToEnd.inProduction(scale), ScheduleToStart: map[string]latency{}}
-	for q, f := range s.Queues {
-		p.ScheduleToStart[q] = f.ScheduleToStart.inProduction(scale)
+		EndToEnd: s.EndToEnd.inProduction(scale), ScheduleToStart: map[string]Latency{}}
+	if s.System != nil {
+		for q, l := range s.System.ScheduleToStart() {
+			p.ScheduleToStart[q] = l.inProduction(scale)
+		}
 	}
 	s.Production = p
 }
 
-// fillAWS fills the request and capacity figures, per campaign seeded.
-func (s *Report) fillAWS(c scrape) {
-	per := func(v float64) float64 {
-		if s.Started == 0 {
-			return 0
-		}
-		return v / float64(s.Started)
+// fillFaults fills what the system's fault layer and the simulator
+// injected, and the checks of every fault the scenario configures: the
+// system's first (Figures.Faults), then the simulator's and the replica
+// kills.
+func (s *Report) fillFaults(d RunData) {
+	f := &s.Faults
+	f.Injected, f.Checks = map[string]float64{}, []FaultCheck{} // {} and [] in report.json when there is none
+	if s.System != nil {
+		injected, checks := s.System.Faults()
+		maps.Copy(f.Injected, injected)
+		f.Checks = append(f.Checks, checks...)
 	}
-	requests := func(service string) requestCounts {
-		by := c.by("tendlc_aws_requests_total", "operation", map[string]string{"service": service})
-		r := requestCounts{ByOperation: by, PerCampaignByOperation: map[string]float64{}}
-		for op, n := range by {
-			r.Total += n
-			r.PerCampaignByOperation[op] = per(n)
-		}
-		r.PerCampaign = per(r.Total)
-		return r
+	sim := d.Simulator()
+	for _, name := range slices.Sorted(maps.Keys(sim.Groups)) {
+		f.RequestsLost += sim.Groups[name].Lost
+		f.DownstreamErrors += sim.Groups[name].ServerErrors
 	}
-	s.AWS.SQS, s.AWS.DynamoDB = requests("sqs"), requests("dynamodb")
-	capa := &s.AWS.Capacity
-	capa.ByOperation = map[string]capacityUse{}
-	reads := c.by("tendlc_dynamodb_consumed_read_capacity_units_total", "operation", nil)
-	writes := c.by("tendlc_dynamodb_consumed_write_capacity_units_total", "operation", nil)
-	for op, n := range c.by("tendlc_dynamodb_requests_total", "operation", nil) {
-		capa.ByOperation[op] = capacityUse{Requests: n, ReadUnits: reads[op], WriteUnits: writes[op]}
-		capa.ReadUnits += reads[op]
-		capa.WriteUnits += writes[op]
-	}
-	capa.ReadUnitsPerCampaign, capa.WriteUnitsPerCampaign = per(capa.ReadUnits), per(capa.WriteUnits)
-}
-
-// decodeCarriersim reads the counters the report uses out of carriersim's
-// answer; missing parts stay zero.
-func decodeCarriersim(raw map[string]any) carriersimCounters {
-	var c carriersimCounters
-	if b, err := json.Marshal(raw); err == nil {
-		_ = json.Unmarshal(b, &c) // a map that marshalled unmarshals; a part of another shape stays zero
-	}
-	return c
-}
-
-// downstreamNames returns the downstreams either side saw, sorted.
-func downstreamNames(c scrape, sim carriersimCounters) []string {
-	names := map[string]bool{}
-	for name := range c.by("tendlc_downstream_calls_total", "downstream", nil) {
-		names[name] = true
-	}
-	for name := range sim.Groups {
-		names[name] = true
-	}
-	return slices.Sorted(maps.Keys(names))
-}
-
-// faultChecks lists the faults sc configures with how often each happened:
-// regd's -faults, carriersim's -drop, -duplicate, -reorder and -errors, and
-// the replica kills.
-func faultChecks(sc Scenario, f faultFigures) []faultCheck {
-	out := []faultCheck{} // [] in report.json when there is none
-	if v := FlagValue(sc.Regd, "faults"); v != "" {
-		cfg, err := fault.Parse(v)
-		if err == nil {
-			for _, p := range []struct {
-				name string
-				prob float64
-			}{
-				{fault.DuplicatedSends, cfg.DuplicateSend}, {fault.DelayedSends, cfg.DelaySend}, {fault.FailedSends, cfg.FailSend},
-				{fault.DuplicatedReceives, cfg.DuplicateReceive}, {fault.Throttles, cfg.Throttle},
-				{fault.ServerErrors, cfg.ServerError}, {fault.StaleReads, cfg.StaleRead},
-			} {
-				if p.prob > 0 {
-					out = append(out, faultCheck{"regd " + p.name, formatProb(p.prob), f.Injected[p.name]})
-				}
-			}
+	f.WebhooksDropped, f.WebhooksDuplicated, f.WebhooksReordered = sim.Webhooks.Dropped, sim.Webhooks.Duplicated, sim.Webhooks.Reordered
+	f.ReplicaKills = d.Kills
+	f.Checks = append(f.Checks, faultChecks(d.Scenario, *f)...)
+	f.AllHappened = true
+	for _, fc := range f.Checks {
+		if fc.Count <= 0 {
+			f.AllHappened = false
 		}
 	}
+}
+
+// faultChecks lists the faults of the simulated world sc configures, with
+// how often each happened: carriersim's -drop, -duplicate, -reorder, -errors
+// and -lose, and the replica kills.
+func faultChecks(sc Scenario, f faultFigures) []FaultCheck {
+	var out []FaultCheck
 	for _, w := range []struct {
 		flag, name string
 		count      float64
@@ -446,11 +282,11 @@ func faultChecks(sc Scenario, f faultFigures) []faultCheck {
 		{"lose", "downstream request lost", f.RequestsLost},
 	} {
 		if v := FlagValue(sc.Carriersim, w.flag); v != "" && !isZeroSetting(v) {
-			out = append(out, faultCheck{w.name, v, w.count})
+			out = append(out, FaultCheck{w.name, v, w.count})
 		}
 	}
 	if sc.KillEvery > 0 {
-		out = append(out, faultCheck{"replica killed (SIGKILL)", "every " + time.Duration(sc.KillEvery).String(), float64(f.ReplicaKills)})
+		out = append(out, FaultCheck{"replica killed (SIGKILL)", "every " + time.Duration(sc.KillEvery).String(), float64(f.ReplicaKills)})
 	}
 	return out
 }
@@ -485,5 +321,3 @@ func isZeroSetting(v string) bool {
 	}
 	return true
 }
-
-func formatProb(p float64) string { return strconv.FormatFloat(p, 'g', -1, 64) }

@@ -116,9 +116,10 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for i := range figures {
 		figures[i].StartFailures = r.System.StartFailures(figures[i].Name)
 	}
-	sum := summarize(runData{scenario: sc, prefix: r.Prefix, began: began, elapsed: res.elapsed, ids: w.ids, seen: w.seen,
-		counters: col.counters(), replicas: figures, kills: col.kills(), backlog: col.backlogSamples(),
-		carriersim: fetchCounters(ctx, simURL+"/counters"), check: chk})
+	d := RunData{Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
+		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
+		Carriersim: fetchCounters(ctx, simURL+"/counters"), Check: chk}
+	sum := Summarize(d, r.System.Figures(d))
 	if res.err != nil {
 		sum.Error = res.err.Error()
 	}

@@ -27,7 +27,8 @@ func TestEveryProfileIsValidAndStatesItsCompression(t *testing.T) {
 }
 
 // TestBenchProfileIsShortAndHasEveryFault: make bench runs in at most 3
-// minutes and exercises every kind of fault.
+// minutes and exercises every kind of fault of the simulated world (package
+// legacy checks regd's own).
 func TestBenchProfileIsShortAndHasEveryFault(t *testing.T) {
 	s, err := Profile("bench")
 	if err != nil {
@@ -40,8 +41,7 @@ func TestBenchProfileIsShortAndHasEveryFault(t *testing.T) {
 	for _, c := range faultChecks(s, faultFigures{}) {
 		got = append(got, c.Fault)
 	}
-	want := []string{"regd dup-send", "regd delay-send", "regd dup-receive", "regd throttle", "regd 5xx", "regd stale-read",
-		"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "replica killed (SIGKILL)"}
+	want := []string{"webhook lost", "webhook duplicated", "webhook reordered", "downstream 503", "replica killed (SIGKILL)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("bench faults %q, want %q", got, want)
 	}

@@ -39,17 +39,19 @@ func (s series) key() string {
 	return b.String()
 }
 
-// scrape is the counters of one /metrics answer, by series key.
-type scrape map[string]sample
+// Metrics are the counters and histograms of a /metrics answer, or of
+// several added up, by series key. A System reads its figures from them
+// (System.Figures) by metric name and labels.
+type Metrics map[string]sample
 
 type sample struct {
 	series
 	value float64
 }
 
-// scrapeMetrics reads the tendlc_ counters and histograms a regd replica
-// serves at url. Gauges are left out: they do not add up across restarts.
-func scrapeMetrics(ctx context.Context, client *http.Client, url string) (scrape, error) {
+// scrapeMetrics reads the counters and histograms a replica serves at url
+// (ParseMetrics).
+func scrapeMetrics(ctx context.Context, client *http.Client, url string) (Metrics, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -63,26 +65,25 @@ func scrapeMetrics(ctx context.Context, client *http.Client, url string) (scrape
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("scrape %s: HTTP %d", url, resp.StatusCode)
 	}
-	return parseMetrics(resp.Body)
+	return ParseMetrics(resp.Body)
 }
 
-// parseMetrics reads the Prometheus text format: counters become one series
-// each, a histogram its _bucket (with le), _sum and _count series.
-func parseMetrics(r io.Reader) (scrape, error) {
+// ParseMetrics reads the Prometheus text format: counters become one series
+// each, a histogram its _bucket (with le), _sum and _count series. Gauges and
+// summaries are left out: they do not add up across restarts. Its error is
+// the text parser's.
+func ParseMetrics(r io.Reader) (Metrics, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(r)
 	if err != nil {
 		return nil, fmt.Errorf("parse metrics: %w", err)
 	}
-	out := scrape{}
+	out := Metrics{}
 	add := func(name string, labels map[string]string, v float64) {
 		s := sample{series{name, labels}, v}
 		out[s.key()] = s
 	}
 	for name, f := range families {
-		if !strings.HasPrefix(name, "tendlc_") {
-			continue
-		}
 		for _, m := range f.GetMetric() {
 			labels := map[string]string{}
 			for _, l := range m.GetLabel() {
@@ -122,14 +123,14 @@ func formatBound(f float64) string {
 // a known restart is taken for a reset too (the process restarted between
 // two scrapes).
 type accumulator struct {
-	base scrape // incarnations that ended
-	last scrape // the latest scrape of the current incarnation
+	base Metrics // incarnations that ended
+	last Metrics // the latest scrape of the current incarnation
 }
 
-func newAccumulator() *accumulator { return &accumulator{base: scrape{}, last: scrape{}} }
+func newAccumulator() *accumulator { return &accumulator{base: Metrics{}, last: Metrics{}} }
 
 // observe takes a scrape of the current incarnation.
-func (a *accumulator) observe(s scrape) {
+func (a *accumulator) observe(s Metrics) {
 	for k, v := range s {
 		if prev, ok := a.last[k]; ok && v.value < prev.value {
 			a.addBase(prev)
@@ -144,7 +145,7 @@ func (a *accumulator) restart() {
 	for _, v := range a.last {
 		a.addBase(v)
 	}
-	a.last = scrape{}
+	a.last = Metrics{}
 }
 
 func (a *accumulator) addBase(v sample) {
@@ -157,7 +158,7 @@ func (a *accumulator) addBase(v sample) {
 }
 
 // total returns base plus the current incarnation.
-func (a *accumulator) total() scrape {
+func (a *accumulator) total() Metrics {
 	out := maps.Clone(a.base)
 	for k, v := range a.last {
 		t, ok := out[k]
@@ -171,8 +172,8 @@ func (a *accumulator) total() scrape {
 }
 
 // merge adds scrapes up, series by series (the replicas of a run).
-func merge(scrapes ...scrape) scrape {
-	out := scrape{}
+func merge(scrapes ...Metrics) Metrics {
+	out := Metrics{}
 	for _, s := range scrapes {
 		for k, v := range s {
 			t, ok := out[k]
@@ -186,8 +187,8 @@ func merge(scrapes ...scrape) scrape {
 	return out
 }
 
-// sum adds the series of name whose labels include match.
-func (s scrape) sum(name string, match map[string]string) float64 {
+// Sum adds the series of name whose labels include match.
+func (s Metrics) Sum(name string, match map[string]string) float64 {
 	total := 0.0
 	for _, v := range s {
 		if v.name == name && matches(v.labels, match) {
@@ -197,9 +198,9 @@ func (s scrape) sum(name string, match map[string]string) float64 {
 	return total
 }
 
-// by adds the series of name whose labels include match, grouped by the
+// By adds the series of name whose labels include match, grouped by the
 // value of label.
-func (s scrape) by(name, label string, match map[string]string) map[string]float64 {
+func (s Metrics) By(name, label string, match map[string]string) map[string]float64 {
 	out := map[string]float64{}
 	for _, v := range s {
 		if v.name == name && matches(v.labels, match) {
@@ -218,11 +219,17 @@ func matches(labels, match map[string]string) bool {
 	return true
 }
 
+// HistogramLatency returns the count, mean and estimated quantiles of the
+// histogram of name whose labels include match (see histogram.summary).
+func (s Metrics) HistogramLatency(name string, match map[string]string) Latency {
+	return s.histogram(name, match).summary()
+}
+
 // histogram returns the histogram of name whose labels include match, the
 // series of every other label value added up.
-func (s scrape) histogram(name string, match map[string]string) histogram {
-	h := histogram{Count: s.sum(name+"_count", match), Sum: s.sum(name+"_sum", match)}
-	for le, n := range s.by(name+"_bucket", "le", match) {
+func (s Metrics) histogram(name string, match map[string]string) histogram {
+	h := histogram{Count: s.Sum(name+"_count", match), Sum: s.Sum(name+"_sum", match)}
+	for le, n := range s.By(name+"_bucket", "le", match) {
 		bound := math.Inf(1)
 		if le != "+Inf" {
 			var err error

@@ -18,8 +18,8 @@ func percentile(sorted []float64, q float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// latency summarises durations in seconds.
-type latency struct {
+// Latency summarises durations in seconds.
+type Latency struct {
 	Count int     `json:"count"`
 	Mean  float64 `json:"mean"`
 	P50   float64 `json:"p50"`
@@ -29,16 +29,16 @@ type latency struct {
 }
 
 // latencyOf summarises values, in any order.
-func latencyOf(values []float64) latency {
+func latencyOf(values []float64) Latency {
 	if len(values) == 0 {
-		return latency{}
+		return Latency{}
 	}
 	s := slices.Sorted(slices.Values(values))
 	sum := 0.0
 	for _, v := range s {
 		sum += v
 	}
-	return latency{Count: len(s), Mean: sum / float64(len(s)), P50: percentile(s, .50), P95: percentile(s, .95),
+	return Latency{Count: len(s), Mean: sum / float64(len(s)), P50: percentile(s, .50), P95: percentile(s, .95),
 		P99: percentile(s, .99), Max: s[len(s)-1]}
 }
 
@@ -83,8 +83,8 @@ func (h histogram) quantile(q float64) float64 {
 // summary returns the histogram's count, mean and estimated quantiles; Max
 // is the upper bound of the highest bucket with observations (the highest
 // finite bound when that is +Inf).
-func (h histogram) summary() latency {
-	l := latency{Count: int(h.Count), P50: h.quantile(.50), P95: h.quantile(.95), P99: h.quantile(.99)}
+func (h histogram) summary() Latency {
+	l := Latency{Count: int(h.Count), P50: h.quantile(.50), P95: h.quantile(.95), P99: h.quantile(.99)}
 	if h.Count > 0 {
 		l.Mean = h.Sum / h.Count
 		l.Max = h.quantile(1)

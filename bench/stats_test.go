@@ -37,10 +37,10 @@ func TestPercentile(t *testing.T) {
 
 func TestLatencyOfSortsAndSummarises(t *testing.T) {
 	got := latencyOf([]float64{4, 1, 3, 2})
-	if want := (latency{Count: 4, Mean: 2.5, P50: 2, P95: 4, P99: 4, Max: 4}); got != want {
+	if want := (Latency{Count: 4, Mean: 2.5, P50: 2, P95: 4, P99: 4, Max: 4}); got != want {
 		t.Errorf("latencyOf = %+v, want %+v", got, want)
 	}
-	if got := latencyOf(nil); got != (latency{}) {
+	if got := latencyOf(nil); got != (Latency{}) {
 		t.Errorf("latencyOf(nil) = %+v, want zero", got)
 	}
 }

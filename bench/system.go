@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/tendlc/tendlc/bench/check"
 )
@@ -11,13 +12,14 @@ import (
 // flow, which Runner drives through a scenario and reports on. The engine
 // owns the simulator, the load, the progress line, the kill schedule, the
 // checker and the report; a System owns its resources and processes, and
-// reads its own state. Package legacy implements it for tendlc (SQS
-// consumers and DynamoDB records).
+// reads its own state and figures. Package legacy implements it for tendlc
+// (SQS consumers and DynamoDB records).
 //
 // Runner calls Start, then StartReplicas, then Seed; then Campaigns and
 // Backlog until the run ends, with Restart on the fault schedule; then
-// History and Rates for the checker. Every process a System starts, it
-// starts under the Supervisor it is given, which stops them all at the end.
+// History and Rates for the checker, and Figures for the report. Every
+// process a System starts, it starts under the Supervisor it is given, which
+// stops them all at the end.
 type System interface {
 	// Start provisions the run's resources and starts the processes that
 	// take the simulator's webhooks, signed with env.Secret. It returns the
@@ -47,7 +49,43 @@ type System interface {
 	// Hints writes what to look at while a run's processes keep serving
 	// (Runner.Serve), the simulator at simulatorURL.
 	Hints(w io.Writer, env Env, simulatorURL, campaign string)
+	// Figures computes the system's own figures of the run d (its replicas'
+	// metrics above all) for the report; nil for none.
+	Figures(d RunData) Figures
 }
+
+// Figures are a system's own figures of a run: what only it can read from
+// its replicas' metrics (System.Figures). Report.System holds them; a
+// Figures value marshals to a JSON object whose fields report.json holds
+// beside the engine's (so their names differ from the engine's), and it
+// writes its sections of summary.md.
+type Figures interface {
+	// Faults returns what the system's own fault layer injected, by fault,
+	// and a check of every fault of its own that the scenario configures
+	// (the summary's Faults section lists them first).
+	Faults() (injected map[string]float64, checks []FaultCheck)
+	// ScheduleToStart returns, per queue of the system, how long its
+	// messages waited to be taken, in run seconds: the report gives it in
+	// production time too (a scaled run).
+	ScheduleToStart() map[string]Latency
+	// WriteMarkdown writes the figures' part of summary.md at part of r, the
+	// report they belong to (Report.RunTime writes a time of it).
+	WriteMarkdown(b *strings.Builder, r Report, part Part)
+}
+
+// Part is a place in summary.md where a system's figures go.
+type Part int
+
+const (
+	// PartCampaigns ends the Campaigns section, after the time to ACTIVE.
+	PartCampaigns Part = iota
+	// PartSections are the system's own sections, after Faults and before
+	// the replicas' processes.
+	PartSections
+	// PartAppendix comes after the campaigns per interval, before the
+	// charts.
+	PartAppendix
+)
 
 // Env is the run a System takes part in.
 type Env struct {

@@ -51,8 +51,8 @@ func (s Scenario) validateTimeScale() error {
 }
 
 // inProduction returns l, in run seconds, as production seconds under scale.
-func (l latency) inProduction(scale float64) latency {
-	return latency{Count: l.Count, Mean: l.Mean / scale, P50: l.P50 / scale, P95: l.P95 / scale, P99: l.P99 / scale, Max: l.Max / scale}
+func (l Latency) inProduction(scale float64) Latency {
+	return Latency{Count: l.Count, Mean: l.Mean / scale, P50: l.P50 / scale, P95: l.P95 / scale, P99: l.P99 / scale, Max: l.Max / scale}
 }
 
 // productionDuration writes production seconds in the unit a reader thinks
@@ -69,11 +69,12 @@ func productionDuration(seconds float64) string {
 	return f0(seconds) + " s"
 }
 
-// runTime writes run seconds with format and, when the run is scaled, their
-// production time after them: "62.0 s (6.2 days)".
-func (s Report) runTime(seconds float64, format func(float64) string) string {
+// RunTime writes run seconds with decimals digits after the point and, when
+// the run is scaled, their production time after them: "62.0 s (6.2 days)".
+func (s Report) RunTime(seconds float64, decimals int) string {
+	run := strconv.FormatFloat(seconds, 'f', decimals, 64) + " s"
 	if s.TimeScale <= 0 {
-		return format(seconds) + " s"
+		return run
 	}
-	return format(seconds) + " s (" + productionDuration(seconds/s.TimeScale) + ")"
+	return run + " (" + productionDuration(seconds/s.TimeScale) + ")"
 }

@@ -24,9 +24,9 @@ func TestProductionDurationPicksTheReadersUnit(t *testing.T) {
 }
 
 func TestLatencyInProductionDividesByTheScale(t *testing.T) {
-	run := latency{Count: 7, Mean: 25, P50: 20, P95: 50, P99: 60, Max: 62}
+	run := Latency{Count: 7, Mean: 25, P50: 20, P95: 50, P99: 60, Max: 62}
 	got := run.inProduction(dayIn10s)
-	want := latency{Count: 7, Mean: 2.5 * 86400, P50: 2 * 86400, P95: 5 * 86400, P99: 6 * 86400, Max: 6.2 * 86400}
+	want := Latency{Count: 7, Mean: 2.5 * 86400, P50: 2 * 86400, P95: 5 * 86400, P99: 6 * 86400, Max: 6.2 * 86400}
 	for _, c := range []struct {
 		name      string
 		got, want float64
@@ -53,8 +53,8 @@ func TestRunTimeAddsProductionTimeOnlyWhenScaled(t *testing.T) {
 		{"1 day = 86.4 s", 0.001, 0.5, "0.5 s (8.3 min)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := (Report{TimeScale: tt.scale}).runTime(tt.seconds, f1); got != tt.want {
-				t.Errorf("runTime(%v) = %q, want %q", tt.seconds, got, tt.want)
+			if got := (Report{TimeScale: tt.scale}).RunTime(tt.seconds, 1); got != tt.want {
+				t.Errorf("RunTime(%v) = %q, want %q", tt.seconds, got, tt.want)
 			}
 		})
 	}

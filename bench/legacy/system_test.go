@@ -60,6 +60,16 @@ func system(t *testing.T, sc bench.Scenario, basePort int, started func(ctx cont
 	return sum
 }
 
+// figuresOf returns tendlc's figures of s.
+func figuresOf(tb testing.TB, s bench.Report) *figures {
+	tb.Helper()
+	f, ok := s.System.(*figures)
+	if !ok {
+		tb.Fatalf("the report's system figures are %T, want tendlc's", s.System)
+	}
+	return f
+}
+
 // group returns one downstream group's carriersim counters.
 func group(tb testing.TB, s bench.Report, name string) map[string]float64 {
 	tb.Helper()
@@ -177,8 +187,8 @@ func TestSweeperRecoversALostApproval(t *testing.T) {
 		t.Errorf("AT&T got %v requests, %v under a new key; want the submission and a look-up, nothing submitted again",
 			att["requests"], att["resubmitted"])
 	}
-	if got := sum.Sweeper.ByOutcome["recovered"]; got < 1 {
-		t.Errorf("re-drives by outcome %v, want the approval recovered", sum.Sweeper.ByOutcome)
+	if sw := figuresOf(t, sum).Sweeper; sw.ByOutcome["recovered"] < 1 {
+		t.Errorf("re-drives by outcome %v, want the approval recovered", sw.ByOutcome)
 	}
 }
 
@@ -187,14 +197,15 @@ func TestSweeperRecoversALostApproval(t *testing.T) {
 // memory from /proc, the backlog from SQS.
 func checkCollected(tb testing.TB, s bench.Report) {
 	tb.Helper()
-	if s.AWS.SQS.ByOperation["ReceiveMessage"] == 0 || s.AWS.DynamoDB.ByOperation["TransactWriteItems"] == 0 {
-		tb.Errorf("AWS requests not counted: SQS %v, DynamoDB %v", s.AWS.SQS.ByOperation, s.AWS.DynamoDB.ByOperation)
+	f := figuresOf(tb, s)
+	if f.AWS.SQS.ByOperation["ReceiveMessage"] == 0 || f.AWS.DynamoDB.ByOperation["TransactWriteItems"] == 0 {
+		tb.Errorf("AWS requests not counted: SQS %v, DynamoDB %v", f.AWS.SQS.ByOperation, f.AWS.DynamoDB.ByOperation)
 	}
-	if w := s.Queues["events"].ScheduleToStart; w.Count == 0 {
-		tb.Errorf("no queue wait observed on the events queue: %+v", s.Queues["events"])
+	if w := f.Queues["events"].ScheduleToStart; w.Count == 0 {
+		tb.Errorf("no queue wait observed on the events queue: %+v", f.Queues["events"])
 	}
-	if s.AWS.Capacity.WriteUnits == 0 || s.Transitions.Total == 0 {
-		tb.Errorf("no write units (%v) or transitions (%v)", s.AWS.Capacity.WriteUnits, s.Transitions.Total)
+	if f.AWS.Capacity.WriteUnits == 0 || f.Transitions.Total == 0 {
+		tb.Errorf("no write units (%v) or transitions (%v)", f.AWS.Capacity.WriteUnits, f.Transitions.Total)
 	}
 	for _, r := range s.Replicas {
 		if r.CPUSeconds <= 0 || r.PeakRSSBytes < 1<<20 {
