@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 func TestEveryProfileIsValidAndStatesItsCompression(t *testing.T) {
@@ -174,7 +176,7 @@ func TestCheckWaitsOutHeldBackWebhooks(t *testing.T) {
 	}{
 		{"no reordering", []string{"--drop", "0.1"}, 0},
 		{"reordering off", []string{"--reorder", "0"}, 0},
-		{"carriersim's default delay", []string{"--reorder", "0.1"}, 2 * time.Second},
+		{"carriersim's default delay", []string{"--reorder", "0.1"}, tcrsim.DefaultReorderDelay},
 		{"the scenario's delay", []string{"--reorder", "0.2", "--reorder-delay", "500ms"}, 500 * time.Millisecond},
 	} {
 		if got := (Scenario{Carriersim: tt.args}).JournalSettle(); got != tt.want {
