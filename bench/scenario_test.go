@@ -85,7 +85,7 @@ func TestLongProfileScalesEveryDurationUniformly(t *testing.T) {
 		t.Errorf("compression %q does not state the scale first", s.Compression)
 	}
 	slowest := 0.0 // brand identity, CAMPAIGN_ADD, vetting, the slowest carrier, numbers
-	for _, step := range []string{"registry", "registry", "reviewer", "verizon", "numbers"} {
+	for _, step := range []tcrsim.Step{tcrsim.StepRegistry, tcrsim.StepRegistry, tcrsim.StepReviewer, tcrsim.StepVerizon, tcrsim.StepNumbers} {
 		slowest += productionLatencies[step].Max.Seconds() * s.TimeScale
 	}
 	if d := time.Duration(s.Deadline).Seconds(); d < 2*slowest {
