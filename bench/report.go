@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/bench/check"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -108,26 +109,6 @@ type ReplicaFigures struct {
 	StartFailures int `json:"start_failures"`
 }
 
-// SimulatorCounters is the part of carriersim's GET /counters the reports
-// read.
-type SimulatorCounters struct {
-	Groups map[string]struct {
-		Requests             float64 `json:"requests"`
-		RateLimited          float64 `json:"rate_limited"`
-		ServerErrors         float64 `json:"server_errors"`
-		Repeated             float64 `json:"repeated"`
-		Resubmitted          float64 `json:"resubmitted"`
-		Lost                 float64 `json:"lost"`
-		MaxAcceptedPerSecond float64 `json:"max_accepted_per_second"`
-		MaxReceivedPerSecond float64 `json:"max_received_per_second"`
-	} `json:"groups"`
-	Webhooks struct {
-		Dropped    float64 `json:"dropped"`
-		Duplicated float64 `json:"duplicated"`
-		Reordered  float64 `json:"reordered"`
-	} `json:"webhooks"`
-}
-
 // RunData is what a run gathered: Summarize makes a Report of it, and
 // System.Figures the system's own figures.
 type RunData struct {
@@ -145,10 +126,10 @@ type RunData struct {
 	Check      *check.Result  // nil: not checked
 }
 
-// Simulator reads the counters the reports use out of d.Carriersim; missing
-// parts stay zero.
-func (d RunData) Simulator() SimulatorCounters {
-	var c SimulatorCounters
+// Simulator reads carriersim's counters out of d.Carriersim; missing parts
+// stay zero.
+func (d RunData) Simulator() tcrsim.Counters {
+	var c tcrsim.Counters
 	if b, err := json.Marshal(d.Carriersim); err == nil {
 		_ = json.Unmarshal(b, &c) // a map that marshalled unmarshals; a part of another shape stays zero
 	}
@@ -252,10 +233,11 @@ func (s *Report) fillFaults(d RunData) {
 	}
 	sim := d.Simulator()
 	for _, name := range slices.Sorted(maps.Keys(sim.Groups)) {
-		f.RequestsLost += sim.Groups[name].Lost
-		f.DownstreamErrors += sim.Groups[name].ServerErrors
+		f.RequestsLost += float64(sim.Groups[name].Lost)
+		f.DownstreamErrors += float64(sim.Groups[name].ServerErrors)
 	}
-	f.WebhooksDropped, f.WebhooksDuplicated, f.WebhooksReordered = sim.Webhooks.Dropped, sim.Webhooks.Duplicated, sim.Webhooks.Reordered
+	w := sim.Webhooks
+	f.WebhooksDropped, f.WebhooksDuplicated, f.WebhooksReordered = float64(w.Dropped), float64(w.Duplicated), float64(w.Reordered)
 	f.ReplicaKills = d.Kills
 	f.Checks = append(f.Checks, faultChecks(d.Scenario, *f)...)
 	f.AllHappened = true

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 // Scenario is one end-to-end run: the load, the replicas, and the faults of
@@ -214,16 +216,14 @@ func (s Scenario) Validate() error {
 	return nil
 }
 
-// carriersimReorderDelay is carriersim's --reorder-delay default.
-const carriersimReorderDelay = 2 * time.Second
-
 // JournalSettle is how long the checker of a run of s that just ended waits
 // between reading the records and reading carriersim's journal.
 // carriersim's --reorder holds a webhook back by up to --reorder-delay after
 // its decision is due, while a status look-up already lists the decision:
 // the system may have recovered the event, and the record applied it, before
-// the webhook is emitted and journaled. Zero for a scenario that does not
-// reorder.
+// the webhook is emitted and journaled. Without --reorder-delay it is
+// carriersim's default, tcrsim.DefaultReorderDelay. Zero for a scenario that
+// does not reorder.
 func (s Scenario) JournalSettle() time.Duration {
 	if v := FlagValue(s.Carriersim, "reorder"); v == "" || isZeroSetting(v) {
 		return 0
@@ -231,5 +231,5 @@ func (s Scenario) JournalSettle() time.Duration {
 	if d, err := time.ParseDuration(FlagValue(s.Carriersim, "reorder-delay")); err == nil {
 		return d
 	}
-	return carriersimReorderDelay
+	return tcrsim.DefaultReorderDelay
 }

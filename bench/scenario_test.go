@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 func TestEveryProfileIsValidAndStatesItsCompression(t *testing.T) {
@@ -83,7 +85,7 @@ func TestLongProfileScalesEveryDurationUniformly(t *testing.T) {
 		t.Errorf("compression %q does not state the scale first", s.Compression)
 	}
 	slowest := 0.0 // brand identity, CAMPAIGN_ADD, vetting, the slowest carrier, numbers
-	for _, step := range []string{"registry", "registry", "reviewer", "verizon", "numbers"} {
+	for _, step := range []tcrsim.Step{tcrsim.StepRegistry, tcrsim.StepRegistry, tcrsim.StepReviewer, tcrsim.StepVerizon, tcrsim.StepNumbers} {
 		slowest += productionLatencies[step].Max.Seconds() * s.TimeScale
 	}
 	if d := time.Duration(s.Deadline).Seconds(); d < 2*slowest {
@@ -174,7 +176,7 @@ func TestCheckWaitsOutHeldBackWebhooks(t *testing.T) {
 	}{
 		{"no reordering", []string{"--drop", "0.1"}, 0},
 		{"reordering off", []string{"--reorder", "0"}, 0},
-		{"carriersim's default delay", []string{"--reorder", "0.1"}, 2 * time.Second},
+		{"carriersim's default delay", []string{"--reorder", "0.1"}, tcrsim.DefaultReorderDelay},
 		{"the scenario's delay", []string{"--reorder", "0.2", "--reorder-delay", "500ms"}, 500 * time.Millisecond},
 	} {
 		if got := (Scenario{Carriersim: tt.args}).JournalSettle(); got != tt.want {

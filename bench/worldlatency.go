@@ -6,17 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
-// span is a range of durations: carriersim draws a delay uniformly between
-// Min and Max.
-type span struct{ Min, Max time.Duration }
-
-// productionLatencies are the production delays of carriersim's steps (see
-// cmd/carriersim/config.go), from the request to its webhook, for profiles
-// that scale time uniformly. The figures come from the project's domain
-// reference (DOMAIN.md) where it gives one:
+// productionLatencies are the production delays of carriersim's steps
+// (tcrsim.Steps; carriersim draws each uniformly between Min and Max), from
+// the request to its webhook, for profiles that scale time uniformly. The
+// figures come from the project's domain reference (DOMAIN.md) where it
+// gives one:
 //   - registry (brand identity, CAMPAIGN_ADD): "within minutes": 1-10 min;
 //   - revet (external secondary vetting): 30 s to 24 h;
 //   - reviewer (manual vetting): "often days": 1-3 days;
@@ -25,24 +22,25 @@ type span struct{ Min, Max time.Duration }
 //     weeks happen": 1-5 days, so some reviews run two days past the SLA;
 //   - numbers: DOMAIN.md only says registration "can be delayed"; 1 min-2 h
 //     is this harness's assumption.
-var productionLatencies = map[string]span{
-	"registry":                          {time.Minute, 10 * time.Minute},
-	"revet":                             {30 * time.Second, 24 * time.Hour},
-	"reviewer":                          {day, 3 * day},
-	string(statemachine.CarrierTMobile): {time.Minute, 24 * time.Hour},
-	string(statemachine.CarrierATT):     {day, 5 * day},
-	string(statemachine.CarrierVerizon): {day, 5 * day},
-	"numbers":                           {time.Minute, 2 * time.Hour},
+var productionLatencies = map[tcrsim.Step]tcrsim.Latency{
+	tcrsim.StepRegistry: {Min: time.Minute, Max: 10 * time.Minute},
+	tcrsim.StepRevet:    {Min: 30 * time.Second, Max: 24 * time.Hour},
+	tcrsim.StepReviewer: {Min: day, Max: 3 * day},
+	tcrsim.StepTMobile:  {Min: time.Minute, Max: 24 * time.Hour},
+	tcrsim.StepATT:      {Min: day, Max: 5 * day},
+	tcrsim.StepVerizon:  {Min: day, Max: 5 * day},
+	tcrsim.StepNumbers:  {Min: time.Minute, Max: 2 * time.Hour},
 }
 
 // latencyArg returns carriersim's --latency value for production ranges
 // multiplied by scale, steps in name order: with scale 10/86400 (1 day =
-// 10 s), "att=10s-50s,...,registry=7ms-69ms,...".
-func latencyArg(production map[string]span, scale float64) string {
+// 10 s), "att=10s-50s,...,registry=7ms-69ms,...". It writes min-max also
+// when the two are equal (tcrsim.Latency's String would write one).
+func latencyArg(production map[tcrsim.Step]tcrsim.Latency, scale float64) string {
 	parts := make([]string, 0, len(production))
 	for _, step := range slices.Sorted(maps.Keys(production)) {
 		r := production[step]
-		parts = append(parts, step+"="+scaleDuration(r.Min, scale).String()+"-"+scaleDuration(r.Max, scale).String())
+		parts = append(parts, string(step)+"="+scaleDuration(r.Min, scale).String()+"-"+scaleDuration(r.Max, scale).String())
 	}
 	return strings.Join(parts, ",")
 }

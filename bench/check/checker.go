@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -14,7 +15,12 @@ import (
 type Input struct {
 	Records []statemachine.Record
 	Audit   []statemachine.AuditEntry
-	Journal journal
+	// Journal is carriersim's GET /journal: every request a downstream
+	// endpoint received and every webhook delivery attempt or drop, in the
+	// order they happened; the simulated world's side of what the checker
+	// compares the records with. Its Rates, carriersim's own limits, are
+	// informational: the rate rule holds the system to its own (Rates).
+	Journal tcrsim.Journal
 	// Rates is the system's limit per downstream group, per second (for
 	// tendlc, regd's --rate: legacy.Rates).
 	Rates map[string]float64
@@ -124,8 +130,8 @@ type checker struct {
 	audits  map[recordKey][]statemachine.AuditEntry // by version
 	applied map[recordKey]map[string]bool           // message ids in the audit
 	// requests and webhooks are the journal's lines about each record.
-	requests map[recordKey][]journalRequest
-	webhooks map[recordKey][]journalWebhook
+	requests map[recordKey][]tcrsim.JournalRequest
+	webhooks map[recordKey][]tcrsim.JournalWebhook
 
 	res     Result
 	checked map[string]int
@@ -191,8 +197,8 @@ func Failed(err error) Result {
 
 func newChecker(in Input) *checker {
 	c := &checker{in: in, records: map[recordKey]*statemachine.Record{}, audits: map[recordKey][]statemachine.AuditEntry{},
-		applied: map[recordKey]map[string]bool{}, requests: map[recordKey][]journalRequest{},
-		webhooks: map[recordKey][]journalWebhook{}, checked: map[string]int{}}
+		applied: map[recordKey]map[string]bool{}, requests: map[recordKey][]tcrsim.JournalRequest{},
+		webhooks: map[recordKey][]tcrsim.JournalWebhook{}, checked: map[string]int{}}
 	c.res.Inputs = checkInputs{Records: len(in.Records), AuditItems: len(in.Audit),
 		Requests: len(in.Journal.Requests), WebhookDeliveries: len(in.Journal.Webhooks)}
 	for i := range in.Records {
@@ -211,7 +217,7 @@ func newChecker(in Input) *checker {
 		slices.SortStableFunc(as, func(a, b statemachine.AuditEntry) int { return cmp.Compare(a.Version, b.Version) })
 	}
 	for _, r := range in.Journal.Requests {
-		if k := r.kind(); k != "" {
+		if k := requestKind(r); k != "" {
 			c.requests[recordKey{k, r.RecordID}] = append(c.requests[recordKey{k, r.RecordID}], r)
 		}
 	}
@@ -287,10 +293,10 @@ func (c *checker) simulatorView(k recordKey) []string {
 	}
 	var lines []line
 	for _, r := range c.requests[k] {
-		lines = append(lines, line{r.At.UnixNano(), r.String()})
+		lines = append(lines, line{r.At.UnixNano(), requestLine(r)})
 	}
 	for _, w := range c.webhooks[k] {
-		lines = append(lines, line{w.At.UnixNano(), w.String()})
+		lines = append(lines, line{w.At.UnixNano(), webhookLine(w)})
 	}
 	slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.at, b.at) })
 	var out []string

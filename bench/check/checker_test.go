@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -129,8 +130,8 @@ func TestCheckPassesACleanRun(t *testing.T) {
 		{"version gaps (cleared outboxes)", gaps, gaps > 0},
 		{"webhook events applied", res.Webhooks.Applied, res.Webhooks.Applied > 0},
 		{"webhook events stale in the final state", res.Webhooks.Ignorable, res.Webhooks.Ignorable > 0},
-		{"webhooks dropped", res.Webhooks.Deliveries[deliveryDropped], res.Webhooks.Deliveries[deliveryDropped] == 1},
-		{"webhooks duplicated", res.Webhooks.Deliveries[deliveryDuplicate], res.Webhooks.Deliveries[deliveryDuplicate] == 2},
+		{"webhooks dropped", res.Webhooks.Deliveries[tcrsim.DeliveryDropped], res.Webhooks.Deliveries[tcrsim.DeliveryDropped] == 1},
+		{"webhooks duplicated", res.Webhooks.Deliveries[tcrsim.DeliveryDuplicate], res.Webhooks.Deliveries[tcrsim.DeliveryDuplicate] == 2},
 		{"requests resubmitted after a loss", res.Requests.ResubmittedAfterLoss, res.Requests.ResubmittedAfterLoss == 1},
 		{"requests repeated", res.Requests.Repeated, res.Requests.Repeated == 1},
 		{"records never answered", res.World.Unanswered, res.World.Unanswered == 1},
@@ -215,8 +216,8 @@ func TestCheckToleratesArrivalJitter(t *testing.T) {
 		if i == 40 {
 			arrived = arrived.Add(300 * time.Millisecond)
 		}
-		in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: arrived,
-			Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: outcomeFound, Status: 200})
+		in.Journal.Requests = append(in.Journal.Requests, tcrsim.JournalRequest{At: arrived,
+			Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: tcrsim.OutcomeFound, Status: 200})
 	}
 	res := check(in)
 	if !res.Passed {
@@ -283,18 +284,18 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 		{
 			name: "an orphan registration",
 			plant: func(tb testing.TB, in *Input) {
-				in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: lastRequestAt(*in).Add(time.Second),
+				in.Journal.Requests = append(in.Journal.Requests, tcrsim.JournalRequest{At: lastRequestAt(*in).Add(time.Second),
 					Endpoint: endpointSubmitCampaign, Group: "registry", RecordID: "campaign-99", Key: "k-orphan",
-					Outcome: outcomeDecided, Status: 201})
+					Outcome: tcrsim.OutcomeDecided, Status: 201})
 			},
 			rule: ruleRequests, record: "campaign-99", says: "orphan registration",
 		},
 		{
 			name: "a resubmission without a loss",
 			plant: func(tb testing.TB, in *Input) {
-				in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: lastRequestAt(*in).Add(time.Second),
+				in.Journal.Requests = append(in.Journal.Requests, tcrsim.JournalRequest{At: lastRequestAt(*in).Add(time.Second),
 					Endpoint: endpointSubmitCampaign, Group: "registry", RecordID: "campaign-3", Key: "k-again",
-					Outcome: outcomeResubmitted, Status: 201})
+					Outcome: tcrsim.OutcomeResubmitted, Status: 201})
 			},
 			rule: ruleRequests, record: "campaign-3", says: "resubmitted without a loss",
 		},
@@ -332,7 +333,7 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			name: "the simulator refused the campaign, the record is ACTIVE",
 			plant: func(tb testing.TB, in *Input) {
 				for i, r := range in.Journal.Requests {
-					if r.RecordID == "campaign-0" && r.Endpoint == endpointSubmitCampaign && r.decided() {
+					if r.RecordID == "campaign-0" && r.Endpoint == endpointSubmitCampaign && decided(r) {
 						in.Journal.Requests[i].Status, in.Journal.Requests[i].Code = 400, statemachine.CodeHighRisk
 					}
 				}
@@ -344,8 +345,8 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			plant: func(tb testing.TB, in *Input) {
 				at := lastRequestAt(*in).Add(time.Second)
 				for i := range 101 {
-					in.Journal.Requests = append(in.Journal.Requests, journalRequest{At: at.Add(time.Duration(i) * 90 * time.Millisecond),
-						Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: outcomeFound, Status: 200})
+					in.Journal.Requests = append(in.Journal.Requests, tcrsim.JournalRequest{At: at.Add(time.Duration(i) * 90 * time.Millisecond),
+						Endpoint: "GET /carriers/att/campaigns/{id}", Group: "att", RecordID: "campaign-0", Outcome: tcrsim.OutcomeFound, Status: 200})
 				}
 			},
 			rule: ruleRate, says: "att received 101 requests within 10s",
@@ -417,7 +418,7 @@ func TestCheckOfNothingPasses(t *testing.T) {
 	if !res.Passed || res.Failure() != nil {
 		t.Errorf("an empty run failed the check:\n%s", describe(res))
 	}
-	if res.Violations == nil || len(res.Rates) != len(DownstreamGroups) {
+	if res.Violations == nil || len(res.Rates) != len(tcrsim.Groups()) {
 		t.Errorf("violations %v (want [] for report.json), rates %+v (want every group)", res.Violations, res.Rates)
 	}
 }

@@ -110,7 +110,7 @@ func writeBlock(b *strings.Builder, title string, lines []string) {
 }
 
 // countList writes counts by name, sorted: "delivered 12, dropped 1".
-func countList(m map[string]int) string {
+func countList[K ~string](m map[K]int) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))

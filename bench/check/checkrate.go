@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 // rateFigure is one downstream group's busiest windows.
 type rateFigure struct {
-	Group string `json:"group"`
+	Group tcrsim.Group `json:"group"`
 	// Limit is regd's rate for the group: requests per second, shared by
 	// every replica.
 	Limit    float64 `json:"limit_per_second"`
@@ -41,24 +43,27 @@ const rateWindowLines = 30
 // machine a request let go late lands in the next request's second, which
 // a one-second rule would blame on the limiter.
 func (c *checker) checkRate() {
-	byGroup := map[string][]journalRequest{}
+	byGroup := map[tcrsim.Group][]tcrsim.JournalRequest{}
 	for _, r := range c.in.Journal.Requests {
 		byGroup[r.Group] = append(byGroup[r.Group], r)
 	}
-	groups := slices.Clone(DownstreamGroups)
+	// The simulator's groups in its order, then any other group the journal
+	// names, sorted.
+	groups := tcrsim.Groups()
+	known := len(groups)
 	for g := range byGroup {
 		if !slices.Contains(groups, g) {
 			groups = append(groups, g)
 		}
 	}
-	slices.Sort(groups[len(DownstreamGroups):])
+	slices.Sort(groups[known:])
 	for _, g := range groups {
-		limit, ok := c.in.Rates[g]
+		limit, ok := c.in.Rates[string(g)]
 		if !ok {
 			limit = DefaultRate
 		}
 		rs := byGroup[g]
-		slices.SortStableFunc(rs, func(a, b journalRequest) int { return a.At.Compare(b.At) })
+		slices.SortStableFunc(rs, func(a, b tcrsim.JournalRequest) int { return a.At.Compare(b.At) })
 		f := rateFigure{Group: g, Limit: limit, Requests: len(rs)}
 		from, to := busiestWindow(rs, rateWindow)
 		if f.MaxPerWindow = to - from; f.MaxPerWindow > 0 {
@@ -76,7 +81,7 @@ func (c *checker) checkRate() {
 					lines = append(lines, fmt.Sprintf("(%d more requests)", to-from-i))
 					break
 				}
-				lines = append(lines, r.String())
+				lines = append(lines, requestLine(r))
 			}
 			c.res.Violations = append(c.res.Violations, violation{Rule: ruleRate,
 				Problem: fmt.Sprintf("%s received %d requests within %v from %s; regd's rate for it is %g per second (%g in %v)",
@@ -89,7 +94,7 @@ func (c *checker) checkRate() {
 // busiestWindow returns the bounds [from, to) of the longest run of rs,
 // sorted by time, that fits in one window [t, t+window), the earliest of
 // the longest.
-func busiestWindow(rs []journalRequest, window time.Duration) (from, to int) {
+func busiestWindow(rs []tcrsim.JournalRequest, window time.Duration) (from, to int) {
 	i := 0
 	for j := range rs {
 		for rs[j].At.Sub(rs[i].At) >= window {
@@ -101,10 +106,6 @@ func busiestWindow(rs []journalRequest, window time.Duration) (from, to int) {
 	}
 	return from, to
 }
-
-// DownstreamGroups are carriersim's downstream groups, each with a rate
-// limit of its own, in the order the checker reports them.
-var DownstreamGroups = []string{"registry", "att", "tmobile", "verizon", "numbers"}
 
 // DefaultRate is the limit per second the rate rule assumes for a group that
 // Input.Rates does not name: regd's default for a downstream its --rate does

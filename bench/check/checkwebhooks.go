@@ -5,14 +5,15 @@ import (
 	"strings"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
 // webhookFigures count the webhook events of the journal and how each was
 // accounted for.
 type webhookFigures struct {
-	Events     int            `json:"events"`     // distinct webhook events (by event id)
-	Deliveries map[string]int `json:"deliveries"` // journal lines by delivery: delivered, duplicate, failed, dropped
+	Events     int                            `json:"events"`     // distinct webhook events (by event id)
+	Deliveries map[tcrsim.DeliveryOutcome]int `json:"deliveries"` // journal lines by delivery: delivered, duplicate, failed, dropped
 	// Informational events translate to no internal event
 	// (CAMPAIGN_SHARE_ADD, CAMPAIGN_RESUBMISSION).
 	Informational int `json:"informational"`
@@ -47,7 +48,7 @@ type webhookFigures struct {
 // where its staleness in the final state would hide it.
 func (c *checker) checkWebhooks() {
 	f := &c.res.Webhooks
-	f.Deliveries = map[string]int{}
+	f.Deliveries = map[tcrsim.DeliveryOutcome]int{}
 	sources := map[recordKey]map[string]tcr.WebhookEvent{} // translated id -> webhook, per record
 	seen := map[string]bool{}
 	for _, w := range c.in.Journal.Webhooks {
@@ -82,7 +83,7 @@ func (c *checker) checkWebhooks() {
 }
 
 // account finds what became of event env of webhook w, for record k.
-func (c *checker) account(k recordKey, env statemachine.Envelope, w journalWebhook) {
+func (c *checker) account(k recordKey, env statemachine.Envelope, w tcrsim.JournalWebhook) {
 	f := &c.res.Webhooks
 	if c.applied[k][env.EventID] {
 		f.Applied++

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -260,14 +261,14 @@ func (c *checker) numberVerdict(id string) verdict {
 
 // latestDecided returns the last request to endpoint about k that the
 // simulator decided and kept: a lost request decided nothing that lasted.
-func (c *checker) latestDecided(k recordKey, endpoint string) (journalRequest, bool) {
+func (c *checker) latestDecided(k recordKey, endpoint string) (tcrsim.JournalRequest, bool) {
 	rs := c.requests[k]
 	for i := len(rs) - 1; i >= 0; i-- {
-		if rs[i].Endpoint == endpoint && rs[i].decided() {
+		if rs[i].Endpoint == endpoint && decided(rs[i]) {
 			return rs[i], true
 		}
 	}
-	return journalRequest{}, false
+	return tcrsim.JournalRequest{}, false
 }
 
 // latestWebhook returns the event about k that match accepts and that the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -47,11 +48,11 @@ func TestJournalFetchDecodesTheContract(t *testing.T) {
 	}
 	r := j.Requests[0]
 	if r.At != time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC) || r.Group != "registry" || r.RecordID != "brand-0001" ||
-		r.Key != "k1" || r.Outcome != outcomeDecided || r.Status != 400 || r.Code != 30795 {
+		r.Key != "k1" || r.Outcome != tcrsim.OutcomeDecided || r.Status != 400 || r.Code != 30795 {
 		t.Errorf("request 0 = %+v", r)
 	}
 	w := j.Webhooks[0]
-	if w.Delivery != deliveryDropped || w.Event.EventType != tcr.EventMNORejected || w.Event.MNOID != 10017 || w.Event.Code != 30899 {
+	if w.Delivery != tcrsim.DeliveryDropped || w.Event.EventType != tcr.EventMNORejected || w.Event.MNOID != 10017 || w.Event.Code != 30899 {
 		t.Errorf("webhook 0 = %+v", w)
 	}
 	if j.Rates["att"] != 20 {
@@ -69,23 +70,24 @@ func TestJournalFetchFailsOnAnotherAnswer(t *testing.T) {
 
 func TestJournalRequestClassifies(t *testing.T) {
 	tests := []struct {
-		endpoint, outcome string
-		kind              statemachine.Kind
-		changes, decided  bool
+		endpoint         string
+		outcome          tcrsim.RequestOutcome
+		kind             statemachine.Kind
+		changes, decided bool
 	}{
-		{"POST /registry/brands/{id}", outcomeDecided, statemachine.KindBrand, true, true},
-		{"POST /registry/brands/{id}/revet", outcomeResubmitted, statemachine.KindBrand, true, true},
-		{"DELETE /registry/campaigns/{id}", outcomeLost, statemachine.KindCampaign, true, false},
-		{"POST /carriers/verizon/campaigns/{id}", outcomeRepeated, statemachine.KindCampaign, true, false},
-		{"POST /numbers/{id}", outcomeRateLimited, statemachine.KindNumber, true, false},
-		{"GET /numbers/{id}", outcomeFound, statemachine.KindNumber, false, false},
-		{"GET /counters", outcomeFound, "", false, false},
+		{"POST /registry/brands/{id}", tcrsim.OutcomeDecided, statemachine.KindBrand, true, true},
+		{"POST /registry/brands/{id}/revet", tcrsim.OutcomeResubmitted, statemachine.KindBrand, true, true},
+		{"DELETE /registry/campaigns/{id}", tcrsim.OutcomeLost, statemachine.KindCampaign, true, false},
+		{"POST /carriers/verizon/campaigns/{id}", tcrsim.OutcomeRepeated, statemachine.KindCampaign, true, false},
+		{"POST /numbers/{id}", tcrsim.OutcomeRateLimited, statemachine.KindNumber, true, false},
+		{"GET /numbers/{id}", tcrsim.OutcomeFound, statemachine.KindNumber, false, false},
+		{"GET /counters", tcrsim.OutcomeFound, "", false, false},
 	}
 	for _, tt := range tests {
-		r := journalRequest{Endpoint: tt.endpoint, Outcome: tt.outcome}
-		if r.kind() != tt.kind || r.changesState() != tt.changes || r.decided() != tt.decided {
+		r := tcrsim.JournalRequest{Endpoint: tt.endpoint, Outcome: tt.outcome}
+		if requestKind(r) != tt.kind || changesState(r) != tt.changes || decided(r) != tt.decided {
 			t.Errorf("%s %s: kind %q, changes state %v, decided %v; want %q, %v, %v",
-				tt.endpoint, tt.outcome, r.kind(), r.changesState(), r.decided(), tt.kind, tt.changes, tt.decided)
+				tt.endpoint, tt.outcome, requestKind(r), changesState(r), decided(r), tt.kind, tt.changes, tt.decided)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -26,7 +27,7 @@ type simRun struct {
 	now     time.Time
 	records map[recordKey]*statemachine.Record
 	audit   []statemachine.AuditEntry
-	journal journal
+	journal tcrsim.Journal
 
 	world fixtureWorld
 	queue []queued       // events and commands, first in first out
@@ -189,12 +190,12 @@ func (f *simRun) apply(q queued) {
 // answer (an event for the events queue) and the webhooks it plans.
 func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 	id := cmd.EntityID
-	group := string(to)
-	place := group + " " + id
+	group := tcrsim.Group(to)
+	place := string(group) + " " + id
 	f.tries[place]++
-	req := journalRequest{At: f.now, Group: group, RecordID: id, Key: cmd.EventID, Outcome: outcomeDecided}
+	req := tcrsim.JournalRequest{At: f.now, Group: group, RecordID: id, Key: cmd.EventID, Outcome: tcrsim.OutcomeDecided}
 	if f.tries[place] > 1 {
-		req.Outcome = outcomeResubmitted
+		req.Outcome = tcrsim.OutcomeResubmitted
 	}
 	var hooks []tcr.WebhookEvent
 	status, code := 201, 0
@@ -245,7 +246,7 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 	req.Status, req.Code = status, code
 	lost := status < 300 && f.world.lose[place] && f.tries[place] == 1
 	if lost {
-		req.Outcome = outcomeLost
+		req.Outcome = tcrsim.OutcomeLost
 		hooks = nil
 	}
 	f.journal.Requests = append(f.journal.Requests, req)
@@ -272,7 +273,7 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 		// memory, its webhooks replayed under their ids.
 		f.now = f.now.Add(step)
 		rep := req
-		rep.At, rep.Outcome = f.now, outcomeRepeated
+		rep.At, rep.Outcome = f.now, tcrsim.OutcomeRepeated
 		f.journal.Requests = append(f.journal.Requests, rep)
 		f.deliver(sent)
 	}
@@ -294,16 +295,16 @@ func (f *simRun) deliver(hooks []tcr.WebhookEvent) {
 	for _, e := range hooks {
 		k := hookKey(e)
 		if f.world.drop[k] {
-			f.journal.Webhooks = append(f.journal.Webhooks, journalWebhook{At: f.now, Event: e, Delivery: deliveryDropped})
+			f.journal.Webhooks = append(f.journal.Webhooks, tcrsim.JournalWebhook{At: f.now, Event: e, Delivery: tcrsim.DeliveryDropped})
 			if !f.world.strand[k] {
 				f.later = append(f.later, func() { f.recover(e) })
 			}
 			continue
 		}
-		f.journal.Webhooks = append(f.journal.Webhooks, journalWebhook{At: f.now, Event: e, Delivery: deliveryDelivered, Status: 202})
+		f.journal.Webhooks = append(f.journal.Webhooks, tcrsim.JournalWebhook{At: f.now, Event: e, Delivery: tcrsim.DeliveryDelivered, Status: 202})
 		f.translate(e)
 		if f.world.duplicate[k] {
-			f.journal.Webhooks = append(f.journal.Webhooks, journalWebhook{At: f.now, Event: e, Delivery: deliveryDuplicate, Status: 202})
+			f.journal.Webhooks = append(f.journal.Webhooks, tcrsim.JournalWebhook{At: f.now, Event: e, Delivery: tcrsim.DeliveryDuplicate, Status: 202})
 			f.translate(e)
 		}
 	}
@@ -324,26 +325,26 @@ func (f *simRun) translate(e tcr.WebhookEvent) {
 // look-up and sending its event, under the webhook's own id.
 func (f *simRun) recover(e tcr.WebhookEvent) {
 	kind, id := about(e)
-	group, endpoint := "registry", "GET /registry/campaigns/{id}"
+	group, endpoint := tcrsim.GroupRegistry, "GET /registry/campaigns/{id}"
 	switch {
 	case e.MNOID != 0:
 		c, _ := statemachine.CarrierByMNOID(e.MNOID)
-		group, endpoint = string(c), "GET /carriers/"+string(c)+"/campaigns/{id}"
+		group, endpoint = tcrsim.Group(c), "GET /carriers/"+string(c)+"/campaigns/{id}"
 	case kind == statemachine.KindNumber:
-		group, endpoint = "numbers", "GET /numbers/{id}"
+		group, endpoint = tcrsim.GroupNumbers, "GET /numbers/{id}"
 	case kind == statemachine.KindBrand:
 		endpoint = "GET /registry/brands/{id}"
 	}
-	f.journal.Requests = append(f.journal.Requests, journalRequest{At: f.now, Endpoint: endpoint, Group: group,
-		RecordID: id, Outcome: outcomeFound, Status: 200})
+	f.journal.Requests = append(f.journal.Requests, tcrsim.JournalRequest{At: f.now, Endpoint: endpoint, Group: group,
+		RecordID: id, Outcome: tcrsim.OutcomeFound, Status: 200})
 	f.translate(e)
 }
 
 // resend is the sweeper finding that a downstream has no record of a lost
 // request (404) and sending the command again under a new key.
-func (f *simRun) resend(lost journalRequest, cmd statemachine.Envelope) {
-	f.journal.Requests = append(f.journal.Requests, journalRequest{At: f.now, Endpoint: "GET" + strings.TrimPrefix(lost.Endpoint, "POST"), Group: lost.Group,
-		RecordID: lost.RecordID, Outcome: outcomeNotFound, Status: 404})
+func (f *simRun) resend(lost tcrsim.JournalRequest, cmd statemachine.Envelope) {
+	f.journal.Requests = append(f.journal.Requests, tcrsim.JournalRequest{At: f.now, Endpoint: "GET" + strings.TrimPrefix(lost.Endpoint, "POST"), Group: lost.Group,
+		RecordID: lost.RecordID, Outcome: tcrsim.OutcomeNotFound, Status: 404})
 	f.keys[cmd.EventID]++
 	again := cmd
 	again.EventID = fmt.Sprintf("%s-redrive%d", cmd.EventID, f.keys[cmd.EventID])

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -153,13 +154,14 @@ func summarize(d bench.RunData) *figures {
 	sim := d.Simulator()
 	f.Downstreams = map[string]downstream{}
 	for _, name := range downstreamNames(c, sim) {
-		g := sim.Groups[name]
+		g := sim.Groups[tcrsim.Group(name)]
 		f.Downstreams[name] = downstream{Calls: c.By("tendlc_downstream_calls_total", "outcome", map[string]string{"downstream": name}),
-			Requests: g.Requests, RateLimited: g.RateLimited, ServerErrors: g.ServerErrors, Repeated: g.Repeated,
-			Resubmitted: g.Resubmitted, MaxAcceptedPerSecond: g.MaxAcceptedPerSecond, MaxReceivedPerSecond: g.MaxReceivedPerSecond}
-		f.Reliability.RepeatedSubmissions += g.Repeated
-		f.Reliability.ResubmittedSubmissions += g.Resubmitted
-		f.Reliability.LostSubmissions += g.Lost
+			Requests: float64(g.Requests), RateLimited: float64(g.RateLimited), ServerErrors: float64(g.ServerErrors),
+			Repeated: float64(g.Repeated), Resubmitted: float64(g.Resubmitted),
+			MaxAcceptedPerSecond: float64(g.MaxAcceptedPerSecond), MaxReceivedPerSecond: float64(g.MaxReceivedPerSecond)}
+		f.Reliability.RepeatedSubmissions += float64(g.Repeated)
+		f.Reliability.ResubmittedSubmissions += float64(g.Resubmitted)
+		f.Reliability.LostSubmissions += float64(g.Lost)
 	}
 	f.injected = c.By("tendlc_faults_injected_total", "fault", nil)
 	f.checks = faultChecks(d.Scenario, f.injected)
@@ -220,13 +222,13 @@ func (f *figures) fillAWS(c bench.Metrics, started int) {
 }
 
 // downstreamNames returns the downstreams either side saw, sorted.
-func downstreamNames(c bench.Metrics, sim bench.SimulatorCounters) []string {
+func downstreamNames(c bench.Metrics, sim tcrsim.Counters) []string {
 	names := map[string]bool{}
 	for name := range c.By("tendlc_downstream_calls_total", "downstream", nil) {
 		names[name] = true
 	}
-	for name := range sim.Groups {
-		names[name] = true
+	for g := range sim.Groups {
+		names[string(g)] = true
 	}
 	return slices.Sorted(maps.Keys(names))
 }

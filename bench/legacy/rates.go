@@ -8,19 +8,22 @@ import (
 
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/bench/check"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 // Rates returns the requests per second regd allows itself per downstream
-// group (check.DownstreamGroups), shared by every replica, from regd's
+// group (tcrsim.Groups), shared by every replica, from regd's
 // --rate in args: "all=N", "name=N,...", or absent. Every downstream not
 // named gets regd's default of 1 (check.DefaultRate). It reads the flag as
 // regd does (cmd/regd's parseRates): a later part overrides an earlier one,
 // and it returns an error for a part that is not name=positive-number or
 // names no downstream.
 func Rates(args []string) (map[string]float64, error) {
+	var groups []string
 	rates := map[string]float64{}
-	for _, g := range check.DownstreamGroups {
-		rates[g] = check.DefaultRate
+	for _, g := range tcrsim.Groups() {
+		groups = append(groups, string(g))
+		rates[string(g)] = check.DefaultRate
 	}
 	v := bench.FlagValue(args, "rate")
 	if v == "" {
@@ -34,13 +37,13 @@ func Rates(args []string) (map[string]float64, error) {
 		}
 		switch {
 		case name == "all":
-			for _, g := range check.DownstreamGroups {
+			for _, g := range groups {
 				rates[g] = r
 			}
-		case slices.Contains(check.DownstreamGroups, name):
+		case slices.Contains(groups, name):
 			rates[name] = r
 		default:
-			return nil, fmt.Errorf("regd --rate: unknown downstream %q (want %s or all)", name, strings.Join(check.DownstreamGroups, ", "))
+			return nil, fmt.Errorf("regd --rate: unknown downstream %q (want %s or all)", name, strings.Join(groups, ", "))
 		}
 	}
 	return rates, nil

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/tendlc/tendlc/bench"
-	"github.com/tendlc/tendlc/bench/check"
 	"github.com/tendlc/tendlc/infra/awstest"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 var (
@@ -71,10 +71,10 @@ func figuresOf(tb testing.TB, s bench.Report) *figures {
 }
 
 // group returns one downstream group's carriersim counters.
-func group(tb testing.TB, s bench.Report, name string) map[string]float64 {
+func group(tb testing.TB, s bench.Report, name tcrsim.Group) map[string]float64 {
 	tb.Helper()
 	g, _ := s.Carriersim["groups"].(map[string]any)
-	c, _ := g[name].(map[string]any)
+	c, _ := g[string(name)].(map[string]any)
 	if c == nil {
 		tb.Fatalf("no carriersim counters for %s", name)
 	}
@@ -123,7 +123,7 @@ func TestThreeReplicasShareTheRateLimit(t *testing.T) {
 			t.Errorf("the registry's busiest ten seconds held %d requests, want at least 12: the shared limit of 20 never paced the run", f.MaxPerWindow)
 		}
 	}
-	for _, name := range check.DownstreamGroups {
+	for _, name := range tcrsim.Groups() {
 		if c := group(t, sum, name); c["resubmitted"] != 0 {
 			t.Errorf("%s saw %v registrations again under a new key, want none", name, c["resubmitted"])
 		}
@@ -142,7 +142,7 @@ func TestA429StormSlowsButLosesNothing(t *testing.T) {
 		t.Fatalf("%d stuck and %d lost campaigns", sum.Stuck, sum.Lost)
 	}
 	limited := 0.0
-	for _, name := range check.DownstreamGroups {
+	for _, name := range tcrsim.Groups() {
 		c := group(t, sum, name)
 		limited += c["rate_limited"]
 		if c["resubmitted"] != 0 {
