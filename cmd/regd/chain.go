@@ -19,7 +19,9 @@ import (
 //     *message.PanicError, which the retry middleware sees like any failure.
 //
 // What the chain leaves undecided (a copy that could not be sent, a shutdown)
-// the consumer runtime logs once and leaves for redelivery.
+// the consumer runtime logs once, at level error, with the message's logger
+// as the chain left it (message.WithLogger replaces the runtime's in place),
+// and leaves for redelivery.
 func chain(log *slog.Logger, retrier *retry.Retrier) []message.Middleware {
 	return []message.Middleware{handlers.Logging(log), retrier.Middleware(), message.Recover()}
 }

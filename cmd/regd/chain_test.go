@@ -128,10 +128,21 @@ func TestChainLeavesAnUndecidedFailureToTheRuntime(t *testing.T) {
 	errSend := errors.New("sqs unavailable")
 	g.copies.failing = errSend
 	h := message.Chain(func(context.Context, *message.Message) error { return errors.New("store down") }, g.chain...)
-	if err := h(t.Context(), secondAttempt()); !errors.Is(err, errSend) {
+	// The consumer runtime's context carries the message's logger.
+	ctx := message.WithLogger(t.Context(), slog.New(slog.DiscardHandler))
+	if err := h(ctx, secondAttempt()); !errors.Is(err, errSend) {
 		t.Fatalf("chain returned %v, want the send's error", err)
 	}
 	if g.logs.Len() != 0 {
 		t.Errorf("the chain logged %q, want nothing: the runtime logs the redelivery once", g.logs)
+	}
+	// The runtime logs it with the logger the chain left: the ids and the
+	// attempt.
+	message.LoggerFrom(ctx, nil).Error("handler failed; message left for redelivery")
+	lines := g.lines(t)
+	for k, want := range map[string]any{"message_id": "m-1", "record_id": "b1", "event_id": "e-1", "attempt": 2.0} {
+		if lines[0][k] != want {
+			t.Errorf("runtime's line: %s = %v, want %v", k, lines[0][k], want)
+		}
 	}
 }

@@ -141,9 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var workers []worker
 	consume := func(queue string, concurrency int, h message.Handler) error {
 		c, err := sqsq.NewConsumer(sqsc, sqsq.ConsumerConfig{QueueURL: urls[queue], Queue: queue,
-			Concurrency: concurrency, VisibilityTimeout: resources.DefaultVisibilityTimeout, Observer: mx, Logger: log,
-			// The runtime's failure lines carry the ids of the chain's.
-			MessageLogger: func(_ *slog.Logger, m *message.Message) *slog.Logger { return handlers.MessageLogger(log, m) }})
+			Concurrency: concurrency, VisibilityTimeout: resources.DefaultVisibilityTimeout, Observer: mx, Logger: log})
 		if err != nil {
 			return fmt.Errorf("consumer of %s: %w", queue, err)
 		}

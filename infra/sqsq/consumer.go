@@ -50,11 +50,6 @@ type ConsumerConfig struct {
 	ShutdownGrace time.Duration
 	// Logger receives the consumer's logs. Default: discard.
 	Logger *slog.Logger
-	// MessageLogger returns the logger of the lines about one message (its
-	// failure), from Logger with the queue; regd's carries the same ids as
-	// its chain's (handlers.MessageLogger). Default: the message's id and
-	// receive count.
-	MessageLogger func(log *slog.Logger, m *message.Message) *slog.Logger
 	// Observer is told what the consumer does. Default: none.
 	Observer Observer
 }
@@ -98,11 +93,6 @@ func (cfg ConsumerConfig) withDefaults() ConsumerConfig {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.MessageLogger == nil {
-		cfg.MessageLogger = func(log *slog.Logger, m *message.Message) *slog.Logger {
-			return log.With("message_id", m.ID, "receive_count", m.ReceiveCount)
-		}
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
@@ -371,12 +361,15 @@ func (r *run) handle(m *message.Message) {
 	defer r.slots.give(1)
 	start := time.Now()
 	ctx, settled := message.WithSettled(r.handlerCtx)
+	// The message's logger, which the handler's middleware may replace (with
+	// the envelope's ids, the attempt): the failure line below uses theirs.
+	ctx = message.WithLogger(ctx, r.log.With("message_id", m.ID, "receive_count", m.ReceiveCount))
 	err := r.h(ctx, m)
 	took := time.Since(start)
 	if err != nil {
 		r.flights.remove(m.ReceiptHandle)
 		r.cfg.Observer.Handled(r.cfg.Queue, err, took)
-		r.logFailure(m, err)
+		r.logFailure(message.LoggerFrom(ctx, r.log), err)
 	} else {
 		r.ack(m, took, settled)
 	}
@@ -407,10 +400,10 @@ func (r *run) ack(m *message.Message, took time.Duration, settled *message.Settl
 	r.acks <- ack{id: m.ID, receipt: m.ReceiptHandle, took: took, settled: settled}
 }
 
-// logFailure logs why a message is left for redelivery: the one place the
-// runtime decides about a handler's error.
-func (r *run) logFailure(m *message.Message, err error) {
-	log := r.cfg.MessageLogger(r.log, m)
+// logFailure logs, with the message's logger, why a message is left for
+// redelivery: the one place the runtime decides about a handler's error, and
+// the one line about a failure that no middleware decided.
+func (r *run) logFailure(log *slog.Logger, err error) {
 	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		log.Error("handler panicked; message left for redelivery", "error", err, "stack", string(pe.Stack))
 		return
@@ -419,5 +412,5 @@ func (r *run) logFailure(m *message.Message, err error) {
 		log.Info("handler cancelled at the shutdown deadline; message left for redelivery")
 		return
 	}
-	log.Warn("handler failed; message left for redelivery", "error", err)
+	log.Error("handler failed; message left for redelivery", "error", err)
 }

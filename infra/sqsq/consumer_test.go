@@ -1,7 +1,9 @@
 package sqsq
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -162,11 +164,6 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				obs := &countingObserver{}
 				cfg := testConfig()
 				cfg.Logger, cfg.Observer = slog.New(logs), obs
-				var logged []string // the bodies of the messages MessageLogger was asked about
-				cfg.MessageLogger = func(l *slog.Logger, m *message.Message) *slog.Logger {
-					logged = append(logged, string(m.Body))
-					return l
-				}
 				var counts []int
 				handled := make(chan struct{}, 2)
 				stop := start(t, f, cfg, func(_ context.Context, m *message.Message) error {
@@ -203,9 +200,6 @@ func TestConsumerLeavesFailedMessagesForRedelivery(t *testing.T) {
 				}
 				if got := logs.atLeast(slog.LevelWarn); len(got) != 1 {
 					t.Errorf("warnings and errors logged: %q, want one about the failure", got)
-				}
-				if want := []string{"x"}; !slices.Equal(logged, want) {
-					t.Errorf("failure lines built by MessageLogger for %q, want %q", logged, want)
 				}
 			})
 		})
@@ -610,6 +604,40 @@ func TestConsumerReportsQueueWait(t *testing.T) {
 		defer obs.mu.Unlock()
 		if got, want := obs.waits, []time.Duration{3 * time.Second, 3*time.Second + cfg.VisibilityTimeout}; !slices.Equal(got, want) {
 			t.Errorf("queue waits %v, want %v", got, want)
+		}
+	})
+}
+
+// The one line about a failure no middleware decided is logged with the
+// message's logger as the handler's middleware left it: the ids and the
+// attempt they added, at level error.
+func TestConsumerLogsAFailureWithTheMessagesLogger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		cfg := testConfig()
+		cfg.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+		f := newFakeSQS()
+		failed := make(chan struct{}, 1)
+		stop := start(t, f, cfg, func(ctx context.Context, m *message.Message) error {
+			message.WithLogger(ctx, message.LoggerFrom(ctx, nil).With("record_id", "b1", "attempt", 3))
+			failed <- struct{}{}
+			return errors.New("store down")
+		})
+		f.put("x")
+		<-failed
+		synctest.Wait()
+		if err := stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		var line map[string]any
+		if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &line); err != nil {
+			t.Fatalf("want one JSON line, got %q: %v", buf.String(), err)
+		}
+		for k, want := range map[string]any{"level": "ERROR", "msg": "handler failed; message left for redelivery",
+			"queue": "q", "message_id": "m1", "record_id": "b1", "attempt": 3.0, "error": "store down"} {
+			if line[k] != want {
+				t.Errorf("%s = %v, want %v (line %s)", k, line[k], want, buf.String())
+			}
 		}
 	})
 }
