@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"time"
 
@@ -150,14 +151,19 @@ func copyInput(queueURL, body string, in, own map[string]string, delaySeconds in
 // Number for the schema version, which the envelope mirror declares numeric
 // (statemachine.AttrSchemaVersion), a String for any other. The publisher and
 // the copies both build with it, so that a copy keeps the data type its
-// original was sent with.
+// original was sent with. A schema version that is not a whole number (a
+// foreign producer's "v1", sent as a String) stays a String: SQS refuses a
+// Number that is not one, and the copy would never be sent.
 func attributeValue(name, value string) types.MessageAttributeValue {
 	dataType := "String"
-	if name == statemachine.AttrSchemaVersion {
+	if name == statemachine.AttrSchemaVersion && wholeNumber.MatchString(value) {
 		dataType = "Number"
 	}
 	return types.MessageAttributeValue{DataType: aws.String(dataType), StringValue: aws.String(value)}
 }
+
+// wholeNumber is a whole number within SQS's 38 digits of precision.
+var wholeNumber = regexp.MustCompile(`^-?[0-9]{1,38}$`)
 
 // delaySeconds rounds delay up to the whole seconds of DelaySeconds. It
 // returns an error wrapping ErrInvalidDelay for a delay outside 0 to
