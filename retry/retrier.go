@@ -32,8 +32,10 @@ type Config struct {
 	// redelivery, and the queue's RedrivePolicy moves it eventually.
 	DeadLetterer DeadLetterer
 	// Classify classifies the errors of the transports and stores below the
-	// handler that [Classify] does not know by type (infra/sqsq.ClassifyAWS
-	// for the AWS SDK's); nil means none.
+	// handler that [Classify] does not know by type. Required:
+	// infra/sqsq.ClassifyAWS for the AWS SDK's, without which a throttle
+	// (HTTP 400 with a throttling code) would count as a client error, on a
+	// small budget, instead of a throttle.
 	Classify Classifier
 	// Policies is the policy table; zero means DefaultPolicies(). A table with
 	// a zero Default (or Client) gets DefaultPolicies().Default (or Client).
@@ -92,6 +94,9 @@ func New(cfg Config) (*Retrier, error) {
 	}
 	if cfg.DeadLetterer == nil {
 		errs = append(errs, errors.New("retry: DeadLetterer is required"))
+	}
+	if cfg.Classify == nil {
+		errs = append(errs, errors.New("retry: Classify is required (infra/sqsq.ClassifyAWS for the AWS SDK)"))
 	}
 	if err := cfg.Policies.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("retry: %w", err))

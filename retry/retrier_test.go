@@ -37,6 +37,10 @@ func newRig(tb testing.TB, pol retry.Policy, rnd retry.Rand) *rig {
 // doubling to a minute.
 var clientPolicies = retry.Policies{Default: testPolicy, Client: retry.Policy{MaxAttempts: 3, Base: 30 * time.Second, Cap: time.Minute}}
 
+// noTransport is the classifier of a rig without a transport: it recognises
+// no error.
+var noTransport retry.Classifier = func(error) retry.Class { return "" }
+
 // newRigWith is newRig with every policy given.
 func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 	tb.Helper()
@@ -44,6 +48,7 @@ func newRigWith(tb testing.TB, pols retry.Policies, rnd retry.Rand) *rig {
 	r, err := retry.New(retry.Config{
 		Requeuer:     g.queues,
 		DeadLetterer: g.queues,
+		Classify:     noTransport,
 		Policies:     pols,
 		Rand:         rnd,
 		Now:          g.clock.Now,
@@ -589,7 +594,7 @@ func TestFailedSendKeepsTheOriginal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &fakeQueues{sendErr: errSend}
 			obs := newObserver()
-			r, err := retry.New(retry.Config{Requeuer: fake, DeadLetterer: fake, Observer: obs, Now: (&clock{now: t0}).Now})
+			r, err := retry.New(retry.Config{Requeuer: fake, DeadLetterer: fake, Classify: noTransport, Observer: obs, Now: (&clock{now: t0}).Now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -633,9 +638,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		cfg     retry.Config
 		wantErr []string // fragments; nil: valid
 	}{
-		{name: "defaults", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok}},
-		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"Requeuer is required", "DeadLetterer is required"}},
-		{name: "bad policies", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok, Policies: retry.Policies{
+		{name: "defaults", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok, Classify: noTransport}},
+		{name: "nothing given", cfg: retry.Config{}, wantErr: []string{"Requeuer is required", "DeadLetterer is required", "Classify is required"}},
+		{name: "bad policies", cfg: retry.Config{Requeuer: ok, DeadLetterer: ok, Classify: noTransport, Policies: retry.Policies{
 			Default: retry.Policy{MaxAttempts: -1},
 			ByEvent: map[statemachine.EventType]retry.Policy{
 				statemachine.CampaignSubmit: {MaxAttempts: 3, Base: time.Minute, Cap: time.Second},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
@@ -49,7 +50,7 @@ func newChainRig(tb testing.TB) *chainRig {
 	tb.Helper()
 	g := &chainRig{copies: &copies{}, logs: &bytes.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(g.logs, nil))
-	r, err := retry.New(retry.Config{Requeuer: g.copies, DeadLetterer: g.copies, Logger: log})
+	r, err := retry.New(retry.Config{Requeuer: g.copies, DeadLetterer: g.copies, Classify: sqsq.ClassifyAWS, Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
