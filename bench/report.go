@@ -3,6 +3,7 @@ package bench
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -152,7 +153,8 @@ func Summarize(d RunData, sys Figures) Report {
 }
 
 // MarshalJSON writes the report's fields and, in the same object, those of
-// its System figures. It fails when they are not a JSON object.
+// its System figures. It fails when they are not a JSON object, or name a
+// field of the report's own.
 func (s Report) MarshalJSON() ([]byte, error) {
 	type fields Report // without this method
 	own, err := json.Marshal(fields(s))
@@ -168,6 +170,15 @@ func (s Report) MarshalJSON() ([]byte, error) {
 	}
 	if len(sys) == 2 { // {}
 		return own, nil
+	}
+	var ownFields, sysFields map[string]json.RawMessage
+	if err := errors.Join(json.Unmarshal(own, &ownFields), json.Unmarshal(sys, &sysFields)); err != nil {
+		return nil, fmt.Errorf("marshal the report: %w", err)
+	}
+	for name := range sysFields {
+		if _, ok := ownFields[name]; ok {
+			return nil, fmt.Errorf("marshal the report: the system's figures name the report's own field %q", name)
+		}
 	}
 	return append(append(own[:len(own)-1], ','), sys[1:]...), nil
 }

@@ -183,6 +183,16 @@ func TestReportJSONHoldsTheSystemsFigures(t *testing.T) {
 	if _, err := json.Marshal(s); err == nil {
 		t.Error("figures that are not a JSON object marshalled")
 	}
+	s.System = clashingFigures{}
+	if _, err := json.Marshal(s); err == nil || !strings.Contains(err.Error(), `"campaigns"`) {
+		t.Errorf("figures naming the report's own field: error %v, want one naming it", err)
+	}
+}
+
+// clashingFigures name a field of the report's own.
+type clashingFigures struct {
+	badFigures
+	Campaigns int `json:"campaigns"`
 }
 
 // badFigures marshal to a JSON array.

@@ -158,18 +158,7 @@ func (a *accumulator) addBase(v sample) {
 }
 
 // total returns base plus the current incarnation.
-func (a *accumulator) total() Metrics {
-	out := maps.Clone(a.base)
-	for k, v := range a.last {
-		t, ok := out[k]
-		if !ok {
-			t = sample{series: v.series}
-		}
-		t.value += v.value
-		out[k] = t
-	}
-	return out
-}
+func (a *accumulator) total() Metrics { return merge(a.base, a.last) }
 
 // merge adds scrapes up, series by series (the replicas of a run).
 func merge(scrapes ...Metrics) Metrics {

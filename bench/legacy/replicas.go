@@ -3,11 +3,12 @@ package legacy
 import (
 	"context"
 	"fmt"
-	"github.com/tendlc/tendlc/bench"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tendlc/tendlc/bench"
 )
 
 // maxStartAttempts bounds the starts in a row of a replica that exits while

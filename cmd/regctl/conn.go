@@ -16,7 +16,7 @@ import (
 )
 
 // conn is one tendlc deployment as the commands reach it: its resource
-// resource set and the AWS clients.
+// set and the AWS clients.
 type conn struct {
 	set resources.Set
 	sqs *sqs.Client

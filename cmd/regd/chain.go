@@ -8,8 +8,8 @@ import (
 	"github.com/tendlc/tendlc/retry"
 )
 
-// chain returns regd's middleware around every consumer's handler, outermost
-// first; this is the one place their order is written:
+// middleware returns regd's middleware around every consumer's handler,
+// outermost first; this is the one place their order is written:
 //
 //  1. handlers.Logging builds the per-message logger with the message's ids;
 //  2. the retry middleware decodes the retry state once (the attempt joins
@@ -22,6 +22,6 @@ import (
 // the consumer runtime logs once, at level error, with the message's logger
 // as the chain left it (message.WithLogger replaces the runtime's in place),
 // and leaves for redelivery.
-func chain(log *slog.Logger, retrier *retry.Retrier) []message.Middleware {
+func middleware(log *slog.Logger, retrier *retry.Retrier) []message.Middleware {
 	return []message.Middleware{handlers.Logging(log), retrier.Middleware(), message.Recover()}
 }

@@ -54,7 +54,7 @@ func newChainRig(tb testing.TB) *chainRig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g.chain = chain(log, r)
+	g.chain = middleware(log, r)
 	return g
 }
 

@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	middleware := chain(log, retrier)
+	chain := middleware(log, retrier)
 	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Observer: mx, Logger: log})
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("consumer of %s: %w", queue, err)
 		}
-		workers = append(workers, worker{"consumer " + queue, func(ctx context.Context) error { return c.Run(ctx, message.Chain(h, middleware...)) }})
+		workers = append(workers, worker{"consumer " + queue, func(ctx context.Context) error { return c.Run(ctx, message.Chain(h, chain...)) }})
 		return nil
 	}
 	if err := consume(string(statemachine.ToEvents), cfg.Concurrency, dispatcher.Handle); err != nil {

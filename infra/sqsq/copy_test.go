@@ -108,3 +108,11 @@ func TestNoCopyExceedsTheAttributeLimit(t *testing.T) {
 
 var envelopeNames = []string{statemachine.AttrEventType, statemachine.AttrSchemaVersion,
 	statemachine.AttrEventID, statemachine.AttrEntityID, statemachine.AttrCorrelationID}
+
+// The retry middleware sends no copy with a delay above retry.MaxHop, and the
+// Copier refuses one above SQS's cap: the two must agree.
+func TestCopierTakesTheLongestHop(t *testing.T) {
+	if sqsq.MaxMessageDelay != retry.MaxHop {
+		t.Errorf("sqsq.MaxMessageDelay %v, retry.MaxHop %v: want them equal", sqsq.MaxMessageDelay, retry.MaxHop)
+	}
+}
