@@ -228,6 +228,8 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.SendTimeout)
 	defer cancel()
 	if err := h.cfg.Sink.Send(ctx, envs...); err != nil {
+		// The bodies name the events queue whatever the sink: senders and
+		// runbooks match on them, and the status is what a sender acts on.
 		if errors.Is(err, ErrUnavailable) {
 			fail(http.StatusServiceUnavailable, "events queue unavailable; retry later", err)
 			return
