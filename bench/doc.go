@@ -12,10 +12,11 @@
 // steps, groups and defaults from there) and, through the System interface,
 // the system under test's processes under one Supervisor; it seeds the Load,
 // prints a progress line from the campaigns' states and the system's queue
-// backlog, kills a replica on the scenario's schedule, collects every
-// replica's Prometheus counters and histograms (Metrics), CPU time and peak
-// memory, runs the checker (package bench/check) and writes the Report:
-// report.json (docs/regbench-report.md), summary.md and three SVG charts.
+// backlog, kills a replica on the scenario's schedule and restarts it
+// (Replica.Restart), collects every replica's Prometheus counters and
+// histograms (Metrics), CPU time and peak memory, runs the checker (package
+// bench/check) and writes the Report: report.json (docs/regbench-report.md),
+// summary.md and three SVG charts.
 //
 // The engine computes what every system has: the campaigns' outcomes and
 // times, the simulated world's faults, the replicas' CPU and memory, the

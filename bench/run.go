@@ -114,7 +114,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	chk := r.checkRun(ctx, simURL)
 	figures := col.figures()
 	for i := range figures {
-		figures[i].StartFailures = r.System.StartFailures(figures[i].Name)
+		figures[i].StartFailures = sup.StartFailures(figures[i].Name)
 	}
 	d := RunData{Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
 		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
@@ -222,7 +222,7 @@ func (r Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, re
 			col.down(ctx, v.Proc.Name) // what the process counted dies with it
 			sup.Signal(v.Proc, 9, 0)
 			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", v.Proc.Name)
-			if err := r.System.Restart(ctx, v); err != nil {
+			if err := v.Restart(ctx); err != nil {
 				return watchResult{time.Since(began), err}
 			}
 			col.up(v.Proc.Name, v.Proc.PID())

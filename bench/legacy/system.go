@@ -35,7 +35,6 @@ type System struct {
 	table    string
 	queues   map[string]string // logical name to URL, dead-letter queues included
 	producer *sqsq.Producer
-	starter  *replicaStarter
 }
 
 var _ bench.System = (*System)(nil)
@@ -92,7 +91,8 @@ func webhookSecretEnv(dir, secret string) (string, error) {
 
 // StartReplicas starts the scenario's regd replicas, replica i serving on
 // env.BasePort+100+i, each with the scenario's regd flags and a fault seed
-// of its own (replicaStarter).
+// of its own (replicaStarter); a replica's Restart starts it again with a
+// fresh one.
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
 	var procs []*bench.Proc
 	var replicas []bench.Replica
@@ -104,23 +104,15 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 		procs = append(procs, p)
 		replicas = append(replicas, bench.Replica{Proc: p, MetricsURL: "http://" + addr + "/metrics"})
 	}
-	s.starter = newReplicaStarter(sup, env.Stdout, procs)
-	for _, p := range procs {
-		if err := s.starter.start(ctx, p); err != nil {
+	starter := newReplicaStarter(sup, env.Stdout, procs)
+	for i, p := range procs {
+		replicas[i].Restart = func(ctx context.Context) error { return starter.start(ctx, p) }
+		if err := starter.start(ctx, p); err != nil {
 			return nil, err
 		}
 	}
 	return replicas, nil
 }
-
-// Restart starts r again with a fresh fault seed.
-func (s *System) Restart(ctx context.Context, r bench.Replica) error {
-	return s.starter.start(ctx, r.Proc)
-}
-
-// StartFailures returns the starts of the replica named name that exited
-// before it was ready.
-func (s *System) StartFailures(name string) int { return s.starter.startFailures(name) }
 
 // Seed sends the load's registrations to the events queue.
 func (s *System) Seed(ctx context.Context, l bench.Load) error {
