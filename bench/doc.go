@@ -26,6 +26,12 @@
 // (System.Figures): the engine knows none of the system's metric names.
 // Summarize makes a Report of a RunData.
 //
+// System is small on purpose, one or two methods for each step of a run:
+// start its processes, seed, watch progress, collect. What not every system
+// has is an optional interface that Runner checks for: RateLimited (the
+// limits the checker's rate rule holds the run to) and Hinter (what to look
+// at while a run is served).
+//
 // Package bench/legacy implements System for tendlc itself; bench imports
 // no AWS adapter.
 package bench

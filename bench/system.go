@@ -22,10 +22,12 @@ import (
 //     end; the kill schedule restarts a replica with its Replica.Restart;
 //   - seed: Seed;
 //   - watch progress: Campaigns and Backlog, until the run ends;
-//   - collect: History and Rates for the checker, then Figures for the
-//     report.
+//   - collect: History for the checker, then Figures for the report.
 //
-// Hints says what to look at while a run is served (Runner.Serve).
+// A System may also have optional capabilities, which Runner finds with a
+// type assertion (as io.Copy finds an io.WriterTo): RateLimited gives the
+// checker's rate rule the system's own limits, and Hinter says what to look
+// at while a run is served (Runner.Serve).
 type System interface {
 	// Start provisions the run's resources and starts the processes that
 	// take the simulator's webhooks, signed with env.Secret. It returns the
@@ -47,11 +49,22 @@ type System interface {
 	// Figures computes the system's own figures of the run d (its replicas'
 	// metrics above all) for the report; nil for none.
 	Figures(d RunData) Figures
+}
+
+// RateLimited is a System with rate limits of its own on the downstream
+// calls: the checker's rate rule holds a run to them. A System that is not
+// RateLimited is held to check.DefaultRate for every group.
+type RateLimited interface {
 	// Rates returns the system's rate limit per downstream group, per
 	// second, under sc.
 	Rates(sc Scenario) (map[string]float64, error)
-	// Hints writes what to look at while a run's processes keep serving
-	// (Runner.Serve), the simulator at simulatorURL.
+}
+
+// Hinter is a System that says what to look at while a run's processes keep
+// serving after its load finished (Runner.Serve).
+type Hinter interface {
+	// Hints writes what to look at, the simulator serving at simulatorURL
+	// and campaign being one campaign of the load.
 	Hints(w io.Writer, env Env, simulatorURL, campaign string)
 }
 

@@ -37,7 +37,11 @@ type System struct {
 	producer *sqsq.Producer
 }
 
-var _ bench.System = (*System)(nil)
+var (
+	_ bench.System      = (*System)(nil)
+	_ bench.RateLimited = (*System)(nil)
+	_ bench.Hinter      = (*System)(nil)
+)
 
 // Start provisions the run's queues and table and starts the webhook shim
 // on env.BasePort+500. It returns the shim's URL, or the first error of the
@@ -190,12 +194,13 @@ func History(ctx context.Context, ddb dynamo.API, table string) (check.History, 
 	return check.History{Records: dump.Records, Audit: dump.Audit}, nil
 }
 
-// Rates returns regd's rate limits under sc: its --rate in sc.Regd.
+// Rates returns regd's rate limits under sc: its --rate in sc.Regd
+// (bench.RateLimited).
 func (s *System) Rates(sc bench.Scenario) (map[string]float64, error) { return Rates(sc.Regd) }
 
 // Hints writes the commands that look into a run served after its load
 // finished: regctl on its records and queues, the checker again, a
-// replica's metrics, the logs.
+// replica's metrics, the logs (bench.Hinter).
 func (s *System) Hints(w io.Writer, env bench.Env, simulatorURL, campaign string) {
 	fmt.Fprintf(w, "\nServing until Ctrl-C. Look next:\n"+
 		"  eval \"$(infra/local/stack.sh env)\"; export TENDLC_PREFIX=%s\n"+
