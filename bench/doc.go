@@ -12,10 +12,11 @@
 // steps, groups and defaults from there) and, through the System interface,
 // the system under test's processes under one Supervisor; it seeds the Load,
 // prints a progress line from the campaigns' states and the system's queue
-// backlog, kills a replica on the scenario's schedule, collects every
-// replica's Prometheus counters and histograms (Metrics), CPU time and peak
-// memory, runs the checker (package bench/check) and writes the Report:
-// report.json (docs/regbench-report.md), summary.md and three SVG charts.
+// backlog, kills a replica on the scenario's schedule and restarts it
+// (Replica.Restart), collects every replica's Prometheus counters and
+// histograms (Metrics), CPU time and peak memory, runs the checker (package
+// bench/check) and writes the Report: report.json (docs/regbench-report.md),
+// summary.md and three SVG charts.
 //
 // The engine computes what every system has: the campaigns' outcomes and
 // times, the simulated world's faults, the replicas' CPU and memory, the
@@ -24,6 +25,12 @@
 // sweeper, its own injected faults) the system computes itself
 // (System.Figures): the engine knows none of the system's metric names.
 // Summarize makes a Report of a RunData.
+//
+// System is small on purpose, one or two methods for each step of a run:
+// start its processes, seed, watch progress, collect. What not every system
+// has is an optional interface that Runner checks for: RateLimited (the
+// limits the checker's rate rule holds the run to) and Hinter (what to look
+// at while a run is served).
 //
 // Package bench/legacy implements System for tendlc itself; bench imports
 // no AWS adapter.

@@ -36,8 +36,9 @@ type Proc struct {
 // regbench's: the reverse of the start order (for tendlc: replicas first,
 // then the simulator, then the shim).
 type Supervisor struct {
-	dir   string // logs and PID files
-	procs []*Proc
+	dir      string // logs and PID files
+	procs    []*Proc
+	failures map[string]int // starts that failed, by process name
 }
 
 // NewSupervisor returns a supervisor that keeps its processes' logs and PID
@@ -46,7 +47,7 @@ func NewSupervisor(dir string) (*Supervisor, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &Supervisor{dir: dir}, nil
+	return &Supervisor{dir: dir, failures: map[string]int{}}, nil
 }
 
 func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
@@ -54,8 +55,23 @@ func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Nam
 // LogFile is the file that holds p's standard output and error.
 func (s *Supervisor) LogFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".log") }
 
-// Start starts p (again, after a kill) and waits until its health URL answers.
+// Start starts p (again, after a kill) and waits until its health URL
+// answers. It fails when p cannot start, exits while starting or is not
+// healthy within 60 s: such a start counts as one of p's StartFailures,
+// unless ctx ended.
 func (s *Supervisor) Start(ctx context.Context, p *Proc) error {
+	err := s.start(ctx, p)
+	if err != nil && ctx.Err() == nil {
+		s.failures[p.Name]++
+	}
+	return err
+}
+
+// StartFailures returns how many starts of the process named name failed
+// (Start).
+func (s *Supervisor) StartFailures(name string) int { return s.failures[name] }
+
+func (s *Supervisor) start(ctx context.Context, p *Proc) error {
 	logf, err := os.OpenFile(s.LogFile(p), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err

@@ -105,8 +105,9 @@ type ReplicaFigures struct {
 	CPUSeconds   float64 `json:"cpu_seconds"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	ScrapeErrors int     `json:"scrape_errors"`
-	// StartFailures counts starts that exited before the replica was ready
-	// (an injected fault on a startup call); each was started again.
+	// StartFailures counts starts that failed before the replica was
+	// ready (Supervisor.StartFailures; for tendlc, an injected fault on a
+	// startup call, after which it was started again).
 	StartFailures int `json:"start_failures"`
 }
 

@@ -34,7 +34,7 @@ type Runner struct {
 	// (the system's: Env.BasePort).
 	BasePort int
 	// Serve keeps everything running after the load finished, until ctx
-	// ends.
+	// ends, and prints the system's hints if it is a Hinter.
 	Serve         bool
 	ProgressEvery time.Duration // interval of the progress line
 	// Out is the directory of the report files; empty writes none.
@@ -114,7 +114,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	chk := r.checkRun(ctx, simURL)
 	figures := col.figures()
 	for i := range figures {
-		figures[i].StartFailures = r.System.StartFailures(figures[i].Name)
+		figures[i].StartFailures = sup.StartFailures(figures[i].Name)
 	}
 	d := RunData{Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
 		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
@@ -130,7 +130,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		return sum, res.err
 	}
 	if r.Serve {
-		r.System.Hints(stdout, env, simURL, l.Campaigns[0])
+		if h, ok := r.System.(Hinter); ok {
+			h.Hints(stdout, env, simURL, l.Campaigns[0])
+		}
 		<-ctx.Done()
 		return sum, nil
 	}
@@ -151,10 +153,13 @@ func (r Runner) checkRun(ctx context.Context, carriersimURL string) *check.Resul
 	if ctx.Err() != nil {
 		return nil
 	}
-	rates, err := r.System.Rates(r.Scenario)
-	if err != nil {
-		res := check.Failed(err)
-		return &res
+	var rates map[string]float64
+	if rl, ok := r.System.(RateLimited); ok {
+		var err error
+		if rates, err = rl.Rates(r.Scenario); err != nil {
+			res := check.Failed(err)
+			return &res
+		}
 	}
 	res := check.Inspect(ctx, check.Sources{History: r.System.History, Simulator: carriersimURL, Rates: rates,
 		Settle: r.Scenario.JournalSettle()})
@@ -222,7 +227,7 @@ func (r Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, re
 			col.down(ctx, v.Proc.Name) // what the process counted dies with it
 			sup.Signal(v.Proc, 9, 0)
 			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", v.Proc.Name)
-			if err := r.System.Restart(ctx, v); err != nil {
+			if err := v.Restart(ctx); err != nil {
 				return watchResult{time.Since(began), err}
 			}
 			col.up(v.Proc.Name, v.Proc.PID())

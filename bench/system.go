@@ -15,11 +15,19 @@ import (
 // reads its own state and figures. Package legacy implements it for tendlc
 // (SQS consumers and DynamoDB records).
 //
-// Runner calls Start, then StartReplicas, then Seed; then Campaigns and
-// Backlog until the run ends, with Restart on the fault schedule; then
-// History and Rates for the checker, and Figures for the report. Every
-// process a System starts, it starts under the Supervisor it is given, which
-// stops them all at the end.
+// A run has four steps, and System a method or two for each:
+//
+//   - start: Start, then (once the simulator runs) StartReplicas, every
+//     process under the Supervisor it is given, which stops them all at the
+//     end; the kill schedule restarts a replica with its Replica.Restart;
+//   - seed: Seed;
+//   - watch progress: Campaigns and Backlog, until the run ends;
+//   - collect: History for the checker, then Figures for the report.
+//
+// A System may also have optional capabilities, which Runner finds with a
+// type assertion (as io.Copy finds an io.WriterTo): RateLimited gives the
+// checker's rate rule the system's own limits, and Hinter says what to look
+// at while a run is served (Runner.Serve).
 type System interface {
 	// Start provisions the run's resources and starts the processes that
 	// take the simulator's webhooks, signed with env.Secret. It returns the
@@ -28,11 +36,6 @@ type System interface {
 	// StartReplicas starts env.Scenario.Replicas replicas of the system's
 	// workers, which call the simulator at simulatorURL, and returns them.
 	StartReplicas(ctx context.Context, env Env, sup *Supervisor, simulatorURL string) ([]Replica, error)
-	// Restart starts a replica again after the fault schedule killed it.
-	Restart(ctx context.Context, r Replica) error
-	// StartFailures returns how many starts of the replica named name exited
-	// before it was ready.
-	StartFailures(name string) int
 	// Seed hands the load's registrations to the system.
 	Seed(ctx context.Context, l Load) error
 	// Campaigns reads the state of the campaigns ids. A campaign whose
@@ -43,15 +46,26 @@ type System interface {
 	Backlog(ctx context.Context) map[string]QueueDepth
 	// History reads every record of the run and its audit items.
 	History(ctx context.Context) (check.History, error)
-	// Rates returns the system's rate limit per downstream group, per
-	// second, under sc.
-	Rates(sc Scenario) (map[string]float64, error)
-	// Hints writes what to look at while a run's processes keep serving
-	// (Runner.Serve), the simulator at simulatorURL.
-	Hints(w io.Writer, env Env, simulatorURL, campaign string)
 	// Figures computes the system's own figures of the run d (its replicas'
 	// metrics above all) for the report; nil for none.
 	Figures(d RunData) Figures
+}
+
+// RateLimited is a System with rate limits of its own on the downstream
+// calls: the checker's rate rule holds a run to them. A System that is not
+// RateLimited is held to check.DefaultRate for every group.
+type RateLimited interface {
+	// Rates returns the system's rate limit per downstream group, per
+	// second, under sc.
+	Rates(sc Scenario) (map[string]float64, error)
+}
+
+// Hinter is a System that says what to look at while a run's processes keep
+// serving after its load finished (Runner.Serve).
+type Hinter interface {
+	// Hints writes what to look at, the simulator serving at simulatorURL
+	// and campaign being one campaign of the load.
+	Hints(w io.Writer, env Env, simulatorURL, campaign string)
 }
 
 // Figures are a system's own figures of a run: what only it can read from
@@ -110,4 +124,7 @@ type Env struct {
 type Replica struct {
 	Proc       *Proc
 	MetricsURL string
+	// Restart starts Proc again, under the run's Supervisor, after the kill
+	// schedule killed it (for tendlc: with a fresh fault seed).
+	Restart func(ctx context.Context) error
 }

@@ -1,14 +1,16 @@
 // Package legacy is tendlc, the SQS and DynamoDB implementation of the
 // registration flow, as a system under test of package bench: System
 // provisions a run's queues and table, starts the webhook shim and the regd
-// replicas as processes (each start with a fault seed of its own), seeds the
-// load through the events queue, and reads campaign states, queue depths
-// and the audit history back for the engine and the checker. Its Figures
-// are tendlc's own part of the report, read from the regd replicas'
-// tendlc_ metrics (infra/metrics) and carriersim's counters: transitions,
-// queues, AWS requests and DynamoDB capacity, retries, deferrals and dead
-// letters, the sweeper, the calls per downstream, regd's injected faults
-// against its --faults, and the fsm matrix.
+// replicas as processes (each start, and each Replica.Restart, with a fault
+// seed of its own), seeds the load through the events queue, and reads
+// campaign states, queue depths and the audit history back for the engine
+// and the checker. It is also a bench.RateLimited (regd's --rate) and a
+// bench.Hinter (the regctl commands to look into a served run). Its Figures
+// are tendlc's own part of the report, read from the regd replicas' tendlc_
+// metrics (infra/metrics) and carriersim's counters: transitions, queues,
+// AWS requests and DynamoDB capacity, retries, deferrals and dead letters,
+// the sweeper, the calls per downstream, regd's injected faults against its
+// --faults, and the fsm matrix.
 //
 // It also holds the benchmarks of tendlc's own parts: ConsumerBench (the
 // consumer runtime against a bare SDK loop), WebhookBench (the webhook shim

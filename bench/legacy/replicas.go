@@ -22,17 +22,16 @@ const maxStartAttempts = 3
 // injected fault on one of its startup calls makes it exit, as it would in
 // production) is started again.
 type replicaStarter struct {
-	sup      *bench.Supervisor
-	stdout   io.Writer
-	index    map[*bench.Proc]int      // replica number, from 0
-	args     map[*bench.Proc][]string // the replica's flags, without a seed
-	starts   map[*bench.Proc]int
-	failures map[*bench.Proc]int // starts that exited before the replica was ready
+	sup    *bench.Supervisor
+	stdout io.Writer
+	index  map[*bench.Proc]int      // replica number, from 0
+	args   map[*bench.Proc][]string // the replica's flags, without a seed
+	starts map[*bench.Proc]int
 }
 
 func newReplicaStarter(sup *bench.Supervisor, stdout io.Writer, replicas []*bench.Proc) *replicaStarter {
 	s := &replicaStarter{sup: sup, stdout: stdout, index: map[*bench.Proc]int{}, args: map[*bench.Proc][]string{},
-		starts: map[*bench.Proc]int{}, failures: map[*bench.Proc]int{}}
+		starts: map[*bench.Proc]int{}}
 	for i, p := range replicas {
 		s.index[p], s.args[p] = i, slices.Clone(p.Args)
 	}
@@ -49,21 +48,10 @@ func (s *replicaStarter) start(ctx context.Context, p *bench.Proc) error {
 		if err = s.sup.Start(ctx, p); err == nil || ctx.Err() != nil {
 			return err
 		}
-		s.failures[p]++
 		first, _, _ := strings.Cut(err.Error(), "\n")
 		fmt.Fprintf(s.stdout, "regbench: %s; starting it again\n", first)
 	}
 	return err
-}
-
-// startFailures returns the failed starts of the replica named name.
-func (s *replicaStarter) startFailures(name string) int {
-	for p, n := range s.failures {
-		if p.Name == name {
-			return n
-		}
-	}
-	return 0
 }
 
 // withFaultSeed returns args with seed added to the value of its -faults

@@ -35,10 +35,13 @@ type System struct {
 	table    string
 	queues   map[string]string // logical name to URL, dead-letter queues included
 	producer *sqsq.Producer
-	starter  *replicaStarter
 }
 
-var _ bench.System = (*System)(nil)
+var (
+	_ bench.System      = (*System)(nil)
+	_ bench.RateLimited = (*System)(nil)
+	_ bench.Hinter      = (*System)(nil)
+)
 
 // Start provisions the run's queues and table and starts the webhook shim
 // on env.BasePort+500. It returns the shim's URL, or the first error of the
@@ -92,7 +95,8 @@ func webhookSecretEnv(dir, secret string) (string, error) {
 
 // StartReplicas starts the scenario's regd replicas, replica i serving on
 // env.BasePort+100+i, each with the scenario's regd flags and a fault seed
-// of its own (replicaStarter).
+// of its own (replicaStarter); a replica's Restart starts it again with a
+// fresh one.
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
 	var procs []*bench.Proc
 	var replicas []bench.Replica
@@ -104,23 +108,15 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 		procs = append(procs, p)
 		replicas = append(replicas, bench.Replica{Proc: p, MetricsURL: "http://" + addr + "/metrics"})
 	}
-	s.starter = newReplicaStarter(sup, env.Stdout, procs)
-	for _, p := range procs {
-		if err := s.starter.start(ctx, p); err != nil {
+	starter := newReplicaStarter(sup, env.Stdout, procs)
+	for i, p := range procs {
+		replicas[i].Restart = func(ctx context.Context) error { return starter.start(ctx, p) }
+		if err := starter.start(ctx, p); err != nil {
 			return nil, err
 		}
 	}
 	return replicas, nil
 }
-
-// Restart starts r again with a fresh fault seed.
-func (s *System) Restart(ctx context.Context, r bench.Replica) error {
-	return s.starter.start(ctx, r.Proc)
-}
-
-// StartFailures returns the starts of the replica named name that exited
-// before it was ready.
-func (s *System) StartFailures(name string) int { return s.starter.startFailures(name) }
 
 // Seed sends the load's registrations to the events queue.
 func (s *System) Seed(ctx context.Context, l bench.Load) error {
@@ -198,12 +194,13 @@ func History(ctx context.Context, ddb dynamo.API, table string) (check.History, 
 	return check.History{Records: dump.Records, Audit: dump.Audit}, nil
 }
 
-// Rates returns regd's rate limits under sc: its --rate in sc.Regd.
+// Rates returns regd's rate limits under sc: its --rate in sc.Regd
+// (bench.RateLimited).
 func (s *System) Rates(sc bench.Scenario) (map[string]float64, error) { return Rates(sc.Regd) }
 
 // Hints writes the commands that look into a run served after its load
 // finished: regctl on its records and queues, the checker again, a
-// replica's metrics, the logs.
+// replica's metrics, the logs (bench.Hinter).
 func (s *System) Hints(w io.Writer, env bench.Env, simulatorURL, campaign string) {
 	fmt.Fprintf(w, "\nServing until Ctrl-C. Look next:\n"+
 		"  eval \"$(infra/local/stack.sh env)\"; export TENDLC_PREFIX=%s\n"+
