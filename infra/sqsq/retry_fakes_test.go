@@ -83,17 +83,6 @@ type statusError int
 func (e statusError) Error() string       { return "downstream answered " + strconv.Itoa(int(e)) }
 func (e statusError) HTTPStatusCode() int { return int(e) }
 
-// downstreamError is a downstream's non-2xx answer with its reason code and
-// a body excerpt, as infra/tcr.HTTPError presents it.
-type downstreamError struct {
-	status, code int
-	body         string
-}
-
-func (e *downstreamError) Error() string       { return "http " + strconv.Itoa(e.status) + ": " + e.body }
-func (e *downstreamError) HTTPStatusCode() int { return e.status }
-func (e *downstreamError) ReasonCode() int     { return e.code }
-
 // envelope returns a valid envelope of type t.
 func envelope(tb testing.TB, t statemachine.EventType) statemachine.Envelope {
 	tb.Helper()
@@ -149,16 +138,6 @@ func redeliver(in *sqs.SendMessageInput, sentAt time.Time) *message.Message {
 // attr returns a String message attribute of a send, or "".
 func attr(in *sqs.SendMessageInput, name string) string {
 	return aws.ToString(in.MessageAttributes[name].StringValue)
-}
-
-// retryAttrs decodes the retry state a send carries.
-func retryAttrs(tb testing.TB, in *sqs.SendMessageInput) retry.Attrs {
-	tb.Helper()
-	a, err := retry.DecodeAttrs(map[string]string{retry.AttrRetry: attr(in, retry.AttrRetry)}, time.Time{})
-	if err != nil {
-		tb.Fatalf("retry attribute of the copy: %v", err)
-	}
-	return a
 }
 
 // rig is a Retrier over the SQS Copier over a recording SQS, with an
