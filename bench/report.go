@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -172,17 +173,29 @@ func (s Report) MarshalJSON() ([]byte, error) {
 	if len(sys) == 2 { // {}
 		return own, nil
 	}
-	var ownFields, sysFields map[string]json.RawMessage
-	if err := errors.Join(json.Unmarshal(own, &ownFields), json.Unmarshal(sys, &sysFields)); err != nil {
+	var sysFields map[string]json.RawMessage
+	if err := json.Unmarshal(sys, &sysFields); err != nil {
 		return nil, fmt.Errorf("marshal the report: %w", err)
 	}
 	for name := range sysFields {
-		if _, ok := ownFields[name]; ok {
+		if slices.Contains(reportFields, name) {
 			return nil, fmt.Errorf("marshal the report: the system's figures name the report's own field %q", name)
 		}
 	}
 	return append(append(own[:len(own)-1], ','), sys[1:]...), nil
 }
+
+// reportFields are the JSON names of Report's own fields, those an empty
+// value leaves out of report.json included.
+var reportFields = func() []string {
+	var names []string
+	for f := range reflect.TypeFor[Report]().Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}()
 
 // fillCampaigns fills the outcome counts, the campaign times and the time to
 // ACTIVE.

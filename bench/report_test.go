@@ -187,12 +187,23 @@ func TestReportJSONHoldsTheSystemsFigures(t *testing.T) {
 	if _, err := json.Marshal(s); err == nil || !strings.Contains(err.Error(), `"campaigns"`) {
 		t.Errorf("figures naming the report's own field: error %v, want one naming it", err)
 	}
+	s.System = clashingEmptyFigures{}
+	if _, err := json.Marshal(s); err == nil || !strings.Contains(err.Error(), `"error"`) {
+		t.Errorf("figures naming a field the report leaves out when empty: error %v, want one naming it", err)
+	}
 }
 
 // clashingFigures name a field of the report's own.
 type clashingFigures struct {
 	badFigures
 	Campaigns int `json:"campaigns"`
+}
+
+// clashingEmptyFigures name a field of the report's own that a run without
+// an error leaves out.
+type clashingEmptyFigures struct {
+	badFigures
+	Error string `json:"error"`
 }
 
 // badFigures marshal to a JSON array.

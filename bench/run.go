@@ -89,6 +89,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	if err != nil {
 		return none, err
 	}
+	if err := restartable(replicas, sc); err != nil {
+		return none, err
+	}
 	if r.Started != nil {
 		if err := r.Started(ctx, simURL); err != nil {
 			return none, err
@@ -251,4 +254,18 @@ func fetchCounters(ctx context.Context, url string) map[string]any {
 		return nil
 	}
 	return m
+}
+
+// restartable checks that the kill schedule of sc can restart every replica:
+// one without Restart would end the run at its first kill.
+func restartable(replicas []Replica, sc Scenario) error {
+	if sc.KillEvery <= 0 {
+		return nil
+	}
+	for _, v := range replicas {
+		if v.Restart == nil {
+			return fmt.Errorf("replica %s has no Restart, and scenario %s kills a replica every %v", v.Proc.Name, sc.Name, time.Duration(sc.KillEvery))
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tendlc/tendlc/bench/check"
 )
@@ -44,5 +45,22 @@ func TestCheckRunTakesRatesOnlyFromARateLimitedSystem(t *testing.T) {
 				t.Errorf("checkRun = %+v, want a failed check that says %q", res, tt.want)
 			}
 		})
+	}
+}
+
+// A scenario that kills replicas needs every replica to restart; one without
+// Restart is refused before the run, not at its first kill.
+func TestRunnerRefusesReplicasItCannotRestart(t *testing.T) {
+	v := Replica{Proc: &Proc{Name: "worker-1"}}
+	if err := restartable([]Replica{v}, Scenario{Name: "s"}); err != nil {
+		t.Errorf("no kills: %v", err)
+	}
+	kills := Scenario{Name: "s", KillEvery: Duration(20 * time.Second)}
+	if err := restartable([]Replica{v}, kills); err == nil || !strings.Contains(err.Error(), "worker-1 has no Restart") {
+		t.Errorf("kills, no Restart: error %v, want one naming the replica", err)
+	}
+	v.Restart = func(context.Context) error { return nil }
+	if err := restartable([]Replica{v}, kills); err != nil {
+		t.Errorf("kills, Restart given: %v", err)
 	}
 }

@@ -53,7 +53,9 @@ type System interface {
 
 // RateLimited is a System with rate limits of its own on the downstream
 // calls: the checker's rate rule holds a run to them. A System that is not
-// RateLimited is held to check.DefaultRate for every group.
+// RateLimited is held to check.DefaultRate for every group, which is regd's
+// default (1 request per second): a second system implements RateLimited to
+// be judged against its own limits.
 type RateLimited interface {
 	// Rates returns the system's rate limit per downstream group, per
 	// second, under sc.
@@ -125,6 +127,7 @@ type Replica struct {
 	Proc       *Proc
 	MetricsURL string
 	// Restart starts Proc again, under the run's Supervisor, after the kill
-	// schedule killed it (for tendlc: with a fresh fault seed).
+	// schedule killed it (for tendlc: with a fresh fault seed). Required when
+	// the scenario kills replicas: Runner refuses to start without it.
 	Restart func(ctx context.Context) error
 }

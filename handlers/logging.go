@@ -11,7 +11,7 @@ import (
 // Logging builds the per-message logger once, with the ids every line about a
 // message carries (the message's, the envelope's that its attributes mirror,
 // the receive count), and sets it as the message's logger in the context
-// (message.WithLogger) for the middleware and handlers below; the retry
+// (message.SetLogger) for the middleware and handlers below; the retry
 // middleware adds the attempt. It logs nothing itself: a message's failure is
 // logged once, where it is decided (the retry middleware's copy or dead
 // letter, or the consumer runtime's redelivery, with this logger).
@@ -27,7 +27,7 @@ func Logging(base *slog.Logger) message.Middleware {
 				"correlation_id", m.Attributes[statemachine.AttrCorrelationID],
 				"receive_count", m.ReceiveCount,
 			)
-			return next(message.WithLogger(ctx, l), m)
+			return next(message.SetLogger(ctx, l), m)
 		}
 	}
 }

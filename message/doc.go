@@ -4,8 +4,8 @@
 // [RejectedError], [PanicError], [RetryDelayer]), the one classification of a
 // downstream's HTTP statuses ([ClassifyStatus], [StatusOf]), panic recovery
 // ([Recover]), and what travels with a message in its context: the
-// per-message logger ([WithLogger], [LoggerFrom]) and the hooks run once it is
-// deleted ([WithSettled], [OnSettled]).
+// per-message logger ([WithLogger], [SetLogger], [LoggerFrom]) and the hooks
+// run once it is deleted ([WithSettled], [OnSettled]).
 //
 // It imports no transport and no domain package, so that the dispatcher
 // (package handlers), the retry policy (package retry) and the adapters

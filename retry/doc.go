@@ -13,7 +13,7 @@
 // the time before which the message must not be handled (each early receipt
 // re-sends it with the remaining delay, a "hop"). The middleware decodes it
 // once per message and adds the attempt to the per-message logger in the
-// context (message.WithLogger), so every line logged below carries it, and so
+// context (message.SetLogger), so every line logged below carries it, and so
 // does the consumer runtime's line about a failure the middleware left undecided.
 //
 // Message attribute budget. SQS accepts at most 10 message attributes per

@@ -165,12 +165,12 @@ func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.H
 	}
 	if err != nil {
 		own := map[string]string{AttrRetry: m.Attributes[AttrRetry]} // keep the unreadable value for the operator
-		return r.sendDeadLetter(message.WithLogger(ctx, log), decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
+		return r.sendDeadLetter(message.SetLogger(ctx, log), decision{m: m, log: log, now: now, class: ClassBadAttributes, err: err}, string(ClassBadAttributes), own)
 	}
 	// The attempt, decoded here once, reaches every line logged about the
 	// message below: the handler's, the copy's, the decision's.
 	log = log.With("attempt", a.Attempt)
-	ctx = message.WithLogger(ctx, log)
+	ctx = message.SetLogger(ctx, log)
 
 	if wait := a.NotBefore.Sub(now); wait > 0 {
 		return r.hop(ctx, m, log, a, wait)

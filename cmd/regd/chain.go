@@ -20,7 +20,7 @@ import (
 //
 // What the chain leaves undecided (a copy that could not be sent, a shutdown)
 // the consumer runtime logs once, at level error, with the message's logger
-// as the chain left it (message.WithLogger replaces the runtime's in place),
+// as the chain left it (message.SetLogger replaces the runtime's in place),
 // and leaves for redelivery.
 func middleware(log *slog.Logger, retrier *retry.Retrier) []message.Middleware {
 	return []message.Middleware{handlers.Logging(log), retrier.Middleware(), message.Recover()}

@@ -48,7 +48,11 @@ type ConsumerConfig struct {
 	// after it (at most shutdownFlush) a process stops well inside the 30 s
 	// that ECS and Kubernetes leave between SIGTERM and SIGKILL.
 	ShutdownGrace time.Duration
-	// Logger receives the consumer's logs. Default: discard.
+	// Logger receives the consumer's logs. Default: discard. Each message's
+	// context carries a logger of its own (message.WithLogger) made from it
+	// with the message's id; a failure no middleware decided is logged with
+	// that logger as the middleware left it (message.SetLogger), and
+	// middleware that log use it too, rather than a logger of their own.
 	Logger *slog.Logger
 	// Observer is told what the consumer does. Default: none.
 	Observer Observer

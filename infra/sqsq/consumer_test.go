@@ -619,7 +619,7 @@ func TestConsumerLogsAFailureWithTheMessagesLogger(t *testing.T) {
 		f := newFakeSQS()
 		failed := make(chan struct{}, 1)
 		stop := start(t, f, cfg, func(ctx context.Context, m *message.Message) error {
-			message.WithLogger(ctx, message.LoggerFrom(ctx, nil).With("record_id", "b1", "attempt", 3))
+			message.SetLogger(ctx, message.LoggerFrom(ctx, nil).With("record_id", "b1", "attempt", 3))
 			failed <- struct{}{}
 			return errors.New("store down")
 		})

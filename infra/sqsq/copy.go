@@ -149,11 +149,12 @@ func copyInput(queueURL, body string, in, own map[string]string, delaySeconds in
 
 // attributeValue is the one builder of a message attribute from its text: a
 // Number for the schema version, which the envelope mirror declares numeric
-// (statemachine.AttrSchemaVersion), a String for any other. The publisher and
-// the copies both build with it, so that a copy keeps the data type its
-// original was sent with. A schema version that is not a whole number (a
-// foreign producer's "v1", sent as a String) stays a String: SQS refuses a
-// Number that is not one, and the copy would never be sent.
+// (statemachine.AttrSchemaVersion) when SQS takes it as one, a String for any
+// other. The publisher and the copies both build with it (a received message
+// no longer says which data type an attribute had). A schema version that is
+// not a whole number (a foreign producer's "v1", sent as a String) stays a
+// String: SQS refuses a Number that is not one, and the copy would never be
+// sent.
 func attributeValue(name, value string) types.MessageAttributeValue {
 	dataType := "String"
 	if name == statemachine.AttrSchemaVersion && wholeNumber.MatchString(value) {
