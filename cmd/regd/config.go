@@ -24,6 +24,7 @@ type Config struct {
 	DownstreamURL       string             // registry/carrier API base URL; "" leaves the outbound queues alone
 	Rates               map[string]float64 // requests per second per downstream, shared by all replicas
 	HTTPAddr            string             // /healthz, /readyz and /metrics; "" for none
+	Pprof               bool               // also net/http/pprof's /debug/pprof/ on HTTPAddr
 	Sweep               bool               // run the sweeper on its schedule
 	SweepSchedule       string
 	SweepMode           sweeper.Mode
@@ -67,6 +68,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.StringVar(&c.DownstreamURL, "downstream-url", env("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); empty: do not drain the outbound queues")
 	fs.StringVar(&rates, "rate", env("TENDLC_RATES", ""), "requests per second per downstream, shared by every replica: `registry=2,att=1,...` or all=N (default 1 each)")
 	fs.StringVar(&c.HTTPAddr, "http", env("TENDLC_HTTP_ADDR", "127.0.0.1:9100"), "`address` of /healthz, /readyz and /metrics; empty for none")
+	fs.BoolVar(&c.Pprof, "pprof", false, "also serve Go's profiles (net/http/pprof) under /debug/pprof/ on the -http address, which must then stay private")
 	fs.BoolVar(&c.Sweep, "sweep", true, "run the sweeper (one replica at a time holds its lease)")
 	fs.StringVar(&c.SweepSchedule, "sweep-schedule", sweeper.DefaultSchedule, "cron `spec` of the sweeper, in UTC")
 	fs.StringVar(&mode, "sweep-mode", string(sweeper.ModeIndex), "how the sweeper finds stuck records: index or scan")

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -16,8 +17,10 @@ import (
 // opsHandler serves the operations endpoints: /healthz (the process is up),
 // /readyz (200 while ready holds: the consumers run and shutdown has not
 // begun; 503 otherwise) and /metrics (reg in the Prometheus exposition
-// format).
-func opsHandler(reg *prometheus.Registry, ready *atomic.Bool, log *slog.Logger) http.Handler {
+// format); with profiles, also net/http/pprof's /debug/pprof/ (CPU, heap,
+// allocations, goroutines, traces), off by default since it shows the
+// process's internals and a CPU profile or trace costs while it runs.
+func opsHandler(reg *prometheus.Registry, ready *atomic.Bool, profiles bool, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	text := func(w http.ResponseWriter, status int, body string) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -36,6 +39,14 @@ func opsHandler(reg *prometheus.Registry, ready *atomic.Bool, log *slog.Logger) 
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError),
 		Registry: reg, // counts its own errors in promhttp_metric_handler_errors_total
 	}))
+	if profiles {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index) // and every named profile: heap, allocs, goroutine, ...
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -209,7 +209,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var srv *http.Server
 	var ln net.Listener
 	if cfg.HTTPAddr != "" {
-		if srv, ln, err = m.listenHTTP(cfg.HTTPAddr, opsHandler(reg, &ready, log), log); err != nil {
+		if srv, ln, err = m.listenHTTP(cfg.HTTPAddr, opsHandler(reg, &ready, cfg.Pprof, log), log); err != nil {
 			return err
 		}
 	}
