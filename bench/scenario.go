@@ -154,6 +154,15 @@ var profiles = map[string]Scenario{
 			"--lose", "all=0.01"}),
 		Regd: with(sweep, []string{"--rate", "all=20", "--faults",
 			"dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"})},
+	// Issue 16's measurement of the event path at its limit: no fault, no
+	// rejection, a simulator answering in 10-50 ms and rate limits far above
+	// what two replicas send, and Go's profiles on the replicas' operations
+	// listeners (docs/performance.md).
+	"ceiling": {Description: "the event path at its limit: 500 campaigns over 250 brands, 2 replicas, no fault or rejection, a 10-50 ms simulator, rate limits lifted, profiles served",
+		Brands: 250, Campaigns: 500, Numbers: 2, Replicas: 2, Deadline: Duration(10 * time.Minute),
+		Carriersim:  []string{"--latency", "all=10ms-50ms", "--rate", "all=10000"},
+		Regd:        with(sweep, []string{"--rate", "all=10000", "--pprof"}),
+		Compression: "simulator latencies 10-50 ms (production: minutes to days); " + strings.TrimPrefix(compressed, "carrier and registry latencies 0.2-3 s (production: minutes to days); ")},
 	// The slowest registration without a fault is 10 min of brand identity,
 	// 10 min of CAMPAIGN_ADD, 3 days of vetting, 5 days of carrier review and
 	// 2 h of numbers: 81 s. A lost webhook waits for its state's stuck
