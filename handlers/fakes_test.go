@@ -52,6 +52,14 @@ func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next
 	next.Version = 1
 	if prev != nil {
 		next.Version = prev.Version + 1
+		// Like the DynamoDB store, which writes only what changed: an entry
+		// cleared since prev was read stays cleared.
+		next.Outbox = maps.Clone(next.Outbox)
+		for id := range prev.Outbox {
+			if _, ok := cur.Outbox[id]; !ok {
+				delete(next.Outbox, id)
+			}
+		}
 	}
 	a.Version = next.Version
 	s.records[k] = next
@@ -68,7 +76,6 @@ func (s *memStore) ClearOutbox(_ context.Context, k statemachine.Kind, id, event
 	}
 	r.Outbox = maps.Clone(r.Outbox)
 	delete(r.Outbox, eventID)
-	r.Version++
 	s.records[key(k, id)] = r
 	return nil
 }

@@ -179,7 +179,6 @@ func (s *memStore) ClearOutbox(_ context.Context, kind statemachine.Kind, id, ev
 	}
 	cur.Outbox = maps.Clone(cur.Outbox)
 	delete(cur.Outbox, eventID)
-	cur.Version++
 	s.records[k] = cur
 	s.writes++
 	s.cleared = append(s.cleared, id+"/"+eventID)

@@ -15,8 +15,8 @@ import (
 // entry's destination, no message id is applied twice, and the path ends in
 // the record's state, with the record's last applied message.
 //
-// Versions may skip: ClearOutbox, RecordRedrive and MarkAccepted write the
-// record, bumping its version, without an audit item.
+// Versions may skip: RecordRedrive writes the record, bumping its version,
+// without an audit item.
 func (c *checker) checkHistory() {
 	for _, k := range c.keys() {
 		c.checked[ruleHistory]++

@@ -90,18 +90,22 @@ func toCommandItems(cmds map[statemachine.Destination]statemachine.CommandRef) m
 	}
 	out := make(map[statemachine.Destination]commandItem, len(cmds))
 	for d, c := range cmds {
-		it := commandItem{EventID: c.EventID, SentAt: c.SentAt.UTC()}
-		if !c.AttemptedAt.IsZero() {
-			t := c.AttemptedAt.UTC()
-			it.AttemptedAt = &t
-		}
-		if !c.AcceptedAt.IsZero() {
-			t := c.AcceptedAt.UTC()
-			it.AcceptedAt = &t
-		}
-		out[d] = it
+		out[d] = toCommandItem(c)
 	}
 	return out
+}
+
+func toCommandItem(c statemachine.CommandRef) commandItem {
+	it := commandItem{EventID: c.EventID, SentAt: c.SentAt.UTC()}
+	if !c.AttemptedAt.IsZero() {
+		t := c.AttemptedAt.UTC()
+		it.AttemptedAt = &t
+	}
+	if !c.AcceptedAt.IsZero() {
+		t := c.AcceptedAt.UTC()
+		it.AcceptedAt = &t
+	}
+	return it
 }
 
 func fromCommandItems(items map[statemachine.Destination]commandItem) map[statemachine.Destination]statemachine.CommandRef {

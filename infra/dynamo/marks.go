@@ -27,15 +27,17 @@ const (
 // registration a deregistration): the command's accepted time is set, and
 // the record's wait starts again at at, so the sweeper measures the wait from
 // the downstream's acceptance rather than from the state entry, and knows the
-// command left its queue. It increments the version, so that a writer that
-// read the record before does not write the old values back.
+// command left its queue. It leaves the version as it is: a transition decided
+// on a read from before writes only what it changed (see Transition), so it
+// keeps the mark unless it sends a new command to to, or moves the record on
+// and so starts a new wait.
 //
 // It writes only a record the sweeper watches whose command to to is still
 // eventID; otherwise (moved on, absent, a newer command sent) it returns nil
 // without writing. Other errors are the SDK's, wrapped.
 func (s *Store) MarkAccepted(ctx context.Context, kind statemachine.Kind, id string, to statemachine.Destination, eventID string, at time.Time) error {
 	return s.mark(ctx, opMarkAccepted, attrAcceptedAt, true, kind, id, to, eventID, at,
-		"SET #commands.#to.#mark = :at, #since = :at, #sincems = :atms, #version = #version + :one",
+		"SET #commands.#to.#mark = :at, #since = :at, #sincems = :atms",
 		"attribute_exists(#waiting)")
 }
 
@@ -43,15 +45,15 @@ func (s *Store) MarkAccepted(ctx context.Context, kind statemachine.Kind, id str
 // failed (a 429, a 5xx, a timeout): the command left its queue and is
 // retried, or will be dead-lettered. Only the first failure is written. The
 // sweeper then sends a command the downstream has no record of again, as it
-// was, instead of waiting for it to come out of the queue. It increments the
-// version.
+// was, instead of waiting for it to come out of the queue. It leaves the
+// version as it is, like MarkAccepted.
 //
 // It returns nil without writing when the record's command to to is not
 // eventID, or a failure was recorded already. Other errors are the SDK's,
 // wrapped.
 func (s *Store) MarkAttempted(ctx context.Context, kind statemachine.Kind, id string, to statemachine.Destination, eventID string, at time.Time) error {
 	return s.mark(ctx, opMarkAttempted, attrAttempted, false, kind, id, to, eventID, at,
-		"SET #commands.#to.#mark = :at, #version = #version + :one",
+		"SET #commands.#to.#mark = :at",
 		"attribute_not_exists(#commands.#to.#mark)")
 }
 
@@ -64,10 +66,10 @@ func (s *Store) mark(ctx context.Context, op, mark string, wait bool, kind state
 		return fmt.Errorf("%s %s %s: encode time: %w", op, kind, id, err)
 	}
 	names := map[string]string{
-		"#commands": attrCommands, "#to": string(to), "#eid": attrEventID, "#mark": mark, "#version": attrVersion,
+		"#commands": attrCommands, "#to": string(to), "#eid": attrEventID, "#mark": mark,
 	}
 	values := map[string]types.AttributeValue{
-		":at": when, ":id": &types.AttributeValueMemberS{Value: eventID}, ":one": number(1),
+		":at": when, ":id": &types.AttributeValueMemberS{Value: eventID},
 	}
 	if wait {
 		names["#since"], names["#sincems"], names["#waiting"] = attrWaitSince, resources.AttrWaitSince, resources.AttrWaiting

@@ -13,9 +13,9 @@ import (
 )
 
 // ClearOutbox removes the outbox entry of eventID from a record, once its
-// messages are sent, and increments the record's version: a concurrent writer
-// that read the record before then conflicts and re-reads, instead of writing
-// the sent entry back. The version it produces has no audit entry.
+// messages are sent. It leaves the version as it is: a transition decided on
+// a read from before writes only the entries it changed (see Transition), so
+// it neither writes the sent entry back nor conflicts with the clear.
 //
 // It returns nil without writing when the entry is already gone (or the record
 // does not exist), so it is safe to repeat. Other errors are the SDK's, wrapped.
@@ -23,13 +23,10 @@ func (s *Store) ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eve
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
 		Key:                 recordKey(kind, id),
-		UpdateExpression:    aws.String("REMOVE #outbox.#event SET #version = #version + :one"),
+		UpdateExpression:    aws.String("REMOVE #outbox.#event"),
 		ConditionExpression: aws.String("attribute_exists(#outbox.#event)"),
 		ExpressionAttributeNames: map[string]string{
-			"#outbox": attrOutbox, "#event": eventID, "#version": attrVersion,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": &types.AttributeValueMemberN{Value: "1"},
+			"#outbox": attrOutbox, "#event": eventID,
 		},
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
 	})

@@ -63,17 +63,24 @@ func TestClearOutbox(t *testing.T) {
 	if got, want := got.Outbox, map[string][]statemachine.Outgoing{"e3": {keep}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("outbox = %+v, want only e3: %+v", got, want)
 	}
-	if got, want := got.Version, v1.Version+1; got != want {
-		t.Errorf("version = %d, want %d", got, want)
+	if got.Version != v1.Version {
+		t.Errorf("version = %d, want %d: a clear makes no new version", got.Version, v1.Version)
 	}
 
-	t.Run("a writer holding the old version conflicts", func(t *testing.T) {
-		next := v1
+	t.Run("a transition decided before the clear does not write the entry back", func(t *testing.T) {
+		next := v1 // its outbox still holds e2
 		next.State = statemachine.Approved
-		_, err := f.store.Transition(t.Context(), &v1, next, statemachine.AuditEntry{})
-		if !errors.Is(err, statemachine.ErrConflict) {
-			t.Errorf("Transition from the pre-clear version = %v, want a conflict", err)
+		if _, err := f.store.Transition(t.Context(), &v1, next, statemachine.AuditEntry{}); err != nil {
+			t.Fatalf("Transition from the pre-clear read = %v, want it written", err)
 		}
+		moved, err := f.store.Get(t.Context(), rec.Kind, rec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string][]statemachine.Outgoing{"e3": {keep}}; !reflect.DeepEqual(moved.Outbox, want) || moved.State != statemachine.Approved {
+			t.Errorf("after the transition: state %s, outbox %+v; want APPROVED with only e3", moved.State, moved.Outbox)
+		}
+		got = moved
 	})
 
 	t.Run("repeating is a no-op", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,8 +35,10 @@ const (
 // wait again at at (wait_since), sets updated_at and increments its version
 // (a dispatcher that read the record before then conflicts and re-reads),
 // provided the stored record is still the version rec is (so also in the
-// same state, with the same counters and wait: a re-drive that counts
-// nothing still restarts the wait, and two sweepers cannot both make it). Of
+// same state, with the same counters: a re-drive that counts nothing still
+// restarts the wait, and two sweepers cannot both make it). The marks make no
+// new version: one set since rec was read stays on the commands plan does not
+// send again (a mark that restarted the wait is overtaken by the re-drive's). Of
 // two sweepers that read the same record, exactly one succeeds: the one that
 // re-drives it. It writes no audit entry; the give-up a re-drive may end in
 // does, through the state machine.
@@ -65,17 +68,10 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 		":was":      number(rec.Version),
 	}
 	if len(plan.Commands) > 0 {
-		cmds := maps.Clone(rec.Commands)
-		if cmds == nil {
-			cmds = map[statemachine.Destination]statemachine.CommandRef{}
+		names["#commands"] = attrCommands
+		if err := setCommands(&update, values, names, rec.Commands, plan.Commands); err != nil {
+			return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: %w", rec.Kind, rec.ID, err)
 		}
-		maps.Copy(cmds, plan.Commands)
-		av, err := attributevalue.Marshal(toCommandItems(cmds))
-		if err != nil {
-			return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: encode commands: %w", rec.Kind, rec.ID, err)
-		}
-		update += ", #commands = :commands"
-		names["#commands"], values[":commands"] = attrCommands, av
 	}
 	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
@@ -102,6 +98,33 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 		return statemachine.Record{}, fmt.Errorf("record redrive of %s %s: %w", rec.Kind, rec.ID, err)
 	}
 	return r, nil
+}
+
+// setCommands adds the commands sent to update: entry by entry where the
+// record has commands already, so that a mark set since the record was read
+// (marks make no new version) stays on the commands not sent again; the
+// whole map where it has none.
+func setCommands(update *string, values map[string]types.AttributeValue, names map[string]string,
+	had, sent map[statemachine.Destination]statemachine.CommandRef) error {
+	if had == nil {
+		av, err := attributevalue.Marshal(toCommandItems(sent))
+		if err != nil {
+			return fmt.Errorf("encode commands: %w", err)
+		}
+		*update += ", #commands = :commands"
+		values[":commands"] = av
+		return nil
+	}
+	for i, to := range slices.Sorted(maps.Keys(sent)) {
+		av, err := attributevalue.Marshal(toCommandItem(sent[to]))
+		if err != nil {
+			return fmt.Errorf("encode the command to %s: %w", to, err)
+		}
+		n, v := "#to"+strconv.Itoa(i), ":cmd"+strconv.Itoa(i)
+		*update += ", #commands." + n + " = " + v
+		names[n], values[v] = string(to), av
+	}
+	return nil
 }
 
 func number(n int64) types.AttributeValue {

@@ -172,6 +172,12 @@ func TestRecordRedriveWritesTheCommandsItSends(t *testing.T) {
 	read := create(t, f.store, withCommand(record(statemachine.KindCampaign, "c1", "b1", statemachine.CarrierReview),
 		statemachine.ToATT, "cmd-att"))
 	at := t0.Add(time.Hour)
+	// A mark after the sweeper's read makes no new version: the re-drive
+	// goes through and keeps it.
+	failedAt := t0.Add(time.Minute)
+	if err := f.store.MarkAttempted(t.Context(), statemachine.KindCampaign, "c1", statemachine.ToATT, "cmd-att", failedAt); err != nil {
+		t.Fatal(err)
+	}
 	resent := statemachine.CommandRef{EventID: "cmd-verizon-2", SentAt: at}
 	got, err := f.store.RecordRedrive(t.Context(), read, statemachine.RedrivePlan{Redrives: 1,
 		Commands: map[statemachine.Destination]statemachine.CommandRef{statemachine.ToVerizon: resent}}, at)
@@ -181,7 +187,19 @@ func TestRecordRedriveWritesTheCommandsItSends(t *testing.T) {
 	if c := got.Commands[statemachine.ToVerizon]; c.EventID != resent.EventID || !c.SentAt.Equal(at) {
 		t.Errorf("verizon command %+v, want %+v", c, resent)
 	}
-	if c := got.Commands[statemachine.ToATT]; c.EventID != "cmd-att" {
-		t.Errorf("the command not sent again became %+v, want it kept", c)
+	if c := got.Commands[statemachine.ToATT]; c.EventID != "cmd-att" || !c.AttemptedAt.Equal(failedAt) {
+		t.Errorf("the command not sent again became %+v, want it kept with its mark", c)
 	}
+
+	t.Run("a record without commands gets the map", func(t *testing.T) {
+		bare := create(t, f.store, record(statemachine.KindCampaign, "c2", "b1", statemachine.CarrierReview))
+		got, err := f.store.RecordRedrive(t.Context(), bare, statemachine.RedrivePlan{Redrives: 1,
+			Commands: map[statemachine.Destination]statemachine.CommandRef{statemachine.ToVerizon: resent}}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := got.Commands[statemachine.ToVerizon]; len(got.Commands) != 1 || c.EventID != resent.EventID {
+			t.Errorf("commands %+v, want only %+v", got.Commands, resent)
+		}
+	})
 }

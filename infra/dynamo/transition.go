@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -26,7 +25,10 @@ const (
 // if the stored record is still in prev's state and version (for a create:
 // only if it does not exist). Transition sets next.Version to prev.Version+1
 // (1 on create) and stamps audit with next's kind, id and version; it returns
-// the record as written.
+// next with that version. An update writes only what differs between prev and
+// next, so the stored record keeps what the writers that make no new version
+// (ClearOutbox, MarkAccepted, MarkAttempted) changed since prev was read,
+// unless next changes it too.
 //
 // When another writer got there first it returns a *statemachine.ConflictError
 // (errors.Is(err, statemachine.ErrConflict)) and writes nothing, not even the
@@ -37,27 +39,16 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 	if err := checkTransition(prev, next); err != nil {
 		return statemachine.Record{}, err
 	}
-	put := &types.Put{
-		TableName:                aws.String(s.table),
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
-	}
 	conflict := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID, ExpectedState: statemachine.StateNone}
 	next.Version = 1
 	if prev != nil {
 		next.Version = prev.Version + 1
 		conflict.ExpectedState, conflict.ExpectedVersion = prev.State, prev.Version
-		put.ConditionExpression = aws.String("#state = :state AND #version = :version")
-		put.ExpressionAttributeNames = map[string]string{"#state": attrState, "#version": attrVersion}
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":state":   &types.AttributeValueMemberS{Value: string(prev.State)},
-			":version": &types.AttributeValueMemberN{Value: strconv.FormatInt(prev.Version, 10)},
-		}
 	}
 	audit.Kind, audit.RecordID, audit.Version = next.Kind, next.ID, next.Version
 
-	var err error
-	if put.Item, err = marshalRecord(next); err != nil {
+	write, err := s.recordWrite(prev, next)
+	if err != nil {
 		return statemachine.Record{}, err
 	}
 	auditAV, err := marshalAudit(audit)
@@ -66,7 +57,7 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 	}
 	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
-			{Put: put}, // first: isConflict reads its cancellation reason
+			write, // first: isConflict reads its cancellation reason
 			{Put: &types.Put{
 				TableName:                aws.String(s.table),
 				Item:                     auditAV,
@@ -85,6 +76,43 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 	}
 	s.meter.add(opTransition, writes, out.ConsumedCapacity)
 	return next, nil
+}
+
+// recordWrite is the record's part of a transition: a Put of next that
+// requires the record to be absent, or an update from prev to next that
+// requires the stored record to be still in prev's state and version and
+// writes only what the decision changed (see diffUpdate). The attributes the
+// other writers change without a new version (outbox entries, the marks on
+// commands, the wait a mark restarts) thus keep their stored values unless
+// the decision itself changed them.
+func (s *Store) recordWrite(prev *statemachine.Record, next statemachine.Record) (types.TransactWriteItem, error) {
+	item, err := marshalRecord(next)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	if prev == nil {
+		return types.TransactWriteItem{Put: &types.Put{
+			TableName:                aws.String(s.table),
+			Item:                     item,
+			ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+			ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
+		}}, nil
+	}
+	was, err := marshalRecord(*prev)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	u := diffUpdate(was, item)
+	cond := u.name(attrState) + " = " + u.value(&types.AttributeValueMemberS{Value: string(prev.State)}) +
+		" AND " + u.name(attrVersion) + " = " + u.value(num(prev.Version))
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       recordKey(next.Kind, next.ID),
+		UpdateExpression:          aws.String(u.expression()),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  u.names,
+		ExpressionAttributeValues: u.values,
+	}}, nil
 }
 
 // checkTransition rejects a transition that names no record or that changes a

@@ -238,3 +238,28 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 		t.Errorf("history has %d entries, want %d", got, want)
 	}
 }
+
+// TestTransitionRemovesWhatTheDecisionDropped: an update writes the
+// attributes and map entries next lacks as removed, not only the changed ones.
+func TestTransitionRemovesWhatTheDecisionDropped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	rec := fullCampaign()
+	prev := create(t, f.store, rec)
+	next := prev
+	next.Reason, next.ExternalID = nil, ""
+	next.Outbox = map[string][]statemachine.Outgoing{}
+	next.Numbers = nil
+	next.State = statemachine.Active
+	move(t, f.store, &prev, next)
+	got, err := f.store.Get(t.Context(), rec.Kind, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Reason != nil || got.ExternalID != "" || len(got.Outbox) != 0 || got.Numbers != nil || got.State != statemachine.Active {
+		t.Errorf("stored %+v, want no reason, external id, outbox entries or numbers, and ACTIVE", got)
+	}
+	if got.Data == nil || got.Carriers == nil || got.CorrelationID != rec.CorrelationID {
+		t.Errorf("stored %+v, want the attributes the decision kept", got)
+	}
+}
