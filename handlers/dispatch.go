@@ -58,7 +58,8 @@ type DispatcherConfig struct {
 
 // Dispatcher applies events from the events queue to records.
 type Dispatcher struct {
-	cfg DispatcherConfig
+	cfg   DispatcherConfig
+	locks recordLocks
 }
 
 // NewDispatcher returns a dispatcher, or the configuration problems joined.
@@ -88,7 +89,7 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg}, nil
+	return &Dispatcher{cfg: cfg, locks: recordLocks{m: map[string]*recordLock{}}}, nil
 }
 
 // Handle is the Handler of the events queue: decode, read the record (a
@@ -108,13 +109,38 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 	if kind == "" {
 		return fmt.Errorf("%w: command %s on the events queue", statemachine.ErrUnknownEvent, env.Type)
 	}
-	log := message.LoggerFrom(ctx, d.cfg.Logger)
+	out, replay, err := d.apply(ctx, kind, env)
+	if err != nil || len(out) == 0 {
+		return err
+	}
+	if err := d.sendAndClear(ctx, kind, env, out); err != nil {
+		return err
+	}
+	if replay {
+		// Counted once sent and the message deleted: a replay whose send
+		// fails is tried again.
+		message.OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
+	}
+	return nil
+}
 
+// apply reads the record, decides and writes the transition, re-reading
+// after a conflict, while this process handles no other message of the
+// record. It returns the messages to send: the transition's follow-ups, or
+// (replay) those of an event applied before whose outbox entry remains.
+func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope) (out []statemachine.Outgoing, replay bool, err error) {
+	unlock, err := d.locks.lock(ctx, string(kind)+"#"+env.EntityID)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock() // a panic too: the next message of the record must not wait forever
+	log := message.LoggerFrom(ctx, d.cfg.Logger)
+	named := false
 	var conflict error
 	for try := 0; try <= d.cfg.MaxConflicts; try++ {
 		if try > 0 {
 			if err := pause(ctx, try); err != nil {
-				return err
+				return nil, false, err
 			}
 		}
 		rec, err := d.cfg.Store.Get(ctx, kind, env.EntityID)
@@ -122,34 +148,28 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 		case errors.Is(err, statemachine.ErrNotFound):
 			rec = nil
 		case err != nil:
-			return fmt.Errorf("load %s %s: %w", kind, env.EntityID, err)
+			return nil, false, fmt.Errorf("load %s %s: %w", kind, env.EntityID, err)
 		}
-		if rec != nil && rec.CorrelationID != env.CorrelationID {
+		if rec != nil && rec.CorrelationID != env.CorrelationID && !named {
 			// Webhook events carry no correlation id of their own: name the
 			// registration's on the lines about them.
-			log = log.With("record_correlation_id", rec.CorrelationID)
+			log, named = log.With("record_correlation_id", rec.CorrelationID), true
 		}
 		if rec != nil {
 			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:
-				// the process died between the write and the sends. Counted
-				// once sent and the message deleted: a replay whose send
-				// fails is tried again.
+				// the process died between the write and the sends.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
-				if err := d.sendAndClear(ctx, kind, env, out); err != nil {
-					return err
-				}
-				message.OnSettled(ctx, func() { d.cfg.Observer.Replayed(kind) })
-				return nil
+				return out, true, nil
 			}
 		}
 		facts, err := d.facts(ctx, rec, env)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		dec, err := statemachine.Decide(rec, env, facts, d.cfg.Now().UTC())
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		if dec.Disposition != statemachine.Transition {
 			// Counted once the message is deleted: a deferred or rejected
@@ -161,14 +181,14 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 			if len(dec.Differs) > 0 {
 				log.Warn("registration repeated with another payload: ignored, the record keeps the first",
 					"reason", dec.Reason, "state", dec.From, "differs", dec.Differs)
-				return nil
+				return nil, false, nil
 			}
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
-			return nil
+			return nil, false, nil
 		case statemachine.Defer:
-			return &message.DeferredError{Reason: dec.Reason}
+			return nil, false, &message.DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
-			return &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
+			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {
@@ -176,16 +196,13 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 				conflict = err
 				continue
 			}
-			return fmt.Errorf("write %s %s: %w", kind, env.EntityID, err)
+			return nil, false, fmt.Errorf("write %s %s: %w", kind, env.EntityID, err)
 		}
 		d.cfg.Observer.Transitioned(kind, env.Type, dec.From, dec.To)
 		log.Info("transition", "from", dec.From, "to", dec.To, "fsm_event", dec.FSMEvent, "emitted", len(dec.Emit))
-		if len(dec.Emit) == 0 {
-			return nil
-		}
-		return d.sendAndClear(ctx, kind, env, dec.Emit)
+		return dec.Emit, false, nil
 	}
-	return conflict
+	return nil, false, conflict
 }
 
 // facts loads what the decision needs beyond the record.
