@@ -52,14 +52,20 @@ type DispatcherConfig struct {
 	// concurrent write before it gives up with the conflict error, leaving
 	// the retry policy to try later (default 8).
 	MaxConflicts int
-	Observer     Observer     // default: none
-	Logger       *slog.Logger // default: discard
+	// ClearAfter is how long the outbox entry of an event whose messages
+	// went out waits for the record's next transition in this process, which
+	// removes it in its own write, before a write of its own clears it
+	// (default 1 s; see Flush).
+	ClearAfter time.Duration
+	Observer   Observer     // default: none
+	Logger     *slog.Logger // default: discard
 }
 
 // Dispatcher applies events from the events queue to records.
 type Dispatcher struct {
-	cfg   DispatcherConfig
-	locks recordLocks
+	cfg    DispatcherConfig
+	locks  recordLocks
+	clears *deferredClears
 }
 
 // NewDispatcher returns a dispatcher, or the configuration problems joined.
@@ -71,8 +77,8 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Sender == nil {
 		errs = append(errs, errors.New("dispatcher: Sender is required"))
 	}
-	if cfg.MaxConflicts < 0 {
-		errs = append(errs, fmt.Errorf("dispatcher: MaxConflicts %d is negative", cfg.MaxConflicts))
+	if cfg.MaxConflicts < 0 || cfg.ClearAfter < 0 {
+		errs = append(errs, fmt.Errorf("dispatcher: MaxConflicts %d or ClearAfter %v is negative", cfg.MaxConflicts, cfg.ClearAfter))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -83,14 +89,26 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.MaxConflicts == 0 {
 		cfg.MaxConflicts = 8
 	}
+	if cfg.ClearAfter == 0 {
+		cfg.ClearAfter = time.Second
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{cfg: cfg, locks: recordLocks{m: map[string]*recordLock{}}}, nil
+	d := &Dispatcher{cfg: cfg, locks: recordLocks{m: map[string]*recordLock{}}}
+	d.clears = newDeferredClears(cfg.ClearAfter, d.clearOutbox)
+	return d, nil
 }
+
+// Flush clears now the outbox entries of sent messages that wait for a
+// transition to fold their clear into, and returns when the clears are done:
+// call it when the events consumer has stopped, before the process exits. An
+// entry left (the process killed) only makes a redelivered duplicate of its
+// event send its messages again.
+func (d *Dispatcher) Flush() { d.clears.flush() }
 
 // Handle is the Handler of the events queue: decode, read the record (a
 // consistent read), decide with a fresh state machine, write the transition
@@ -113,7 +131,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 	if err != nil || len(out) == 0 {
 		return err
 	}
-	if err := d.sendAndClear(ctx, kind, env, out); err != nil {
+	if err := d.send(ctx, kind, env, out); err != nil {
 		return err
 	}
 	if replay {
@@ -156,7 +174,9 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 			log, named = log.With("record_correlation_id", rec.CorrelationID), true
 		}
 		if rec != nil {
-			if out, ok := rec.Outbox[env.EventID]; ok {
+			// An entry whose messages this process sent is as good as
+			// cleared: a duplicate of its event is ignored below.
+			if out, ok := rec.Outbox[env.EventID]; ok && !d.clears.sent(kind, env.EntityID, env.EventID) {
 				// Applied before, but its messages may not have gone out:
 				// the process died between the write and the sends.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
@@ -190,7 +210,14 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		case statemachine.Reject:
 			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
+		// The entries of events this process sent since are removed in this
+		// write, rather than by writes of their own.
+		folded := d.clears.take(kind, env.EntityID)
+		for _, id := range folded {
+			delete(dec.Next.Outbox, id)
+		}
 		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
+			d.clears.give(kind, env.EntityID, folded)
 			if errors.Is(err, statemachine.ErrConflict) {
 				d.cfg.Observer.Conflicted(kind)
 				conflict = err
@@ -239,18 +266,24 @@ func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env st
 	return f, nil
 }
 
-// sendAndClear sends an event's follow-ups, then forgets them. A failed send
-// returns the error so the message is redelivered and re-sends; a failed clear
-// is only logged: the messages went out, and a later duplicate of the event
-// would merely send them again.
-func (d *Dispatcher) sendAndClear(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope, out []statemachine.Outgoing) error {
+// send sends an event's follow-ups, then has their outbox entry cleared
+// (see ClearAfter). A failed send returns the error so the message is
+// redelivered and re-sends.
+func (d *Dispatcher) send(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope, out []statemachine.Outgoing) error {
 	if err := d.cfg.Sender.Send(ctx, out); err != nil {
 		return fmt.Errorf("send follow-ups of %s: %w", env.EventID, err)
 	}
-	if err := d.cfg.Store.ClearOutbox(ctx, kind, env.EntityID, env.EventID); err != nil {
-		message.LoggerFrom(ctx, d.cfg.Logger).Warn("follow-ups sent but the outbox entry stays", "error", err)
-	}
+	d.clears.add(kind, env.EntityID, env.EventID)
 	return nil
+}
+
+// clearOutbox clears one outbox entry by a write of its own. A failure is
+// only logged: the messages went out, and a later duplicate of the event
+// would merely send them again.
+func (d *Dispatcher) clearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) {
+	if err := d.cfg.Store.ClearOutbox(ctx, kind, id, eventID); err != nil {
+		d.cfg.Logger.Warn("follow-ups sent but the outbox entry stays", "kind", kind, "id", id, "event_id", eventID, "error", err)
+	}
 }
 
 // pause waits a short random time that grows with the try, so that writers
