@@ -8,13 +8,14 @@ import (
 // gate scales the receive loops of a run to the traffic. One loop is active
 // from the start and at least one stays active; the others start parked. A
 // loop whose receive came back empty parks if another loop is active: an
-// empty long poll says the queue has nothing for one more receiver (and an
-// emulator, or SQS with several pollers waiting, answers most of them empty
-// when one message arrives). A loop whose receive came back with every
-// message it asked for wakes a parked loop: the queue likely holds more, and
-// a second receive in flight hides the round trip of the first. Loops ramp up
+// empty long poll says the queue has nothing for one more receiver (the
+// emulator answers every waiting long poll when one message arrives, all but
+// one empty; SQS does so too, less often). A loop whose receive came back
+// with every message it asked for wakes a parked loop: the queue likely holds
+// more, and a second receive in flight hides the round trip of the first. Loops ramp up
 // as fast as full batches come back (each active loop can wake one per
-// receive) and fall back to one as soon as the backlog is gone.
+// receive) and fall back to one when the backlog is gone, each extra loop
+// after its first empty receive.
 type gate struct {
 	mu     sync.Mutex
 	active int // loops receiving, or waiting for handler slots to receive
@@ -22,7 +23,8 @@ type gate struct {
 	// wake holds a token per woken loop. A waker counts the loop as active
 	// when it puts the token, so that two full batches wake two loops and a
 	// loop about to take a token is never parked twice. Its capacity is the
-	// number of loops: there are never more tokens than parked loops.
+	// number of loops: each token is for a loop that parked and has not yet
+	// taken one, so a put never blocks.
 	wake chan struct{}
 }
 
