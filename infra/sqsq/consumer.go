@@ -26,8 +26,11 @@ type ConsumerConfig struct {
 	Queue string
 	// Concurrency is the most handlers running at once. Default 10.
 	Concurrency int
-	// Pollers is the number of concurrent ReceiveMessage loops, at most
-	// Concurrency. Default ceil(Concurrency/10).
+	// Pollers is the most ReceiveMessage loops running at once, at most
+	// Concurrency. Default ceil(Concurrency/10). One loop always polls; the
+	// others wake while receives come back with every message they asked
+	// for, and park again when a receive of theirs comes back empty, so an
+	// idle queue costs one long poll at a time.
 	Pollers int
 	// BatchSize is the most messages one ReceiveMessage asks for, 1 to 10.
 	// Default 10.
@@ -136,9 +139,10 @@ func (cfg ConsumerConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// Consumer feeds the messages of one queue to a handler: Pollers long-polling
-// loops, at most Concurrency handlers at once, visibility extended while a
-// handler runs, successful messages deleted in batches.
+// Consumer feeds the messages of one queue to a handler: one to Pollers
+// long-polling loops, as many as the traffic keeps busy, at most Concurrency
+// handlers at once, visibility extended while a handler runs, successful
+// messages deleted in batches.
 type Consumer struct {
 	api API
 	cfg ConsumerConfig
@@ -188,8 +192,8 @@ func (c *Consumer) Run(ctx context.Context, h message.Handler) error {
 	go func() { defer close(heartbeatDone); r.heartbeat(stopHeartbeat) }()
 
 	var pollers sync.WaitGroup
-	for range c.cfg.Pollers {
-		pollers.Go(func() { r.poll(ctx) })
+	for i := range c.cfg.Pollers {
+		pollers.Go(func() { r.poll(ctx, i > 0) }) // the first active, the others parked, as newGate counts them
 	}
 	<-ctx.Done()
 	grace := time.NewTimer(c.cfg.ShutdownGrace)
@@ -236,6 +240,7 @@ type run struct {
 	handlerCtx     context.Context // cancelled when the shutdown grace passes
 	cancelHandlers context.CancelFunc
 	slots          *slots
+	gate           *gate
 	flights        flights
 	handlers       sync.WaitGroup
 	running        atomic.Int64  // handlers that have not yet acknowledged or given up
@@ -262,16 +267,24 @@ func newRun(ctx context.Context, c *Consumer, h message.Handler) *run {
 		handlerCtx:     handlerCtx,
 		cancelHandlers: cancel,
 		slots:          newSlots(c.cfg.Concurrency),
+		gate:           newGate(c.cfg.Pollers),
 		flights:        flights{m: make(map[string]time.Time)},
 		acks:           make(chan ack, c.cfg.Concurrency),
 		idle:           make(chan struct{}, 1),
 	}
 }
 
-// poll is one receive loop. It returns when ctx is done.
-func (r *run) poll(ctx context.Context) {
+// poll is one receive loop, parked at first if parked is true. It returns
+// when ctx is done.
+func (r *run) poll(ctx context.Context, parked bool) {
 	bo := backoff{first: backoffFirst, max: backoffMax}
 	for {
+		if parked {
+			if !r.gate.wait(ctx) {
+				return
+			}
+			parked = false
+		}
 		n, ok := r.acquire(ctx)
 		if !ok {
 			return
@@ -303,6 +316,12 @@ func (r *run) poll(ctx context.Context) {
 			msgs = msgs[:n]
 		}
 		r.slots.give(n - len(msgs))
+		switch len(msgs) {
+		case 0:
+			parked = r.gate.park()
+		case n:
+			r.gate.full()
+		}
 		now := time.Now()
 		r.cfg.Observer.Received(r.cfg.Queue, len(msgs))
 		r.flights.add(msgs, now)

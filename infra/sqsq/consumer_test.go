@@ -53,14 +53,20 @@ func (l *logRecorder) atLeast(level slog.Level) []string {
 
 // countingObserver counts what a consumer reports.
 type countingObserver struct {
-	received, handled, failed, receiveFailed atomic.Int64
-	deleteFailed, extendFailed               atomic.Int64
+	received, empty, handled, failed atomic.Int64
+	receiveFailed                    atomic.Int64
+	deleteFailed, extendFailed       atomic.Int64
 
 	mu    sync.Mutex
 	waits []time.Duration
 }
 
-func (o *countingObserver) Received(_ string, n int) { o.received.Add(int64(n)) }
+func (o *countingObserver) Received(_ string, n int) {
+	o.received.Add(int64(n))
+	if n == 0 {
+		o.empty.Add(1)
+	}
+}
 func (o *countingObserver) Handled(_ string, err error, _ time.Duration) {
 	o.handled.Add(1)
 	if err != nil {

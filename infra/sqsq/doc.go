@@ -1,6 +1,7 @@
 // Package sqsq is tendlc's SQS adapter: the consumer runtime that feeds queue
-// messages to handlers (long polling, bounded concurrency, visibility
-// heartbeats, batched deletes, graceful shutdown), the [Publisher] that sends
+// messages to handlers (long polling by as many loops as the traffic keeps
+// busy, one on an idle queue; bounded concurrency, visibility heartbeats,
+// batched deletes, graceful shutdown), the [Publisher] that sends
 // the messages decisions emit, the [Producer] that external systems use to put
 // events on the events queue, and [Provision], which creates the queues of a
 // [resources.Set] and reports drift.

@@ -29,6 +29,13 @@ type fakeSQS struct {
 	sendErr     error             // SendMessageBatch fails as a whole
 	deleteErr   error             // DeleteMessageBatch fails as a whole
 	extendErr   error             // ChangeMessageVisibilityBatch fails as a whole
+	// wakeAll answers, empty and at once, every long poll that a send wakes
+	// and that finds no message for it, as the emulator does (fauxqs): one
+	// message sent to a queue with four long polls waiting answers one with
+	// the message and three empty.
+	wakeAll bool
+	sent    int // messages sent, for wakeAll
+	polling int // ReceiveMessage calls in progress
 
 	receives []receiveCall
 	deletes  [][]string // receipt handles of each DeleteMessageBatch call
@@ -60,6 +67,7 @@ func (f *fakeSQS) put(bodies ...string) {
 		f.seq++
 		f.msgs = append(f.msgs, &fakeMsg{id: fmt.Sprintf("m%d", f.seq), body: b, sentAt: time.Now()})
 	}
+	f.sent += len(bodies)
 	f.notify()
 }
 
@@ -104,7 +112,14 @@ func (f *fakeSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInpu
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
 	f.mu.Lock()
 	f.receives = append(f.receives, receiveCall{at: time.Now(), max: in.MaxNumberOfMessages})
+	f.polling++
+	sent := f.sent
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.polling--
+	}()
 	for {
 		f.mu.Lock()
 		if len(f.receiveErrs) > 0 { // also ends a long poll in progress
@@ -138,9 +153,11 @@ func (f *fakeSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInpu
 				},
 			})
 		}
+		answered := f.wakeAll && f.sent != sent // a send woke it and another receive took the message
+		sent = f.sent
 		changed := f.changed
 		f.mu.Unlock()
-		if len(out) > 0 || !now.Before(deadline) {
+		if len(out) > 0 || !now.Before(deadline) || answered {
 			return &sqs.ReceiveMessageOutput{Messages: out}, nil
 		}
 		t := time.NewTimer(next.Sub(now))
@@ -232,6 +249,7 @@ func (f *fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchIn
 		f.msgs = append(f.msgs, &fakeMsg{id: id, body: *e.MessageBody, attrs: e.MessageAttributes, sentAt: time.Now(),
 			visibleAt: time.Now().Add(time.Duration(e.DelaySeconds) * time.Second)})
 		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id, MessageId: aws.String(id)})
+		f.sent++
 	}
 	f.notify()
 	return out, nil
