@@ -46,6 +46,7 @@ type subcommand struct {
 
 // subcommands are regbench's subcommands, in the order the usage lists them.
 var subcommands = []subcommand{
+	{"bare", "the limit of the event path: a transition's SDK calls in a bare loop (no state machine, middleware or limiter), transitions/s and CPU", bareCommand},
 	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", consumerCommand},
 	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", checkCommand},
 	{"run", "a scenario end to end: carriersim, the webhook shim and regd replicas as processes, a seeded load, progress and a summary", runCommand},
