@@ -6,6 +6,9 @@
 // check` also runs on its own. It holds the flags and the wiring: the engine
 // is package bench (scenarios, runner, report), the checker bench/check, and
 // tendlc as the system under test and its component benchmarks bench/legacy.
+// `regbench bare` is the limit of the event path (a transition's SDK calls in
+// a bare loop); `regbench run` starts it as a process of its own after a run
+// whose scenario asks for the limit (the ceiling profile).
 //
 // Usage:
 //
