@@ -29,8 +29,11 @@
 // System is small on purpose, one or two methods for each step of a run:
 // start its processes, seed, watch progress, collect. What not every system
 // has is an optional interface that Runner checks for: RateLimited (the
-// limits the checker's rate rule holds the run to) and Hinter (what to look
-// at while a run is served).
+// limits the checker's rate rule holds the run to), Hinter (what to look
+// at while a run is served) and LimitMeasurer (a bare loop of the SDK calls
+// of the system's transitions, which a scenario with Limit runs after the
+// run: the report's Limit sets the system's transitions per second and CPU
+// per transition beside the bare loop's).
 //
 // Package bench/legacy implements System for tendlc itself; bench imports
 // no AWS adapter.

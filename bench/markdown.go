@@ -63,6 +63,9 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 	}
 
 	s.writeSystem(&b, PartSections)
+	if s.Limit != nil {
+		s.Limit.writeMarkdown(&b)
+	}
 
 	b.WriteString("\n## regd processes\n\n| replica | incarnations | killed | failed starts | CPU seconds | peak RSS |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range s.Replicas {

@@ -52,6 +52,10 @@ type Report struct {
 	// Check is the checker's verdict on the run (docs/checker.md); absent
 	// when the run was interrupted before it could check.
 	Check *check.Result `json:"check,omitempty"`
+	// Limit is the event path's limit beside the run, present when the
+	// scenario asks for it (Scenario.Limit): the system's transitions and
+	// CPU against a bare SDK loop's.
+	Limit *Limit `json:"limit,omitempty"`
 	// System is the system under test's own figures (System.Figures), nil
 	// for none: report.json holds their fields beside the ones above (see
 	// MarshalJSON), summary.md their sections.

@@ -123,6 +123,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
 		Carriersim: fetchCounters(ctx, simURL+"/counters"), Check: chk}
 	sum := Summarize(d, r.System.Figures(d))
+	if sc.Limit {
+		sum.Limit = r.measureLimit(ctx, stdout, env, sup, d)
+	}
 	if res.err != nil {
 		sum.Error = res.err.Error()
 	}
@@ -145,6 +148,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	}
 	if sum.Check != nil {
 		failures = append(failures, sum.Check.Failure())
+	}
+	if sum.Limit != nil && sum.Limit.Error != "" {
+		failures = append(failures, fmt.Errorf("the limit: %s", sum.Limit.Error))
 	}
 	return sum, errors.Join(failures...)
 }

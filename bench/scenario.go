@@ -39,6 +39,10 @@ type Scenario struct {
 	// it (regd gets it as --time-scale), and the report converts the run's
 	// times back. Zero: the profile compresses time ad hoc.
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// Limit asks for the event path's limit beside the run: after it, a
+	// bare loop of the SDK calls of the run's transitions, on the same
+	// endpoints, for a system that is a LimitMeasurer (the report's limit).
+	Limit bool `json:"limit,omitempty"`
 }
 
 // ErrUsage marks an error in what a user asked for (an unknown profile, an
@@ -162,6 +166,7 @@ var profiles = map[string]Scenario{
 		Brands: 250, Campaigns: 500, Numbers: 2, Replicas: 2, Deadline: Duration(10 * time.Minute),
 		Carriersim:  []string{"--latency", "all=10ms-50ms", "--rate", "all=10000"},
 		Regd:        with(sweep, []string{"--rate", "all=10000", "--pprof"}),
+		Limit:       true,
 		Compression: "simulator latencies 10-50 ms (production: minutes to days); " + strings.TrimPrefix(compressed, "carrier and registry latencies 0.2-3 s (production: minutes to days); ")},
 	// The slowest registration without a fault is 10 min of brand identity,
 	// 10 min of CAMPAIGN_ADD, 3 days of vetting, 5 days of carrier review and

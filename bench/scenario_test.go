@@ -184,3 +184,17 @@ func TestCheckWaitsOutHeldBackWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyTheCeilingProfileAsksForTheLimit: the bare loop runs beside the
+// ceiling profile, whose point it is, and no other: it costs a run minutes.
+func TestOnlyTheCeilingProfileAsksForTheLimit(t *testing.T) {
+	for _, name := range ProfileNames() {
+		s, err := Profile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := s.Limit, name == "ceiling"; got != want {
+			t.Errorf("profile %s: limit %v, want %v", name, got, want)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (b *ConsumerBench) measure(ctx context.Context, api *sqs.Client, c contende
 	if err != nil {
 		return res, err
 	}
-	if err := fill(ctx, producer, b.Messages); err != nil {
+	if err := fill(ctx, producer, b.Messages, brandRegister); err != nil {
 		return res, fmt.Errorf("fill: %w", err)
 	}
 	if err := expectOnQueue(ctx, api, url, b.Messages); err != nil {
@@ -178,18 +178,23 @@ func createBenchQueue(ctx context.Context, api *sqs.Client) (string, error) {
 	return aws.ToString(out.QueueUrl), nil
 }
 
-// fill puts n brand.register events on the queue, 8 batches at a time.
-func fill(ctx context.Context, p *sqsq.Producer, n int) error {
-	payload := []byte(`{"legal_name":"Acme Corp","ein":"12-3456789","email":"ops@acme.example","entity_type":"PRIVATE_PROFIT"}`)
+// brandRegister is the i-th message of the consumer benchmark's queues: a
+// brand.register event.
+func brandRegister(i int) statemachine.Envelope {
+	return statemachine.Envelope{Type: statemachine.BrandRegister, EntityID: "brand-" + strconv.Itoa(i),
+		Payload: []byte(`{"legal_name":"Acme Corp","ein":"12-3456789","email":"ops@acme.example","entity_type":"PRIVATE_PROFIT"}`)}
+}
+
+// fill puts the n events event(0) to event(n-1) on the producer's queue, 8
+// batches at a time.
+func fill(ctx context.Context, p *sqsq.Producer, n int, event func(i int) statemachine.Envelope) error {
 	batches := make(chan []statemachine.Envelope)
 	go func() {
 		defer close(batches)
 		for start := 0; start < n; start += 10 {
 			batch := make([]statemachine.Envelope, 0, 10)
 			for i := start; i < min(start+10, n); i++ {
-				batch = append(batch, statemachine.Envelope{
-					Type: statemachine.BrandRegister, EntityID: "brand-" + strconv.Itoa(i), Payload: payload,
-				})
+				batch = append(batch, event(i))
 			}
 			select {
 			case batches <- batch:
@@ -270,6 +275,18 @@ func drainRuntime(ctx context.Context, api *sqs.Client, url string, n, pollers i
 // drainBare drains n messages with pollers goroutines, each receiving up to
 // 10 messages and deleting them in one batch.
 func drainBare(ctx context.Context, api *sqs.Client, url string, n, pollers int) (time.Duration, error) {
+	start := time.Now()
+	if err := bareLoop(ctx, api, url, n, pollers, func(context.Context, types.Message) error { return nil }); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// bareLoop runs workers goroutines, each receiving up to 10 messages from
+// the queue at url with the consumer runtime's request, handing them to
+// handle one after the other and deleting them in one batch, until n
+// messages are deleted or a call fails.
+func bareLoop(ctx context.Context, api *sqs.Client, url string, n, workers int, handle func(context.Context, types.Message) error) error {
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	var (
@@ -277,8 +294,7 @@ func drainBare(ctx context.Context, api *sqs.Client, url string, n, pollers int)
 		done    = errors.New("done")
 		wg      sync.WaitGroup
 	)
-	start := time.Now()
-	for range pollers {
+	for range workers {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				out, err := api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
@@ -297,6 +313,10 @@ func drainBare(ctx context.Context, api *sqs.Client, url string, n, pollers int)
 				}
 				entries := make([]types.DeleteMessageBatchRequestEntry, len(out.Messages))
 				for i, m := range out.Messages {
+					if err := handle(ctx, m); err != nil {
+						stop(err)
+						return
+					}
 					entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
 				}
 				del, err := api.DeleteMessageBatch(context.WithoutCancel(ctx), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: entries})
@@ -314,9 +334,8 @@ func drainBare(ctx context.Context, api *sqs.Client, url string, n, pollers int)
 		})
 	}
 	wg.Wait()
-	d := time.Since(start)
 	if cause := context.Cause(ctx); !errors.Is(cause, done) {
-		return 0, fmt.Errorf("deleted %d of %d messages: %w", deleted.Load(), n, cause)
+		return fmt.Errorf("deleted %d of %d messages: %w", deleted.Load(), n, cause)
 	}
-	return d, nil
+	return nil
 }

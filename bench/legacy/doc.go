@@ -10,7 +10,11 @@
 // metrics (infra/metrics) and carriersim's counters: transitions, queues,
 // AWS requests and DynamoDB capacity, retries, deferrals and dead letters,
 // the sweeper, the calls per downstream, regd's injected faults against its
-// --faults, and the fsm matrix.
+// --faults, and the fsm matrix. And it is a bench.LimitMeasurer: BareLoop
+// is the limit of its event path, the SDK calls of one transition (receive,
+// read, write with audit, send the follow-up, clear the outbox, delete) in a
+// bare loop at the replicas' concurrency, which the run starts as `regbench
+// bare`, a process of its own.
 //
 // It also holds the benchmarks of tendlc's own parts: ConsumerBench (the
 // consumer runtime against a bare SDK loop), WebhookBench (the webhook shim

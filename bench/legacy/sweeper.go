@@ -84,7 +84,7 @@ func (b *SweeperBench) measure(ctx context.Context, db *dynamodb.Client, n int) 
 		return nil, err
 	}
 	now := time.Now().UTC()
-	if err := b.seed(ctx, db, s.TableName(), benchRecords(n, now)); err != nil {
+	if err := seedRecords(ctx, db, s.TableName(), benchRecords(n, now), b.Writers); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	store, err := dynamo.New(db, dynamo.Config{Table: s.TableName()})
@@ -181,7 +181,7 @@ func benchRecord(k statemachine.Kind, s statemachine.State, i int, entered time.
 			LegalName: fmt.Sprintf("Business %d LLC", i), EIN: "12-3456789", Email: "ops@example.test", EntityType: "PRIVATE_PROFIT",
 		})
 	case statemachine.KindCampaign:
-		r.ID, r.ParentID = fmt.Sprintf("c-%07d", i), fmt.Sprintf("b-%07d", i)
+		r.ID, r.ParentID = benchCampaignID(i), fmt.Sprintf("b-%07d", i)
 		r.Data = registrationJSON(statemachine.CampaignRegistration{
 			BrandID: r.ParentID, UseCase: "2FA", Description: "one-time login codes",
 			SampleMessages: []string{"Your code is 123456", "Use 654321 to sign in"}, Numbers: numbers,
@@ -202,11 +202,14 @@ func benchRecord(k statemachine.Kind, s statemachine.State, i int, entered time.
 			}
 		}
 	case statemachine.KindNumber:
-		r.ID, r.ParentID = benchNumber(i), fmt.Sprintf("c-%07d", i)
+		r.ID, r.ParentID = benchNumber(i), benchCampaignID(i)
 		r.Data = registrationJSON(statemachine.NumberRegistration{CampaignID: r.ParentID, Number: r.ID})
 	}
 	return r
 }
+
+// benchCampaignID returns the id of campaign i.
+func benchCampaignID(i int) string { return fmt.Sprintf("c-%07d", i) }
 
 // benchNumber returns an E.164 number unique to i.
 func benchNumber(i int) string { return fmt.Sprintf("+1202%07d", i) }
@@ -221,13 +224,13 @@ func registrationJSON(v any) json.RawMessage {
 	return b
 }
 
-// seed writes recs with BatchWriteItem (25 items a request) from b.Writers
-// goroutines, re-sending what DynamoDB leaves unprocessed.
-func (b *SweeperBench) seed(ctx context.Context, db *dynamodb.Client, table string, recs []statemachine.Record) error {
+// seedRecords writes recs with BatchWriteItem (25 items a request) from
+// writers goroutines, re-sending what DynamoDB leaves unprocessed.
+func seedRecords(ctx context.Context, db *dynamodb.Client, table string, recs []statemachine.Record, writers int) error {
 	batches := make(chan []types.WriteRequest)
-	errs := make(chan error, b.Writers)
+	errs := make(chan error, writers)
 	var wg sync.WaitGroup
-	for range b.Writers {
+	for range writers {
 		wg.Go(func() {
 			for batch := range batches {
 				if err := writeBatch(ctx, db, table, batch); err != nil {

@@ -24,7 +24,8 @@ var (
 	buildErr  error
 )
 
-// binaries builds carriersim, the webhook shim and regd once per test run.
+// binaries builds carriersim, the webhook shim, regd and regbench (the bare
+// loop of a run that measures the limit) once per test run.
 func binaries(tb testing.TB) string {
 	tb.Helper()
 	buildOnce.Do(func() {
@@ -33,7 +34,7 @@ func binaries(tb testing.TB) string {
 			return
 		}
 		out, err := exec.Command("go", "build", "-o", binDir, "github.com/tendlc/tendlc/cmd/carriersim",
-			"github.com/tendlc/tendlc/cmd/webhook", "github.com/tendlc/tendlc/cmd/regd").CombinedOutput()
+			"github.com/tendlc/tendlc/cmd/webhook", "github.com/tendlc/tendlc/cmd/regd", "github.com/tendlc/tendlc/cmd/regbench").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("build: %v\n%s", err, out)
 		}

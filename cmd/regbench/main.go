@@ -6,6 +6,9 @@
 // check` also runs on its own. It holds the flags and the wiring: the engine
 // is package bench (scenarios, runner, report), the checker bench/check, and
 // tendlc as the system under test and its component benchmarks bench/legacy.
+// `regbench bare` is the limit of the event path (a transition's SDK calls in
+// a bare loop); `regbench run` starts it as a process of its own after a run
+// whose scenario asks for the limit (the ceiling profile).
 //
 // Usage:
 //
@@ -46,6 +49,7 @@ type subcommand struct {
 
 // subcommands are regbench's subcommands, in the order the usage lists them.
 var subcommands = []subcommand{
+	{"bare", "the limit of the event path: a transition's SDK calls in a bare loop (no state machine, middleware or limiter), transitions/s and CPU", bareCommand},
 	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", consumerCommand},
 	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", checkCommand},
 	{"run", "a scenario end to end: carriersim, the webhook shim and regd replicas as processes, a seeded load, progress and a summary", runCommand},

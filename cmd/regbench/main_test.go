@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/infra/awstest"
 )
 
@@ -24,6 +26,10 @@ func TestRunCommandLine(t *testing.T) {
 		{"zero messages", []string{"consumer", "-messages", "0"}, 2},
 		{"stray argument", []string{"consumer", "extra"}, 2},
 		{"help", []string{"consumer", "-h"}, 0},
+		{"bare: zero transitions", []string{"bare", "-transitions", "0"}, 2},
+		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
+		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
+		{"bare: help", []string{"bare", "-h"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,5 +92,26 @@ func TestConsumerBenchmarkIntegration(t *testing.T) {
 		if !before[u] {
 			t.Errorf("queue %s left behind", u)
 		}
+	}
+}
+
+// TestBareCommandPrintsItsResult: `regbench bare` prints one line of figures,
+// or with -json the result `regbench run` reads.
+func TestBareCommandPrintsItsResult(t *testing.T) {
+	awstest.Config(t) // skips without the emulators
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"bare", "-transitions", "11", "-concurrency", "2", "-prefix", awstest.Prefix(t)}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "bare: 11 transitions, 2 in flight, in ") || !strings.Contains(stdout.String(), "ms per transition") {
+		t.Errorf("stdout %q, want the figures of 11 transitions", stdout.String())
+	}
+	stdout.Reset()
+	if code := run(t.Context(), []string{"bare", "-json", "-transitions", "11", "-concurrency", "2", "-prefix", awstest.Prefix(t)}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+	var res bench.BareRun
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Transitions != 11 || res.Concurrency != 2 || res.Seconds <= 0 {
+		t.Errorf("-json printed %q (%v), want a result of 11 transitions at 2", stdout.String(), err)
 	}
 }
