@@ -300,6 +300,51 @@ func TestLimiterHoldsTheRateInRealTime(t *testing.T) {
 	}
 }
 
+// BenchmarkLimiterWait counts the limiter's requests per call as regd makes
+// them in the ceiling profile (rate 10000) and in a throttled one (rate 5):
+// three limiters (replicas) with 16 callers each (regd's
+// --outbound-concurrency), each call followed by a downstream call of 10-50
+// ms, against the emulator, with the real clock.
+func BenchmarkLimiterWait(b *testing.B) {
+	for _, rate := range []float64{10000, 5} {
+		b.Run("rate="+strconv.FormatFloat(rate, 'f', -1, 64), func(b *testing.B) {
+			db, s := provisionTable(b)
+			api := &countingAPI{API: db}
+			var limiters []*Limiter
+			for range 3 {
+				l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: rate})
+				if err != nil {
+					b.Fatal(err)
+				}
+				limiters = append(limiters, l)
+			}
+			var left, waited atomic.Int64
+			left.Store(int64(b.N))
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for _, l := range limiters {
+				for range 16 {
+					wg.Go(func() {
+						for left.Add(-1) >= 0 {
+							d, err := l.Wait(b.Context(), "registry")
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							waited.Add(int64(d))
+							time.Sleep(10*time.Millisecond + rand.N(40*time.Millisecond)) // the downstream call
+						}
+					})
+				}
+			}
+			wg.Wait()
+			b.ReportMetric(float64(api.updates.Load())/float64(b.N), "updates/call")
+			b.ReportMetric(float64(api.gets.Load())/float64(b.N), "gets/call")
+			b.ReportMetric(float64(waited.Load())/float64(b.N)/1e6, "waited-ms/call")
+		})
+	}
+}
+
 // slowWrites delays every UpdateItem by a random time up to max.
 type slowWrites struct {
 	API
