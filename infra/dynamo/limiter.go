@@ -56,13 +56,13 @@ type LimiterConfig struct {
 // this process, which hands them out locally, in order, to its callers; one
 // lease at a time per key, which concurrent callers share. A batch holds at
 // most as many slots as fit in 100 ms, at most 64, and at most twice what the
-// previous batch handed out (or the callers waiting, if more), so a rate of
-// up to about 20 per second (an interval of 50 ms or more, with the default
-// margin) takes one write per call, and a high rate takes a write per batch.
+// previous batch handed out (or the callers waiting, if more), so a rate
+// below 24 per second (an interval over 50 ms with the default margin) takes
+// a write per call, as without batches, and a high rate a write per batch.
 // The price: a slot one process leased and did not use in time is lost to
 // the others (a slightly lower effective rate, never a higher one), and after
 // a Backoff another process may still use the slots it leased before, at
-// most one batch (100 ms) of them. It is safe for concurrent use.
+// most one batch (100 ms of slots). It is safe for concurrent use.
 type Limiter struct {
 	api API
 	cfg LimiterConfig
@@ -191,9 +191,10 @@ func (l *Limiter) lease(ctx context.Context, key string, ln *lane, interval time
 	l.mu.Unlock()
 
 	asked := l.cfg.Now()
-	earliest := asked.Add(lead).UnixMilli()
-	// Rounded up to whole milliseconds, the unit of the schedule: the next
-	// lease, by any process, starts at least an interval after the last slot.
+	// Both rounded up to whole milliseconds, the unit of the schedule: the
+	// first slot is not before asked+lead, and the next lease, by any
+	// process, starts at least an interval after this one's last slot.
+	earliest := asked.Add(lead + time.Millisecond - 1).UnixMilli()
 	span := (int64(n)*int64(interval) + int64(time.Millisecond) - 1) / int64(time.Millisecond)
 	first, err := l.reserve(ctx, key, func(next int64) (int64, int64) {
 		s := max(next, earliest)

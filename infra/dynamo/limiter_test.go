@@ -152,6 +152,29 @@ func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
 	}
 }
 
+// The schedule counts whole milliseconds; a lease asked for between two
+// starts at the later one, not at a slot already passed at 10000 per second.
+func TestLimiterLeasesNoPassedSlot(t *testing.T) {
+	db, s := provisionTable(t)
+	api := &countingAPI{API: db}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 500_000, time.UTC)
+	l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: 10000,
+		Now: func() time.Time { return now }, Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := l.Wait(t.Context(), "numbers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d, 500*time.Microsecond; got != want {
+		t.Errorf("the first slot is %v after the call, want %v (the next whole millisecond)", got, want)
+	}
+	if got := api.written.Load(); got != 1 {
+		t.Errorf("one call took %d leases, want 1", got)
+	}
+}
+
 // Backoff drops the slots this process leased: the next caller waits for the
 // pushed schedule, not for a slot leased before the 429.
 func TestLimiterBackoffDropsLeasedSlots(t *testing.T) {
