@@ -106,19 +106,11 @@ func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
 	db, s := provisionTable(t)
 	api := &countingAPI{API: db}
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: 100,
-		Now: func() time.Time { return clock }, Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := clockedLimiter(t, api, s.TableName(), 100, &clock)
 	interval := l.Interval("att") // 12 ms: 8 slots fit in a lease
 	wait := func() time.Time {
 		t.Helper()
-		d, err := l.Wait(t.Context(), "att")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return clock.Add(d)
+		return clock.Add(mustWait(t, l, "att"))
 	}
 	// One caller at a time: leases of 1, 2 and 4 slots, then 8.
 	var last time.Time
@@ -158,16 +150,8 @@ func TestLimiterLeasesNoPassedSlot(t *testing.T) {
 	db, s := provisionTable(t)
 	api := &countingAPI{API: db}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 500_000, time.UTC)
-	l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: 10000,
-		Now: func() time.Time { return now }, Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := l.Wait(t.Context(), "numbers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := d, 500*time.Microsecond; got != want {
+	l := clockedLimiter(t, api, s.TableName(), 10000, &now)
+	if got, want := mustWait(t, l, "numbers"), 500*time.Microsecond; got != want {
 		t.Errorf("the first slot is %v after the call, want %v (the next whole millisecond)", got, want)
 	}
 	if got := api.written.Load(); got != 1 {
@@ -180,25 +164,15 @@ func TestLimiterLeasesNoPassedSlot(t *testing.T) {
 func TestLimiterBackoffDropsLeasedSlots(t *testing.T) {
 	api, s := provisionTable(t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: 100,
-		Now: func() time.Time { return now }, Sleep: func(context.Context, time.Duration) error { return nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := clockedLimiter(t, api, s.TableName(), 100, &now)
 	// Leases of 1, 2 and 4 slots: three of the last are left.
 	for range 4 {
-		if _, err := l.Wait(t.Context(), "tmobile"); err != nil {
-			t.Fatal(err)
-		}
+		mustWait(t, l, "tmobile")
 	}
 	if err := l.Backoff(t.Context(), "tmobile", 7*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	d, err := l.Wait(t.Context(), "tmobile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d != 7*time.Second {
+	if d := mustWait(t, l, "tmobile"); d != 7*time.Second {
 		t.Errorf("after a 7 s backoff the process that leased slots waits %v, want 7s", d)
 	}
 }
@@ -377,6 +351,28 @@ type slowWrites struct {
 func (s slowWrites) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	time.Sleep(time.Duration(rand.Int64N(int64(s.max)))) // simulated service latency
 	return s.API.UpdateItem(ctx, in, opts...)
+}
+
+// clockedLimiter returns a limiter of rate per second for every key whose
+// clock reads *now and whose sleeps return at once.
+func clockedLimiter(tb testing.TB, api API, table string, rate float64, now *time.Time) *Limiter {
+	tb.Helper()
+	l, err := NewLimiter(api, LimiterConfig{Table: table, DefaultRate: rate,
+		Now: func() time.Time { return *now }, Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// mustWait returns how long l.Wait waited for a slot of key.
+func mustWait(tb testing.TB, l *Limiter, key string) time.Duration {
+	tb.Helper()
+	d, err := l.Wait(tb.Context(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }
 
 // countingAPI counts the limiter's requests: UpdateItems sent, those that
