@@ -64,7 +64,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.SetOutput(usage)
 	fs.StringVar(&c.Prefix, "prefix", env("TENDLC_PREFIX", "tendlc-"), "resource name `prefix` (env TENDLC_PREFIX)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
-	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 2, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
+	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 16, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
 	fs.StringVar(&c.DownstreamURL, "downstream-url", env("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); empty: do not drain the outbound queues")
 	fs.StringVar(&rates, "rate", env("TENDLC_RATES", ""), "requests per second per downstream, shared by every replica: `registry=2,att=1,...` or all=N (default 1 each)")
 	fs.StringVar(&c.HTTPAddr, "http", env("TENDLC_HTTP_ADDR", "127.0.0.1:9100"), "`address` of /healthz, /readyz and /metrics; empty for none")

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/tendlc/tendlc/infra/metrics"
+	"github.com/tendlc/tendlc/infra/resources"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 )
@@ -33,6 +37,42 @@ func TestParseConfigCensusInterval(t *testing.T) {
 			}
 			if got := c.CensusInterval; got != tt.want {
 				t.Errorf("census interval %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// The outbound queues' consumers take 16 calls in flight by default (the
+// shared rate limit decides the pace), a concurrency their consumer accepts.
+func TestParseConfigOutboundConcurrency(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name    string
+		args    []string
+		want    int
+		wantErr bool
+	}{
+		{"default", nil, 16, false},
+		{"set", []string{"-outbound-concurrency", "64"}, 64, false},
+		{"one", []string{"-outbound-concurrency", "1"}, 1, false},
+		{"zero", []string{"-outbound-concurrency", "0"}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(tt.args, noEnv, io.Discard)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseConfig(%q) error %v, want error %v", tt.args, err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if got := c.OutboundConcurrency; got != tt.want {
+				t.Errorf("outbound concurrency %d, want %d", got, tt.want)
+			}
+			_, err = sqsq.NewConsumer(sqs.New(sqs.Options{Region: "us-east-1"}), sqsq.ConsumerConfig{QueueURL: "http://127.0.0.1/q",
+				Queue: string(statemachine.ToRegistry), Concurrency: c.OutboundConcurrency, VisibilityTimeout: resources.DefaultVisibilityTimeout})
+			if err != nil {
+				t.Errorf("a consumer with %d calls in flight: %v", c.OutboundConcurrency, err)
 			}
 		})
 	}

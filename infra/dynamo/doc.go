@@ -13,6 +13,11 @@
 // and a campaign's numbers. [Store.Dump] reads the whole table, every record
 // and audit item decoded, for a checker of a finished run.
 //
+// A [Limiter] spaces the calls of every process to a downstream through a
+// schedule item per downstream: each process leases slots from it with
+// conditional writes, in batches when the rate allows, and hands them out to
+// its callers.
+//
 // Every request asks DynamoDB for the capacity it consumed and adds it to a
 // [Meter], which cost reporting reads.
 package dynamo

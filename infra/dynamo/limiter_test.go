@@ -3,67 +3,177 @@ package dynamo
 import (
 	"context"
 	"math/rand/v2"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // TestLimiterSpacesSlotsAcrossProcesses runs three limiters (three replicas)
 // on one table, each with several concurrent callers, and checks that the
-// reserved slots never come closer than the interval.
+// reserved slots never come closer than the interval: at a low rate with a
+// write per call, at a high rate with slots leased in batches, far fewer
+// writes than calls.
 func TestLimiterSpacesSlotsAcrossProcesses(t *testing.T) {
+	tests := []struct {
+		name  string
+		rate  float64
+		calls int // per caller; 3 limiters with 4 callers each
+		check func(t *testing.T, calls int, api *countingAPI)
+	}{
+		{name: "a write per call at 2 per second", rate: 2, calls: 5, check: func(t *testing.T, calls int, api *countingAPI) {
+			if got := int(api.written.Load()); got != calls {
+				t.Errorf("%d slots reserved by %d writes, want one write per call", calls, got)
+			}
+		}},
+		{name: "leased in batches at 10000 per second", rate: 10000, calls: 50, check: func(t *testing.T, calls int, api *countingAPI) {
+			// Leases of up to 64 slots; a lease that lost the race to
+			// another process writes again.
+			if got, limit := int(api.written.Load()), calls/16; got > limit {
+				t.Errorf("%d slots reserved by %d leases, want at most %d", calls, got, limit)
+			}
+			if got, limit := int(api.updates.Load()), calls/4; got > limit {
+				t.Errorf("%d slots reserved by %d UpdateItems, conflicts included, want at most %d", calls, got, limit)
+			}
+			t.Logf("%d calls: %d UpdateItems (%d succeeded), %d GetItems", calls, api.updates.Load(), api.written.Load(), api.gets.Load())
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, s := provisionTable(t)
+			api := &countingAPI{API: db}
+			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+			var mu sync.Mutex
+			var slots []time.Time
+			newLimiter := func() *Limiter {
+				l, err := NewLimiter(api, LimiterConfig{
+					Table: s.TableName(),
+					Rates: map[string]float64{"registry": tt.rate},
+					Now:   func() time.Time { return now },
+					Sleep: func(_ context.Context, d time.Duration) error {
+						mu.Lock()
+						defer mu.Unlock()
+						slots = append(slots, now.Add(d))
+						return nil
+					},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l
+			}
+			var wg sync.WaitGroup
+			for range 3 {
+				l := newLimiter()
+				for range 4 {
+					wg.Go(func() {
+						for range tt.calls {
+							if _, err := l.Wait(t.Context(), "registry"); err != nil {
+								t.Error(err)
+							}
+						}
+					})
+				}
+			}
+			wg.Wait()
+			calls := 3 * 4 * tt.calls
+			// The first slot is "now" and sleeps no time.
+			if got, want := len(slots), calls-1; got != want {
+				t.Fatalf("%d callers slept, want %d", got, want)
+			}
+			slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
+			interval := newLimiter().Interval("registry")
+			if want := time.Duration(float64(time.Second) / tt.rate); interval < want {
+				t.Fatalf("interval %v is shorter than 1/rate", interval)
+			}
+			for i := 1; i < len(slots); i++ {
+				if gap := slots[i].Sub(slots[i-1]); gap < interval {
+					t.Fatalf("slots %d and %d are %v apart, want at least %v", i-1, i, gap, interval)
+				}
+			}
+			tt.check(t, calls, api)
+		})
+	}
+}
+
+// A lease's slots go out in order, one per call, with no write; a slot that
+// passed while no caller wanted it is dropped, never used late.
+func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
+	db, s := provisionTable(t)
+	api := &countingAPI{API: db}
+	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := clockedLimiter(t, api, s.TableName(), 100, &clock)
+	interval := l.Interval("att") // 12 ms: 8 slots fit in a lease
+	wait := func() time.Time {
+		t.Helper()
+		return clock.Add(mustWait(t, l, "att"))
+	}
+	// One caller at a time: leases of 1, 2 and 4 slots, then 8.
+	var last time.Time
+	for i := range 8 {
+		slot := wait()
+		if i > 0 && slot.Sub(last) < interval {
+			t.Fatalf("slot %d is %v after the one before, want at least %v", i, slot.Sub(last), interval)
+		}
+		last = slot
+	}
+	if got, want := api.updates.Load(), int64(4); got != want {
+		t.Fatalf("8 calls at 100 per second took %d UpdateItems, want %d (leases of 1, 2, 4 and 8 slots)", got, want)
+	}
+	// Two slots of the last lease pass unused; the third is half an
+	// interval ahead.
+	clock = last.Add(2*interval + interval/2)
+	if got, want := wait(), last.Add(3*interval); !got.Equal(want) {
+		t.Errorf("after two slots passed a caller got the slot at %v, want %v (the next one not passed)",
+			got.Sub(last), want.Sub(last))
+	}
+	if got, want := api.updates.Load(), int64(4); got != want {
+		t.Errorf("a caller took a leased slot with %d UpdateItems in all, want still %d", got, want)
+	}
+	// Every leased slot passed: a new lease, a slot not in the past.
+	clock = last.Add(time.Minute)
+	if got := wait(); got.Before(clock.Add(-interval / 10)) {
+		t.Errorf("after every leased slot passed a caller got a slot %v in the past", clock.Sub(got))
+	}
+	if got, want := api.updates.Load(), int64(5); got != want {
+		t.Errorf("%d UpdateItems in all, want %d: a new lease once every leased slot passed", got, want)
+	}
+}
+
+// The schedule counts whole milliseconds; a lease asked for between two
+// starts at the later one, not at a slot already passed at 10000 per second.
+func TestLimiterLeasesNoPassedSlot(t *testing.T) {
+	db, s := provisionTable(t)
+	api := &countingAPI{API: db}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 500_000, time.UTC)
+	l := clockedLimiter(t, api, s.TableName(), 10000, &now)
+	if got, want := mustWait(t, l, "numbers"), 500*time.Microsecond; got != want {
+		t.Errorf("the first slot is %v after the call, want %v (the next whole millisecond)", got, want)
+	}
+	if got := api.written.Load(); got != 1 {
+		t.Errorf("one call took %d leases, want 1", got)
+	}
+}
+
+// Backoff drops the slots this process leased: the next caller waits for the
+// pushed schedule, not for a slot leased before the 429.
+func TestLimiterBackoffDropsLeasedSlots(t *testing.T) {
 	api, s := provisionTable(t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	var slots []time.Time
-	newLimiter := func() *Limiter {
-		l, err := NewLimiter(api, LimiterConfig{
-			Table: s.TableName(),
-			Rates: map[string]float64{"registry": 2},
-			Now:   func() time.Time { return now },
-			Sleep: func(_ context.Context, d time.Duration) error {
-				mu.Lock()
-				defer mu.Unlock()
-				slots = append(slots, now.Add(d))
-				return nil
-			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
+	l := clockedLimiter(t, api, s.TableName(), 100, &now)
+	// Leases of 1, 2 and 4 slots: three of the last are left.
+	for range 4 {
+		mustWait(t, l, "tmobile")
 	}
-	var wg sync.WaitGroup
-	for range 3 {
-		l := newLimiter()
-		for range 4 {
-			wg.Go(func() {
-				for range 5 {
-					if _, err := l.Wait(t.Context(), "registry"); err != nil {
-						t.Error(err)
-					}
-				}
-			})
-		}
+	if err := l.Backoff(t.Context(), "tmobile", 7*time.Second); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	// The first slot is "now" and sleeps no time, so 59 sleeps for 60 calls.
-	if got, want := len(slots), 59; got != want {
-		t.Fatalf("%d callers slept, want %d", got, want)
-	}
-	slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
-	interval := newLimiter().Interval("registry")
-	if interval < 500*time.Millisecond {
-		t.Fatalf("interval %v is shorter than 1/rate", interval)
-	}
-	for i := 1; i < len(slots); i++ {
-		if gap := slots[i].Sub(slots[i-1]); gap < interval-time.Millisecond {
-			t.Fatalf("slots %d and %d are %v apart, want at least %v", i-1, i, gap, interval)
-		}
+	if d := mustWait(t, l, "tmobile"); d != 7*time.Second {
+		t.Errorf("after a 7 s backoff the process that leased slots waits %v, want 7s", d)
 	}
 }
 
@@ -187,6 +297,51 @@ func TestLimiterHoldsTheRateInRealTime(t *testing.T) {
 	}
 }
 
+// BenchmarkLimiterWait counts the limiter's requests per call as regd makes
+// them in the ceiling profile (rate 10000) and in a throttled one (rate 5):
+// three limiters (replicas) with 16 callers each (regd's
+// --outbound-concurrency), each call followed by a downstream call of 10-50
+// ms, against the emulator, with the real clock.
+func BenchmarkLimiterWait(b *testing.B) {
+	for _, rate := range []float64{10000, 5} {
+		b.Run("rate="+strconv.FormatFloat(rate, 'f', -1, 64), func(b *testing.B) {
+			db, s := provisionTable(b)
+			api := &countingAPI{API: db}
+			var limiters []*Limiter
+			for range 3 {
+				l, err := NewLimiter(api, LimiterConfig{Table: s.TableName(), DefaultRate: rate})
+				if err != nil {
+					b.Fatal(err)
+				}
+				limiters = append(limiters, l)
+			}
+			var left, waited atomic.Int64
+			left.Store(int64(b.N))
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for _, l := range limiters {
+				for range 16 {
+					wg.Go(func() {
+						for left.Add(-1) >= 0 {
+							d, err := l.Wait(b.Context(), "registry")
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							waited.Add(int64(d))
+							time.Sleep(10*time.Millisecond + rand.N(40*time.Millisecond)) // the downstream call
+						}
+					})
+				}
+			}
+			wg.Wait()
+			b.ReportMetric(float64(api.updates.Load())/float64(b.N), "updates/call")
+			b.ReportMetric(float64(api.gets.Load())/float64(b.N), "gets/call")
+			b.ReportMetric(float64(waited.Load())/float64(b.N)/1e6, "waited-ms/call")
+		})
+	}
+}
+
 // slowWrites delays every UpdateItem by a random time up to max.
 type slowWrites struct {
 	API
@@ -196,4 +351,47 @@ type slowWrites struct {
 func (s slowWrites) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	time.Sleep(time.Duration(rand.Int64N(int64(s.max)))) // simulated service latency
 	return s.API.UpdateItem(ctx, in, opts...)
+}
+
+// clockedLimiter returns a limiter of rate per second for every key whose
+// clock reads *now and whose sleeps return at once.
+func clockedLimiter(tb testing.TB, api API, table string, rate float64, now *time.Time) *Limiter {
+	tb.Helper()
+	l, err := NewLimiter(api, LimiterConfig{Table: table, DefaultRate: rate,
+		Now: func() time.Time { return *now }, Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+// mustWait returns how long l.Wait waited for a slot of key.
+func mustWait(tb testing.TB, l *Limiter, key string) time.Duration {
+	tb.Helper()
+	d, err := l.Wait(tb.Context(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// countingAPI counts the limiter's requests: UpdateItems sent, those that
+// succeeded, and GetItems.
+type countingAPI struct {
+	API
+	updates, written, gets atomic.Int64
+}
+
+func (c *countingAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.updates.Add(1)
+	out, err := c.API.UpdateItem(ctx, in, opts...)
+	if err == nil {
+		c.written.Add(1)
+	}
+	return out, err
+}
+
+func (c *countingAPI) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.gets.Add(1)
+	return c.API.GetItem(ctx, in, opts...)
 }
