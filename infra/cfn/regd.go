@@ -16,6 +16,7 @@ var regdSQSActions = []string{
 // has no IAM action of its own: it is authorised by the Put, Update, Delete
 // and ConditionCheck actions on the items it touches.
 var regdItemActions = []string{
+	"dynamodb:BatchGetItem",
 	"dynamodb:ConditionCheckItem",
 	"dynamodb:DeleteItem",
 	"dynamodb:GetItem",

@@ -265,7 +265,7 @@ func TestTemplateIAMScopes(t *testing.T) {
 	}{
 		{"RegdPolicy", "Queues", []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
 			"sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"}, queueRefs},
-		{"RegdPolicy", "TableItems", []string{"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+		{"RegdPolicy", "TableItems", []string{"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
 			"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"}, []any{getAtt(table, "Arn")}},
 		{"RegdPolicy", "TableIndexes", []string{"dynamodb:Query", "dynamodb:Scan"}, indexArns},
 		{"WebhookRole", "SendEvents", []string{"sqs:SendMessage"}, []any{events}},

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -21,16 +23,23 @@ const (
 	opStuckScan  = "StuckScan"
 )
 
-// QueryStuck reads the records q selects from the sparse waiting index: one
-// Query per page, keyed on "<kind>#<state>" with wait_since_ms at or before
-// the cutoff, oldest first. It reads only matching items, so its cost follows
-// the number of stuck records, not the size of the table.
+// QueryStuck finds the records q selects through the sparse waiting index,
+// which holds only their keys: one Query per page, keyed on "<kind>#<state>"
+// with wait_since_ms at or before the cutoff, oldest first, then a strongly
+// consistent BatchGetItem of the records it listed, 100 keys a call. It reads
+// only matching items, so its cost follows the number of stuck records, not
+// the size of the table.
 //
-// The index is eventually consistent: a record that moved on a moment ago may
-// still be listed. Act on a found record with a write conditional on what was
-// read ([Store.RecordRedrive]). Examined is DynamoDB's ScannedCount, summed
-// over the pages. It returns an error when q names no waiting state; other
-// errors are the SDK's, wrapped. Every page is metered as "StuckQuery".
+// The index is eventually consistent; the records are read as they are now,
+// in the index's order, and one that has moved on since (another state, a
+// later wait) or is gone is left out. A found record may still move on before
+// the caller acts on it: act with a write conditional on what was read
+// ([Store.RecordRedrive]). Examined is DynamoDB's ScannedCount of the index,
+// summed over the pages; ReadUnits counts the index and the record reads.
+//
+// It returns an error when q names no waiting state, and when DynamoDB leaves
+// keys unprocessed five times in a row; other errors are the SDK's, wrapped.
+// Every request is metered as "StuckQuery".
 func (s *Store) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := checkStuck(q); err != nil {
 		return statemachine.Stuck{}, err
@@ -49,6 +58,7 @@ func (s *Store) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (stat
 	}
 	var found statemachine.Stuck
 	var cost Meter // this search's share, for found.ReadUnits
+	var keys []map[string]types.AttributeValue
 	for p := dynamodb.NewQueryPaginator(s.api, in); p.HasMorePages(); {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -57,12 +67,80 @@ func (s *Store) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (stat
 		}
 		s.meter.add(opStuckQuery, reads, one(out.ConsumedCapacity))
 		cost.add(opStuckQuery, reads, one(out.ConsumedCapacity))
-		if err := addPage(&found, out.Items, out.ScannedCount); err != nil {
-			return statemachine.Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+		found.Examined += int64(out.ScannedCount)
+		for _, it := range out.Items {
+			keys = append(keys, map[string]types.AttributeValue{
+				resources.AttrPK: it[resources.AttrPK], resources.AttrSK: it[resources.AttrSK],
+			})
+		}
+	}
+	records, err := s.batchGet(ctx, keys, &cost)
+	if err != nil {
+		return statemachine.Stuck{}, fmt.Errorf("query stuck %s in %s: %w", q.Kind, q.State, err)
+	}
+	for _, r := range records {
+		if r.Kind == q.Kind && r.State == q.State && r.WaitSince.UnixMilli() <= q.Cutoff.UnixMilli() {
+			found.Records = append(found.Records, r)
 		}
 	}
 	found.ReadUnits = cost.Snapshot().Total.ReadUnits
 	return found, nil
+}
+
+// BatchGetItem's limits: the most keys one call takes, and the calls
+// batchGet makes for one chunk of keys before it gives up on the ones
+// DynamoDB leaves unprocessed (over its 16 MB response limit, or throttled).
+const (
+	batchGetKeys  = 100
+	batchGetTries = 5
+)
+
+// batchGet reads the record items of keys with strongly consistent reads, in
+// the order of keys; a key with no item is left out. Each call is metered as
+// "StuckQuery" and added to cost. Keys DynamoDB leaves unprocessed are asked
+// for again after a pause that doubles from 10 ms.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, cost *Meter) ([]statemachine.Record, error) {
+	byPK := make(map[string]statemachine.Record, len(keys))
+	for chunk := range slices.Chunk(keys, batchGetKeys) {
+		pending := chunk
+		for try := 0; len(pending) > 0; try++ {
+			if try == batchGetTries {
+				return nil, fmt.Errorf("%d records left unprocessed by %d BatchGetItem calls", len(pending), try)
+			}
+			if try > 0 {
+				if err := sleepCtx(ctx, 10*time.Millisecond<<(try-1)); err != nil {
+					return nil, err
+				}
+			}
+			out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+				RequestItems:           map[string]types.KeysAndAttributes{s.table: {Keys: pending, ConsistentRead: aws.Bool(true)}},
+				ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+			})
+			if err != nil {
+				s.meter.add(opStuckQuery, reads, nil)
+				return nil, err
+			}
+			s.meter.add(opStuckQuery, reads, out.ConsumedCapacity)
+			cost.add(opStuckQuery, reads, out.ConsumedCapacity)
+			for _, it := range out.Responses[s.table] {
+				r, err := unmarshalRecord(it)
+				if err != nil {
+					return nil, err
+				}
+				byPK[recordPK(r.Kind, r.ID)] = r
+			}
+			pending = out.UnprocessedKeys[s.table].Keys
+		}
+	}
+	records := make([]statemachine.Record, 0, len(byPK))
+	for _, k := range keys {
+		if pk, ok := k[resources.AttrPK].(*types.AttributeValueMemberS); ok {
+			if r, ok := byPK[pk.Value]; ok {
+				records = append(records, r)
+			}
+		}
+	}
+	return records, nil
 }
 
 // ScanStuck finds the records any of qs selects the legacy way: one Scan of

@@ -57,11 +57,86 @@ func lastKey(pages [][]map[string]types.AttributeValue, i int) map[string]types.
 	return pages[i][len(pages[i])-1]
 }
 
+// indexCopy is what the KEYS_ONLY waiting index holds of a record item: the
+// table's keys and its own.
+func indexCopy(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	c := make(map[string]types.AttributeValue)
+	for _, k := range []string{resources.AttrPK, resources.AttrSK, resources.AttrWaiting, resources.AttrWaitSince} {
+		c[k] = item[k]
+	}
+	return c
+}
+
+// tableAPI answers BatchGetItem from items keyed by pk, checking that each
+// call is strongly consistent and within DynamoDB's 100 keys. unprocessed
+// says how many of a call's keys it leaves unprocessed (the last ones); it
+// records the number of keys of each call.
+type tableAPI struct {
+	*fakeAPI
+	tb          testing.TB
+	items       map[string]map[string]types.AttributeValue
+	unprocessed func(call int) int
+	calls       []int
+}
+
+func newTableAPI(tb testing.TB, query func(*dynamodb.QueryInput) (*dynamodb.QueryOutput, error), items ...map[string]types.AttributeValue) *tableAPI {
+	f := &tableAPI{tb: tb, items: map[string]map[string]types.AttributeValue{}, unprocessed: func(int) int { return 0 }}
+	for _, it := range items {
+		f.items[stringAttr(it, resources.AttrPK)] = it
+	}
+	f.fakeAPI = &fakeAPI{query: query, batchGet: f.batchGetItem}
+	return f
+}
+
+func (f *tableAPI) batchGetItem(in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
+	req, ok := in.RequestItems["records"]
+	if !ok || len(in.RequestItems) != 1 {
+		return nil, fmt.Errorf("request items %v, want the records table only", in.RequestItems)
+	}
+	if !aws.ToBool(req.ConsistentRead) {
+		f.tb.Error("BatchGetItem is not strongly consistent")
+	}
+	if len(req.Keys) > 100 {
+		return nil, fmt.Errorf("%d keys in one BatchGetItem", len(req.Keys))
+	}
+	skip := min(f.unprocessed(len(f.calls)), len(req.Keys))
+	f.calls = append(f.calls, len(req.Keys))
+	done, left := req.Keys[:len(req.Keys)-skip], req.Keys[len(req.Keys)-skip:]
+	out := &dynamodb.BatchGetItemOutput{
+		Responses:        map[string][]map[string]types.AttributeValue{"records": {}},
+		ConsumedCapacity: []types.ConsumedCapacity{{TableName: aws.String("records"), CapacityUnits: aws.Float64(float64(len(done)))}},
+	}
+	// DynamoDB answers in no particular order.
+	for _, k := range slices.Backward(done) {
+		if len(k) != 2 || stringAttr(k, resources.AttrSK) != skRecord {
+			return nil, fmt.Errorf("key %v is not a record's primary key", k)
+		}
+		if it, ok := f.items[stringAttr(k, resources.AttrPK)]; ok {
+			out.Responses["records"] = append(out.Responses["records"], it)
+		}
+	}
+	if len(left) > 0 {
+		out.UnprocessedKeys = map[string]types.KeysAndAttributes{"records": {Keys: left, ConsistentRead: aws.Bool(true)}}
+	}
+	return out, nil
+}
+
+// onePage answers a Query with the index copies of items, in one page.
+func onePage(items ...map[string]types.AttributeValue) func(*dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	return func(*dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+		out := &dynamodb.QueryOutput{ScannedCount: int32(len(items)), ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: aws.Float64(0.5)}}
+		for _, it := range items {
+			out.Items = append(out.Items, indexCopy(it))
+		}
+		return out, nil
+	}
+}
+
 func TestQueryStuckReadsEveryPage(t *testing.T) {
 	pages, want := recordPages(t)
-	cutoff := t0.Add(-24 * time.Hour)
+	cutoff := t0
 	var calls int
-	api := &fakeAPI{query: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	query := func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 		if got, want := aws.ToString(in.IndexName), resources.IndexWaiting; got != want {
 			t.Errorf("index = %q, want %q", got, want)
 		}
@@ -76,11 +151,11 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 		if page > 0 && in.ExclusiveStartKey == nil {
 			return nil, fmt.Errorf("page %d requested without ExclusiveStartKey", page)
 		}
-		return &dynamodb.QueryOutput{
-			Items: pages[page], ScannedCount: int32(len(pages[page])), LastEvaluatedKey: lastKey(pages, page),
-			ConsumedCapacity: &types.ConsumedCapacity{CapacityUnits: aws.Float64(0.5)},
-		}, nil
-	}}
+		out, _ := onePage(pages[page]...)(in)
+		out.LastEvaluatedKey = lastKey(pages, page)
+		return out, nil
+	}
+	api := newTableAPI(t, query, slices.Concat(pages...)...)
 	var m Meter
 	s, err := New(api, Config{Table: "records", Meter: &m})
 	if err != nil {
@@ -90,17 +165,111 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := recordIDs(got.Records), recordIDs(want); !slices.Equal(got, want) {
-		t.Errorf("records %v, want %v", got, want)
+	if !reflect.DeepEqual(got.Records, want) {
+		t.Errorf("records\n %+v\nwant, in the index's order,\n %+v", got.Records, want)
+	}
+	if got, want := api.calls, []int{6}; !slices.Equal(got, want) {
+		t.Errorf("BatchGetItem calls of %v keys, want %v", got, want)
 	}
 	if got, want := got.Examined, int64(6); got != want {
 		t.Errorf("examined %d, want %d", got, want)
 	}
-	if got, want := got.ReadUnits, 1.5; got != want {
+	// Three index pages of 0.5 units, six records of 1 unit.
+	if got, want := got.ReadUnits, 7.5; got != want {
 		t.Errorf("read units %v, want %v", got, want)
 	}
-	if got, want := m.Snapshot().ByOperation[opStuckQuery], (Usage{Requests: 3, ReadUnits: 1.5}); got != want {
+	if got, want := m.Snapshot().ByOperation[opStuckQuery], (Usage{Requests: 4, ReadUnits: 7.5}); got != want {
 		t.Errorf("metered %+v, want %+v", got, want)
+	}
+}
+
+func TestQueryStuckReadsRecordsInBatches(t *testing.T) {
+	var items []map[string]types.AttributeValue
+	var want []string
+	for i := range 250 {
+		r := record(statemachine.KindBrand, fmt.Sprintf("b%03d", i), "", statemachine.Submitted)
+		av, err := marshalRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, av)
+		want = append(want, r.ID)
+	}
+	api := newTableAPI(t, onePage(items...), items...)
+	// The first call of each chunk leaves 10 keys unprocessed.
+	api.unprocessed = func(call int) int { return 10 * ((call + 1) % 2) }
+	s, err := New(api, Config{Table: "records"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recordIDs(got.Records); !slices.Equal(got, want) {
+		t.Errorf("records %v, want %v", got, want)
+	}
+	if got, want := api.calls, []int{100, 10, 100, 10, 50, 10}; !slices.Equal(got, want) {
+		t.Errorf("BatchGetItem calls of %v keys, want %v", got, want)
+	}
+	if got, want := got.ReadUnits, 0.5+250; got != want {
+		t.Errorf("read units %v, want %v", got, want)
+	}
+
+	api.calls = nil
+	api.unprocessed = func(int) int { return 1 }
+	if _, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0}); err == nil {
+		t.Error("QueryStuck = nil error, want one for keys DynamoDB never processed")
+	}
+	if got, want := len(api.calls), 5; got != want {
+		t.Errorf("%d BatchGetItem calls for keys left unprocessed every time, want %d", got, want)
+	}
+}
+
+func TestQueryStuckLeavesOutWhatMovedOn(t *testing.T) {
+	cutoff := t0.Add(-24 * time.Hour)
+	at := func(id string, state statemachine.State, waitSince time.Time) statemachine.Record {
+		r := record(statemachine.KindBrand, id, "", state)
+		r.WaitSince = waitSince
+		return r
+	}
+	// What the index listed, and what the table holds now.
+	listed := []statemachine.Record{
+		at("stuck", statemachine.Submitted, cutoff),
+		at("moved", statemachine.Submitted, cutoff.Add(-time.Hour)),
+		at("restarted", statemachine.Submitted, cutoff.Add(-time.Hour)),
+		at("gone", statemachine.Submitted, cutoff.Add(-time.Hour)),
+	}
+	now := []statemachine.Record{
+		listed[0],
+		at("moved", statemachine.Verified, cutoff.Add(-time.Hour)),
+		at("restarted", statemachine.Submitted, cutoff.Add(time.Millisecond)),
+	}
+	marshal := func(rs []statemachine.Record) []map[string]types.AttributeValue {
+		var items []map[string]types.AttributeValue
+		for _, r := range rs {
+			av, err := marshalRecord(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, av)
+		}
+		return items
+	}
+	api := newTableAPI(t, onePage(marshal(listed)...), marshal(now)...)
+	s, err := New(api, Config{Table: "records"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := recordIDs(got.Records), []string{"stuck"}; !slices.Equal(got, want) {
+		t.Errorf("records %v, want %v", got, want)
+	}
+	if got, want := got.Examined, int64(4); got != want {
+		t.Errorf("examined %d, want %d", got, want)
 	}
 }
 
@@ -182,8 +351,18 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 		r.StateEnteredAt, r.WaitSince = now.Add(-age), now.Add(-age)
 		return r
 	}
+	// A record with everything the sweeper decides on: its commands, an
+	// outbox entry not yet cleared, its counters.
+	full := at(record(statemachine.KindBrand, "b-stuck", "", statemachine.Submitted), 25*time.Hour)
+	full.Commands = map[statemachine.Destination]statemachine.CommandRef{
+		statemachine.ToRegistry: {EventID: "cmd-1", SentAt: now.Add(-25 * time.Hour)},
+	}
+	full.Outbox = map[string][]statemachine.Outgoing{
+		"ev-1": {{To: statemachine.ToRegistry, Envelope: statemachine.Envelope{EventID: "cmd-1", EntityID: "b-stuck"}}},
+	}
+	full.Redrives, full.Checks = 2, 1
 	for _, r := range []statemachine.Record{
-		at(record(statemachine.KindBrand, "b-stuck", "", statemachine.Submitted), 25*time.Hour),
+		full,
 		at(record(statemachine.KindBrand, "b-recent", "", statemachine.Submitted), 23*time.Hour),
 		at(record(statemachine.KindBrand, "b-done", "", statemachine.Verified), 72*time.Hour),
 		at(record(statemachine.KindCampaign, "c-stuck", "b-done", statemachine.CarrierReview), 48*time.Hour),
@@ -229,6 +408,21 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 			t.Errorf("scan returned %s %s with version %d, entered %v: not the stored record", r.Kind, r.ID, r.Version, r.StateEnteredAt)
 		}
 	}
+	// The query reads the records themselves, as the scan does, not their
+	// copies in the index.
+	byID := make(map[string]statemachine.Record)
+	for _, r := range scanned.Records {
+		byID[r.ID] = r
+	}
+	for _, r := range indexed.Records {
+		if !reflect.DeepEqual(r, byID[r.ID]) {
+			t.Errorf("query returned\n %+v\nthe scan\n %+v", r, byID[r.ID])
+		}
+	}
+	if got := byID["b-stuck"]; !reflect.DeepEqual(got.Commands, full.Commands) || len(got.Outbox["ev-1"]) != 1 ||
+		got.Redrives != 2 || got.Checks != 1 {
+		t.Errorf("b-stuck read as %+v, want its commands, outbox and counters", got)
+	}
 	// The index reads only what matches; the scan reads every item: five
 	// records and their five audit items.
 	if got, want := indexed.Examined, int64(3); got != want {
@@ -243,6 +437,9 @@ func TestStuckQueryAndScanFindTheSameRecords(t *testing.T) {
 	ops := f.meter.Snapshot().ByOperation
 	if got := ops[opStuckScan].ReadUnits; got != scanned.ReadUnits {
 		t.Errorf("meter counted %v read units for the scan, want %v", got, scanned.ReadUnits)
+	}
+	if got := ops[opStuckQuery].ReadUnits; got != indexed.ReadUnits {
+		t.Errorf("meter counted %v read units for the queries, want %v", got, indexed.ReadUnits)
 	}
 }
 
