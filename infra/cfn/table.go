@@ -1,6 +1,10 @@
 package cfn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tendlc/tendlc/infra/resources"
+)
 
 // table declares the DynamoDB table with its indexes and TTL, and returns its
 // logical id. It is retained when the stack is deleted or the table replaced:
@@ -39,10 +43,21 @@ func (b *builder) table() string {
 	for _, ix := range t.Indexes {
 		define(ix.Hash, "S")
 		define(ix.Range, ix.RangeType)
+		projection := object{"ProjectionType": ix.Projection}
+		switch {
+		case ix.Projection == resources.ProjectInclude && len(ix.NonKey) > 0:
+			projection["NonKeyAttributes"] = ix.NonKey
+		case ix.Projection == resources.ProjectInclude:
+			b.fail("index %s: an INCLUDE projection names no attribute", ix.Name)
+		case ix.Projection != resources.ProjectKeysOnly && ix.Projection != resources.ProjectAll:
+			b.fail("index %s: projection %q (want KEYS_ONLY, INCLUDE or ALL)", ix.Name, ix.Projection)
+		case len(ix.NonKey) > 0:
+			b.fail("index %s: a %s projection includes no attributes", ix.Name, ix.Projection)
+		}
 		indexes = append(indexes, object{
 			"IndexName":  ix.Name,
 			"KeySchema":  keySchema(ix.Hash, ix.Range),
-			"Projection": object{"ProjectionType": "ALL"},
+			"Projection": projection,
 		})
 	}
 	props := object{

@@ -163,12 +163,13 @@ func TestTemplateTable(t *testing.T) {
 	if got, want := len(gsis), len(s.Table.Indexes); got != want {
 		t.Fatalf("%d indexes, want %d", got, want)
 	}
-	for i, ix := range s.Table.Indexes {
-		want := canon(t, object{
-			"IndexName":  ix.Name,
-			"KeySchema":  []any{object{"AttributeName": ix.Hash, "KeyType": "HASH"}, object{"AttributeName": ix.Range, "KeyType": "RANGE"}},
-			"Projection": object{"ProjectionType": "ALL"},
-		})
+	// Each index projects only what its reader uses.
+	for i, want := range []string{
+		`{"IndexName":"waiting_keys","KeySchema":[{"AttributeName":"waiting","KeyType":"HASH"},{"AttributeName":"wait_since_ms","KeyType":"RANGE"}],` +
+			`"Projection":{"ProjectionType":"KEYS_ONLY"}}`,
+		`{"IndexName":"children","KeySchema":[{"AttributeName":"parent","KeyType":"HASH"},{"AttributeName":"pk","KeyType":"RANGE"}],` +
+			`"Projection":{"NonKeyAttributes":["id","kind","state"],"ProjectionType":"INCLUDE"}}`,
+	} {
 		if got := canon(t, gsis[i]); got != want {
 			t.Errorf("index %d = %s, want %s", i, got, want)
 		}
@@ -516,6 +517,11 @@ func TestTemplateRejectsUndeployableSpecs(t *testing.T) {
 		{"index attribute of two types", func(s *resources.Set) {
 			s.Table.Indexes = append(s.Table.Indexes, resources.Index{Name: "x", Hash: "waiting", Range: "pk", RangeType: "N"})
 		}, "attribute pk is both S and N"},
+		{"index without a projection", func(s *resources.Set) { s.Table.Indexes[0].Projection = "" }, `projection ""`},
+		{"INCLUDE projection of nothing", func(s *resources.Set) { s.Table.Indexes[1].NonKey = nil }, "names no attribute"},
+		{"KEYS_ONLY projection with attributes", func(s *resources.Set) {
+			s.Table.Indexes[0].NonKey = []string{"state"}
+		}, "a KEYS_ONLY projection includes no attributes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,10 +7,13 @@
 // read, so two writers deciding from the same read cannot both win: the loser
 // gets a *statemachine.ConflictError and decides again from a fresh read.
 //
-// Two sparse global secondary indexes serve the other readers: "waiting" holds
-// only records in a waiting state, sorted by the time they entered it (the
-// sweeper's scan for stuck records), and "by_parent" lists a brand's campaigns
-// and a campaign's numbers. [Store.Dump] reads the whole table, every record
+// Two sparse global secondary indexes serve the other readers, each
+// projecting only what its reader uses, since every write that changes a
+// projected attribute rewrites the item's copy in the index: "waiting_keys"
+// holds the keys of the records in a waiting state, sorted by the start of
+// their wait (the sweeper's query for stuck records, which then reads the
+// records themselves with a consistent BatchGetItem), and "children" lists the
+// kind, id and state of a brand's campaigns and a campaign's numbers. [Store.Dump] reads the whole table, every record
 // and audit item decoded, for a checker of a finished run.
 //
 // A [Limiter] spaces the calls of every process to a downstream through a

@@ -39,7 +39,7 @@ type recordItem struct {
 	Kind     statemachine.Kind `dynamodbav:"kind"`
 	ID       string            `dynamodbav:"id"`
 	ParentID string            `dynamodbav:"parent_id,omitempty"`
-	Parent   string            `dynamodbav:"parent,omitempty"` // "<parent kind>#<parent id>": the by_parent index
+	Parent   string            `dynamodbav:"parent,omitempty"` // "<parent kind>#<parent id>": the children index
 
 	State          statemachine.State `dynamodbav:"state"`
 	Waiting        string             `dynamodbav:"waiting,omitempty"` // "<kind>#<state>" in watched states only

@@ -46,7 +46,7 @@ type Report struct {
 }
 
 // Provision creates the table of s if it does not exist: keys and global
-// secondary indexes (projection ALL) from s.Table, on-demand billing, TTL on
+// secondary indexes (with their projections) from s.Table, on-demand billing, TTL on
 // s.Table.TTLAttribute. It waits (up to 5 minutes) until the table is ACTIVE.
 //
 // A table that already exists is only compared with the resource set: differences are
@@ -110,10 +110,14 @@ func createTable(ctx context.Context, api API, name string, t resources.Table) (
 	for _, ix := range t.Indexes {
 		define(ix.Hash, types.ScalarAttributeTypeS)
 		define(ix.Range, types.ScalarAttributeType(ix.RangeType))
+		p := &types.Projection{ProjectionType: types.ProjectionType(ix.Projection)}
+		if len(ix.NonKey) > 0 {
+			p.NonKeyAttributes = ix.NonKey
+		}
 		indexes = append(indexes, types.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.Hash, ix.Range),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: p,
 		})
 	}
 	_, err := api.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -167,14 +171,14 @@ func compare(name string, want resources.Table, got *types.TableDescription, ttl
 
 	gotIndexes := make(map[string]string)
 	for _, ix := range got.GlobalSecondaryIndexes {
-		projection := "none"
+		p := "none"
 		if ix.Projection != nil {
-			projection = string(ix.Projection.ProjectionType)
+			p = projection(string(ix.Projection.ProjectionType), ix.Projection.NonKeyAttributes)
 		}
-		gotIndexes[aws.ToString(ix.IndexName)] = keys(ix.KeySchema) + ", projection " + projection
+		gotIndexes[aws.ToString(ix.IndexName)] = keys(ix.KeySchema) + ", " + p
 	}
 	for _, ix := range want.Indexes {
-		wantIndex := fmt.Sprintf("%s S HASH, %s %s RANGE, projection ALL", ix.Hash, ix.Range, ix.RangeType)
+		wantIndex := fmt.Sprintf("%s S HASH, %s %s RANGE, %s", ix.Hash, ix.Range, ix.RangeType, projection(ix.Projection, ix.NonKey))
 		gotIndex, ok := gotIndexes[ix.Name]
 		if !ok {
 			gotIndex = "absent"
@@ -187,6 +191,16 @@ func compare(name string, want resources.Table, got *types.TableDescription, ttl
 	}
 
 	return append(results, compareTTL(want.TTLAttribute, ttl))
+}
+
+// projection describes an index's projection: its type, then the non-key
+// attributes it includes, sorted (DynamoDB lists them in any order).
+func projection(typ string, nonKey []string) string {
+	d := "projection " + typ
+	if len(nonKey) > 0 {
+		d += " " + strings.Join(slices.Sorted(slices.Values(nonKey)), ",")
+	}
+	return d
 }
 
 // compareTTL accepts TTL that is being enabled on the right attribute: AWS

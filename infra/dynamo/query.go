@@ -42,10 +42,11 @@ func (s *Store) History(ctx context.Context, kind statemachine.Kind, id string) 
 }
 
 // Children returns the records whose parent is the given record (a brand's
-// campaigns, a campaign's numbers), ordered by kind and id. It reads the
-// by_parent index, which is eventually consistent: a child written a moment
-// ago may be missing, and a child's state may be stale. Get a child for its
-// current state. Errors are the SDK's, wrapped.
+// campaigns, a campaign's numbers), ordered by kind and id. Each carries only
+// its Kind, ID and State: the children index projects nothing else. It reads
+// that index, which is eventually consistent: a child written a moment ago
+// may be missing, and a child's state may be stale. Get a child for its
+// current state or its other fields. Errors are the SDK's, wrapped.
 func (s *Store) Children(ctx context.Context, parentKind statemachine.Kind, parentID string) ([]statemachine.Record, error) {
 	items, err := s.query(ctx, opChildren, &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),

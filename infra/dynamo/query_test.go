@@ -122,16 +122,25 @@ func TestChildren(t *testing.T) {
 	create(t, f.store, record(statemachine.KindCampaign, "c3", "b2", statemachine.Active))
 	create(t, f.store, record(statemachine.KindNumber, "+15555550100", "c1", statemachine.Registered))
 
+	// The children index projects a child's kind, id and state, nothing else.
+	child := func(kind statemachine.Kind, id string, state statemachine.State) statemachine.Record {
+		return statemachine.Record{Kind: kind, ID: id, State: state}
+	}
 	tests := []struct {
-		name   string
-		kind   statemachine.Kind
-		id     string
-		wantID []string
+		name string
+		kind statemachine.Kind
+		id   string
+		want []statemachine.Record
 	}{
-		{"campaigns of a brand", statemachine.KindBrand, "b1", []string{"c1", "c2"}},
-		{"numbers of a campaign", statemachine.KindCampaign, "c1", []string{"+15555550100"}},
-		{"no children", statemachine.KindCampaign, "c2", nil},
-		{"kind is part of the parent", statemachine.KindCampaign, "b1", nil},
+		{"campaigns of a brand", statemachine.KindBrand, "b1", []statemachine.Record{
+			child(statemachine.KindCampaign, "c1", statemachine.Active),
+			child(statemachine.KindCampaign, "c2", statemachine.InReview),
+		}},
+		{"numbers of a campaign", statemachine.KindCampaign, "c1", []statemachine.Record{
+			child(statemachine.KindNumber, "+15555550100", statemachine.Registered),
+		}},
+		{"no children", statemachine.KindCampaign, "c2", []statemachine.Record{}},
+		{"kind is part of the parent", statemachine.KindCampaign, "b1", []statemachine.Record{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,12 +149,8 @@ func TestChildren(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				var ids []string
-				for _, r := range got {
-					ids = append(ids, r.ID)
-				}
-				if !slices.Equal(ids, tt.wantID) {
-					return fmt.Errorf("children ids = %v, want %v", ids, tt.wantID)
+				if !reflect.DeepEqual(got, tt.want) {
+					return fmt.Errorf("children =\n %+v\nwant\n %+v", got, tt.want)
 				}
 				return nil
 			})

@@ -67,19 +67,40 @@ const (
 	AttrWaitSince    = "wait_since_ms"    // Unix milliseconds: when its current wait started, the waiting index's sort key
 	AttrParent       = "parent"           // "<kind>#<id>" of the parent record
 	AttrExpiresAt    = "expires_at"       // TTL, Unix seconds
-	// IndexWaiting is keyed on the wait's start, not on the state entry: a
-	// deployment whose index was keyed on state_entered_ms (named "waiting")
-	// adds this one with UpdateTable, then deletes the old one.
-	IndexWaiting  = "waiting_since"
-	IndexByParent = "by_parent"
+	AttrKind         = "kind"             // a record's kind
+	AttrID           = "id"               // a record's id
+	AttrState        = "state"            // a record's state
+	// IndexWaiting holds the keys of the records in a waiting state, keyed
+	// on the wait's start; the stuck-record query reads the records it lists
+	// from the table. IndexByParent holds a record's kind, id and state under
+	// its parent's key. Both were named "waiting_since" and "by_parent" when
+	// they projected every attribute (and the waiting index "waiting" when it
+	// was keyed on state_entered_ms): DynamoDB changes neither the key nor the
+	// projection of an index in place, so a deployment adds these with
+	// UpdateTable, deploys, then deletes the old ones.
+	IndexWaiting  = "waiting_keys"
+	IndexByParent = "children"
 )
 
-// Index is a global secondary index of the table (projection ALL).
+// The projections of an index: what DynamoDB copies into it besides the keys
+// of the table and of the index.
+const (
+	ProjectKeysOnly = "KEYS_ONLY" // the keys alone
+	ProjectInclude  = "INCLUDE"   // the keys and Index.NonKey
+	ProjectAll      = "ALL"       // every attribute
+)
+
+// Index is a global secondary index of the table. Every write that changes an
+// item's projected attributes rewrites its copy in the index (a delete and a
+// put when the index key changes), so an index projects only what its
+// readers use.
 type Index struct {
-	Name      string
-	Hash      string // a string attribute
-	Range     string
-	RangeType string // "S" or "N"
+	Name       string
+	Hash       string // a string attribute
+	Range      string
+	RangeType  string   // "S" or "N"
+	Projection string   // ProjectKeysOnly, ProjectInclude or ProjectAll
+	NonKey     []string // the attributes a ProjectInclude projection adds, sorted
 }
 
 // Table is the one DynamoDB table (on-demand billing).
@@ -114,8 +135,9 @@ func Default(prefix string) Set {
 		Hash:    AttrPK,
 		Range:   AttrSK,
 		Indexes: []Index{
-			{Name: IndexWaiting, Hash: AttrWaiting, Range: AttrWaitSince, RangeType: "N"},
-			{Name: IndexByParent, Hash: AttrParent, Range: AttrPK, RangeType: "S"},
+			{Name: IndexWaiting, Hash: AttrWaiting, Range: AttrWaitSince, RangeType: "N", Projection: ProjectKeysOnly},
+			{Name: IndexByParent, Hash: AttrParent, Range: AttrPK, RangeType: "S", Projection: ProjectInclude,
+				NonKey: []string{AttrID, AttrKind, AttrState}},
 		},
 		TTLAttribute: AttrExpiresAt,
 	}
