@@ -183,26 +183,43 @@ func TestQueryStuckReadsEveryPage(t *testing.T) {
 	}
 }
 
-func TestQueryStuckReadsRecordsInBatches(t *testing.T) {
+// marshalRecords returns the items of rs.
+func marshalRecords(tb testing.TB, rs ...statemachine.Record) []map[string]types.AttributeValue {
+	tb.Helper()
 	var items []map[string]types.AttributeValue
-	var want []string
-	for i := range 250 {
-		r := record(statemachine.KindBrand, fmt.Sprintf("b%03d", i), "", statemachine.Submitted)
+	for _, r := range rs {
 		av, err := marshalRecord(r)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		items = append(items, av)
-		want = append(want, r.ID)
 	}
+	return items
+}
+
+// submittedBrands runs QueryStuck for brands in SUBMITTED since cutoff on a
+// store over api.
+func submittedBrands(tb testing.TB, api API, cutoff time.Time) (statemachine.Stuck, error) {
+	tb.Helper()
+	s, err := New(api, Config{Table: "records"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s.QueryStuck(tb.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
+}
+
+func TestQueryStuckReadsRecordsInBatches(t *testing.T) {
+	var rs []statemachine.Record
+	var want []string
+	for i := range 250 {
+		rs = append(rs, record(statemachine.KindBrand, fmt.Sprintf("b%03d", i), "", statemachine.Submitted))
+		want = append(want, rs[i].ID)
+	}
+	items := marshalRecords(t, rs...)
 	api := newTableAPI(t, onePage(items...), items...)
 	// The first call of each chunk leaves 10 keys unprocessed.
 	api.unprocessed = func(call int) int { return 10 * ((call + 1) % 2) }
-	s, err := New(api, Config{Table: "records"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0})
+	got, err := submittedBrands(t, api, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +235,7 @@ func TestQueryStuckReadsRecordsInBatches(t *testing.T) {
 
 	api.calls = nil
 	api.unprocessed = func(int) int { return 1 }
-	if _, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: t0}); err == nil {
+	if _, err := submittedBrands(t, api, t0); err == nil {
 		t.Error("QueryStuck = nil error, want one for keys DynamoDB never processed")
 	}
 	if got, want := len(api.calls), 5; got != want {
@@ -234,34 +251,18 @@ func TestQueryStuckLeavesOutWhatMovedOn(t *testing.T) {
 		return r
 	}
 	// What the index listed, and what the table holds now.
-	listed := []statemachine.Record{
+	listed := marshalRecords(t,
 		at("stuck", statemachine.Submitted, cutoff),
 		at("moved", statemachine.Submitted, cutoff.Add(-time.Hour)),
 		at("restarted", statemachine.Submitted, cutoff.Add(-time.Hour)),
 		at("gone", statemachine.Submitted, cutoff.Add(-time.Hour)),
-	}
-	now := []statemachine.Record{
-		listed[0],
+	)
+	now := marshalRecords(t,
+		at("stuck", statemachine.Submitted, cutoff),
 		at("moved", statemachine.Verified, cutoff.Add(-time.Hour)),
 		at("restarted", statemachine.Submitted, cutoff.Add(time.Millisecond)),
-	}
-	marshal := func(rs []statemachine.Record) []map[string]types.AttributeValue {
-		var items []map[string]types.AttributeValue
-		for _, r := range rs {
-			av, err := marshalRecord(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			items = append(items, av)
-		}
-		return items
-	}
-	api := newTableAPI(t, onePage(marshal(listed)...), marshal(now)...)
-	s, err := New(api, Config{Table: "records"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.QueryStuck(t.Context(), statemachine.StuckQuery{Kind: statemachine.KindBrand, State: statemachine.Submitted, Cutoff: cutoff})
+	)
+	got, err := submittedBrands(t, newTableAPI(t, onePage(listed...), now...), cutoff)
 	if err != nil {
 		t.Fatal(err)
 	}
