@@ -40,10 +40,10 @@ behind, the record is not lost), its checks
 (re-drives that found the downstream still deciding) and its unsent outbox
 entries.
 
-It reads the sparse waiting index, one query per watched state, so it reads
-only the stuck records whatever the size of the table; it changes nothing
-("regctl redrive --stuck" re-drives them). The index is eventually
-consistent: a record that moved on a moment ago may still be listed.
+It reads the sparse waiting index, one query per watched state, then the
+records it lists with consistent reads, so it reads only the stuck records
+whatever the size of the table; it changes nothing ("regctl redrive --stuck"
+re-drives them). A record the index still lists but that moved on is left out.
 
 While it reads it reports its progress on standard error (pages read, records
 so far); at the end it reports the read capacity the queries consumed: on
