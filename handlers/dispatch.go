@@ -246,7 +246,7 @@ func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env st
 		}
 	}
 	if statemachine.NeedsChildren(env.Type) && rec != nil {
-		// One query through the eventually consistent by_parent index. A
+		// One query through the eventually consistent children index. A
 		// campaign it misses, written a moment before, is not woken by the
 		// brand's move: its own deferred campaign.submit still submits it,
 		// after its backoff.
