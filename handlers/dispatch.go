@@ -220,6 +220,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 			d.clears.give(kind, env.EntityID, folded)
 			if errors.Is(err, statemachine.ErrConflict) {
 				d.cfg.Observer.Conflicted(kind)
+				log.Debug("version conflict: reading the record again", "try", try+1, "state", dec.From)
 				conflict = err
 				continue
 			}
