@@ -110,18 +110,10 @@ func (r Runner) measureLimit(ctx context.Context, stdout io.Writer, env Env, sup
 		return newLimit(n, d, BareRun{}, errors.New("the run made no transition"))
 	}
 	sup.StopAll()
-	bareN := min(int(n), maxBareTransitions)
-	fmt.Fprintf(stdout, "regbench: the limit: a bare SDK loop of %d transitions on the same endpoints\n", bareN)
-	bare, err := lm.MeasureLimit(ctx, env, bareN)
+	fmt.Fprintf(stdout, "regbench: the limit: a bare SDK loop of %.0f transitions on the same endpoints\n", n)
+	bare, err := lm.MeasureLimit(ctx, env, int(n))
 	return newLimit(n, d, bare, err)
 }
-
-// maxBareTransitions bounds the bare loop's transitions: its queue is
-// filled before it starts, and the SQS emulator answers slowly once a queue
-// holds 10,000 messages (a run of 10,000 had not finished after 300 s where
-// one of 5,000 took 17 s), which no queue of a run ever holds. A rate and a
-// CPU time per transition need no more.
-const maxBareTransitions = 5000
 
 // writeMarkdown writes the limit section of summary.md.
 func (l *Limit) writeMarkdown(b *strings.Builder) {
