@@ -54,8 +54,8 @@ type BareLoop struct {
 // within it even on a loaded machine.
 const bareVisibility = 5 * time.Minute
 
-// Run sets up the table and queues, seeds them, runs the loop, checks that
-// the events queue is empty and deletes what it created. The CPU time is
+// Run sets up the table and queues, seeds them, runs the loop until it
+// deleted Transitions events, and deletes what it created. The CPU time is
 // this process's, over the loop alone. Its error wraps bench.ErrUsage when a
 // field is not positive.
 func (b *BareLoop) Run(ctx context.Context) (res bench.BareRun, err error) {
@@ -71,7 +71,10 @@ func (b *BareLoop) Run(ctx context.Context) (res bench.BareRun, err error) {
 	if err != nil {
 		return res, err
 	}
-	if err := w.seed(ctx, b.Transitions); err != nil {
+	// Spare events, one batch per goroutine: a receive whose answer is lost
+	// (the emulator's connection closed under it) hides its messages for
+	// the queue's visibility timeout, and the loop must not wait for them.
+	if err := w.seed(ctx, b.Transitions+10*b.Concurrency); err != nil {
 		return res, fmt.Errorf("seed: %w", err)
 	}
 	lctx, cancel := context.WithTimeout(ctx, b.Timeout)
@@ -81,9 +84,6 @@ func (b *BareLoop) Run(ctx context.Context) (res bench.BareRun, err error) {
 	d, cpu := time.Since(start), cpuTime()-cpu
 	if err != nil {
 		return res, err
-	}
-	if err := expectOnQueue(ctx, w.sqs, w.events, 0); err != nil {
-		return res, fmt.Errorf("after the loop: %w", err)
 	}
 	return bench.BareRun{Transitions: b.Transitions, Concurrency: b.Concurrency, Seconds: d.Seconds(), CPUSeconds: cpu.Seconds()}, nil
 }
