@@ -100,47 +100,53 @@ func TestLimiterSpacesSlotsAcrossProcesses(t *testing.T) {
 	}
 }
 
-// A lease's slots go out in order, one per call, with no write; a slot that
-// passed while no caller wanted it is dropped, never used late.
+// A lease's slots go out in order, one per call, with no write; a caller
+// that comes after its slot passed sends at once, an interval after the one
+// before, and a span that ran out takes a new lease.
 func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
 	db, s := provisionTable(t)
 	api := &countingAPI{API: db}
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l := clockedLimiter(t, api, s.TableName(), 100, &clock)
-	interval := l.Interval("att") // 12 ms: 8 slots fit in a lease
+	l := clockedLimiter(t, api, s.TableName(), 1000, &clock)
+	interval := l.Interval("att") // 1.2 ms: 16 slots fit in a lease of 20 ms
 	wait := func() time.Time {
 		t.Helper()
 		return clock.Add(mustWait(t, l, "att"))
 	}
-	// One caller at a time: leases of 1, 2 and 4 slots, then 8.
-	var last time.Time
-	for i := range 8 {
-		slot := wait()
-		if i > 0 && slot.Sub(last) < interval {
-			t.Fatalf("slot %d is %v after the one before, want at least %v", i, slot.Sub(last), interval)
+	var slots []time.Time
+	for range 16 {
+		slots = append(slots, wait())
+	}
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i].Sub(slots[i-1]); gap != interval {
+			t.Fatalf("slot %d is %v after the one before, want %v", i, gap, interval)
 		}
-		last = slot
 	}
-	if got, want := api.updates.Load(), int64(4); got != want {
-		t.Fatalf("8 calls at 100 per second took %d UpdateItems, want %d (leases of 1, 2, 4 and 8 slots)", got, want)
+	if got := api.updates.Load(); got != 1 {
+		t.Fatalf("16 calls at 1000 per second took %d UpdateItems, want 1 lease", got)
 	}
-	// Two slots of the last lease pass unused; the third is half an
-	// interval ahead.
-	clock = last.Add(2*interval + interval/2)
-	if got, want := wait(), last.Add(3*interval); !got.Equal(want) {
-		t.Errorf("after two slots passed a caller got the slot at %v, want %v (the next one not passed)",
-			got.Sub(last), want.Sub(last))
+	// The 17th does not fit in the span: a new lease, an interval on at least.
+	if got := wait(); got.Sub(slots[15]) < interval || api.updates.Load() != 2 {
+		t.Fatalf("the 17th call got a slot %v after the 16th with %d UpdateItems in all; want a second lease, at least %v on",
+			got.Sub(slots[15]), api.updates.Load(), interval)
 	}
-	if got, want := api.updates.Load(), int64(4); got != want {
-		t.Errorf("a caller took a leased slot with %d UpdateItems in all, want still %d", got, want)
+	// Late callers: the first sends now, the next an interval after it.
+	first := wait()
+	clock = first.Add(5 * interval)
+	if got := wait(); !got.Equal(clock) {
+		t.Errorf("a caller after its slot passed got %v, want now", got.Sub(clock))
 	}
-	// Every leased slot passed: a new lease, a slot not in the past.
-	clock = last.Add(time.Minute)
-	if got := wait(); got.Before(clock.Add(-interval / 10)) {
-		t.Errorf("after every leased slot passed a caller got a slot %v in the past", clock.Sub(got))
+	if got, want := wait(), clock.Add(interval); !got.Equal(want) {
+		t.Errorf("the caller after it got %v after now, want %v", got.Sub(clock), interval)
 	}
-	if got, want := api.updates.Load(), int64(5); got != want {
-		t.Errorf("%d UpdateItems in all, want %d: a new lease once every leased slot passed", got, want)
+	if got := api.updates.Load(); got != 2 {
+		t.Errorf("late callers took %d UpdateItems in all, want still 2", got)
+	}
+	// Past the span's end: a new lease, a slot not in the past.
+	clock = clock.Add(time.Minute)
+	if got := wait(); got.Before(clock) || api.updates.Load() != 3 {
+		t.Errorf("after the span ended a caller got a slot %v from now with %d UpdateItems in all; want a new lease and no slot in the past",
+			got.Sub(clock), api.updates.Load())
 	}
 }
 
