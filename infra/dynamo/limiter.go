@@ -51,15 +51,17 @@ type LimiterConfig struct {
 // ahead by the write latency this limiter observes.
 //
 // When the rate allows, one write leases a span of the schedule for this
-// process: as many slots as fit in 20 ms, at most 256 (a rate below 60 per
-// second, an interval over 20 ms with the default margin, takes a write per
-// call, as without leases; 10,000 per second, 166 slots a write). The
+// process: as many slots as fit in 100 ms, at most 1,024 (a rate below 12
+// per second, an interval over 100 ms with the default margin, takes a write
+// per call, as without leases; 10,000 per second, 833 slots a write). A
+// lease takes a round trip or two, and its span starts that far ahead, so a
+// short span would leave the callers waiting for leases most of the time. The
 // process hands them out to its callers in order, one lease at a time per
 // key, which concurrent callers share; a caller that comes after its slot
 // passed sends at once, an interval after the one before it, as long as that
 // leaves an interval before the span ends, where the next lease of any
 // process begins. The price: a span one process leased is not the others',
-// so they wait for its end (20 ms at most), and slots it left unused are
+// so they wait for its end (100 ms at most), and slots it left unused are
 // lost (a lower effective rate, never a higher one); after a Backoff another
 // process may still use what is left of its span. It is safe for concurrent
 // use.
@@ -75,8 +77,8 @@ type Limiter struct {
 // A lease holds as many slots as fit in leaseWindow, at most maxLease: the
 // others wait for the span a process leased to end.
 const (
-	leaseWindow = 20 * time.Millisecond
-	maxLease    = 256
+	leaseWindow = 100 * time.Millisecond
+	maxLease    = 1024
 )
 
 // lane is this process's share of one key's schedule: the slots it leased and

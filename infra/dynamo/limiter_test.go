@@ -108,13 +108,14 @@ func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
 	api := &countingAPI{API: db}
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	l := clockedLimiter(t, api, s.TableName(), 1000, &clock)
-	interval := l.Interval("att") // 1.2 ms: 16 slots fit in a lease of 20 ms
+	interval := l.Interval("att") // 1.2 ms
+	fit := int(leaseWindow / interval)
 	wait := func() time.Time {
 		t.Helper()
 		return clock.Add(mustWait(t, l, "att"))
 	}
 	var slots []time.Time
-	for range 16 {
+	for range fit {
 		slots = append(slots, wait())
 	}
 	for i := 1; i < len(slots); i++ {
@@ -123,12 +124,12 @@ func TestLimiterHandsOutLeasedSlotsInOrder(t *testing.T) {
 		}
 	}
 	if got := api.updates.Load(); got != 1 {
-		t.Fatalf("16 calls at 1000 per second took %d UpdateItems, want 1 lease", got)
+		t.Fatalf("%d calls at 1000 per second took %d UpdateItems, want 1 lease", fit, got)
 	}
-	// The 17th does not fit in the span: a new lease, an interval on at least.
-	if got := wait(); got.Sub(slots[15]) < interval || api.updates.Load() != 2 {
-		t.Fatalf("the 17th call got a slot %v after the 16th with %d UpdateItems in all; want a second lease, at least %v on",
-			got.Sub(slots[15]), api.updates.Load(), interval)
+	// The next does not fit in the span: a new lease, an interval on at least.
+	if got := wait(); got.Sub(slots[fit-1]) < interval || api.updates.Load() != 2 {
+		t.Fatalf("the call after the span's got a slot %v after the last with %d UpdateItems in all; want a second lease, at least %v on",
+			got.Sub(slots[fit-1]), api.updates.Load(), interval)
 	}
 	// Late callers: the first sends now, the next an interval after it.
 	first := wait()
