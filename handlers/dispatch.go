@@ -18,7 +18,11 @@ type Store interface {
 	// Get returns the record, or an error wrapping statemachine.ErrNotFound.
 	Get(ctx context.Context, kind statemachine.Kind, id string) (*statemachine.Record, error)
 	// Transition writes next and its audit entry if the stored record is still
-	// prev (nil: absent), or returns a *statemachine.ConflictError.
+	// in prev's state and version (nil: absent), or returns a
+	// *statemachine.ConflictError. It may write only what differs between
+	// prev and next, so that what writers that make no new version
+	// (ClearOutbox, the outbound side's marks) changed since prev was read
+	// stays.
 	Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, audit statemachine.AuditEntry) (statemachine.Record, error)
 	// ClearOutbox forgets the messages an event emitted, once they are sent.
 	ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) error
@@ -104,10 +108,12 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 }
 
 // Flush clears now the outbox entries of sent messages that wait for a
-// transition to fold their clear into, and returns when the clears are done:
-// call it when the events consumer has stopped, before the process exits. An
-// entry left (the process killed) only makes a redelivered duplicate of its
-// event send its messages again.
+// transition to fold their clear into, waits for the clears already under
+// way, and returns when they are done; an entry sent after it (a handler
+// abandoned at the shutdown deadline) is cleared at once. Call it when the
+// events consumer has stopped, before the process exits. An entry left (the
+// process killed) only makes a redelivered duplicate of its event send its
+// messages again.
 func (d *Dispatcher) Flush() { d.clears.flush() }
 
 // Handle is the Handler of the events queue: decode, read the record (a
@@ -210,14 +216,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		case statemachine.Reject:
 			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
-		// The entries of events this process sent since are removed in this
-		// write, rather than by writes of their own.
-		folded := d.clears.take(kind, env.EntityID)
-		for _, id := range folded {
-			delete(dec.Next.Outbox, id)
-		}
-		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
-			d.clears.give(kind, env.EntityID, folded)
+		if err := d.write(ctx, kind, env.EntityID, rec, dec); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {
 				d.cfg.Observer.Conflicted(kind)
 				log.Debug("version conflict: reading the record again", "try", try+1, "state", dec.From)
@@ -231,6 +230,27 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		return dec.Emit, false, nil
 	}
 	return nil, false, conflict
+}
+
+// write writes a transition, and in it removes the outbox entries of events
+// this process sent since, rather than by writes of their own; those it did
+// not remove (the write failed, or panicked) are cleared as before.
+func (d *Dispatcher) write(ctx context.Context, kind statemachine.Kind, id string, rec *statemachine.Record, dec statemachine.Decision) error {
+	folded := d.clears.take(kind, id)
+	for _, e := range folded {
+		delete(dec.Next.Outbox, e)
+	}
+	written := false
+	defer func() {
+		if !written {
+			d.clears.give(kind, id, folded)
+		}
+	}()
+	if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
+		return err
+	}
+	written = true
+	return nil
 }
 
 // facts loads what the decision needs beyond the record.

@@ -26,6 +26,9 @@ type deferredClears struct {
 
 	mu      sync.Mutex
 	pending map[recordKey]map[string]*time.Timer // event id -> the timer of its clear
+	running int                                  // clears under way
+	done    *sync.Cond                           // signalled when running drops
+	flushed bool                                 // after flush: clear at once
 }
 
 type recordKey struct {
@@ -34,13 +37,21 @@ type recordKey struct {
 }
 
 func newDeferredClears(after time.Duration, clear func(ctx context.Context, kind statemachine.Kind, id, eventID string)) *deferredClears {
-	return &deferredClears{after: after, clear: clear, pending: map[recordKey]map[string]*time.Timer{}}
+	c := &deferredClears{after: after, clear: clear, pending: map[recordKey]map[string]*time.Timer{}}
+	c.done = sync.NewCond(&c.mu)
+	return c
 }
 
 // add schedules the clear of eventID's entry on the record.
 func (c *deferredClears) add(kind statemachine.Kind, id, eventID string) {
 	key := recordKey{kind, id}
 	c.mu.Lock()
+	if c.flushed {
+		c.running++
+		c.mu.Unlock()
+		c.run(key, eventID)
+		return
+	}
 	defer c.mu.Unlock()
 	if c.pending[key] == nil {
 		c.pending[key] = map[string]*time.Timer{}
@@ -80,22 +91,27 @@ func (c *deferredClears) give(kind statemachine.Kind, id string, ids []string) {
 	}
 }
 
-// flush runs every pending clear now, and waits for them. A clear already
-// started runs on by itself.
+// flush runs every pending clear now and waits for them and for those
+// already under way; a clear added after it runs at once.
 func (c *deferredClears) flush() {
 	c.mu.Lock()
+	c.flushed = true
 	due := map[recordKey][]string{}
 	for key := range c.pending {
 		due[key] = c.stopLocked(key)
+		c.running += len(due[key])
 	}
 	c.mu.Unlock()
-	var wg sync.WaitGroup
 	for key, ids := range due {
 		for _, eventID := range ids {
-			wg.Go(func() { c.run(key, eventID) })
+			go c.run(key, eventID)
 		}
 	}
-	wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.running > 0 {
+		c.done.Wait()
+	}
 }
 
 // stopLocked stops the record's clears that have not started and returns
@@ -127,10 +143,18 @@ func (c *deferredClears) forget(key recordKey, eventID string) bool {
 	if len(c.pending[key]) == 0 {
 		delete(c.pending, key)
 	}
+	c.running++
 	return true
 }
 
+// run makes one clear that add, forget or flush counted as running.
 func (c *deferredClears) run(key recordKey, eventID string) {
+	defer func() {
+		c.mu.Lock()
+		c.running--
+		c.done.Broadcast()
+		c.mu.Unlock()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), clearTimeout)
 	defer cancel()
 	c.clear(ctx, key.kind, key.id, eventID)

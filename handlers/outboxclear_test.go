@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -84,6 +86,88 @@ func TestAFailedTransitionGivesTheClearBack(t *testing.T) {
 		synctest.Wait()
 		if _, clears := st.outboxOf(statemachine.KindBrand, "b1"); clears != 1 {
 			t.Errorf("%d clears after the delay, want the one Flush made", clears)
+		}
+	})
+}
+
+// blockingClears holds every ClearOutbox until released.
+type blockingClears struct {
+	*memStore
+	release chan struct{}
+}
+
+func (s *blockingClears) ClearOutbox(ctx context.Context, k statemachine.Kind, id, eventID string) error {
+	<-s.release
+	return s.memStore.ClearOutbox(ctx, k, id, eventID)
+}
+
+// TestFlushWaitsForTheClearsUnderWay: Flush returns only when a clear
+// whose delay had passed is done, and an entry sent after it is cleared at
+// once.
+func TestFlushWaitsForTheClearsUnderWay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &blockingClears{memStore: newMemStore(), release: make(chan struct{})}
+		d := newDispatcher(t, st, &memSender{})
+		if err := d.Handle(t.Context(), newMessage(t, brandRegistered(t))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second) // the clear starts, and waits for release
+		synctest.Wait()
+		flushed := make(chan struct{})
+		go func() { d.Flush(); close(flushed) }()
+		synctest.Wait()
+		select {
+		case <-flushed:
+			t.Fatal("Flush returned while a clear was under way")
+		default:
+		}
+		close(st.release)
+		<-flushed
+		if entries, clears := st.outboxOf(statemachine.KindBrand, "b1"); entries != 0 || clears != 1 {
+			t.Errorf("after Flush: %d entries, %d clears; want the entry cleared", entries, clears)
+		}
+		later := event(t, statemachine.BrandRegister, "b2", statemachine.BrandRegistration{LegalName: "Acme", EIN: "12-3456789", EntityType: "PRIVATE_PROFIT"})
+		if err := d.Handle(t.Context(), newMessage(t, later)); err != nil {
+			t.Fatal(err)
+		}
+		if entries, clears := st.outboxOf(statemachine.KindBrand, "b2"); entries != 0 || clears != 2 {
+			t.Errorf("an entry sent after Flush: %d entries, %d clears in all; want it cleared at once", entries, clears)
+		}
+	})
+}
+
+// panickingStore panics in the next Transition.
+type panickingStore struct {
+	*memStore
+	panicNext bool
+}
+
+func (s *panickingStore) Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, a statemachine.AuditEntry) (statemachine.Record, error) {
+	if s.panicNext {
+		s.panicNext = false
+		panic("store exploded")
+	}
+	return s.memStore.Transition(ctx, prev, next, a)
+}
+
+// TestAPanickingTransitionGivesTheClearBack: a transition that took a clear
+// to fold in and panicked leaves the entry to a write of its own.
+func TestAPanickingTransitionGivesTheClearBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &panickingStore{memStore: newMemStore()}
+		d := newDispatcher(t, st, &memSender{})
+		h := message.Recover()(d.Handle)
+		if err := h(t.Context(), newMessage(t, brandRegistered(t))); err != nil {
+			t.Fatal(err)
+		}
+		st.panicNext = true
+		if err := h(t.Context(), newMessage(t, event(t, statemachine.BrandSubmitted, "b1", statemachine.Receipt{ExternalID: "B-b1"}))); !errors.As(err, new(*message.PanicError)) {
+			t.Fatalf("Handle = %v, want the store's panic", err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if entries, clears := st.outboxOf(statemachine.KindBrand, "b1"); entries != 0 || clears != 1 {
+			t.Errorf("%d entries, %d clears; want the entry cleared by a write of its own", entries, clears)
 		}
 	})
 }
