@@ -30,7 +30,8 @@ const (
 // command left its queue. It leaves the version as it is: a transition decided
 // on a read from before writes only what it changed (see Transition), so it
 // keeps the mark unless it sends a new command to to, or moves the record on
-// and so starts a new wait.
+// and so starts a new wait; a re-drive planned on a read from before
+// conflicts (see RecordRedrive).
 //
 // It writes only a record the sweeper watches whose command to to is still
 // eventID; otherwise (moved on, absent, a newer command sent) it returns nil

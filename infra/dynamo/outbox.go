@@ -15,7 +15,8 @@ import (
 // ClearOutbox removes the outbox entry of eventID from a record, once its
 // messages are sent. It leaves the version as it is: a transition decided on
 // a read from before writes only the entries it changed (see Transition), so
-// it neither writes the sent entry back nor conflicts with the clear.
+// it neither writes the sent entry back nor conflicts with the clear; a
+// re-drive that would replay the entry conflicts (see RecordRedrive).
 //
 // It returns nil without writing when the entry is already gone (or the record
 // does not exist), so it is safe to repeat. Other errors are the SDK's, wrapped.

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,9 +37,10 @@ const (
 // (a dispatcher that read the record before then conflicts and re-reads),
 // provided the stored record is still the version rec is (so also in the
 // same state, with the same counters: a re-drive that counts nothing still
-// restarts the wait, and two sweepers cannot both make it). The marks make no
-// new version: one set since rec was read stays on the commands plan does not
-// send again (a mark that restarted the wait is overtaken by the re-drive's). Of
+// restarts the wait, and two sweepers cannot both make it). The marks and the
+// outbox clears make no new version, so it also requires the wait rec saw (a
+// MarkAccepted restarts it), no mark rec did not see on a command plan sends
+// again, and every outbox entry plan replays; a mark on another command stays. Of
 // two sweepers that read the same record, exactly one succeeds: the one that
 // re-drives it. It writes no audit entry; the give-up a re-drive may end in
 // does, through the state machine.
@@ -66,6 +68,7 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 		":atms":     number(at.UnixMilli()),
 		":state":    &types.AttributeValueMemberS{Value: string(rec.State)},
 		":was":      number(rec.Version),
+		":wassince": number(rec.WaitSince.UnixMilli()),
 	}
 	if len(plan.Commands) > 0 {
 		names["#commands"] = attrCommands
@@ -77,7 +80,7 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 		TableName:                 aws.String(s.table),
 		Key:                       recordKey(rec.Kind, rec.ID),
 		UpdateExpression:          aws.String(update),
-		ConditionExpression:       aws.String("#state = :state AND #version = :was"),
+		ConditionExpression:       aws.String("#state = :state AND #version = :was AND #sincems = :wassince" + unmarkedSince(rec, plan, names)),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
@@ -100,6 +103,38 @@ func (s *Store) RecordRedrive(ctx context.Context, rec statemachine.Record, plan
 	return r, nil
 }
 
+// unmarkedSince returns the conditions (each after an AND) that what the
+// writers that make no new version could have changed since rec was read is
+// as rec has it: no mark on a command plan sends again that rec saw without
+// one (a MarkAccepted also moves the wait, which the caller checks), and
+// every outbox entry plan replays still there. A re-drive planned on an older
+// read then conflicts, and the next sweep plans on a fresh one.
+func unmarkedSince(rec statemachine.Record, plan statemachine.RedrivePlan, names map[string]string) string {
+	var b strings.Builder
+	for _, to := range slices.Sorted(maps.Keys(plan.Commands)) {
+		ref, ok := rec.Commands[to]
+		if !ok {
+			continue
+		}
+		n := "#commands.#to_" + string(to) + "."
+		names["#commands"], names["#to_"+string(to)] = attrCommands, string(to)
+		if ref.AcceptedAt.IsZero() {
+			names["#acc"] = attrAcceptedAt
+			b.WriteString(" AND attribute_not_exists(" + n + "#acc)")
+		}
+		if ref.AttemptedAt.IsZero() {
+			names["#att"] = attrAttempted
+			b.WriteString(" AND attribute_not_exists(" + n + "#att)")
+		}
+	}
+	for i, id := range plan.Replayed {
+		p := "#replayed" + strconv.Itoa(i)
+		names["#outbox"], names[p] = attrOutbox, id
+		b.WriteString(" AND attribute_exists(#outbox." + p + ")")
+	}
+	return b.String()
+}
+
 // setCommands adds the commands sent to update: entry by entry where the
 // record has commands already, so that a mark set since the record was read
 // (marks make no new version) stays on the commands not sent again; the
@@ -120,7 +155,7 @@ func setCommands(update *string, values map[string]types.AttributeValue, names m
 		if err != nil {
 			return fmt.Errorf("encode the command to %s: %w", to, err)
 		}
-		n, v := "#to"+strconv.Itoa(i), ":cmd"+strconv.Itoa(i)
+		n, v := "#to_"+string(to), ":cmd"+strconv.Itoa(i)
 		*update += ", #commands." + n + " = " + v
 		names[n], values[v] = string(to), av
 	}

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,4 +203,48 @@ func TestRecordRedriveWritesTheCommandsItSends(t *testing.T) {
 			t.Errorf("commands %+v, want only %+v", got.Commands, resent)
 		}
 	})
+}
+
+// TestRecordRedriveConflictsWithWhatChangedWithoutAVersion: a re-drive
+// planned on a read from before a mark on a command it re-sends, a restarted
+// wait or the clear of an entry it replays is not counted: the next sweep
+// plans on what the record holds.
+func TestRecordRedriveConflictsWithWhatChangedWithoutAVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	at := t0.Add(time.Hour)
+	resend := func(to statemachine.Destination, id string) statemachine.RedrivePlan {
+		return statemachine.RedrivePlan{Redrives: 1, Commands: map[statemachine.Destination]statemachine.CommandRef{to: {EventID: id, SentAt: at}}}
+	}
+	tests := []struct {
+		name   string
+		change func(id string) error
+		plan   statemachine.RedrivePlan
+	}{
+		{"a failed call on the command it re-sends", func(id string) error {
+			return f.store.MarkAttempted(ctx, statemachine.KindCampaign, id, statemachine.ToATT, "cmd-att", t0.Add(time.Minute))
+		}, resend(statemachine.ToATT, "cmd-att")},
+		{"an acceptance, which restarts the wait", func(id string) error {
+			return f.store.MarkAccepted(ctx, statemachine.KindCampaign, id, statemachine.ToATT, "cmd-att", t0.Add(time.Minute))
+		}, counts(1, 0)},
+		{"the clear of an entry it replays", func(id string) error {
+			return f.store.ClearOutbox(ctx, statemachine.KindCampaign, id, "e1")
+		}, statemachine.RedrivePlan{Redrives: 1, Replayed: []string{"e1"}}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := "c" + strconv.Itoa(i)
+			rec := withCommand(record(statemachine.KindCampaign, id, "b1", statemachine.CarrierReview), statemachine.ToATT, "cmd-att")
+			rec.Outbox = map[string][]statemachine.Outgoing{"e1": {{To: statemachine.ToATT, Envelope: statemachine.Envelope{
+				Type: statemachine.CmdCarrierSubmit, SchemaVersion: 1, EventID: "cmd-att", EntityID: id, OccurredAt: t0}}}}
+			read := create(t, f.store, rec)
+			if err := tt.change(id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.store.RecordRedrive(ctx, read, tt.plan, at); !errors.Is(err, statemachine.ErrConflict) {
+				t.Errorf("RecordRedrive after %s = %v, want a conflict", tt.name, err)
+			}
+		})
+	}
 }
