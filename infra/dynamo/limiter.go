@@ -63,8 +63,8 @@ type LimiterConfig struct {
 // process begins. The price: a span one process leased is not the others',
 // so they wait for its end (100 ms at most), and slots it left unused are
 // lost (a lower effective rate, never a higher one); after a Backoff another
-// process may still use what is left of its span. It is safe for concurrent
-// use.
+// process may still use what is left of its span (this one sends nothing
+// before its end). It is safe for concurrent use.
 type Limiter struct {
 	api API
 	cfg LimiterConfig
@@ -84,11 +84,12 @@ const (
 // lane is this process's share of one key's schedule: the slots it leased and
 // has not handed out yet, and the lease in flight.
 type lane struct {
-	next    time.Time     // the earliest the next slot may be handed out
-	end     time.Time     // where the leased span ends: the next lease of any process begins there
-	left    int           // leased slots not handed out yet
-	pending chan struct{} // closed when the lease in flight returns; nil when none
-	epoch   int           // moved on by Backoff: a lease in flight then is dropped
+	next      time.Time     // the earliest the next slot may be handed out
+	end       time.Time     // where the leased span ends: the next lease of any process begins there
+	left      int           // leased slots not handed out yet
+	pending   chan struct{} // closed when the lease in flight returns; nil when none
+	epoch     int           // moved on by Backoff: a lease in flight then is dropped
+	notBefore time.Time     // a Backoff's end: no slot is handed out before it
 }
 
 // NewLimiter returns a Limiter, or every configuration problem joined.
@@ -250,6 +251,9 @@ func (ln *lane) take(now time.Time, interval time.Duration) (time.Time, bool) {
 	if now.After(slot) {
 		slot = now
 	}
+	if ln.notBefore.After(slot) {
+		slot = ln.notBefore
+	}
 	if slot.Add(interval).After(ln.end.Add(interval / 10)) {
 		ln.left = 0
 		return time.Time{}, false
@@ -272,19 +276,19 @@ func (l *Limiter) Backoff(ctx context.Context, key string, d time.Duration) erro
 	if d <= 0 {
 		return nil
 	}
-	// Dropped before the write, so no caller takes a leased slot meanwhile,
-	// and after it, so a lease that was in flight is dropped too.
-	l.dropLeased(key)
-	defer l.dropLeased(key)
-	until := l.cfg.Now().Add(min(d, l.cfg.MaxBackoff)).UnixMilli()
-	_, err := l.reserve(ctx, key, func(next int64) (int64, int64) { return next, max(next, until) })
-	return err
-}
-
-func (l *Limiter) dropLeased(key string) {
+	// This process sends nothing before until from now on, whatever it
+	// leased or leases meanwhile: the write takes time, and a lease that
+	// lands before it would hold slots before until.
+	until := l.cfg.Now().Add(min(d, l.cfg.MaxBackoff))
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lane(key).drop()
+	ln := l.lane(key)
+	ln.drop()
+	if until.After(ln.notBefore) {
+		ln.notBefore = until
+	}
+	l.mu.Unlock()
+	_, err := l.reserve(ctx, key, func(next int64) (int64, int64) { return next, max(next, until.UnixMilli()) })
+	return err
 }
 
 // reserve moves the key's next-slot time from its current value next to the

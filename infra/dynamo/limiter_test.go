@@ -184,6 +184,37 @@ func TestLimiterBackoffDropsLeasedSlots(t *testing.T) {
 	}
 }
 
+// beforeWrite runs hook once, before the first UpdateItem it sees.
+type beforeWrite struct {
+	API
+	hook func()
+}
+
+func (b *beforeWrite) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if h := b.hook; h != nil {
+		b.hook = nil
+		h()
+	}
+	return b.API.UpdateItem(ctx, in, opts...)
+}
+
+// A lease that lands while a Backoff's write is on its way holds slots from
+// before the backoff's end: this process hands none of them out.
+func TestLimiterLeaseDuringABackoffSendsNothingBeforeItsEnd(t *testing.T) {
+	db, s := provisionTable(t)
+	api := &beforeWrite{API: db}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := clockedLimiter(t, api, s.TableName(), 1000, &now)
+	var during time.Duration
+	api.hook = func() { during = mustWait(t, l, "registry") } // the caller leases before the Backoff writes
+	if err := l.Backoff(t.Context(), "registry", 7*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if during < 7*time.Second {
+		t.Errorf("a caller leasing during the Backoff got a slot %v from now, want none before 7s", during)
+	}
+}
+
 func TestLimiterBackoffDelaysEveryone(t *testing.T) {
 	api, s := provisionTable(t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
