@@ -29,14 +29,16 @@ import (
 )
 
 // BareLoop is the limit of tendlc's event path: the AWS SDK calls one
-// transition of regd makes, in Concurrency goroutines, with no state machine,
+// transition needs, as issue 16 lists them, in Concurrency goroutines, with no state machine,
 // no middleware, no limiter and no retry of its own. Each goroutine receives
 // up to 10 messages from a queue seeded with Transitions events, and for each
 // reads its record (a consistent GetItem), writes it one version up with an
 // outbox entry, under a condition on its state and version, together with an
 // audit item (TransactWriteItems), sends the follow-up (a SendMessageBatch of
 // one message) and clears the outbox (UpdateItem); then it deletes the batch
-// (DeleteMessageBatch). The items and messages are regd's sizes: the records
+// (DeleteMessageBatch). regd writes the record as an update of what changed
+// rather than a put, and folds some outbox clears into the next transition;
+// the loop keeps the simpler calls, at the same item sizes. The items and messages are regd's sizes: the records
 // are encoded by infra/dynamo (RecordItem), the audit item is the one its
 // Store.Transition writes, the messages are encoded envelopes with their
 // attributes. It works in a table (with the real indexes) and two queues of

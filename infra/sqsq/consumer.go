@@ -29,8 +29,9 @@ type ConsumerConfig struct {
 	// Pollers is the most ReceiveMessage loops running at once, at most
 	// Concurrency. Default ceil(Concurrency/10). One loop always polls; the
 	// others wake while receives come back with every message they asked
-	// for, and park again when a receive of theirs comes back empty, so an
-	// idle queue costs one long poll at a time.
+	// for, and park again when a receive of theirs comes back empty, so a
+	// queue that went idle costs one long poll at a time (a trickle of
+	// messages, each receive partly filled, keeps the woken loops polling).
 	Pollers int
 	// BatchSize is the most messages one ReceiveMessage asks for, 1 to 10.
 	// Default 10.
