@@ -56,20 +56,14 @@ type DispatcherConfig struct {
 	// concurrent write before it gives up with the conflict error, leaving
 	// the retry policy to try later (default 8).
 	MaxConflicts int
-	// ClearAfter is how long the outbox entry of an event whose messages
-	// went out waits for the record's next transition in this process, which
-	// removes it in its own write, before a write of its own clears it
-	// (default 1 s; see Flush).
-	ClearAfter time.Duration
-	Observer   Observer     // default: none
-	Logger     *slog.Logger // default: discard
+	Observer     Observer     // default: none
+	Logger       *slog.Logger // default: discard
 }
 
 // Dispatcher applies events from the events queue to records.
 type Dispatcher struct {
-	cfg    DispatcherConfig
-	locks  recordLocks
-	clears *deferredClears
+	cfg   DispatcherConfig
+	locks recordLocks
 }
 
 // NewDispatcher returns a dispatcher, or the configuration problems joined.
@@ -81,8 +75,8 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.Sender == nil {
 		errs = append(errs, errors.New("dispatcher: Sender is required"))
 	}
-	if cfg.MaxConflicts < 0 || cfg.ClearAfter < 0 {
-		errs = append(errs, fmt.Errorf("dispatcher: MaxConflicts %d or ClearAfter %v is negative", cfg.MaxConflicts, cfg.ClearAfter))
+	if cfg.MaxConflicts < 0 {
+		errs = append(errs, fmt.Errorf("dispatcher: MaxConflicts %d is negative", cfg.MaxConflicts))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -93,28 +87,14 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.MaxConflicts == 0 {
 		cfg.MaxConflicts = 8
 	}
-	if cfg.ClearAfter == 0 {
-		cfg.ClearAfter = time.Second
-	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dispatcher{cfg: cfg, locks: recordLocks{m: map[string]*recordLock{}}}
-	d.clears = newDeferredClears(cfg.ClearAfter, d.clearOutbox)
-	return d, nil
+	return &Dispatcher{cfg: cfg, locks: recordLocks{m: map[string]*recordLock{}}}, nil
 }
-
-// Flush clears now the outbox entries of sent messages that wait for a
-// transition to fold their clear into, waits for the clears already under
-// way, and returns when they are done; an entry sent after it (a handler
-// abandoned at the shutdown deadline) is cleared at once. Call it when the
-// events consumer has stopped, before the process exits. An entry left (the
-// process killed) only makes a redelivered duplicate of its event send its
-// messages again.
-func (d *Dispatcher) Flush() { d.clears.flush() }
 
 // Handle is the Handler of the events queue: decode, read the record (a
 // consistent read), decide with a fresh state machine, write the transition
@@ -137,7 +117,7 @@ func (d *Dispatcher) Handle(ctx context.Context, m *message.Message) error {
 	if err != nil || len(out) == 0 {
 		return err
 	}
-	if err := d.send(ctx, kind, env, out); err != nil {
+	if err := d.sendAndClear(ctx, kind, env, out); err != nil {
 		return err
 	}
 	if replay {
@@ -180,9 +160,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 			log, named = log.With("record_correlation_id", rec.CorrelationID), true
 		}
 		if rec != nil {
-			// An entry whose messages this process sent is as good as
-			// cleared: a duplicate of its event is ignored below.
-			if out, ok := rec.Outbox[env.EventID]; ok && !d.clears.sent(kind, env.EntityID, env.EventID) {
+			if out, ok := rec.Outbox[env.EventID]; ok {
 				// Applied before, but its messages may not have gone out:
 				// the process died between the write and the sends.
 				log.Info("re-sending the follow-ups of an applied event", "count", len(out))
@@ -216,7 +194,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		case statemachine.Reject:
 			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
-		if err := d.write(ctx, kind, env.EntityID, rec, dec); err != nil {
+		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {
 				d.cfg.Observer.Conflicted(kind)
 				log.Debug("version conflict: reading the record again", "try", try+1, "state", dec.From)
@@ -230,27 +208,6 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		return dec.Emit, false, nil
 	}
 	return nil, false, conflict
-}
-
-// write writes a transition, and in it removes the outbox entries of events
-// this process sent since, rather than by writes of their own; those it did
-// not remove (the write failed, or panicked) are cleared as before.
-func (d *Dispatcher) write(ctx context.Context, kind statemachine.Kind, id string, rec *statemachine.Record, dec statemachine.Decision) error {
-	folded := d.clears.take(kind, id)
-	for _, e := range folded {
-		delete(dec.Next.Outbox, e)
-	}
-	written := false
-	defer func() {
-		if !written {
-			d.clears.give(kind, id, folded)
-		}
-	}()
-	if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
-		return err
-	}
-	written = true
-	return nil
 }
 
 // facts loads what the decision needs beyond the record.
@@ -287,24 +244,18 @@ func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env st
 	return f, nil
 }
 
-// send sends an event's follow-ups, then has their outbox entry cleared
-// (see ClearAfter). A failed send returns the error so the message is
-// redelivered and re-sends.
-func (d *Dispatcher) send(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope, out []statemachine.Outgoing) error {
+// sendAndClear sends an event's follow-ups, then forgets them. A failed send
+// returns the error so the message is redelivered and re-sends; a failed clear
+// is only logged: the messages went out, and a later duplicate of the event
+// would merely send them again.
+func (d *Dispatcher) sendAndClear(ctx context.Context, kind statemachine.Kind, env statemachine.Envelope, out []statemachine.Outgoing) error {
 	if err := d.cfg.Sender.Send(ctx, out); err != nil {
 		return fmt.Errorf("send follow-ups of %s: %w", env.EventID, err)
 	}
-	d.clears.add(kind, env.EntityID, env.EventID)
-	return nil
-}
-
-// clearOutbox clears one outbox entry by a write of its own. A failure is
-// only logged: the messages went out, and a later duplicate of the event
-// would merely send them again.
-func (d *Dispatcher) clearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) {
-	if err := d.cfg.Store.ClearOutbox(ctx, kind, id, eventID); err != nil {
-		d.cfg.Logger.Warn("follow-ups sent but the outbox entry stays", "kind", kind, "id", id, "event_id", eventID, "error", err)
+	if err := d.cfg.Store.ClearOutbox(ctx, kind, env.EntityID, env.EventID); err != nil {
+		message.LoggerFrom(ctx, d.cfg.Logger).Warn("follow-ups sent but the outbox entry stays", "error", err)
 	}
+	return nil
 }
 
 // pause waits a short random time that grows with the try, so that writers

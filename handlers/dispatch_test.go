@@ -401,7 +401,6 @@ func TestBrandVerifiedWakesItsPendingCampaigns(t *testing.T) {
 	if want := []string{"events campaign.submit c1", "events campaign.submit c2"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("brand.verified sent %v, want %v", got, want)
 	}
-	d.Flush()
 	if b := st.records[key(statemachine.KindBrand, "b1")]; len(b.Outbox) != 0 {
 		t.Errorf("brand outbox left with %d entries after the sends", len(b.Outbox))
 	}

@@ -11,15 +11,12 @@ import (
 )
 
 // memStore is an in-memory Store with the same conditional semantics as the
-// DynamoDB store. It counts the children queries and the outbox clears, and
-// fails the next transitions with failTransitions.
+// DynamoDB store. It counts the children queries.
 type memStore struct {
 	mu              sync.Mutex
 	records         map[string]statemachine.Record
 	audit           map[string][]statemachine.AuditEntry
 	childrenQueries int
-	clears          int
-	failTransitions int
 }
 
 func newMemStore() *memStore {
@@ -42,10 +39,6 @@ func (s *memStore) Get(_ context.Context, k statemachine.Kind, id string) (*stat
 func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next statemachine.Record, a statemachine.AuditEntry) (statemachine.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failTransitions > 0 {
-		s.failTransitions--
-		return statemachine.Record{}, errStore
-	}
 	k := key(next.Kind, next.ID)
 	cur, exists := s.records[k]
 	switch {
@@ -81,7 +74,6 @@ func (s *memStore) ClearOutbox(_ context.Context, k statemachine.Kind, id, event
 	if !ok || r.Outbox[eventID] == nil {
 		return nil
 	}
-	s.clears++
 	r.Outbox = maps.Clone(r.Outbox)
 	delete(r.Outbox, eventID)
 	s.records[key(k, id)] = r
@@ -108,10 +100,7 @@ type memSender struct {
 	failNext int
 }
 
-var (
-	errSend  = errors.New("send failed")
-	errStore = errors.New("store unavailable")
-)
+var errSend = errors.New("send failed")
 
 func (s *memSender) Send(_ context.Context, out []statemachine.Outgoing) error {
 	s.mu.Lock()

@@ -245,7 +245,6 @@ func (m *Main) Run(ctx context.Context) error {
 	<-runCtx.Done()
 	ready.Store(false)
 	wg.Wait()
-	dispatcher.Flush() // the outbox clears no transition folded in
 	if srv != nil {
 		shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer stop()
