@@ -229,7 +229,7 @@ func (w *bareWorld) templates(ctx context.Context) error {
 		return fmt.Errorf("template transition: %w", err)
 	}
 	out, err := w.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(w.set.TableName()), ConsistentRead: aws.Bool(true),
-		Key: map[string]ddbtypes.AttributeValue{resources.AttrPK: str(string(statemachine.KindCampaign) + "#" + bareTemplate), resources.AttrSK: str(auditSK(2))}})
+		Key: map[string]ddbtypes.AttributeValue{resources.AttrPK: str(string(statemachine.KindCampaign) + "#" + bareTemplate), resources.AttrSK: str(dynamo.AuditSK(2))}})
 	if err != nil {
 		return fmt.Errorf("read the template audit item: %w", err)
 	}
@@ -239,10 +239,6 @@ func (w *bareWorld) templates(ctx context.Context) error {
 	w.audit = out.Item
 	return nil
 }
-
-// auditSK is the sort key of a record's audit item of version v, as
-// infra/dynamo writes it.
-func auditSK(v int64) string { return fmt.Sprintf("audit#%012d", v) }
 
 func str(s string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: s} }
 
@@ -301,7 +297,7 @@ func (w *bareWorld) transition(ctx context.Context, id string) error {
 	record := maps.Clone(got.Item)
 	record["version"], record["outbox"] = num(version+1), w.outbox
 	audit := maps.Clone(w.audit)
-	audit[resources.AttrPK], audit[resources.AttrSK], audit["record_id"], audit["version"] = str(pk), str(auditSK(version+1)), str(id), num(version+1)
+	audit[resources.AttrPK], audit[resources.AttrSK], audit["record_id"], audit["version"] = str(pk), str(dynamo.AuditSK(version+1)), str(id), num(version+1)
 	if _, err := w.ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []ddbtypes.TransactWriteItem{
 			{Put: &ddbtypes.Put{TableName: table, Item: record,

@@ -153,7 +153,8 @@ type reasonItem struct {
 
 func recordPK(kind statemachine.Kind, id string) string { return string(kind) + "#" + id }
 
-func auditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, version) }
+// AuditSK is the sort key of a record's audit item of the given version.
+func AuditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, version) }
 
 // recordKey is the primary key of a record item.
 func recordKey(kind statemachine.Kind, id string) map[string]types.AttributeValue {
@@ -231,7 +232,7 @@ func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, e
 
 func marshalAudit(a statemachine.AuditEntry) (map[string]types.AttributeValue, error) {
 	av, err := attributevalue.MarshalMap(auditItem{
-		PK: recordPK(a.Kind, a.RecordID), SK: auditSK(a.Version),
+		PK: recordPK(a.Kind, a.RecordID), SK: AuditSK(a.Version),
 		Kind: a.Kind, RecordID: a.RecordID, Version: a.Version,
 		From: a.From, To: a.To, Event: a.Event, MessageID: a.MessageID, At: a.At.UTC(),
 		Actor: a.Actor, CorrelationID: a.CorrelationID, Reason: toReasonItem(a.Reason),
