@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/metrics"
-	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/sweeper"
 )
 
@@ -93,8 +92,8 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		errs = append(errs, errors.New("-concurrency and -outbound-concurrency must be at least 1"))
 	}
 	var err error
-	if c.Rates, err = parseRates(rates); err != nil {
-		errs = append(errs, err)
+	if c.Rates, err = tcr.ParseRates(rates); err != nil {
+		errs = append(errs, fmt.Errorf("-rate %w", err))
 	}
 	if c.SweepMode, err = sweeper.ParseMode(mode); err != nil {
 		errs = append(errs, err)
@@ -127,43 +126,4 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return Config{}, err
 	}
 	return c, nil
-}
-
-// downstreams are the outbound queues, each a downstream with its own limit.
-var downstreams = []statemachine.Destination{statemachine.ToRegistry, statemachine.ToATT,
-	statemachine.ToTMobile, statemachine.ToVerizon, statemachine.ToNumbers}
-
-// parseRates reads "registry=2,att=1" or "all=N".
-func parseRates(s string) (map[string]float64, error) {
-	rates := map[string]float64{}
-	if s == "" {
-		return rates, nil
-	}
-	for part := range strings.SplitSeq(s, ",") {
-		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		r, err := strconv.ParseFloat(val, 64)
-		if !ok || err != nil || r <= 0 {
-			return nil, fmt.Errorf("-rate %q: want name=requests-per-second with a positive number", part)
-		}
-		switch {
-		case name == "all":
-			for _, d := range downstreams {
-				rates[string(d)] = r
-			}
-		case isDownstream(name):
-			rates[name] = r
-		default:
-			return nil, fmt.Errorf("-rate: unknown downstream %q (want registry, att, tmobile, verizon, numbers or all)", name)
-		}
-	}
-	return rates, nil
-}
-
-func isDownstream(name string) bool {
-	for _, d := range downstreams {
-		if string(d) == name {
-			return true
-		}
-	}
-	return false
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tendlc/tendlc/infra/deploytest"
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/sqsq"
+	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/message"
 	"github.com/tendlc/tendlc/retry"
 	"github.com/tendlc/tendlc/statemachine"
@@ -174,7 +175,7 @@ func play(tb testing.TB, d deploytest.Deployment, answer func(statemachine.Envel
 	prod := d.Producer(tb)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
 	var wg sync.WaitGroup
-	for _, q := range downstreams {
+	for _, q := range tcr.Downstreams {
 		c, err := sqsq.NewConsumer(d.SQS, sqsq.ConsumerConfig{QueueURL: d.URLs[string(q)], Queue: string(q), WaitTime: time.Second})
 		if err != nil {
 			tb.Fatal(err)

@@ -163,7 +163,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		recovery.Downstream, recovery.Limiter = client, limiter
-		for _, d := range downstreams {
+		for _, d := range tcr.Downstreams {
 			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
 				Limiter: limiter, Events: publisher, Ledger: store, Observer: mx, Logger: log})
 			if err != nil {
