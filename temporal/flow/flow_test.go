@@ -227,7 +227,9 @@ func TestCampaignFiveDayCarrierReview(t *testing.T) {
 func TestNumberLostRequestResentAfter24h(t *testing.T) {
 	env, w := newEnv(t)
 	found := false
-	w.found = func(l statemachine.Lookup) statemachine.Observation { return statemachine.Observation{Lookup: l, Found: found} }
+	w.found = func(l statemachine.Lookup) statemachine.Observation {
+		return statemachine.Observation{Lookup: l, Found: found}
+	}
 	nw := WorkflowID(statemachine.KindNumber, "+12025550100")
 	env.RegisterDelayedCallback(func() {
 		if keys := w.keys(statemachine.CmdRegisterNumber); len(keys) != 2 {
