@@ -119,7 +119,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for i := range figures {
 		figures[i].StartFailures = sup.StartFailures(figures[i].Name)
 	}
-	d := RunData{Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
+	d := RunData{SystemName: r.System.Name(), Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
 		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
 		Carriersim: fetchCounters(ctx, simURL+"/counters"), Check: chk}
 	sum := Summarize(d, r.System.Figures(d))
