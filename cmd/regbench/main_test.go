@@ -30,6 +30,12 @@ func TestRunCommandLine(t *testing.T) {
 		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
 		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
 		{"bare: help", []string{"bare", "-h"}, 0},
+		{"compare: no reports", []string{"compare"}, 2},
+		{"compare: one report", []string{"compare", "../../bench/testdata/compare/a"}, 2},
+		{"compare: three reports", []string{"compare", "a", "b", "c"}, 2},
+		{"compare: an unreadable report", []string{"compare", "../../bench/testdata/compare/a", "no-such-run"}, 2},
+		{"compare: not a report", []string{"compare", "../../bench/testdata/compare/a", "main.go"}, 2},
+		{"compare: help", []string{"compare", "-h"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
