@@ -13,7 +13,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // fixtureComparison compares the two fixture reports of testdata/compare:
-// a, a legacy run of 4 campaigns that measured its limit; b, a report
+// a, a legacy run of 4 campaigns that measured its limit and its backing
+// services; b, a report
 // written before system_name, of 5 campaigns with one stuck, a failed check
 // and no backing store requests. Code is a small fixed count.
 func fixtureComparison(tb testing.TB) Comparison {
@@ -77,7 +78,9 @@ func TestComparisonSetsTheRunsSideBySide(t *testing.T) {
 		"| worker CPU ms per campaign | 1500.0 | 1800.0 |\n",
 		"| worker peak RSS, largest | 30.0 MiB | 32.0 MiB |\n",
 		"| &nbsp;&nbsp;worker 3: CPU s, peak RSS | – | regd-3: 2.0 s, 29.0 MiB |\n",
-		"| backing services | not measured | not measured |\n",
+		"| backing services CPU seconds, all (from the seeding) | 6.0 | not measured |\n",
+		"| backing services CPU ms per campaign | 1500.0 | not measured |\n",
+		"| &nbsp;&nbsp;dynamodb: CPU s, peak RSS | 4.5 s, 400.0 MiB | not measured |\n",
 		"| campaigns completed per second | 0.10 | 0.07 |\n",
 		"| bare loop: transitions per second | 50.0 | not measured |\n",
 		"| state handling | 100 (2) | 100 (2) |\n",

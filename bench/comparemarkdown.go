@@ -269,10 +269,60 @@ func (c Comparison) writeProcesses(b *strings.Builder) {
 			return fmt.Sprintf("%s: %s s, %s", p.Name, f1(p.CPUSeconds), mib(p.PeakRSSBytes))
 		})
 	}
-	c.row(b, "backing services", func(Report) string { return "not measured" })
+	c.writeServices(b)
 }
 
-func mib(bytes int64) string { return f1(float64(bytes)/(1<<20)) + " MiB" }
+// notMeasured is the cell of a run that measured no backing service.
+const notMeasured = "not measured"
+
+// serviceCPU returns the CPU seconds of every backing service of r, and
+// whether r measured any.
+func serviceCPU(r Report) (float64, bool) {
+	var cpu float64
+	for _, s := range r.Services {
+		cpu += s.CPUSeconds
+	}
+	return cpu, len(r.Services) > 0
+}
+
+// writeServices writes the rows of the backing services: all of them, and
+// each by name.
+func (c Comparison) writeServices(b *strings.Builder) {
+	c.row(b, "backing services CPU seconds, all (from the seeding)", func(r Report) string {
+		if cpu, ok := serviceCPU(r); ok {
+			return f1(cpu)
+		}
+		return notMeasured
+	})
+	c.row(b, "backing services CPU ms per campaign", servicePerCampaign)
+	names := map[string]bool{}
+	for _, run := range c.Runs {
+		for _, s := range run.Report.Services {
+			names[s.Name] = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		c.row(b, fmt.Sprintf("&nbsp;&nbsp;%s: CPU s, peak RSS", name), func(r Report) string {
+			if len(r.Services) == 0 {
+				return notMeasured
+			}
+			i := slices.IndexFunc(r.Services, func(s ServiceFigures) bool { return s.Name == name })
+			if i < 0 {
+				return notInReport
+			}
+			s := r.Services[i]
+			return fmt.Sprintf("%s s, %s", f1(s.CPUSeconds), mib(s.PeakRSSBytes))
+		})
+	}
+}
+
+// servicePerCampaign is the backing services' CPU ms per campaign of r.
+func servicePerCampaign(r Report) string {
+	if cpu, ok := serviceCPU(r); ok {
+		return perCampaignMS(cpu, r)
+	}
+	return notMeasured
+}
 
 // writeCeiling writes the ceiling section when both runs measured their
 // limit (a scenario with limit, such as ceiling).
@@ -294,18 +344,18 @@ func (c Comparison) writeCeiling(b *strings.Builder) {
 		return f2(float64(r.Completed) / r.ElapsedSeconds)
 	})
 	c.row(b, "worker CPU ms per campaign", func(r Report) string { return perCampaignMS(workerCPU(r), r) })
-	c.row(b, "backing services CPU ms per campaign", func(Report) string { return "not measured" })
+	c.row(b, "backing services CPU ms per campaign", servicePerCampaign)
 	c.row(b, "transitions per second (the system's own)", func(r Report) string { return f1(r.Limit.System.PerSecond) })
 	c.row(b, "worker CPU ms per transition", func(r Report) string { return f2(r.Limit.System.CPUPerTransitionMS) })
 	c.row(b, "bare loop: transitions per second", func(r Report) string {
 		if r.Limit.Error != "" {
-			return "not measured"
+			return notMeasured
 		}
 		return f1(r.Limit.Bare.PerSecond)
 	})
 	c.row(b, "system / bare loop, throughput", func(r Report) string {
 		if r.Limit.Error != "" {
-			return "not measured"
+			return notMeasured
 		}
 		return f2(r.Limit.ThroughputRatio)
 	})

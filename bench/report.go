@@ -48,6 +48,9 @@ type Report struct {
 	Intervals       []interval       `json:"intervals"`
 	Faults          faultFigures     `json:"faults"`
 	Replicas        []ReplicaFigures `json:"replicas"`
+	// Services are what the backing services used (Runner.Services);
+	// absent when the run measured none.
+	Services []ServiceFigures `json:"services,omitempty"`
 	// BackingStores are the requests to each backing store of the system
 	// (Figures.BackingStoreRequests); absent when it does not count them.
 	BackingStores map[string]StoreRequests `json:"backing_store_requests,omitempty"`
@@ -141,6 +144,7 @@ type RunData struct {
 	Seen       map[string]Campaign // their records at the end
 	Metrics    Metrics             // every replica's, added up over replicas and incarnations
 	Replicas   []ReplicaFigures
+	Services   []ServiceFigures // nil: none measured
 	Kills      int
 	Backlog    []BacklogSample
 	Carriersim map[string]any // carriersim's GET /counters at the end, verbatim
@@ -166,7 +170,7 @@ func simulatorCounters(m map[string]any) tcrsim.Counters {
 func Summarize(d RunData, sys Figures) Report {
 	s := Report{SchemaVersion: schemaVersion, SystemName: d.SystemName, Scenario: d.Scenario, Prefix: d.Prefix, Began: d.Began.UTC(),
 		ElapsedSeconds: d.Elapsed.Seconds(), DeadlineReached: d.Elapsed >= time.Duration(d.Scenario.Deadline),
-		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Carriersim: d.Carriersim,
+		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Services: d.Services, Carriersim: d.Carriersim,
 		Check: d.Check, System: sys}
 	s.fillCampaigns(d)
 	s.IntervalSeconds = intervalWidth(s.ElapsedSeconds)

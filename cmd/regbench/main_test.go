@@ -30,6 +30,7 @@ func TestRunCommandLine(t *testing.T) {
 		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
 		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
 		{"bare: help", []string{"bare", "-h"}, 0},
+		{"run: a service without its PID file", []string{"run", "-service", "dynamodb"}, 2},
 		{"compare: no reports", []string{"compare"}, 2},
 		{"compare: one report", []string{"compare", "../../bench/testdata/compare/a"}, 2},
 		{"compare: three reports", []string{"compare", "a", "b", "c"}, 2},
