@@ -8,7 +8,9 @@
 // tendlc as the system under test and its component benchmarks bench/legacy.
 // `regbench bare` is the limit of the event path (a transition's SDK calls in
 // a bare loop); `regbench run` starts it as a process of its own after a run
-// whose scenario asks for the limit (the ceiling profile).
+// whose scenario asks for the limit (the ceiling profile). `regbench compare
+// A B` sets two runs' reports side by side (two systems, or two runs of one)
+// with each system's lines of code per concern.
 //
 // Usage:
 //
