@@ -28,7 +28,7 @@ func fixtureComparison(tb testing.TB) Comparison {
 		c.Runs[i] = run
 	}
 	c.CodeRoot = "."
-	c.Code = CodeSize{"legacy": {{Concern: "state handling", Files: []string{"a.go", "b.go"}, Lines: 100}, {Concern: "retries"}}}
+	c.Code = CodeSize{"legacy": {{Concern: "state handling", Files: []string{"a.go", "b.go"}, Lines: 100}, {Concern: "retries", Note: "in the runtime"}}}
 	return c
 }
 
@@ -86,10 +86,14 @@ func TestComparisonSetsTheRunsSideBySide(t *testing.T) {
 		"| state handling | 100 (2) | 100 (2) |\n",
 		"| retries | no files | no files |\n",
 		"| **total** | **100** (2) | **100** (2) |\n",
+		"\nNotes of the mapping on the counts:\n\n- legacy, retries: in the runtime.\n",
 	} {
 		if !strings.Contains(md, row) {
 			t.Errorf("compare.md has no %q", row)
 		}
+	}
+	if n := strings.Count(md, "- legacy, retries"); n != 1 {
+		t.Errorf("the note of one system in both columns is there %d times, want once", n)
 	}
 	if *update {
 		if err := os.WriteFile(filepath.Join("testdata", "compare", "compare.golden.md"), []byte(md), 0o644); err != nil {

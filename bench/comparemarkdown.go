@@ -406,4 +406,25 @@ func (c Comparison) writeCode(b *strings.Builder) {
 		return fmt.Sprintf("**%d** (%d)", lines, files)
 	}
 	fmt.Fprintf(b, "| **total** | %s | %s |\n", total(0), total(1))
+	c.writeCodeNotes(b, counts)
+}
+
+// writeCodeNotes lists the mapping's notes on the concerns of the compared
+// systems, each system once: code in a file of another concern, code reused
+// from another system.
+func (c Comparison) writeCodeNotes(b *strings.Builder, counts [2][]ConcernCount) {
+	var notes []string
+	for i, run := range c.Runs {
+		if i == 1 && run.Report.SystemName == c.Runs[0].Report.SystemName {
+			break
+		}
+		for _, cc := range counts[i] {
+			if cc.Note != "" {
+				notes = append(notes, fmt.Sprintf("- %s, %s: %s.\n", run.Report.SystemName, cc.Concern, cc.Note))
+			}
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\nNotes of the mapping on the counts:\n\n" + strings.Join(notes, ""))
+	}
 }

@@ -21,6 +21,10 @@ type ConcernCount struct {
 	Concern string   // the concern's title
 	Files   []string // relative to the repository root, sorted
 	Lines   int      // non-blank, non-comment lines of Files
+	// Note is what the mapping says of the code beyond Files: code in a
+	// file of another concern, or reused and counted in another system;
+	// "" for nothing.
+	Note string
 }
 
 // CodeSize is the code of every system ConcernsFile names: per system, the
@@ -48,7 +52,7 @@ func CountCode(root fs.FS) (CodeSize, error) {
 	for _, sys := range m.systems() {
 		counts := make([]ConcernCount, len(m.concerns))
 		for i, c := range m.concerns {
-			counts[i].Concern = c.title
+			counts[i].Concern, counts[i].Note = c.title, m.notes[sys+" "+c.key]
 		}
 		for _, f := range slices.Sorted(maps.Keys(files[sys])) {
 			i := m.index(files[sys][f])
@@ -72,6 +76,7 @@ func CountCode(root fs.FS) (CodeSize, error) {
 type concernMap struct {
 	concerns []concernDecl
 	lines    []concernLine
+	notes    map[string]string // by "SYSTEM KEY"
 }
 
 // concernDecl is a "concern KEY TITLE..." line.
@@ -86,9 +91,10 @@ type concernLine struct {
 
 // parseConcerns parses the text of a ConcernsFile. It fails, naming every
 // bad line, on a line with too few fields, a concern declared twice or not
-// declared before its use, and a glob path.Match rejects.
+// declared before its use, a second note on a system's concern, and a glob
+// path.Match rejects.
 func parseConcerns(text string) (concernMap, error) {
-	var m concernMap
+	m := concernMap{notes: map[string]string{}}
 	var errs []error
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for n := 1; sc.Scan(); n++ {
@@ -104,6 +110,18 @@ func parseConcerns(text string) (concernMap, error) {
 				continue
 			}
 			m.concerns = append(m.concerns, concernDecl{key: f[1], title: strings.Join(f[2:], " ")})
+		case f[0] == "note":
+			key := f[1] + " " + f[2]
+			switch {
+			case len(f) < 4:
+				errs = append(errs, fmt.Errorf("line %d: want note SYSTEM KEY TEXT", n))
+			case m.index(f[2]) < 0:
+				errs = append(errs, fmt.Errorf("line %d: concern %s not declared above", n, f[2]))
+			case m.notes[key] != "":
+				errs = append(errs, fmt.Errorf("line %d: a second note on %s", n, key))
+			default:
+				m.notes[key] = strings.Join(f[3:], " ")
+			}
 		default:
 			if m.index(f[1]) < 0 {
 				errs = append(errs, fmt.Errorf("line %d: concern %s not declared above", n, f[1]))
