@@ -26,10 +26,6 @@ func TestRunCommandLine(t *testing.T) {
 		{"zero messages", []string{"consumer", "-messages", "0"}, 2},
 		{"stray argument", []string{"consumer", "extra"}, 2},
 		{"help", []string{"consumer", "-h"}, 0},
-		{"bare: zero transitions", []string{"bare", "-transitions", "0"}, 2},
-		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
-		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
-		{"bare: help", []string{"bare", "-h"}, 0},
 		{"run: a service without its PID file", []string{"run", "-service", "dynamodb"}, 2},
 		{"compare: no reports", []string{"compare"}, 2},
 		{"compare: one report", []string{"compare", "../../bench/testdata/compare/a"}, 2},
@@ -37,6 +33,10 @@ func TestRunCommandLine(t *testing.T) {
 		{"compare: an unreadable report", []string{"compare", "../../bench/testdata/compare/a", "no-such-run"}, 2},
 		{"compare: not a report", []string{"compare", "../../bench/testdata/compare/a", "main.go"}, 2},
 		{"compare: help", []string{"compare", "-h"}, 0},
+		{"bare: zero transitions", []string{"bare", "-transitions", "0"}, 2},
+		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
+		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
+		{"bare: help", []string{"bare", "-h"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
