@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+	"github.com/tendlc/tendlc/sweeper"
 )
 
 // A wrong command line exits 2 with the error and the command's usage on
@@ -28,6 +32,12 @@ func TestCommandLine(t *testing.T) {
 		{"port out of range", []string{"server", "--port", "70000"}, exitUsage, "regtemporal server: devserver config: port 70000 is not a TCP port", []string{"Usage: regtemporal server"}},
 		{"no database file", []string{"server", "--db", ""}, exitUsage, "regtemporal server: devserver config: DBPath is required", []string{"Usage: regtemporal server"}},
 		{"stray argument", []string{"server", "now"}, exitUsage, `regtemporal server: unexpected arguments ["now"]`, []string{"Usage: regtemporal server"}},
+		{"worker without a downstream", []string{"worker"}, exitUsage, "regtemporal worker: --downstream-url is required", []string{"Usage: regtemporal worker"}},
+		{"worker with every problem at once", []string{"worker", "--downstream-url", "http://x", "--rate", "sms=3", "--time-scale", "0", "--log-level", "loud", "extra"},
+			exitUsage, "regtemporal worker: unexpected arguments: extra", []string{`unknown downstream "sms"`, "--time-scale and --retry-scale must be positive", "--log-level", "Usage: regtemporal worker"}},
+		{"review without a verdict", []string{"review", "c-1"}, exitUsage, `regtemporal review: want approve|reject CAMPAIGN, got ["c-1"]`, []string{"Usage: regtemporal review"}},
+		{"reject without a reason", []string{"review", "--address", "127.0.0.1:1", "reject", "c-1"}, exitUsage, "regtemporal review: reject needs --reason", nil},
+		{"seed with an argument", []string{"seed", "file.jsonl"}, exitUsage, `regtemporal seed: unexpected arguments ["file.jsonl"]`, nil},
 		{"help", []string{"help"}, exitOK, list, nil},
 		{"-h", []string{"-h"}, exitOK, list, nil},
 		{"--help", []string{"--help"}, exitOK, list, nil},
@@ -74,4 +84,44 @@ func listed(usage, name, summary string) bool {
 		}
 	}
 	return false
+}
+
+// The worker's flags become its settings: the policy's thresholds replaced
+// by --stuck-after and scaled by --time-scale, retries by both scales.
+func TestWorkerFlags(t *testing.T) {
+	f := &workerFlags{downstreamURL: "http://127.0.0.1:9400", rates: "all=4,registry=2", stuckAfter: 20 * time.Second,
+		maxRedrives: 5, timeScale: 0.5, retryScale: 0.1, level: "warn"}
+	c, err := f.check(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.settings.Threshold(statemachine.KindCampaign, statemachine.CarrierReview); got != 10*time.Second {
+		t.Errorf("threshold %v, want 10s (20s x 0.5)", got)
+	}
+	if c.settings.MaxRedrives != 5 || c.settings.MaxChecks != sweeper.DefaultMaxChecks {
+		t.Errorf("max re-drives %d, checks %d; want 5 and the default %d", c.settings.MaxRedrives, c.settings.MaxChecks, sweeper.DefaultMaxChecks)
+	}
+	if got := c.settings.RetryScale; got != 0.05 {
+		t.Errorf("retry scale %v, want 0.05 (0.1 x 0.5)", got)
+	}
+	if c.rates["registry"] != 2 || c.rates["att"] != 4 {
+		t.Errorf("rates %v, want registry 2, others 4", c.rates)
+	}
+}
+
+// A reviewer's rejection carries its reason and code; an approval none.
+func TestVerdict(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	env, err := verdict("reject", "c-1", "sample mismatch", 30893, now, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason, err := statemachine.DecodePayload[statemachine.Reason](env.Payload)
+	if err != nil || env.Type != statemachine.CampaignReviewRejected || reason.Code != 30893 || env.Actor != "operator:ana" || env.EntityID != "c-1" {
+		t.Errorf("rejection %+v reason %+v (%v)", env, reason, err)
+	}
+	env, err = verdict("approve", "c-1", "", 0, now, "ana")
+	if err != nil || env.Type != statemachine.CampaignReviewApproved || env.Payload != nil {
+		t.Errorf("approval %+v (%v)", env, err)
+	}
 }
