@@ -98,7 +98,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		}
 	}
 	fmt.Fprintf(stdout, "regbench: scenario %s: %s\n", sc.Name, sc.Description)
-	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d regd replicas, deadline %v; prefix %s; logs in %s\n",
+	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d replicas, deadline %v; prefix %s; logs in %s\n",
 		sc.Brands, sc.Campaigns, sc.Numbers, sc.Replicas, time.Duration(sc.Deadline), r.Prefix, r.Dir)
 
 	l := makeLoad(sc)
