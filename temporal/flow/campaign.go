@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -107,7 +108,7 @@ func brandStateOf(t statemachine.EventType) statemachine.State {
 // registry submits the campaign to the registry (TCR_PENDING; its
 // acceptance, the call's answer, starts the manual vetting: IN_REVIEW) and
 // waits for the reviewer's verdict, which is in the inbox when it returns.
-func (r *run) registry(ctx workflow.Context, registration []byte) error {
+func (r *run) registry(ctx workflow.Context, registration json.RawMessage) error {
 	submit := func(ctx workflow.Context, n int) error {
 		cmd, err := r.command(ctx, statemachine.CmdSubmitCampaign, registration, n)
 		if err != nil {

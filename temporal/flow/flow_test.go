@@ -42,6 +42,12 @@ func (w *world) call(_ context.Context, cmd statemachine.Envelope) (string, erro
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls = append(w.calls, cmd)
+	if cmd.Type == statemachine.CmdSubmitCampaign {
+		// The registry reads the registration the workflow was started with.
+		if p, err := statemachine.DecodePayload[statemachine.CampaignRegistration](cmd.Payload); err != nil || p.BrandID == "" {
+			return "", fmt.Errorf("campaign submission without its registration: %v", err)
+		}
+	}
 	return "ext-" + cmd.EntityID, nil
 }
 

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/temporal/flow"
+)
+
+var _ = register(&command{name: "backlog", summary: "print every task queue's backlog as JSON",
+	usage: `regtemporal backlog [flags]
+
+Prints one JSON object: for the workflows' task queue and each downstream's,
+its approximate backlog (tasks waiting for a worker) as "visible", the
+shape of the baseline's queue depths.`,
+	run: runBacklog})
+
+// depth is one task queue's backlog, shaped as the baseline's queue depth.
+type depth struct {
+	Visible  int64 `json:"visible"`
+	InFlight int64 `json:"in_flight"`
+	Delayed  int64 `json:"delayed"`
+}
+
+func runBacklog(ctx context.Context, args []string) error {
+	var c conn
+	fs := flag.NewFlagSet("backlog", flag.ContinueOnError)
+	c.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
+	for _, d := range tcr.Downstreams {
+		queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
+	}
+	out := map[string]depth{}
+	for name, typ := range queues {
+		resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+			Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: typ, ReportStats: true})
+		if err != nil {
+			return fmt.Errorf("describe task queue %s: %w", name, err)
+		}
+		out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+var _ = register(&command{name: "campaigns", summary: "print every campaign's state as JSON",
+	usage: `regtemporal campaigns [flags]
+
+Prints one JSON object: for every campaign workflow, by campaign id, its
+state (the RegistrationState search attribute: the current state of an open
+workflow, the last of a closed one), when it was created and, once closed,
+when it entered its last state. One visibility query, paged.`,
+	run: runCampaigns})
+
+// campaignView is one campaign in the output of campaigns.
+type campaignView struct {
+	State     statemachine.State `json:"state"`
+	EnteredAt *time.Time         `json:"entered_at,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+}
+
+func runCampaigns(ctx context.Context, args []string) error {
+	var c conn
+	fs := flag.NewFlagSet("campaigns", flag.ContinueOnError)
+	c.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
+	if err != nil {
+		return err
+	}
+	out := make(map[string]campaignView, len(infos))
+	for id, info := range infos {
+		v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
+		if closed(info) {
+			t := info.GetCloseTime().AsTime()
+			v.EnteredAt = &t
+		}
+		out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}

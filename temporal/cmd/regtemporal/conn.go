@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+)
+
+// conn is the Temporal frontend a subcommand talks to: the --address and
+// --namespace flags every subcommand but server has.
+type conn struct {
+	address, namespace string
+}
+
+// flags adds --address and --namespace to fs.
+func (c *conn) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.address, "address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend `host:port` (env TEMPORAL_ADDRESS)")
+	fs.StringVar(&c.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal `namespace` (env TEMPORAL_NAMESPACE)")
+}
+
+// dial connects to the frontend; opts may set the client's metrics.
+func (c *conn) dial(ctx context.Context, logger *slog.Logger, opts ...func(*client.Options)) (client.Client, error) {
+	o := client.Options{HostPort: c.address, Namespace: c.namespace, Logger: log.NewStructuredLogger(logger)}
+	for _, f := range opts {
+		f(&o)
+	}
+	cl, err := client.DialContext(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("connect to temporal at %s: %w", c.address, err)
+	}
+	return cl, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
+	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/sweeper"
+	"github.com/tendlc/tendlc/temporal/flow"
+)
+
+var _ = register(&command{name: "worker", summary: "run the workflows and the downstream calls",
+	usage: `regtemporal worker [flags]
+
+Runs the brand, campaign and number workflows (task queue "registrations")
+and the calls to each downstream (task queue "downstream-<name>", whose
+--rate is the task queue's activities per second, shared by every worker).
+The recovery flags are regd's, with the same defaults: the production
+policy's per-state thresholds, 3 re-drives, 10 checks. Serves /metrics (the
+SDK's metrics, temporal_*) and /healthz on --http.`,
+	run: runWorker})
+
+// workerConfig is what the worker flags say.
+type workerConfig struct {
+	conn          conn
+	downstreamURL string
+	httpAddr      string
+	rates         map[string]float64
+	settings      flow.Settings
+	logLevel      slog.Level
+}
+
+func parseWorker(args []string) (workerConfig, error) {
+	var (
+		c                     workerConfig
+		rates, recovery, lvl  string
+		stuck                 time.Duration
+		maxRe, maxCheck       int
+		timeScale, retryScale float64
+	)
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	c.conn.flags(fs)
+	fs.StringVar(&c.downstreamURL, "downstream-url", envOr("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); required")
+	fs.StringVar(&c.httpAddr, "http", "127.0.0.1:9200", "`address` of /metrics and /healthz; empty for none")
+	fs.StringVar(&rates, "rate", envOr("TENDLC_RATES", ""), "requests per second per downstream, shared by every worker: `registry=2,att=1,...` or all=N (default 1 each)")
+	fs.StringVar(&recovery, "recovery", envOr("TENDLC_RECOVERY", ""), "recovery policy `file`, as regd's; default: the production policy")
+	fs.DurationVar(&stuck, "stuck-after", 0, "one threshold `D` for every waiting state, replacing the policy's per-state thresholds")
+	fs.IntVar(&maxRe, "max-redrives", 0, "look-ups that find nothing and re-send before a record fails with 30901 (default: the policy's, 3)")
+	fs.IntVar(&maxCheck, "max-checks", 0, "look-ups that find the downstream still deciding before a record fails with 30901 (default: the policy's, 10)")
+	fs.Float64Var(&timeScale, "time-scale", 1, "multiply every threshold and retry delay by `F`, for runs that model days")
+	fs.Float64Var(&retryScale, "retry-scale", 1, "multiply every retry delay by `F`, for time-compressed runs")
+	fs.StringVar(&lvl, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	}
+	if c.downstreamURL == "" {
+		errs = append(errs, errors.New("--downstream-url is required"))
+	}
+	var err error
+	if c.rates, err = tcr.ParseRates(rates); err != nil {
+		errs = append(errs, fmt.Errorf("--rate %w", err))
+	}
+	if timeScale <= 0 || retryScale <= 0 || stuck < 0 || maxRe < 0 || maxCheck < 0 {
+		errs = append(errs, errors.New("--time-scale and --retry-scale must be positive; --stuck-after, --max-redrives and --max-checks not negative"))
+	}
+	policy, err := sweeper.ResolvePolicy(recovery, stuck, maxRe, maxCheck)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--recovery: %w", err))
+	}
+	if err := c.logLevel.UnmarshalText([]byte(lvl)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	c.settings = flow.NewSettings(policy.Scaled(timeScale), retryScale*timeScale)
+	return c, nil
+}
+
+func runWorker(ctx context.Context, args []string) error {
+	c, err := parseWorker(args)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  tallyprom.NewReporter(tallyprom.Options{Registerer: reg, DefaultTimerType: tallyprom.HistogramTimerType}),
+		Separator:       tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	defer closer.Close()
+	cl, err := c.conn.dial(ctx, logger, func(o *client.Options) { o.MetricsHandler = sdktally.NewMetricsHandler(scope) })
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	downstream, err := tcr.NewClient(tcr.ClientConfig{BaseURL: c.downstreamURL})
+	if err != nil {
+		return err
+	}
+	acts := &flow.Activities{Downstream: downstream, Temporal: cl, Settings: c.settings}
+	workers := newWorkers(cl, acts, c.rates)
+	for _, w := range workers {
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer w.Stop()
+	}
+	logger.Info("worker started", "address", c.conn.address, "namespace", c.conn.namespace, "rates", c.rates)
+	return serveMetrics(ctx, c.httpAddr, reg, logger)
+}
+
+// newWorkers returns the worker of the workflows and one worker per
+// downstream, whose task queue's rate is the downstream's limit (1 per
+// second when rates does not name it, as regd's).
+func newWorkers(c client.Client, acts *flow.Activities, rates map[string]float64) []worker.Worker {
+	wf := worker.New(c, flow.TaskQueue, worker.Options{})
+	wf.RegisterWorkflow(flow.Brand)
+	wf.RegisterWorkflow(flow.Campaign)
+	wf.RegisterWorkflow(flow.Number)
+	wf.RegisterActivity(acts.BrandOutcome)
+	wf.RegisterActivity(acts.ReadSettings)
+	ws := []worker.Worker{wf}
+	for _, d := range tcr.Downstreams {
+		rate, ok := rates[string(d)]
+		if !ok {
+			rate = 1
+		}
+		w := worker.New(c, flow.ActivityQueue(d), worker.Options{TaskQueueActivitiesPerSecond: rate})
+		w.RegisterActivity(acts.Call)
+		w.RegisterActivity(acts.Lookup)
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// serveMetrics serves /metrics and /healthz on addr until ctx ends; with an
+// empty addr it only waits for ctx.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, logger *slog.Logger) error {
+	if addr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return serve(ctx, l, mux, logger)
+}
