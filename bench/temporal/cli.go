@@ -72,17 +72,18 @@ func seedInput(l bench.Load) (*bytes.Buffer, error) {
 	return &b, nil
 }
 
-// parseSeeded reads `regtemporal seed`'s answer, "seeded N", and returns N.
-func parseSeeded(out []byte) (int, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "seeded %d", &n); err != nil {
-		return 0, fmt.Errorf("regtemporal seed answered %q, not \"seeded N\"", bytes.TrimSpace(out))
+// parseSeeded reads `regtemporal seed`'s answer, "seeded N (M already
+// registered)", and returns N, the workflows it started, and M, those that
+// existed.
+func parseSeeded(out []byte) (started, existing int, err error) {
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "seeded %d (%d already registered)", &started, &existing); err != nil {
+		return 0, 0, fmt.Errorf("regtemporal seed answered %q, not \"seeded N (M already registered)\"", bytes.TrimSpace(out))
 	}
-	return n, nil
+	return started, existing, nil
 }
 
 // campaignState is one campaign of `regtemporal campaigns`: its workflow's
-// current state if open, its last if closed.
+// current state if open, its last if closed, and then when it closed.
 type campaignState struct {
 	State     statemachine.State `json:"state"`
 	EnteredAt time.Time          `json:"entered_at"`

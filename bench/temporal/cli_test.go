@@ -17,27 +17,28 @@ import (
 
 func TestParseSeeded(t *testing.T) {
 	tests := []struct {
-		out     string
-		want    int
-		wantErr bool
+		out               string
+		started, existing int
+		wantErr           bool
 	}{
-		{"seeded 12\n", 12, false},
-		{"seeded 0", 0, false},
-		{"started 12\n", 0, true},
-		{"", 0, true},
+		{"seeded 12 (0 already registered)\n", 12, 0, false},
+		{"seeded 3 (9 already registered)", 3, 9, false},
+		{"seeded 12\n", 0, 0, true},
+		{"started 12 (0 already registered)\n", 0, 0, true},
+		{"", 0, 0, true},
 	}
 	for _, tt := range tests {
-		got, err := parseSeeded([]byte(tt.out))
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("parseSeeded(%q) = %d, %v; want %d, error %v", tt.out, got, err, tt.want, tt.wantErr)
+		started, existing, err := parseSeeded([]byte(tt.out))
+		if started != tt.started || existing != tt.existing || (err != nil) != tt.wantErr {
+			t.Errorf("parseSeeded(%q) = %d, %d, %v; want %d, %d, error %v", tt.out, started, existing, err, tt.started, tt.existing, tt.wantErr)
 		}
 	}
 }
 
 func TestParseCampaigns(t *testing.T) {
 	out := `{"campaign-00000": {"state": "ACTIVE", "entered_at": "2026-12-04T18:00:05Z", "created_at": "2026-12-04T18:00:01.5Z"},
-	         "campaign-00001": {"state": "IN_REVIEW", "entered_at": "2026-12-04T18:00:03Z", "created_at": "2026-12-04T18:00:01Z"},
-	         "campaign-00002": {"state": "", "entered_at": "0001-01-01T00:00:00Z", "created_at": "0001-01-01T00:00:00Z"},
+	         "campaign-00001": {"state": "IN_REVIEW", "created_at": "2026-12-04T18:00:01Z"},
+	         "campaign-00002": {"state": "", "created_at": "2026-12-04T18:00:01Z"},
 	         "campaign-00009": {"state": "REJECTED", "entered_at": "2026-12-04T18:00:04Z", "created_at": "2026-12-04T18:00:01Z"}}`
 	got, err := parseCampaigns([]byte(out), []string{"campaign-00000", "campaign-00001", "campaign-00002", "campaign-00003"})
 	if err != nil {
@@ -46,8 +47,7 @@ func TestParseCampaigns(t *testing.T) {
 	want := map[string]bench.Campaign{
 		"campaign-00000": {State: statemachine.Active, EnteredAt: time.Date(2026, 12, 4, 18, 0, 5, 0, time.UTC),
 			CreatedAt: time.Date(2026, 12, 4, 18, 0, 1, 5e8, time.UTC)},
-		"campaign-00001": {State: statemachine.InReview, EnteredAt: time.Date(2026, 12, 4, 18, 0, 3, 0, time.UTC),
-			CreatedAt: time.Date(2026, 12, 4, 18, 0, 1, 0, time.UTC)},
+		"campaign-00001": {State: statemachine.InReview, CreatedAt: time.Date(2026, 12, 4, 18, 0, 1, 0, time.UTC)},
 	}
 	if !maps.EqualFunc(got, want, func(a, b bench.Campaign) bool {
 		return a.State == b.State && a.EnteredAt.Equal(b.EnteredAt) && a.CreatedAt.Equal(b.CreatedAt)

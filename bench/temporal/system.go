@@ -111,12 +111,12 @@ func (s *System) Seed(ctx context.Context, l bench.Load) error {
 	if err != nil {
 		return err
 	}
-	n, err := parseSeeded(out)
+	started, existing, err := parseSeeded(out)
 	if err != nil {
 		return err
 	}
-	if n != len(l.Envelopes) {
-		return fmt.Errorf("regtemporal seeded %d of %d registrations", n, len(l.Envelopes))
+	if started+existing != len(l.Envelopes) {
+		return fmt.Errorf("regtemporal seeded %d and found %d of %d registrations", started, existing, len(l.Envelopes))
 	}
 	if every := time.Duration(s.env.Scenario.KillEvery); every > 0 {
 		s.restart = startRestart(ctx, s.sup, s.server, s.env.Stdout, every/2)
