@@ -11,22 +11,35 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// The Temporal Go SDK's metrics as the workers serve them (Prometheus:
-// counters end in _total, timers are histograms in seconds), labelled by
-// task_queue, workflow_type and activity_type.
+// The Temporal Go SDK's metrics as the workers serve them (tally's
+// Prometheus reporter: counters keep their SDK names, without _total;
+// timers are histograms in seconds), labelled by task_queue,
+// workflow_type, activity_type and operation.
 const (
-	metricActivityScheduleToStart     = "temporal_activity_schedule_to_start_latency_seconds"
-	metricWorkflowTaskScheduleToStart = "temporal_workflow_task_schedule_to_start_latency_seconds"
-	metricWorkflowCompleted           = "temporal_workflow_completed_total"
-	metricWorkflowFailed              = "temporal_workflow_failed_total"
-	metricWorkflowEndToEnd            = "temporal_workflow_endtoend_latency_seconds"
-	metricWorkflowTaskFailed          = "temporal_workflow_task_execution_failed_total"
-	metricActivityFailed              = "temporal_activity_execution_failed_total"
-	metricRequests                    = "temporal_request_total"
-	metricRequestFailures             = "temporal_request_failure_total"
-	metricResourceExhausted           = "temporal_request_resource_exhausted_total"
-	metricLongRequests                = "temporal_long_request_total"
+	metricActivityScheduleToStart     = "temporal_activity_schedule_to_start_latency"
+	metricWorkflowTaskScheduleToStart = "temporal_workflow_task_schedule_to_start_latency"
+	metricWorkflowCompleted           = "temporal_workflow_completed"
+	metricWorkflowFailed              = "temporal_workflow_failed"
+	metricWorkflowEndToEnd            = "temporal_workflow_endtoend_latency"
+	metricWorkflowTaskFailed          = "temporal_workflow_task_execution_failed"
+	metricActivityFailed              = "temporal_activity_execution_failed"
+	metricRequests                    = "temporal_request"
+	metricRequestFailures             = "temporal_request_failure"
+	metricResourceExhausted           = "temporal_request_resource_exhausted"
+	metricLongRequests                = "temporal_long_request"
 )
+
+// metricLabel is a task queue's name as the workers' metrics label it: the
+// SDK's Prometheus sanitizer turns every character but letters, digits and
+// underscores into an underscore ("downstream-att" is "downstream_att").
+func metricLabel(queue string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, queue)
+}
 
 // The kinds of task a task queue hands out, as ScheduleToStart names them.
 const (
@@ -115,22 +128,25 @@ func summarize(d bench.RunData, records []statemachine.Record) *figures {
 	f := &figures{Workflows: map[statemachine.Kind]workflowCounts{}, TaskQueues: map[string]taskQueueFigures{}, started: len(d.IDs)}
 	f.fillWorkflows(d, records)
 	c := d.Metrics
-	queues := map[string]bool{}
-	for q := range c.By(metricWorkflowTaskScheduleToStart+"_count", "task_queue", nil) {
-		queues[q] = true
-	}
-	for q := range c.By(metricActivityScheduleToStart+"_count", "task_queue", nil) {
-		queues[q] = true
-	}
+	queues := map[string]string{} // the metrics' label of every task queue, by name
+	labelled := map[string]bool{}
 	for _, b := range d.Backlog {
 		for q := range b.Queues {
-			queues[q] = true
+			queues[q] = metricLabel(q)
+			labelled[queues[q]] = true
 		}
 	}
-	for q := range queues {
+	for _, m := range []string{metricWorkflowTaskScheduleToStart, metricActivityScheduleToStart} {
+		for l := range c.By(m+"_count", "task_queue", nil) {
+			if !labelled[l] { // a task queue the backlog did not list: by its label
+				queues[l], labelled[l] = l, true
+			}
+		}
+	}
+	for q, l := range queues {
 		tq := taskQueueFigures{
-			WorkflowTasks: c.HistogramLatency(metricWorkflowTaskScheduleToStart, map[string]string{"task_queue": q}),
-			Activities:    c.HistogramLatency(metricActivityScheduleToStart, map[string]string{"task_queue": q})}
+			WorkflowTasks: c.HistogramLatency(metricWorkflowTaskScheduleToStart, map[string]string{"task_queue": l}),
+			Activities:    c.HistogramLatency(metricActivityScheduleToStart, map[string]string{"task_queue": l})}
 		for _, b := range d.Backlog {
 			tq.BacklogMax = max(tq.BacklogMax, b.Queues[q].Total())
 		}

@@ -12,27 +12,27 @@ import (
 )
 
 // workerMetrics are a worker's SDK metrics, as it serves them.
-const workerMetrics = `# TYPE temporal_activity_schedule_to_start_latency_seconds histogram
-temporal_activity_schedule_to_start_latency_seconds_bucket{activity_type="Call",task_queue="downstream-registry",le="0.01"} 3
-temporal_activity_schedule_to_start_latency_seconds_bucket{activity_type="Call",task_queue="downstream-registry",le="1"} 4
-temporal_activity_schedule_to_start_latency_seconds_bucket{activity_type="Call",task_queue="downstream-registry",le="+Inf"} 4
-temporal_activity_schedule_to_start_latency_seconds_sum{activity_type="Call",task_queue="downstream-registry"} 0.53
-temporal_activity_schedule_to_start_latency_seconds_count{activity_type="Call",task_queue="downstream-registry"} 4
-# TYPE temporal_workflow_task_schedule_to_start_latency_seconds histogram
-temporal_workflow_task_schedule_to_start_latency_seconds_bucket{task_queue="registrations",workflow_type="Campaign",le="0.01"} 5
-temporal_workflow_task_schedule_to_start_latency_seconds_bucket{task_queue="registrations",workflow_type="Campaign",le="+Inf"} 6
-temporal_workflow_task_schedule_to_start_latency_seconds_sum{task_queue="registrations",workflow_type="Campaign"} 0.2
-temporal_workflow_task_schedule_to_start_latency_seconds_count{task_queue="registrations",workflow_type="Campaign"} 6
-# TYPE temporal_workflow_completed_total counter
-temporal_workflow_completed_total{task_queue="registrations",workflow_type="Brand"} 1
-temporal_workflow_completed_total{task_queue="registrations",workflow_type="Campaign"} 1
-# TYPE temporal_activity_execution_failed_total counter
-temporal_activity_execution_failed_total{activity_type="Call",task_queue="downstream-registry"} 2
-# TYPE temporal_request_total counter
-temporal_request_total{operation="RespondWorkflowTaskCompleted"} 40
-temporal_request_total{operation="RespondActivityTaskCompleted"} 10
-# TYPE temporal_long_request_total counter
-temporal_long_request_total{operation="PollWorkflowTaskQueue"} 30
+const workerMetrics = `# TYPE temporal_activity_schedule_to_start_latency histogram
+temporal_activity_schedule_to_start_latency_bucket{activity_type="Call",task_queue="downstream_registry",le="0.01"} 3
+temporal_activity_schedule_to_start_latency_bucket{activity_type="Call",task_queue="downstream_registry",le="1"} 4
+temporal_activity_schedule_to_start_latency_bucket{activity_type="Call",task_queue="downstream_registry",le="+Inf"} 4
+temporal_activity_schedule_to_start_latency_sum{activity_type="Call",task_queue="downstream_registry"} 0.53
+temporal_activity_schedule_to_start_latency_count{activity_type="Call",task_queue="downstream_registry"} 4
+# TYPE temporal_workflow_task_schedule_to_start_latency histogram
+temporal_workflow_task_schedule_to_start_latency_bucket{task_queue="registrations",workflow_type="Campaign",le="0.01"} 5
+temporal_workflow_task_schedule_to_start_latency_bucket{task_queue="registrations",workflow_type="Campaign",le="+Inf"} 6
+temporal_workflow_task_schedule_to_start_latency_sum{task_queue="registrations",workflow_type="Campaign"} 0.2
+temporal_workflow_task_schedule_to_start_latency_count{task_queue="registrations",workflow_type="Campaign"} 6
+# TYPE temporal_workflow_completed counter
+temporal_workflow_completed{task_queue="registrations",workflow_type="Brand"} 1
+temporal_workflow_completed{task_queue="registrations",workflow_type="Campaign"} 1
+# TYPE temporal_activity_execution_failed counter
+temporal_activity_execution_failed{activity_type="Call",task_queue="downstream_registry"} 2
+# TYPE temporal_request counter
+temporal_request{operation="RespondWorkflowTaskCompleted"} 40
+temporal_request{operation="RespondActivityTaskCompleted"} 10
+# TYPE temporal_long_request counter
+temporal_long_request{operation="PollWorkflowTaskQueue"} 30
 `
 
 func TestFiguresOfARun(t *testing.T) {
