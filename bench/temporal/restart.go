@@ -48,16 +48,16 @@ type restartFigures struct {
 }
 
 // startRestart schedules the restart of server under sup, after the given
-// time from now (the seeding), until ctx ends.
-func startRestart(ctx context.Context, sup *bench.Supervisor, server *bench.Proc, stdout io.Writer, after time.Duration) *serverRestart {
+// time from began (the seeding), until ctx ends.
+func startRestart(ctx context.Context, sup *bench.Supervisor, server *bench.Proc, stdout io.Writer, began time.Time,
+	after time.Duration) *serverRestart {
 	r := &serverRestart{after: after, sup: sup, server: server, stdout: stdout, done: make(chan struct{}),
 		report: restartFigures{AfterSeconds: after.Seconds()}}
-	began := time.Now()
 	wait, cancel := context.WithCancel(ctx)
 	r.cancel = cancel
 	go func() {
 		defer close(r.done)
-		t := time.NewTimer(after)
+		t := time.NewTimer(time.Until(began.Add(after)))
 		defer t.Stop()
 		select {
 		case <-wait.Done():

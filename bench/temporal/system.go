@@ -101,8 +101,9 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 
 // Seed starts one workflow per registration of l (`regtemporal seed`), and,
 // in a run that kills replicas, schedules the server's restart at half the
-// kill interval from now (serverRestart).
+// kill interval from the seeding's start (serverRestart).
 func (s *System) Seed(ctx context.Context, l bench.Load) error {
+	began := time.Now()
 	in, err := seedInput(l)
 	if err != nil {
 		return err
@@ -119,7 +120,7 @@ func (s *System) Seed(ctx context.Context, l bench.Load) error {
 		return fmt.Errorf("regtemporal seeded %d and found %d of %d registrations", started, existing, len(l.Envelopes))
 	}
 	if every := time.Duration(s.env.Scenario.KillEvery); every > 0 {
-		s.restart = startRestart(ctx, s.sup, s.server, s.env.Stdout, every/2)
+		s.restart = startRestart(ctx, s.sup, s.server, s.env.Stdout, began, every/2)
 	}
 	return nil
 }
