@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -106,3 +107,9 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// callTimeout bounds one attempt of a downstream call: the HTTP client's
+// own timeout and a little more, so that the attempt of a worker that died
+// is retried soon after (the baseline's messages come back after the
+// visibility timeout).
+const callTimeout = tcr.DefaultTimeout + 2*time.Second

@@ -119,7 +119,7 @@ func (r *run) call(ctx workflow.Context, d statemachine.Destination, cmd statema
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:              ActivityQueue(d),
 		ScheduleToCloseTimeout: window,
-		StartToCloseTimeout:    30 * time.Second,
+		StartToCloseTimeout:    callTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: r.settings.scaled(5 * time.Second),
 			BackoffCoefficient: 2, MaximumInterval: r.settings.scaled(time.Hour)},
 	})

@@ -78,7 +78,7 @@ func (r *run) await(ctx workflow.Context, w wait) error {
 func (r *run) lookup(ctx workflow.Context, l statemachine.Lookup) (statemachine.Observation, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           ActivityQueue(l.To),
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: callTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: r.settings.scaled(5 * time.Second),
 			BackoffCoefficient: 2, MaximumAttempts: 3},
 	})

@@ -75,7 +75,9 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	settings := flow.NewSettings(sweeper.DefaultPolicy().Uniform(time.Second), 0.01)
 	settings.MaxRedrives = 5
 	acts := &flow.Activities{Downstream: downstream, Temporal: c, Settings: settings}
-	rates := map[string]float64{"registry": 100, "att": 100, "tmobile": 100, "verizon": 100, "numbers": 100}
+	// The registry's task queue at 4 activities per second, shared by both
+	// sets of workers: the simulator must never see more.
+	rates := map[string]float64{"registry": 4, "att": 100, "tmobile": 100, "verizon": 100, "numbers": 100}
 	first := startWorkers(t, c, acts, rates)
 
 	var envs []statemachine.Envelope
@@ -145,6 +147,9 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	}
 	if lookups == 0 {
 		t.Errorf("%d webhooks dropped and no look-up made", counters.Webhooks.Dropped)
+	}
+	if got := counters.Groups[tcrsim.GroupRegistry].MaxReceivedPerSecond; got > 4 {
+		t.Errorf("the registry received %d requests in one second, over the task queue's 4 per second", got)
 	}
 	for g, st := range counters.Groups {
 		if st.Resubmitted > st.Lost {
