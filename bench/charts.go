@@ -9,16 +9,13 @@ import (
 // completedChart is completed.svg: campaigns created, closed and completed
 // over time, cumulative.
 func (s Report) completedChart() chart {
-	var created, closed, completed []float64
+	var created, closed []float64
 	for _, c := range s.Campaigns {
 		if c.Created != nil {
 			created = append(created, *c.Created)
 		}
 		if c.Closed != nil {
 			closed = append(closed, *c.Closed)
-			if c.completed() {
-				completed = append(completed, *c.Closed)
-			}
 		}
 	}
 	end := s.ElapsedSeconds
@@ -29,7 +26,7 @@ func (s Report) completedChart() chart {
 		Lines: []line{
 			{Name: "started", Points: cumulative(created, end), Step: true},
 			{Name: "closed", Points: cumulative(closed, end), Step: true},
-			{Name: "completed (ACTIVE)", Points: cumulative(completed, end), Step: true},
+			{Name: "completed (ACTIVE)", Points: cumulative(s.toActive(), end), Step: true},
 		},
 	}
 }
@@ -37,6 +34,20 @@ func (s Report) completedChart() chart {
 // latencyChart is latency-cdf.svg: the distribution of the time to ACTIVE,
 // with its percentiles marked.
 func (s Report) latencyChart() chart {
+	times := s.toActive()
+	t := s.EndToEnd
+	return chart{
+		Title:  fmt.Sprintf("Time to ACTIVE, CDF: %s, %d campaigns completed", s.Scenario.Name, len(times)),
+		XLabel: "seconds from the seeding to ACTIVE", YLabel: "fraction of completed campaigns", YMax: 1,
+		Note:   "end-to-end latency; all campaigns are seeded at once, so it includes the wait for the rate limits",
+		Lines:  []line{{Name: "time to ACTIVE", Points: cdf(times), Step: true}},
+		Guides: []guide{{t.P50, "p50 " + s.RunTime(t.P50, 1)}, {t.P95, "p95 " + s.RunTime(t.P95, 1)}, {t.P99, "p99 " + s.RunTime(t.P99, 1)}},
+	}
+}
+
+// toActive returns the times to ACTIVE of the completed campaigns, from
+// the seeding, sorted.
+func (s Report) toActive() []float64 {
 	var times []float64
 	for _, c := range s.Campaigns {
 		if c.completed() && c.Closed != nil {
@@ -44,18 +55,17 @@ func (s Report) latencyChart() chart {
 		}
 	}
 	slices.Sort(times)
+	return times
+}
+
+// cdf returns the step points of the empirical distribution of sorted
+// times: from (0, 0), the fraction at or below each time.
+func cdf(sorted []float64) []point {
 	pts := []point{{0, 0}}
-	for i, t := range times {
-		pts = append(pts, point{t, float64(i+1) / float64(len(times))})
+	for i, t := range sorted {
+		pts = append(pts, point{t, float64(i+1) / float64(len(sorted))})
 	}
-	t := s.EndToEnd
-	return chart{
-		Title:  fmt.Sprintf("Time to ACTIVE, CDF: %s, %d campaigns completed", s.Scenario.Name, len(times)),
-		XLabel: "seconds from the seeding to ACTIVE", YLabel: "fraction of completed campaigns", YMax: 1,
-		Note:   "end-to-end latency; all campaigns are seeded at once, so it includes the wait for the rate limits",
-		Lines:  []line{{Name: "time to ACTIVE", Points: pts, Step: true}},
-		Guides: []guide{{t.P50, "p50 " + s.RunTime(t.P50, 1)}, {t.P95, "p95 " + s.RunTime(t.P95, 1)}, {t.P99, "p99 " + s.RunTime(t.P99, 1)}},
-	}
+	return pts
 }
 
 // backlogChart is backlog.svg: the messages of every queue (visible, in

@@ -10,20 +10,22 @@ import (
 
 // Sampling intervals of a run.
 const (
-	usageEvery   = time.Second     // CPU and peak RSS of every regd
+	usageEvery   = time.Second     // CPU and peak RSS of every regd and backing service
 	scrapeEvery  = 2 * time.Second // every regd's /metrics
 	backlogEvery = 2 * time.Second // every queue's depth
 )
 
 // collector gathers a run's figures while it runs: every replica's counters
 // (from /metrics, added up over its incarnations), CPU time and peak memory
-// (from /proc), and every queue's backlog.
+// (from /proc), the same of every backing service, and every queue's
+// backlog.
 type collector struct {
 	client   *http.Client
 	queues   func(context.Context) map[string]QueueDepth // System.Backlog
 	began    time.Time
 	ticks    float64 // clock ticks per second of /proc's CPU times
 	replicas []*replicaStats
+	services []*serviceStats
 
 	mu      sync.Mutex // guards backlog
 	backlog []BacklogSample
@@ -76,10 +78,18 @@ func (c *collector) add(name, metricsURL string, pid int) {
 	c.replicas = append(c.replicas, &replicaStats{name: name, metricsURL: metricsURL, pid: pid, incarnations: 1, counters: newAccumulator()})
 }
 
-// start samples the backlog at once, then everything in the background
-// until finish.
+// addService adds a backing service to measure from the start on.
+func (c *collector) addService(svc Service) {
+	c.services = append(c.services, newServiceStats(svc))
+}
+
+// start samples the backlog and the backing services at once, then
+// everything in the background until finish.
 func (c *collector) start(ctx context.Context) {
 	c.sampleBacklog(ctx)
+	for _, s := range c.services {
+		s.sample(c.ticks, true)
+	}
 	ctx, c.stop = context.WithCancel(ctx)
 	c.done = make(chan struct{})
 	go func() {
@@ -95,6 +105,9 @@ func (c *collector) start(ctx context.Context) {
 			case <-usageTick.C:
 				for _, r := range c.replicas {
 					r.sampleUsage(c.ticks)
+				}
+				for _, s := range c.services {
+					s.sample(c.ticks, false)
 				}
 			case <-scrapeTick.C:
 				for _, r := range c.replicas {
@@ -117,6 +130,9 @@ func (c *collector) finish(ctx context.Context) {
 	for _, r := range c.replicas {
 		r.sampleUsage(c.ticks)
 		r.scrape(ctx, c.client)
+	}
+	for _, s := range c.services {
+		s.sample(c.ticks, false)
 	}
 	c.sampleBacklog(ctx)
 }
@@ -200,6 +216,15 @@ func (c *collector) figures() []ReplicaFigures {
 		out = append(out, ReplicaFigures{Name: r.name, Incarnations: r.incarnations, Kills: r.kills,
 			CPUSeconds: r.cpuEnded + r.cpuNow, PeakRSSBytes: r.peakRSS, ScrapeErrors: r.scrapeErrors})
 		r.mu.Unlock()
+	}
+	return out
+}
+
+// serviceFigures returns what each backing service used; nil for none.
+func (c *collector) serviceFigures() []ServiceFigures {
+	var out []ServiceFigures
+	for _, s := range c.services {
+		out = append(out, s.figures())
 	}
 	return out
 }

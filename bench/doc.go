@@ -16,7 +16,8 @@
 // (Replica.Restart), collects every replica's Prometheus counters and
 // histograms (Metrics), CPU time and peak memory, runs the checker (package
 // bench/check) and writes the Report: report.json (docs/regbench-report.md),
-// summary.md and three SVG charts.
+// summary.md and three SVG charts. It also measures the CPU time and memory
+// of backing services it does not start (Runner.Services: the emulators).
 //
 // The engine computes what every system has: the campaigns' outcomes and
 // times, the simulated world's faults, the replicas' CPU and memory, the
@@ -34,6 +35,11 @@
 // of the system's transitions, which a scenario with Limit runs after the
 // run: the report's Limit sets the system's transitions per second and CPU
 // per transition beside the bare loop's).
+//
+// A Comparison sets two runs' reports side by side (`regbench compare`):
+// compare.md and two charts with a series per run, from the engine's fields
+// only, so that any two systems compare; CountCode counts each system's
+// lines of code per concern from the checked-in mapping ConcernsFile.
 //
 // Package bench/legacy implements System for tendlc itself; bench imports
 // no AWS adapter.

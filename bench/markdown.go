@@ -69,8 +69,14 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 
 	b.WriteString("\n## regd processes\n\n| replica | incarnations | killed | failed starts | CPU seconds | peak RSS |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range s.Replicas {
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %s MiB |\n", p.Name, p.Incarnations, p.Kills, p.StartFailures,
-			f1(p.CPUSeconds), f1(float64(p.PeakRSSBytes)/(1<<20)))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %s |\n", p.Name, p.Incarnations, p.Kills, p.StartFailures, f1(p.CPUSeconds), mib(p.PeakRSSBytes))
+	}
+
+	if len(s.Services) > 0 {
+		b.WriteString("\n## Backing services\n\n| service | processes | CPU seconds (from the seeding) | peak RSS |\n|---|---:|---:|---:|\n")
+		for _, sv := range s.Services {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", sv.Name, sv.Processes, f1(sv.CPUSeconds), mib(sv.PeakRSSBytes))
+		}
 	}
 
 	fmt.Fprintf(&b, "\n## Campaigns per interval (%s s)\n\n| from | started | closed | completed | failed | backlog (open at the end) |\n|---:|---:|---:|---:|---:|---:|\n",
@@ -111,3 +117,6 @@ func yesNo(yes bool) string {
 func f0(v float64) string { return fmt.Sprintf("%.0f", v) }
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
 func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+// mib writes bytes in MiB: "28.6 MiB".
+func mib(bytes int64) string { return f1(float64(bytes)/(1<<20)) + " MiB" }

@@ -26,7 +26,11 @@ const schemaVersion = 1
 // replicas' CPU time and memory, the backlog, the checker's verdict); System
 // holds the system under test's own figures.
 type Report struct {
-	SchemaVersion   int       `json:"schema_version"`
+	SchemaVersion int `json:"schema_version"`
+	// SystemName names the system under test (System.Name). A report
+	// written before the field existed is tendlc's: ReadReport names it
+	// "legacy".
+	SystemName      string    `json:"system_name"`
 	Scenario        Scenario  `json:"scenario"`
 	Prefix          string    `json:"prefix"`
 	Began           time.Time `json:"began"`
@@ -44,6 +48,12 @@ type Report struct {
 	Intervals       []interval       `json:"intervals"`
 	Faults          faultFigures     `json:"faults"`
 	Replicas        []ReplicaFigures `json:"replicas"`
+	// Services are what the backing services used (Runner.Services);
+	// absent when the run measured none.
+	Services []ServiceFigures `json:"services,omitempty"`
+	// BackingStores are the requests to each backing store of the system
+	// (Figures.BackingStoreRequests); absent when it does not count them.
+	BackingStores map[string]StoreRequests `json:"backing_store_requests,omitempty"`
 
 	BacklogEverySeconds float64         `json:"backlog_every_seconds"`
 	Backlog             []BacklogSample `json:"backlog"`
@@ -70,6 +80,12 @@ type campaignCounts struct {
 	Ended     map[statemachine.State]int `json:"ended"`     // terminal states, ACTIVE included
 	Stuck     int                        `json:"stuck"`     // created, not terminal at the end
 	Lost      int                        `json:"lost"`      // never created
+}
+
+// StoreRequests are the requests the system sent to one backing store.
+type StoreRequests struct {
+	Total       float64 `json:"total"`
+	PerCampaign float64 `json:"per_campaign"` // Total over the campaigns started
 }
 
 // productionFigures are the times of a run with a time scale, scaled back
@@ -119,6 +135,7 @@ type ReplicaFigures struct {
 // RunData is what a run gathered: Summarize makes a Report of it, and
 // System.Figures the system's own figures.
 type RunData struct {
+	SystemName string // System.Name
 	Scenario   Scenario
 	Prefix     string
 	Began      time.Time
@@ -127,6 +144,7 @@ type RunData struct {
 	Seen       map[string]Campaign // their records at the end
 	Metrics    Metrics             // every replica's, added up over replicas and incarnations
 	Replicas   []ReplicaFigures
+	Services   []ServiceFigures // nil: none measured
 	Kills      int
 	Backlog    []BacklogSample
 	Carriersim map[string]any // carriersim's GET /counters at the end, verbatim
@@ -135,9 +153,13 @@ type RunData struct {
 
 // Simulator reads carriersim's counters out of d.Carriersim; missing parts
 // stay zero.
-func (d RunData) Simulator() tcrsim.Counters {
+func (d RunData) Simulator() tcrsim.Counters { return simulatorCounters(d.Carriersim) }
+
+// simulatorCounters reads carriersim's counters out of their JSON object
+// (GET /counters); missing parts stay zero.
+func simulatorCounters(m map[string]any) tcrsim.Counters {
 	var c tcrsim.Counters
-	if b, err := json.Marshal(d.Carriersim); err == nil {
+	if b, err := json.Marshal(m); err == nil {
 		_ = json.Unmarshal(b, &c) // a map that marshalled unmarshals; a part of another shape stays zero
 	}
 	return c
@@ -146,15 +168,16 @@ func (d RunData) Simulator() tcrsim.Counters {
 // Summarize computes the figures of a run, with sys the system's own (nil:
 // none).
 func Summarize(d RunData, sys Figures) Report {
-	s := Report{SchemaVersion: schemaVersion, Scenario: d.Scenario, Prefix: d.Prefix, Began: d.Began.UTC(),
+	s := Report{SchemaVersion: schemaVersion, SystemName: d.SystemName, Scenario: d.Scenario, Prefix: d.Prefix, Began: d.Began.UTC(),
 		ElapsedSeconds: d.Elapsed.Seconds(), DeadlineReached: d.Elapsed >= time.Duration(d.Scenario.Deadline),
-		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Carriersim: d.Carriersim,
+		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Services: d.Services, Carriersim: d.Carriersim,
 		Check: d.Check, System: sys}
 	s.fillCampaigns(d)
 	s.IntervalSeconds = IntervalWidth(s.ElapsedSeconds)
 	s.Intervals = intervals(s.Campaigns, s.IntervalSeconds, s.ElapsedSeconds)
 	s.fillProduction(d.Scenario.TimeScale)
 	s.fillFaults(d)
+	s.fillBackingStores()
 	return s
 }
 
@@ -229,6 +252,24 @@ func (s *Report) fillCampaigns(d RunData) {
 		s.Campaigns = append(s.Campaigns, ct)
 	}
 	s.EndToEnd = latencyOf(toActive)
+}
+
+// fillBackingStores fills the requests to the system's backing stores, if
+// it counts them.
+func (s *Report) fillBackingStores() {
+	if s.System == nil {
+		return
+	}
+	for store, n := range s.System.BackingStoreRequests() {
+		if s.BackingStores == nil {
+			s.BackingStores = map[string]StoreRequests{}
+		}
+		r := StoreRequests{Total: n}
+		if s.Started > 0 {
+			r.PerCampaign = n / float64(s.Started)
+		}
+		s.BackingStores[store] = r
+	}
 }
 
 // fillProduction fills the time scale and the production times of a scaled

@@ -31,6 +31,7 @@ func fixtureRun(tb testing.TB) RunData {
 		tb.Fatal(err)
 	}
 	return RunData{
+		SystemName: "stub",
 		Scenario: Scenario{Name: "fixture", Description: "a fixed run", Brands: 2, Campaigns: 4, Numbers: 1, Replicas: 2,
 			Deadline: Duration(time.Minute), KillEvery: Duration(20 * time.Second), Compression: "x1000",
 			Carriersim: []string{"--rate", "all=5", "--drop", "0.1", "--reorder", "0.05", "--errors", "all=0", "--lose", "0.01"}},
@@ -79,6 +80,10 @@ func (stubFigures) ScheduleToStart() map[string]Latency {
 	return map[string]Latency{"events": {Count: 3, Mean: 2, P50: 1, P95: 5, P99: 5, Max: 5}}
 }
 
+func (stubFigures) BackingStoreRequests() map[string]float64 {
+	return map[string]float64{"widget store": 10, "gadget store": 0}
+}
+
 func (f stubFigures) WriteMarkdown(b *strings.Builder, r Report, part Part) {
 	fmt.Fprintf(b, "<system part %d: %d widgets, waited %s>\n", part, f.Widgets, r.RunTime(1, 1))
 }
@@ -90,6 +95,9 @@ func summarizeFixture(tb testing.TB) Report {
 
 func TestSummarizeComputesTheFigures(t *testing.T) {
 	s := summarizeFixture(t)
+	if s.SystemName != "stub" {
+		t.Errorf("system name %q, want the run's, stub", s.SystemName)
+	}
 	if s.Started != 4 || s.Completed != 2 || s.Failed != 1 || s.Stuck != 0 || s.Lost != 1 || len(s.Ended) != 2 || s.Ended[statemachine.Rejected] != 1 {
 		t.Errorf("campaigns: started %d, completed %d, failed %d, stuck %d, lost %d, ended %v; want 4, 2, 1, 0, 1, ACTIVE 2 and REJECTED 1",
 			s.Started, s.Completed, s.Failed, s.Stuck, s.Lost, s.Ended)
@@ -104,6 +112,9 @@ func TestSummarizeComputesTheFigures(t *testing.T) {
 		{"downstream 503s", s.Faults.DownstreamErrors, 3},
 		{"downstream requests lost, every group", s.Faults.RequestsLost, 2},
 		{"system's own faults injected", s.Faults.Injected["jam"], 2},
+		{"backing store requests", s.BackingStores["widget store"].Total, 10},
+		{"backing store requests per campaign started", s.BackingStores["widget store"].PerCampaign, 2.5},
+		{"a backing store without requests", s.BackingStores["gadget store"].PerCampaign, 0},
 	}
 	for _, c := range checks {
 		if diff := c.got - c.want; diff > 1e-9 || diff < -1e-9 {
@@ -171,6 +182,12 @@ func TestReportJSONHoldsTheSystemsFigures(t *testing.T) {
 			if got := string(back["widgets"]); (got == "7") != tt.widgets {
 				t.Errorf("widgets = %q, want them only with the figures", got)
 			}
+			if _, ok := back["backing_store_requests"]; ok != tt.widgets {
+				t.Errorf("backing_store_requests present: %v, want it only with the figures", ok)
+			}
+			if got, want := string(back["system_name"]), `"stub"`; got != want {
+				t.Errorf("system_name = %s, want %s", got, want)
+			}
 			for _, key := range []string{"schema_version", "campaigns", "faults", "replicas", "check"} {
 				if _, ok := back[key]; !ok {
 					t.Errorf("report.json has no %q", key)
@@ -211,6 +228,7 @@ type badFigures []int
 
 func (badFigures) Faults() (map[string]float64, []FaultCheck)   { return nil, nil }
 func (badFigures) ScheduleToStart() map[string]Latency          { return nil }
+func (badFigures) BackingStoreRequests() map[string]float64     { return nil }
 func (badFigures) WriteMarkdown(*strings.Builder, Report, Part) {}
 
 func TestSummarizeScaledRunGivesProductionTimes(t *testing.T) {

@@ -39,6 +39,9 @@ type Runner struct {
 	ProgressEvery time.Duration // interval of the progress line
 	// Out is the directory of the report files; empty writes none.
 	Out string
+	// Services are the backing services whose CPU time and memory the
+	// report gives (Report.Services): for tendlc, the emulators.
+	Services []Service
 
 	// Started, if set, runs once every process is up, with carriersim's
 	// base URL (for tests).
@@ -107,6 +110,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for _, rep := range replicas {
 		col.add(rep.Proc.Name, rep.MetricsURL, rep.Proc.PID())
 	}
+	for _, svc := range r.Services {
+		col.addService(svc)
+	}
 	if err := r.System.Seed(ctx, l); err != nil {
 		return none, fmt.Errorf("seed the load: %w", err)
 	}
@@ -119,8 +125,8 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for i := range figures {
 		figures[i].StartFailures = sup.StartFailures(figures[i].Name)
 	}
-	d := RunData{Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
-		Metrics: col.counters(), Replicas: figures, Kills: col.kills(), Backlog: col.backlogSamples(),
+	d := RunData{SystemName: r.System.Name(), Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
+		Metrics: col.counters(), Replicas: figures, Services: col.serviceFigures(), Kills: col.kills(), Backlog: col.backlogSamples(),
 		Carriersim: fetchCounters(ctx, simURL+"/counters"), Check: chk}
 	sum := Summarize(d, r.System.Figures(d))
 	if sc.Limit {

@@ -111,7 +111,7 @@ func (c chart) svg() []byte {
 	for i, l := range c.Lines {
 		color := palette[i%len(palette)]
 		fmt.Fprintf(&b, `<g class="line" data-series="%s">`, esc(l.Name))
-		fmt.Fprintf(&b, `<path class="series" fill="none" stroke="%s" stroke-width="2" d="%s"/>`, color, path(l, px, py))
+		fmt.Fprintf(&b, `<path class="series" fill="none" stroke="%s" stroke-width="2" d="%s"/>`, color, pathData(l, px, py))
 		ly := marginTop + 10 + i*20
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/>`, legendX, ly, legendX+18, ly, color)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="%s">%s</text></g>`+"\n", legendX+24, ly+4, textColor, esc(l.Name))
@@ -120,8 +120,8 @@ func (c chart) svg() []byte {
 	return b.Bytes()
 }
 
-// path is the d attribute of l's points.
-func path(l line, px, py func(float64) float64) string {
+// pathData is the d attribute of l's points.
+func pathData(l line, px, py func(float64) float64) string {
 	var b strings.Builder
 	for i, p := range l.Points {
 		switch {

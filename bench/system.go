@@ -31,6 +31,10 @@ import (
 // checker's rate rule the system's own limits, and Hinter says what to look
 // at while a run is served (Runner.Serve).
 type System interface {
+	// Name names the system in its reports (report.json's system_name):
+	// "legacy" for tendlc. `regbench compare` titles a report's column with
+	// it and picks the system's files in the concern mapping by it.
+	Name() string
 	// Start provisions the run's resources and starts the processes that
 	// take the simulator's webhooks, signed with env.Secret. It returns the
 	// URL the simulator posts its webhooks to.
@@ -86,6 +90,12 @@ type Figures interface {
 	// messages waited to be taken, in run seconds: the report gives it in
 	// production time too (a scaled run).
 	ScheduleToStart() map[string]Latency
+	// BackingStoreRequests returns the requests the system's processes sent
+	// to each backing store it keeps its state and messages in, by the
+	// store's name, every attempt counted (for tendlc: "SQS" and
+	// "DynamoDB"); nil when the system does not count them. The report
+	// gives them per campaign too.
+	BackingStoreRequests() map[string]float64
 	// WriteMarkdown writes the figures' part of summary.md at part of r, the
 	// report they belong to (Report.RunTime writes a time of it).
 	WriteMarkdown(b *strings.Builder, r Report, part Part)

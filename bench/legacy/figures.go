@@ -274,6 +274,12 @@ func (f *figures) ScheduleToStart() map[string]bench.Latency {
 	return out
 }
 
+// BackingStoreRequests returns the requests regd sent to SQS and DynamoDB
+// (aws.sqs_requests.total and aws.dynamodb_requests.total).
+func (f *figures) BackingStoreRequests() map[string]float64 {
+	return map[string]float64{"SQS": f.AWS.SQS.Total, "DynamoDB": f.AWS.DynamoDB.Total}
+}
+
 // WriteMarkdown writes the transitions after the time to ACTIVE; the
 // queues, the cost per campaign, the retries and the downstreams after the
 // faults; and the fsm matrix after the campaigns per interval.

@@ -172,6 +172,8 @@ func TestSummarizeComputesTheFigures(t *testing.T) {
 		{"retries", f.Reliability.Retries, 4},
 		{"repeated submissions", f.Reliability.RepeatedSubmissions, 1},
 		{"429s", f.Reliability.RateLimited, 1},
+		{"SQS as a backing store, per campaign", s.BackingStores["SQS"].PerCampaign, 30},
+		{"DynamoDB as a backing store", s.BackingStores["DynamoDB"].Total, 42},
 	}
 	for _, c := range checks {
 		if diff := c.got - c.want; diff > 1e-9 || diff < -1e-9 {

@@ -42,6 +42,10 @@ var (
 	_ bench.Hinter      = (*System)(nil)
 )
 
+// Name is the name of tendlc in reports: the baseline, beside which a
+// second system is compared.
+func (s *System) Name() string { return "legacy" }
+
 // Start provisions the run's queues and table and starts the webhook shim
 // on env.BasePort+500. It returns the shim's URL, or the first error of the
 // AWS configuration, the provisioning or the shim's start.

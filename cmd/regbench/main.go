@@ -10,7 +10,9 @@
 // the regtemporal binary of the nested module temporal/) bench/temporal.
 // `regbench bare` is the limit of the event path (a transition's SDK calls in
 // a bare loop); `regbench run` starts it as a process of its own after a run
-// whose scenario asks for the limit (the ceiling profile).
+// whose scenario asks for the limit (the ceiling profile). `regbench compare
+// A B` sets two runs' reports side by side (two systems, or two runs of one)
+// with each system's lines of code per concern.
 //
 // Usage:
 //
@@ -46,21 +48,25 @@ func main() {
 }
 
 // subcommand is one benchmark. setup defines its flags on fs and returns the
-// function that runs it with their values.
+// function that runs it with their values (and fs.Args(), the operands).
 type subcommand struct {
 	name    string
 	summary string
-	setup   func(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error
+	// operands: it takes arguments after its flags (fs.Args()), and says
+	// which in its usage.
+	operands bool
+	setup    func(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error
 }
 
 // subcommands are regbench's subcommands, in the order the usage lists them.
 var subcommands = []subcommand{
-	{"bare", "the limit of the event path: a transition's SDK calls in a bare loop (no state machine, middleware or limiter), transitions/s and CPU", bareCommand},
-	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", consumerCommand},
-	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", checkCommand},
-	{"run", "a scenario end to end: carriersim and the system under test (tendlc's webhook shim and regd replicas, or the Temporal side) as processes, a seeded load, progress and a summary", runCommand},
-	{"sweeper", "the stuck-record sweep: waiting-index queries against a full table scan", sweeperCommand},
-	{"webhook", "the webhook shim as a local server: signed webhooks from concurrent senders, throughput, latency, every accepted one counted on the queue", webhookCommand},
+	{"bare", "the limit of the event path: a transition's SDK calls in a bare loop (no state machine, middleware or limiter), transitions/s and CPU", false, bareCommand},
+	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", false, consumerCommand},
+	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", false, checkCommand},
+	{"compare", "two runs' reports side by side (two systems, or two runs of one): compare.md and charts, lines of code per concern", true, compareCommand},
+	{"run", "a scenario end to end: carriersim and the system under test (tendlc's webhook shim and regd replicas, or the Temporal side) as processes, a seeded load, progress and a summary", false, runCommand},
+	{"sweeper", "the stuck-record sweep: waiting-index queries against a full table scan", false, sweeperCommand},
+	{"webhook", "the webhook shim as a local server: signed webhooks from concurrent senders, throughput, latency, every accepted one counted on the queue", false, webhookCommand},
 }
 
 // systems are the systems under test `regbench run --system` drives: tendlc
@@ -103,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return 2
 		}
-		if fs.NArg() > 0 {
+		if fs.NArg() > 0 && !sc.operands {
 			fmt.Fprintf(stderr, "unexpected arguments: %q\n", fs.Args())
 			fs.Usage()
 			return 2

@@ -24,6 +24,8 @@ type runFlags struct {
 	// out is the directory of the report files (the command line's default
 	// is reports/<profile>-<UTC time>).
 	out string
+	// services are the backing services the report measures.
+	services []bench.Service
 }
 
 func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error {
@@ -41,6 +43,12 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook receiver on base+500, replica (regd or worker) i on base+100+i, the Temporal server on base+600")
 	fs.BoolVar(&f.serve, "serve", false, "keep everything running after the load finished, until interrupted")
 	fs.DurationVar(&f.progressEvery, "progress", 2*time.Second, "interval of the progress line")
+	fs.Func("service", "measure a backing service's CPU time and memory: `NAME=PIDFILE`, the PID file naming its process (repeatable; "+
+		"the emulators of make bench: sqs=.tools/run/bench/fauxqs.pid and dynamodb=.tools/run/bench/dynamodb.pid)", func(v string) error {
+		svc, err := bench.ParseService(v)
+		f.services = append(f.services, svc)
+		return err
+	})
 	fs.StringVar(&f.out, "out", "", "directory of the report: report.json, summary.md, completed.svg, latency-cdf.svg, backlog.svg (default reports/<profile>-<UTC time>)")
 	return func(ctx context.Context, stdout io.Writer) error {
 		if f.out == "" {
@@ -55,7 +63,7 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 			return err
 		}
 		r := bench.Runner{System: sys, Scenario: sc, Profile: f.profile, Bin: f.bin, Dir: f.dir, Prefix: f.prefix,
-			BasePort: f.basePort, Serve: f.serve, ProgressEvery: f.progressEvery, Out: f.out}
+			BasePort: f.basePort, Serve: f.serve, ProgressEvery: f.progressEvery, Out: f.out, Services: f.services}
 		_, err = r.Run(ctx, stdout)
 		return err
 	}

@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Files of a comparison.
+const compareMD = "compare.md"
+
+// unnamedSystem is the system of a report without a system_name: every
+// report written before the field existed is tendlc's.
+const unnamedSystem = "legacy"
+
+// ComparedRun is one side of a Comparison: a run's report and where it was
+// read from.
+type ComparedRun struct {
+	Path   string // the report.json
+	Report Report
+}
+
+// Comparison is two runs side by side, one column each (`regbench
+// compare`): compare.md and two charts with a series per run.
+type Comparison struct {
+	Runs [2]ComparedRun
+	// Code is the lines of code per concern of the source tree at CodeRoot;
+	// nil when it was not counted, and CodeError says why.
+	Code      CodeSize
+	CodeRoot  string
+	CodeError string
+}
+
+// ReadReport reads the report.json at path, or in the run directory path.
+// A report without a system_name is named "legacy". It fails when the file
+// cannot be read, is not a report, or has a schema version this regbench
+// does not know.
+func ReadReport(path string) (ComparedRun, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, reportJSON)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return ComparedRun{}, err
+	}
+	var r Report
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return ComparedRun{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	switch {
+	case r.SchemaVersion == 0:
+		return ComparedRun{}, fmt.Errorf("read %s: not a regbench report (no schema_version)", path)
+	case r.SchemaVersion > schemaVersion:
+		return ComparedRun{}, fmt.Errorf("read %s: report schema %d, this regbench reads schema %d", path, r.SchemaVersion, schemaVersion)
+	}
+	if r.SystemName == "" {
+		r.SystemName = unnamedSystem
+	}
+	return ComparedRun{Path: path, Report: r}, nil
+}
+
+// DefaultCompareDir is where a comparison goes without --out:
+// reports/compare-<UTC time>.
+func DefaultCompareDir(now time.Time) string {
+	return filepath.Join("reports", "compare-"+now.UTC().Format("20060102T150405Z"))
+}
+
+// titles are the columns' titles: each run's system and scenario, "legacy
+// (bench)", marked [A] and [B] when they are the same.
+func (c Comparison) titles() [2]string {
+	var t [2]string
+	for i, run := range c.Runs {
+		t[i] = fmt.Sprintf("%s (%s)", run.Report.SystemName, run.Report.Scenario.Name)
+	}
+	if t[0] == t[1] {
+		t[0], t[1] = t[0]+" [A]", t[1]+" [B]"
+	}
+	return t
+}
+
+// WriteFiles writes compare.md and the two charts into dir, creating it. It
+// returns the errors of every file that could not be written.
+func (c Comparison) WriteFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	if err := c.WriteMarkdown(&md); err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{
+		{compareMD, md.Bytes()},
+		{latencyCDFSVG, c.latencyChart().svg()},
+		{completedSVG, c.completedChart().svg()},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
