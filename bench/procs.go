@@ -61,7 +61,10 @@ func NewSupervisor(dir string) (*Supervisor, error) {
 	return &Supervisor{dir: dir, failures: map[string]int{}}, nil
 }
 
-func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
+// PIDFile is the file that holds the process ID of p's latest start, while
+// it runs: the Makefile stops what it names, and a backing service started
+// by the system (Serviced) is measured through it across restarts.
+func (s *Supervisor) PIDFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
 
 // LogFile is the file that holds p's standard output and error.
 func (s *Supervisor) LogFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".log") }
@@ -111,7 +114,7 @@ func (s *Supervisor) start(ctx context.Context, p *Proc) error {
 	p.mu.Lock()
 	p.cmd, p.exited, p.killed = cmd, exited, false
 	p.mu.Unlock()
-	if err := os.WriteFile(s.pidFile(p), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(s.PIDFile(p), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
 		return err
 	}
 	go func() {
@@ -203,7 +206,7 @@ func (s *Supervisor) Signal(p *Proc, sig syscall.Signal, grace time.Duration) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 	}
-	_ = os.Remove(s.pidFile(p))
+	_ = os.Remove(s.PIDFile(p))
 }
 
 // Died reports the first process that exited without being told to.

@@ -68,6 +68,15 @@ type RateLimited interface {
 	Rates(sc Scenario) (map[string]float64, error)
 }
 
+// Serviced is a System that starts a backing service of its own among its
+// processes (the Temporal side's server): the report measures its CPU time
+// and memory as it does Runner.Services, across the system's restarts of
+// it.
+type Serviced interface {
+	// Services returns the system's backing services, once Start returned.
+	Services() []Service
+}
+
 // Hinter is a System that says what to look at while a run's processes keep
 // serving after its load finished (Runner.Serve).
 type Hinter interface {

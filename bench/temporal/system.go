@@ -41,6 +41,7 @@ var (
 	_ bench.System      = (*System)(nil)
 	_ bench.RateLimited = (*System)(nil)
 	_ bench.Hinter      = (*System)(nil)
+	_ bench.Serviced    = (*System)(nil)
 )
 
 // Name is the Temporal side's name in reports.
@@ -168,6 +169,13 @@ func (s *System) History(ctx context.Context) (check.History, error) {
 	}
 	s.records = records
 	return check.History{Records: records, NoAudit: true}, nil
+}
+
+// Services returns the embedded Temporal server as the run's backing
+// service, measured through its PID file across its restart
+// (bench.Serviced).
+func (s *System) Services() []bench.Service {
+	return []bench.Service{{Name: "temporal server", PIDFile: s.sup.PIDFile(s.server)}}
 }
 
 // Rates returns the workers' rate limits under sc: their --rate, regd's in
