@@ -49,7 +49,8 @@ func (s *System) Name() string { return "temporal" }
 
 // Start starts the embedded Temporal server, its frontend on
 // env.BasePort+600 and its state in a file of env.Dir named by the run's
-// prefix, then the webhook receiver on env.BasePort+500. It returns the
+// prefix (its warnings and errors in its log there, with the ready line),
+// then the webhook receiver on env.BasePort+500. It returns the
 // receiver's URL, or the first error of a start.
 func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor) (string, error) {
 	bin := filepath.Join(env.Bin, "regtemporal")
@@ -58,7 +59,7 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 	s.cli = cli{bin: bin, address: "127.0.0.1:" + strconv.Itoa(frontend), namespace: Namespace}
 	s.server = &bench.Proc{Name: "temporal-server", Bin: bin,
 		Args: []string{"server", "--db", filepath.Join(env.Dir, env.Prefix+"temporal.db"), "--port", strconv.Itoa(frontend),
-			"--namespace", Namespace, "--log-file", filepath.Join(env.Dir, "temporal-server-internal.log")},
+			"--namespace", Namespace},
 		ReadyLine: serverReady}
 	if err := sup.Start(ctx, s.server); err != nil {
 		return "", err
