@@ -2,10 +2,11 @@
 #
 #   make run             the system with a demo load on the local stack, until Ctrl-C
 #   make demo            the same demo without a terminal: exits non-zero unless every campaign ends
-#   make install         install the pinned local emulators and the Go modules
-#   make build           build every binary into bin/
+#   make install         install the pinned local emulators and the Go dependencies of both modules
+#   make build           build every binary into bin/, regtemporal (the temporal/ module) included
 #   make up / down       start / stop the local stack of `make run` (SQS :9324, DynamoDB :8000)
-#   make test            go vet and go test against a private stack (SQS :19324, DynamoDB :18000)
+#   make test            go vet and go test against a private stack (SQS :19324, DynamoDB :18000),
+#                        then the temporal/ module's (embedded Temporal servers on free ports)
 #   make bench           the bench scenario (40 campaigns, faults of every kind, replica kills; under
 #                        3 minutes) on the bench stack: prints summary.md, report in reports/bench-<time>/
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
@@ -15,6 +16,11 @@
 #
 # The test and bench stacks are started for the target and always stopped after
 # it (success, failure or Ctrl-C); they never touch the stack of `make up`.
+#
+# temporal/ is a Go module of its own (the Temporal side of the comparison, issue 17),
+# so that the baseline's module and binaries do not carry the Temporal server: build,
+# test and install run the go commands in both modules. The recipes enter it in a
+# subshell, since each recipe is one shell (.ONESHELL).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -73,10 +79,12 @@ demo: build
 
 build:
 	go build -o bin/ ./cmd/...
+	(cd temporal && go build -o ../bin/ ./cmd/...)
 
 install:
 	$(stack) install
 	go mod download
+	(cd temporal && go mod download)
 
 up:
 	STACK=run $(stack) up
@@ -89,6 +97,7 @@ test:
 	export TENDLC_REQUIRE_EMULATORS=1
 	go vet ./...
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
+	(cd temporal && go vet ./... && go test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...)
 	$(call fuzz-each,3s)
 
 fuzz:

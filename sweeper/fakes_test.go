@@ -45,6 +45,9 @@ type memStore struct {
 	// onFind, when set, runs at the start of every search (to panic, or to
 	// take time).
 	onFind func(ctx context.Context) error
+	// failQuery, when set, fails QueryStuck for the queries it returns an
+	// error for.
+	failQuery func(q statemachine.StuckQuery) error
 	finds  int
 	// conflict, when set, makes RecordRedrive report a conflict for the
 	// records it names, as if another sweeper had got there first.
@@ -122,6 +125,11 @@ func (s *memStore) matching(qs []statemachine.StuckQuery) []statemachine.Record 
 func (s *memStore) QueryStuck(ctx context.Context, q statemachine.StuckQuery) (statemachine.Stuck, error) {
 	if err := s.search(ctx); err != nil {
 		return statemachine.Stuck{}, err
+	}
+	if s.failQuery != nil {
+		if err := s.failQuery(q); err != nil {
+			return statemachine.Stuck{}, err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -64,7 +64,8 @@ type Planned struct {
 // It returns the report, also when it stops early, with an error wrapping
 // ErrLeaseHeld when another sweeper holds the lease (nothing was read),
 // ErrLeaseLost when a renewal failed (the sweep stopped early), the context's
-// cause when ctx ended, or the store's error when the search failed.
+// cause when ctx ended, or the store's errors when a search failed: in index
+// mode, the records the other states' queries found are re-driven first.
 func (s *Sweeper) SweepOnce(ctx context.Context) (Report, error) {
 	rep, err := s.sweep(ctx)
 	s.observe(rep, err)
@@ -84,13 +85,10 @@ func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
 		ctx = held
 	}
 
-	found, err := s.find(ctx, start)
+	found, searchErr := s.find(ctx, start)
 	rep.Examined, rep.ReadUnits, rep.Stuck = found.Examined, found.ReadUnits, len(found.Records)
-	if err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			return rep, cause
-		}
-		return rep, err
+	if cause := context.Cause(ctx); cause != nil {
+		return rep, cause
 	}
 	queued := s.queues(ctx)
 	for _, rec := range found.Records {
@@ -99,12 +97,12 @@ func (s *Sweeper) sweep(ctx context.Context) (rep Report, err error) {
 		}
 		s.redrive(ctx, rec, queued, &rep)
 	}
-	return rep, nil
+	return rep, searchErr
 }
 
 // find returns the records waiting past their thresholds at now, oldest
 // first, and what finding them cost.
-func (s *Sweeper) find(ctx context.Context, now time.Time) (statemachine.Stuck, error) {
+func (s *Sweeper) find(ctx context.Context, now time.Time) (_ statemachine.Stuck, searchErr error) {
 	var qs []statemachine.StuckQuery
 	for _, k := range statemachine.Kinds {
 		for _, st := range statemachine.WatchedStates(k) {
@@ -119,20 +117,30 @@ func (s *Sweeper) find(ctx context.Context, now time.Time) (statemachine.Stuck, 
 			return found, fmt.Errorf("find stuck records: %w", err)
 		}
 	} else {
+		// One state's query failing (a throttle, a 500) does not keep the
+		// others' stuck records waiting for the next sweep.
+		var errs []error
 		for _, q := range qs {
 			got, err := s.cfg.Store.QueryStuck(ctx, q)
 			found.Examined += got.Examined
 			found.ReadUnits += got.ReadUnits
 			if err != nil {
-				return found, fmt.Errorf("find stuck records: %w", err)
+				if ctx.Err() != nil {
+					return found, fmt.Errorf("find stuck records: %w", err)
+				}
+				errs = append(errs, err)
+				continue
 			}
 			found.Records = append(found.Records, got.Records...)
+		}
+		if err := errors.Join(errs...); err != nil {
+			searchErr = fmt.Errorf("find stuck records: %w", err)
 		}
 	}
 	slices.SortStableFunc(found.Records, func(a, b statemachine.Record) int {
 		return cmp.Or(a.WaitSince.Compare(b.WaitSince), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
-	return found, nil
+	return found, searchErr
 }
 
 // redrive reconciles one stuck record, plans its re-drive and carries it

@@ -566,6 +566,32 @@ func TestSweepRenewsTheLeaseWhileItRuns(t *testing.T) {
 	})
 }
 
+// A throttled query of one state fails the sweep, but the stuck records the
+// other states' queries found are re-driven in it, not a sweep later.
+func TestSweepRedrivesWhatTheOtherQueriesFound(t *testing.T) {
+	store := newMemStore(
+		waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour),
+		waiting(statemachine.KindNumber, "n1", statemachine.Registering, 25*time.Hour))
+	throttled := errors.New("throttled")
+	store.failQuery = func(q statemachine.StuckQuery) error {
+		if q.Kind == statemachine.KindNumber {
+			return throttled
+		}
+		return nil
+	}
+	f := newFixture(t, store, nil)
+	rep, err := f.sweeper.SweepOnce(t.Context())
+	if !errors.Is(err, throttled) {
+		t.Fatalf("err = %v, want the failed query's error", err)
+	}
+	if rep.Stuck != 1 || rep.Redriven+rep.Recovered+rep.Checked != 1 {
+		t.Errorf("stuck %d, re-driven %d, recovered %d, checked %d; want the brand found and re-driven", rep.Stuck, rep.Redriven, rep.Recovered, rep.Checked)
+	}
+	if _, _, released := f.lease.counts(); released != 1 {
+		t.Errorf("lease released %d times, want 1", released)
+	}
+}
+
 func TestSweepStopsWhenTheLeaseIsLost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := newMemStore(waiting(statemachine.KindBrand, "b1", statemachine.Submitted, 25*time.Hour))

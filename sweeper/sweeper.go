@@ -20,6 +20,12 @@ const (
 	DefaultSchedule    = "@hourly"
 	// LeaseName is the name of the lease every sweeper of a deployment takes.
 	LeaseName = "sweeper"
+	// LeaseDuration is how long the sweeper's lease lasts unless renewed
+	// (every third of it while a sweep runs): the longest a sweeper that died
+	// mid-sweep keeps the others from sweeping. Renewals cost a write every
+	// 5 s of a sweep only; a minute's lease made a replica killed mid-sweep
+	// cost the next 12 sweeps of a 5-second schedule.
+	LeaseDuration = 15 * time.Second
 )
 
 // Store is the record store the sweeper needs; *dynamo.Store satisfies it.

@@ -150,7 +150,7 @@ func newSweeper(ctx context.Context, s resources.Set, downstreamURL string, cfg 
 		if cfg.Sender, err = sqsq.NewPublisher(q, queues); err != nil {
 			return nil, err
 		}
-		if cfg.Lease, err = dynamo.NewLease(db, dynamo.LeaseConfig{Table: s.TableName(), Name: sweeper.LeaseName}); err != nil {
+		if cfg.Lease, err = dynamo.NewLease(db, dynamo.LeaseConfig{Table: s.TableName(), Name: sweeper.LeaseName, Duration: sweeper.LeaseDuration}); err != nil {
 			return nil, err
 		}
 	}

@@ -175,7 +175,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	if cfg.Sweep {
-		lease, err := dynamo.NewLease(ddb, dynamo.LeaseConfig{Table: s.TableName(), Name: sweeper.LeaseName, Meter: meter})
+		lease, err := dynamo.NewLease(ddb, dynamo.LeaseConfig{Table: s.TableName(), Name: sweeper.LeaseName, Duration: sweeper.LeaseDuration, Meter: meter})
 		if err != nil {
 			return err
 		}

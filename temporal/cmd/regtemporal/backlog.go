@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
@@ -22,7 +21,7 @@ var _ = register(&command{name: "backlog", summary: "print every task queue's ba
 Prints one JSON object: for the workflows' task queue and each downstream's,
 its approximate backlog (tasks waiting for a worker) as "visible", the
 shape of the baseline's queue depths.`,
-	run: runBacklog})
+	setup: backlogCommand})
 
 // depth is one task queue's backlog, shaped as the baseline's queue depth.
 type depth struct {
@@ -31,31 +30,32 @@ type depth struct {
 	Delayed  int64 `json:"delayed"`
 }
 
-func runBacklog(ctx context.Context, args []string) error {
+func backlogCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
-	fs := flag.NewFlagSet("backlog", flag.ContinueOnError)
 	c.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
-	for _, d := range tcr.Downstreams {
-		queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
-	}
-	out := map[string]depth{}
-	for name, typ := range queues {
-		resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
-			Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
-			TaskQueueType: typ, ReportStats: true})
-		if err != nil {
-			return fmt.Errorf("describe task queue %s: %w", name, err)
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected arguments %q", args)
 		}
-		out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
+		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
+		for _, d := range tcr.Downstreams {
+			queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
+		}
+		out := map[string]depth{}
+		for name, typ := range queues {
+			resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+				Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
+				TaskQueueType: typ, ReportStats: true})
+			if err != nil {
+				return fmt.Errorf("describe task queue %s: %w", name, err)
+			}
+			out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
+		}
+		return json.NewEncoder(m.Stdout).Encode(out)
 	}
-	return json.NewEncoder(os.Stdout).Encode(out)
 }

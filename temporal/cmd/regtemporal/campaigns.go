@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -20,7 +18,7 @@ Prints one JSON object: for every campaign workflow, by campaign id, its
 state (the RegistrationState search attribute: the current state of an open
 workflow, the last of a closed one), when it was created and, once closed,
 when it entered its last state. One visibility query, paged.`,
-	run: runCampaigns})
+	setup: campaignsCommand})
 
 // campaignView is one campaign in the output of campaigns.
 type campaignView struct {
@@ -29,30 +27,31 @@ type campaignView struct {
 	CreatedAt time.Time          `json:"created_at"`
 }
 
-func runCampaigns(ctx context.Context, args []string) error {
+func campaignsCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
-	fs := flag.NewFlagSet("campaigns", flag.ContinueOnError)
 	c.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
-	if err != nil {
-		return err
-	}
-	out := make(map[string]campaignView, len(infos))
-	for id, info := range infos {
-		v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
-		if closed(info) {
-			t := info.GetCloseTime().AsTime()
-			v.EnteredAt = &t
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected arguments %q", args)
 		}
-		out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
+		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
+		if err != nil {
+			return err
+		}
+		out := make(map[string]campaignView, len(infos))
+		for id, info := range infos {
+			v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
+			if closed(info) {
+				t := info.GetCloseTime().AsTime()
+				v.EnteredAt = &t
+			}
+			out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
+		}
+		return json.NewEncoder(m.Stdout).Encode(out)
 	}
-	return json.NewEncoder(os.Stdout).Encode(out)
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -26,34 +25,35 @@ Prints {"records": [...]}: the record (statemachine.Record) of every brand,
 campaign and number workflow, the result of a completed workflow and the
 answer of QueryRecord for one that runs. There are no audit items: the
 workflows' event histories are Temporal's audit trail.`,
-	run: runHistory})
+	setup: historyCommand})
 
 // historyConcurrency is how many records are read at once.
 const historyConcurrency = 16
 
-func runHistory(ctx context.Context, args []string) error {
+func historyCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
-	fs := flag.NewFlagSet("history", flag.ContinueOnError)
 	c.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected arguments %q", args)
+		}
+		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
+		if err != nil {
+			return err
+		}
+		recs, err := readRecords(ctx, cl, infos)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(m.Stdout).Encode(struct {
+			Records []statemachine.Record `json:"records"`
+		}{recs})
 	}
-	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
-	if err != nil {
-		return err
-	}
-	recs, err := readRecords(ctx, cl, infos)
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(os.Stdout).Encode(struct {
-		Records []statemachine.Record `json:"records"`
-	}{recs})
 }
 
 // readRecords reads the record of every workflow, sorted by kind and id.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -22,44 +21,46 @@ sends it to the baseline's events queue: campaign.review_approved, or
 campaign.review_rejected with the reason and its CPaaS code (such as 30893),
 with the actor "operator:<$USER>". The workflow takes it in IN_REVIEW (or
 keeps it until it gets there) and ignores a second verdict.`,
-	run: runReview})
+	setup: reviewCommand})
 
-func runReview(ctx context.Context, args []string) error {
-	if len(args) < 2 || (args[0] != "approve" && args[0] != "reject") {
-		return fmt.Errorf("%w: want approve|reject CAMPAIGN", errUsage)
-	}
-	verdict, id := args[0], args[1]
-	var (
-		c      conn
-		reason string
-		code   int
-	)
-	fs := flag.NewFlagSet("review", flag.ContinueOnError)
+func reviewCommand(fs *flag.FlagSet, m *Main) runFunc {
+	var c conn
 	c.flags(fs)
-	fs.StringVar(&reason, "reason", "", "why the campaign is rejected (reject)")
-	fs.IntVar(&code, "code", statemachine.CodeSampleMismatch, "CPaaS `code` of the rejection (reject)")
-	if err := fs.Parse(args[2:]); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	reason := fs.String("reason", "", "why the campaign is rejected (reject)")
+	code := fs.Int("code", statemachine.CodeSampleMismatch, "CPaaS `code` of the rejection (reject)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 2 || (args[0] != "approve" && args[0] != "reject") {
+			return usageErrorf("want approve|reject CAMPAIGN, got %q", args)
+		}
+		env, err := verdict(args[0], args[1], *reason, *code, time.Now().UTC(), envOr("USER", "unknown"))
+		if err != nil {
+			return err
+		}
+		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		wid := flow.WorkflowID(statemachine.KindCampaign, env.EntityID)
+		if err := cl.SignalWorkflow(ctx, wid, "", flow.SignalEvent, env); err != nil {
+			return fmt.Errorf("signal %s: %w", wid, err)
+		}
+		fmt.Fprintf(m.Stdout, "%s: %s signalled\n", env.EntityID, env.Type)
+		return nil
 	}
+}
+
+// verdict returns the reviewer's event: approve or reject campaign id, by
+// user at now; a rejection needs its reason.
+func verdict(kind, id, reason string, code int, now time.Time, user string) (statemachine.Envelope, error) {
 	env := statemachine.Envelope{Type: statemachine.CampaignReviewApproved, SchemaVersion: statemachine.SchemaVersion,
-		EventID: fmt.Sprintf("review-%s-%d", id, time.Now().UnixNano()), EntityID: id, OccurredAt: time.Now().UTC(),
-		Actor: "operator:" + envOr("USER", "unknown")}
-	if verdict == "reject" {
+		EventID: fmt.Sprintf("review-%s-%d", id, now.UnixNano()), EntityID: id, OccurredAt: now, Actor: "operator:" + user}
+	if kind == "reject" {
 		if strings.TrimSpace(reason) == "" {
-			return fmt.Errorf("%w: reject needs --reason", errUsage)
+			return env, usageErrorf("reject needs --reason")
 		}
 		env.Type = statemachine.CampaignReviewRejected
 		env.Payload, _ = json.Marshal(statemachine.Reason{Code: code, Description: reason}) // a Reason always encodes
 	}
-	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	wid := flow.WorkflowID(statemachine.KindCampaign, id)
-	if err := cl.SignalWorkflow(ctx, wid, "", flow.SignalEvent, env); err != nil {
-		return fmt.Errorf("signal %s: %w", wid, err)
-	}
-	fmt.Printf("%s: %s signalled\n", id, env.Type)
-	return nil
+	return env, nil
 }

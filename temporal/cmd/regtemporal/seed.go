@@ -28,33 +28,34 @@ producer sends the baseline's events queue) and starts the workflow of each
 record under its id (brand/<id>, campaign/<id>). A record whose workflow runs
 or ran already is left alone, so seeding twice starts nothing new. Prints
 "seeded N (M already registered)".`,
-	run: runSeed})
+	setup: seedCommand})
 
 // seedConcurrency is how many starts are in flight at once.
 const seedConcurrency = 16
 
-func runSeed(ctx context.Context, args []string) error {
+func seedCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	c.flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected arguments %q", args)
+		}
+		envs, err := readEnvelopes(os.Stdin)
+		if err != nil {
+			return err
+		}
+		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		started, existing, err := seed(ctx, cl, envs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "seeded %d (%d already registered)\n", started, existing)
+		return nil
 	}
-	envs, err := readEnvelopes(os.Stdin)
-	if err != nil {
-		return err
-	}
-	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	started, existing, err := seed(ctx, cl, envs)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("seeded %d (%d already registered)\n", started, existing)
-	return nil
 }
 
 // readEnvelopes reads JSON lines of registrations and checks each names a

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,28 +27,28 @@ instead of enqueueing it. The HMAC secret comes from the file
 TENDLC_WEBHOOK_SECRET_FILE names (mode 0600), as for the baseline's shim.
 Answers 503 while the Temporal server cannot take a signal (the sender
 retries). Serves /metrics and /healthz on the same address.`,
-	run: runWebhook})
+	setup: webhookCommand})
 
-func runWebhook(ctx context.Context, args []string) error {
-	var (
-		c               conn
-		addr, publicURL string
-	)
-	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
+func webhookCommand(fs *flag.FlagSet, m *Main) runFunc {
+	var c conn
 	c.flags(fs)
-	fs.StringVar(&addr, "addr", "127.0.0.1:9500", "listen `address`")
-	fs.StringVar(&publicURL, "public-url", os.Getenv("TENDLC_WEBHOOK_PUBLIC_URL"), "the `URL` senders post to, when a proxy rewrites it (env TENDLC_WEBHOOK_PUBLIC_URL)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	addr := fs.String("addr", "127.0.0.1:9500", "listen `address`")
+	publicURL := fs.String("public-url", os.Getenv("TENDLC_WEBHOOK_PUBLIC_URL"), "the `URL` senders post to, when a proxy rewrites it (env TENDLC_WEBHOOK_PUBLIC_URL)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) > 0 {
+			return usageErrorf("unexpected arguments %q", args)
+		}
+		return runWebhook(ctx, c, *addr, *publicURL, m)
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected arguments: %s", errUsage, strings.Join(fs.Args(), " "))
-	}
+}
+
+// runWebhook serves the webhook handler on addr until ctx ends.
+func runWebhook(ctx context.Context, c conn, addr, publicURL string, m *Main) error {
 	file := os.Getenv("TENDLC_WEBHOOK_SECRET_FILE")
 	if file == "" {
 		return errors.New("TENDLC_WEBHOOK_SECRET_FILE is not set: it names the file holding the webhook secret")
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := slog.New(slog.NewJSONHandler(m.Stderr, nil))
 	secret := tcrhook.NewRefreshingSecret(tcrhook.ReadSecretFile(file), tcrhook.DefaultSecretRefresh, time.Now, logger)
 	if _, err := secret.Secret(ctx); err != nil { // fail at start, not at the first webhook
 		return fmt.Errorf("webhook secret: %w", err)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ and the calls to each downstream (task queue "downstream-<name>", whose
 The recovery flags are regd's, with the same defaults: the production
 policy's per-state thresholds, 3 re-drives, 10 checks. Serves /metrics (the
 SDK's metrics, temporal_*) and /healthz on --http.`,
-	run: runWorker})
+	setup: workerCommand})
 
 // workerConfig is what the worker flags say.
 type workerConfig struct {
@@ -47,63 +46,72 @@ type workerConfig struct {
 	logLevel      slog.Level
 }
 
-func parseWorker(args []string) (workerConfig, error) {
-	var (
-		c                     workerConfig
-		rates, recovery, lvl  string
-		stuck                 time.Duration
-		maxRe, maxCheck       int
-		timeScale, retryScale float64
-	)
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	c.conn.flags(fs)
-	fs.StringVar(&c.downstreamURL, "downstream-url", envOr("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); required")
-	fs.StringVar(&c.httpAddr, "http", "127.0.0.1:9200", "`address` of /metrics and /healthz; empty for none")
-	fs.StringVar(&rates, "rate", envOr("TENDLC_RATES", ""), "requests per second per downstream, shared by every worker: `registry=2,att=1,...` or all=N (default 1 each)")
-	fs.StringVar(&recovery, "recovery", envOr("TENDLC_RECOVERY", ""), "recovery policy `file`, as regd's; default: the production policy")
-	fs.DurationVar(&stuck, "stuck-after", 0, "one threshold `D` for every waiting state, replacing the policy's per-state thresholds")
-	fs.IntVar(&maxRe, "max-redrives", 0, "look-ups that find nothing and re-send before a record fails with 30901 (default: the policy's, 3)")
-	fs.IntVar(&maxCheck, "max-checks", 0, "look-ups that find the downstream still deciding before a record fails with 30901 (default: the policy's, 10)")
-	fs.Float64Var(&timeScale, "time-scale", 1, "multiply every threshold and retry delay by `F`, for runs that model days")
-	fs.Float64Var(&retryScale, "retry-scale", 1, "multiply every retry delay by `F`, for time-compressed runs")
-	fs.StringVar(&lvl, "log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return c, fmt.Errorf("%w: %w", errUsage, err)
+// workerFlags are the worker's flags as given, before check reads them.
+type workerFlags struct {
+	conn                    conn
+	downstreamURL, httpAddr string
+	rates, recovery, level  string
+	stuckAfter              time.Duration
+	maxRedrives, maxChecks  int
+	timeScale, retryScale   float64
+}
+
+func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
+	f := &workerFlags{}
+	f.conn.flags(fs)
+	fs.StringVar(&f.downstreamURL, "downstream-url", envOr("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); required")
+	fs.StringVar(&f.httpAddr, "http", "127.0.0.1:9200", "`address` of /metrics and /healthz; empty for none")
+	fs.StringVar(&f.rates, "rate", envOr("TENDLC_RATES", ""), "requests per second per downstream, shared by every worker: `registry=2,att=1,...` or all=N (default 1 each)")
+	fs.StringVar(&f.recovery, "recovery", envOr("TENDLC_RECOVERY", ""), "recovery policy `file`, as regd's; default: the production policy")
+	fs.DurationVar(&f.stuckAfter, "stuck-after", 0, "one threshold `D` for every waiting state, replacing the policy's per-state thresholds")
+	fs.IntVar(&f.maxRedrives, "max-redrives", 0, "look-ups that find nothing and re-send before a record fails with 30901 (default: the policy's, 3)")
+	fs.IntVar(&f.maxChecks, "max-checks", 0, "look-ups that find the downstream still deciding before a record fails with 30901 (default: the policy's, 10)")
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply every threshold and retry delay by `F`, for runs that model days")
+	fs.Float64Var(&f.retryScale, "retry-scale", 1, "multiply every retry delay by `F`, for time-compressed runs")
+	fs.StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
+	return func(ctx context.Context, args []string) error {
+		c, err := f.check(args)
+		if err != nil {
+			return err
+		}
+		return runWorker(ctx, c, m)
 	}
+}
+
+// check returns the worker's configuration, or a usage error listing every
+// problem with the flags.
+func (f *workerFlags) check(args []string) (workerConfig, error) {
+	c := workerConfig{conn: f.conn, downstreamURL: f.downstreamURL, httpAddr: f.httpAddr}
 	var errs []error
-	if fs.NArg() > 0 {
-		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	if len(args) > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(args, " ")))
 	}
 	if c.downstreamURL == "" {
 		errs = append(errs, errors.New("--downstream-url is required"))
 	}
 	var err error
-	if c.rates, err = tcr.ParseRates(rates); err != nil {
+	if c.rates, err = tcr.ParseRates(f.rates); err != nil {
 		errs = append(errs, fmt.Errorf("--rate %w", err))
 	}
-	if timeScale <= 0 || retryScale <= 0 || stuck < 0 || maxRe < 0 || maxCheck < 0 {
+	if f.timeScale <= 0 || f.retryScale <= 0 || f.stuckAfter < 0 || f.maxRedrives < 0 || f.maxChecks < 0 {
 		errs = append(errs, errors.New("--time-scale and --retry-scale must be positive; --stuck-after, --max-redrives and --max-checks not negative"))
 	}
-	policy, err := sweeper.ResolvePolicy(recovery, stuck, maxRe, maxCheck)
+	policy, err := sweeper.ResolvePolicy(f.recovery, f.stuckAfter, f.maxRedrives, f.maxChecks)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--recovery: %w", err))
 	}
-	if err := c.logLevel.UnmarshalText([]byte(lvl)); err != nil {
+	if err := c.logLevel.UnmarshalText([]byte(f.level)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("%w: %w", errUsage, err)
+		return c, usageErrorf("%v", err)
 	}
-	c.settings = flow.NewSettings(policy.Scaled(timeScale), retryScale*timeScale)
+	c.settings = flow.NewSettings(policy.Scaled(f.timeScale), f.retryScale*f.timeScale)
 	return c, nil
 }
 
-func runWorker(ctx context.Context, args []string) error {
-	c, err := parseWorker(args)
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
+func runWorker(ctx context.Context, c workerConfig, m *Main) error {
+	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
