@@ -2,12 +2,15 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tendlc/tendlc/bench/check"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -199,5 +202,21 @@ func TestReadReport(t *testing.T) {
 				t.Errorf("error %v, want one with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestComparisonNamesTheRulesThatDidNotApply: a check passed without a rule
+// that does not apply to its system (the Temporal side's history rule)
+// counts the rules that ran and names the other.
+func TestComparisonNamesTheRulesThatDidNotApply(t *testing.T) {
+	c := fixtureComparison(t)
+	var res check.Result
+	if err := json.Unmarshal([]byte(`{"passed": true, "inputs": {"no_audit": true}, "rules": [
+		{"rule": "history", "not_applicable": "the system keeps no audit items"}, {"rule": "world", "checked": 9}, {"rule": "rate", "checked": 5}]}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	c.Runs[1].Report.Check = &res
+	if md, want := compareMarkdown(t, c), "| checker | passed (2 rules) | passed (2 rules; not applicable: history) |\n"; !strings.Contains(md, want) {
+		t.Errorf("compare.md has no %q:\n%s", want, md)
 	}
 }

@@ -118,7 +118,18 @@ func (c Comparison) writeOutcomes(b *strings.Builder) {
 		case !ch.Passed:
 			return fmt.Sprintf("**failed** (violations: %d)", len(ch.Violations))
 		}
-		return fmt.Sprintf("passed (%d rules)", len(r.Check.Rules))
+		ran, skipped := 0, []string{}
+		for _, rr := range r.Check.Rules {
+			if rr.NotApplicable != "" {
+				skipped = append(skipped, rr.Rule)
+				continue
+			}
+			ran++
+		}
+		if len(skipped) > 0 {
+			return fmt.Sprintf("passed (%d rules; not applicable: %s)", ran, strings.Join(skipped, ", "))
+		}
+		return fmt.Sprintf("passed (%d rules)", ran)
 	})
 	c.row(b, "every configured fault happened", func(r Report) string {
 		if len(r.Faults.Checks) == 0 {

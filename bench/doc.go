@@ -31,16 +31,18 @@
 // start its processes, seed, watch progress, collect. What not every system
 // has is an optional interface that Runner checks for: RateLimited (the
 // limits the checker's rate rule holds the run to), Hinter (what to look
-// at while a run is served) and LimitMeasurer (a bare loop of the SDK calls
-// of the system's transitions, which a scenario with Limit runs after the
-// run: the report's Limit sets the system's transitions per second and CPU
-// per transition beside the bare loop's).
+// at while a run is served), Serviced (a backing service the system starts
+// itself, measured as Runner.Services are) and LimitMeasurer (a bare loop
+// of the SDK calls of the system's transitions, which a scenario with Limit
+// runs after the run: the report's Limit sets the system's transitions per
+// second and CPU per transition beside the bare loop's).
 //
 // A Comparison sets two runs' reports side by side (`regbench compare`):
 // compare.md and two charts with a series per run, from the engine's fields
 // only, so that any two systems compare; CountCode counts each system's
 // lines of code per concern from the checked-in mapping ConcernsFile.
 //
-// Package bench/legacy implements System for tendlc itself; bench imports
-// no AWS adapter.
+// Package bench/legacy implements System for tendlc itself, and
+// bench/temporal for the same flow on Temporal (driving the regtemporal
+// binary); bench imports no AWS adapter.
 package bench

@@ -18,7 +18,7 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 	sc := s.Scenario
 	fmt.Fprintf(&b, "# regbench %s\n\n", sc.Name)
 	fmt.Fprintf(&b, "%s.\n\n", strings.TrimSuffix(sc.Description, "."))
-	fmt.Fprintf(&b, "- load: %d campaigns over %d brands (phone numbers per campaign: %d), all seeded at once; %d regd replicas",
+	fmt.Fprintf(&b, "- load: %d campaigns over %d brands (phone numbers per campaign: %d), all seeded at once; %d replicas",
 		sc.Campaigns, sc.Brands, sc.Numbers, sc.Replicas)
 	if sc.KillEvery > 0 {
 		fmt.Fprintf(&b, ", one killed with SIGKILL every %v and restarted", time.Duration(sc.KillEvery))

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -24,6 +26,11 @@ type Proc struct {
 	Args   []string // its arguments
 	Env    []string // added to regbench's environment
 	Health string   // URL that answers 200 once it serves
+	// ReadyLine, when set, is what the process writes to its standard
+	// output or error once it serves, for a process without a health URL
+	// (the embedded Temporal server, which speaks gRPC only): Start waits
+	// for it in what this start wrote, instead of polling Health.
+	ReadyLine string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -34,9 +41,13 @@ type Proc struct {
 // Supervisor starts and stops the processes of a run. Each runs in its own
 // process group, so a Ctrl-C reaches regbench only and the stop order stays
 // regbench's: the reverse of the start order (for tendlc: replicas first,
-// then the simulator, then the shim).
+// then the simulator, then the shim). Its methods are safe for concurrent
+// use on different processes: a system may restart one of its processes
+// while the kill schedule restarts a replica.
 type Supervisor struct {
-	dir      string // logs and PID files
+	dir string // logs and PID files
+
+	mu       sync.Mutex
 	procs    []*Proc
 	failures map[string]int // starts that failed, by process name
 }
@@ -50,7 +61,10 @@ func NewSupervisor(dir string) (*Supervisor, error) {
 	return &Supervisor{dir: dir, failures: map[string]int{}}, nil
 }
 
-func (s *Supervisor) pidFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
+// PIDFile is the file that holds the process ID of p's latest start, while
+// it runs: the Makefile stops what it names, and a backing service started
+// by the system (Serviced) is measured through it across restarts.
+func (s *Supervisor) PIDFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".pid") }
 
 // LogFile is the file that holds p's standard output and error.
 func (s *Supervisor) LogFile(p *Proc) string { return filepath.Join(s.dir, p.Name+".log") }
@@ -62,20 +76,32 @@ func (s *Supervisor) LogFile(p *Proc) string { return filepath.Join(s.dir, p.Nam
 func (s *Supervisor) Start(ctx context.Context, p *Proc) error {
 	err := s.start(ctx, p)
 	if err != nil && ctx.Err() == nil {
+		s.mu.Lock()
 		s.failures[p.Name]++
+		s.mu.Unlock()
 	}
 	return err
 }
 
 // StartFailures returns how many starts of the process named name failed
 // (Start).
-func (s *Supervisor) StartFailures(name string) int { return s.failures[name] }
+func (s *Supervisor) StartFailures(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures[name]
+}
 
 func (s *Supervisor) start(ctx context.Context, p *Proc) error {
 	logf, err := os.OpenFile(s.LogFile(p), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
+	st, err := logf.Stat()
+	if err != nil {
+		logf.Close()
+		return err
+	}
+	logFrom := st.Size() // where this start's output begins
 	cmd := exec.Command(p.Bin, p.Args...)
 	cmd.Env = append(os.Environ(), p.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -88,7 +114,7 @@ func (s *Supervisor) start(ctx context.Context, p *Proc) error {
 	p.mu.Lock()
 	p.cmd, p.exited, p.killed = cmd, exited, false
 	p.mu.Unlock()
-	if err := os.WriteFile(s.pidFile(p), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(s.PIDFile(p), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
 		return err
 	}
 	go func() {
@@ -96,10 +122,12 @@ func (s *Supervisor) start(ctx context.Context, p *Proc) error {
 		logf.Close()
 		close(exited)
 	}()
-	if !contains(s.procs, p) {
+	s.mu.Lock()
+	if !slices.Contains(s.procs, p) {
 		s.procs = append(s.procs, p)
 	}
-	return s.waitHealthy(ctx, p, exited)
+	s.mu.Unlock()
+	return s.waitHealthy(ctx, p, exited, logFrom)
 }
 
 // PID returns the process ID of p's latest start, or 0 if it never started.
@@ -112,24 +140,13 @@ func (p *Proc) PID() int {
 	return p.cmd.Process.Pid
 }
 
-func contains(ps []*Proc, p *Proc) bool {
-	for _, q := range ps {
-		if q == p {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Supervisor) waitHealthy(ctx context.Context, p *Proc, exited <-chan struct{}) error {
+// waitHealthy waits until p is healthy: its Health URL answers 200, or its
+// log from offset logFrom on holds its ReadyLine.
+func (s *Supervisor) waitHealthy(ctx context.Context, p *Proc, exited <-chan struct{}, logFrom int64) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.Health, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if s.healthy(ctx, p, logFrom) {
+			return nil
 		}
 		select {
 		case <-exited:
@@ -139,9 +156,37 @@ func (s *Supervisor) waitHealthy(ctx context.Context, p *Proc, exited <-chan str
 		case <-time.After(100 * time.Millisecond): // polling interval
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not healthy at %s after 60 s; see %s", p.Name, p.Health, s.LogFile(p))
+			what := p.Health
+			if p.ReadyLine != "" {
+				what = fmt.Sprintf("(no %q in its output)", p.ReadyLine)
+			}
+			return fmt.Errorf("%s not healthy %s after 60 s; see %s", p.Name, what, s.LogFile(p))
 		}
 	}
+}
+
+// healthy reports whether p serves: it wrote its ReadyLine to its log after
+// offset logFrom, or, without one, its Health URL answers 200.
+func (s *Supervisor) healthy(ctx context.Context, p *Proc, logFrom int64) bool {
+	if p.ReadyLine != "" {
+		f, err := os.Open(s.LogFile(p))
+		if err != nil {
+			return false
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.NewSectionReader(f, logFrom, 1<<30))
+		return err == nil && bytes.Contains(b, []byte(p.ReadyLine))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.Health, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // Signal sends sig to p's process group and, for a stop, waits up to grace
@@ -161,13 +206,13 @@ func (s *Supervisor) Signal(p *Proc, sig syscall.Signal, grace time.Duration) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 	}
-	_ = os.Remove(s.pidFile(p))
+	_ = os.Remove(s.PIDFile(p))
 }
 
 // Died reports the first process that exited without being told to.
 func (s *Supervisor) Died() error {
 	var errs []error
-	for _, p := range s.procs {
+	for _, p := range s.all() {
 		p.mu.Lock()
 		exited, killed := p.exited, p.killed
 		p.mu.Unlock()
@@ -184,9 +229,17 @@ func (s *Supervisor) Died() error {
 
 // StopAll stops every process in reverse start order, gracefully.
 func (s *Supervisor) StopAll() {
-	for i := len(s.procs) - 1; i >= 0; i-- {
-		s.Signal(s.procs[i], syscall.SIGTERM, 20*time.Second)
+	procs := s.all()
+	for i := len(procs) - 1; i >= 0; i-- {
+		s.Signal(procs[i], syscall.SIGTERM, 20*time.Second)
 	}
+}
+
+// all returns the processes started so far, in start order.
+func (s *Supervisor) all() []*Proc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.procs)
 }
 
 // tail returns the last n bytes of a file, or why it cannot.

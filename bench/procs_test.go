@@ -2,7 +2,9 @@ package bench
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestSupervisorCountsFailedStarts: a start that exits before its process is
@@ -30,5 +32,28 @@ func TestSupervisorCountsFailedStarts(t *testing.T) {
 		if got := sup.StartFailures(name); got != want {
 			t.Errorf("StartFailures(%s) = %d, want %d", name, got, want)
 		}
+	}
+}
+
+// TestSupervisorWaitsForTheReadyLine: a process without a health URL is
+// ready once this start wrote its ReadyLine; the line an earlier start left
+// in the same log does not make a later start ready.
+func TestSupervisorWaitsForTheReadyLine(t *testing.T) {
+	sup, err := NewSupervisor(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sup.StopAll()
+	p := &Proc{Name: "server", Bin: "/bin/sh", Args: []string{"-c", "echo starting; echo server: ready on 1; exec sleep 30"},
+		ReadyLine: "server: ready on"}
+	if err := sup.Start(t.Context(), p); err != nil {
+		t.Fatalf("a process that wrote its ready line did not start: %v", err)
+	}
+	sup.Signal(p, syscall.SIGKILL, 0)
+	p.Args = []string{"-c", "echo starting again; exec sleep 30"}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if err := sup.Start(ctx, p); err == nil {
+		t.Fatal("a start that wrote no ready line was ready on the previous start's line")
 	}
 }

@@ -173,7 +173,7 @@ func Summarize(d RunData, sys Figures) Report {
 		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Services: d.Services, Carriersim: d.Carriersim,
 		Check: d.Check, System: sys}
 	s.fillCampaigns(d)
-	s.IntervalSeconds = intervalWidth(s.ElapsedSeconds)
+	s.IntervalSeconds = IntervalWidth(s.ElapsedSeconds)
 	s.Intervals = intervals(s.Campaigns, s.IntervalSeconds, s.ElapsedSeconds)
 	s.fillProduction(d.Scenario.TimeScale)
 	s.fillFaults(d)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tendlc/tendlc/bench/check"
@@ -40,7 +41,8 @@ type Runner struct {
 	// Out is the directory of the report files; empty writes none.
 	Out string
 	// Services are the backing services whose CPU time and memory the
-	// report gives (Report.Services): for tendlc, the emulators.
+	// report gives (Report.Services): for tendlc, the emulators. A system
+	// that starts one of its own adds it (Serviced).
 	Services []Service
 
 	// Started, if set, runs once every process is up, with carriersim's
@@ -101,7 +103,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		}
 	}
 	fmt.Fprintf(stdout, "regbench: scenario %s: %s\n", sc.Name, sc.Description)
-	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d regd replicas, deadline %v; prefix %s; logs in %s\n",
+	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d replicas, deadline %v; prefix %s; logs in %s\n",
 		sc.Brands, sc.Campaigns, sc.Numbers, sc.Replicas, time.Duration(sc.Deadline), r.Prefix, r.Dir)
 
 	l := makeLoad(sc)
@@ -110,7 +112,11 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for _, rep := range replicas {
 		col.add(rep.Proc.Name, rep.MetricsURL, rep.Proc.PID())
 	}
-	for _, svc := range r.Services {
+	services := r.Services
+	if sv, ok := r.System.(Serviced); ok {
+		services = append(slices.Clone(services), sv.Services()...)
+	}
+	for _, svc := range services {
 		col.addService(svc)
 	}
 	if err := r.System.Seed(ctx, l); err != nil {

@@ -152,9 +152,10 @@ func intervals(cs []campaignTimes, width, elapsed float64) []interval {
 // intervalWidths are the interval widths a run picks from, in seconds.
 var intervalWidths = []float64{5, 10, 15, 30, 60, 120, 300, 600}
 
-// intervalWidth returns the narrowest width that splits elapsed seconds into
-// at most 30 intervals.
-func intervalWidth(elapsed float64) float64 {
+// IntervalWidth returns the narrowest width that splits elapsed seconds into
+// at most 30 intervals: the width of the report's campaigns per interval
+// (Report.IntervalSeconds), for a system's own series beside it.
+func IntervalWidth(elapsed float64) float64 {
 	for _, w := range intervalWidths {
 		if elapsed/w <= 30 {
 			return w

@@ -97,8 +97,8 @@ func TestIntervalsCountStartedClosedAndOpen(t *testing.T) {
 
 func TestIntervalWidthKeepsTheTableShort(t *testing.T) {
 	for _, tt := range []struct{ elapsed, want float64 }{{90, 5}, {150, 5}, {151, 10}, {900, 30}, {100000, 600}} {
-		if got := intervalWidth(tt.elapsed); got != tt.want {
-			t.Errorf("intervalWidth(%v) = %v, want %v", tt.elapsed, got, tt.want)
+		if got := IntervalWidth(tt.elapsed); got != tt.want {
+			t.Errorf("IntervalWidth(%v) = %v, want %v", tt.elapsed, got, tt.want)
 		}
 	}
 }

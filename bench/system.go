@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/tendlc/tendlc/bench/check"
@@ -64,6 +66,15 @@ type RateLimited interface {
 	// Rates returns the system's rate limit per downstream group, per
 	// second, under sc.
 	Rates(sc Scenario) (map[string]float64, error)
+}
+
+// Serviced is a System that starts a backing service of its own among its
+// processes (the Temporal side's server): the report measures its CPU time
+// and memory as it does Runner.Services, across the system's restarts of
+// it.
+type Serviced interface {
+	// Services returns the system's backing services, once Start returned.
+	Services() []Service
 }
 
 // Hinter is a System that says what to look at while a run's processes keep
@@ -128,6 +139,18 @@ type Env struct {
 	Secret string
 	// Stdout takes the system's messages about its processes.
 	Stdout io.Writer
+}
+
+// SecretEnv writes e.Secret to a 0600 file in e.Dir and returns the
+// environment entry that points a webhook receiver at it
+// (TENDLC_WEBHOOK_SECRET_FILE): the secret never appears in a process's
+// arguments or environment. Its error is the file's.
+func (e Env) SecretEnv() (string, error) {
+	path := filepath.Join(e.Dir, "webhook-secret")
+	if err := os.WriteFile(path, []byte(e.Secret), 0o600); err != nil {
+		return "", err
+	}
+	return "TENDLC_WEBHOOK_SECRET_FILE=" + path, nil
 }
 
 // Replica is one worker process of the system under test: the kill

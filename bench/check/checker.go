@@ -24,6 +24,13 @@ type Input struct {
 	// Rates is the system's limit per downstream group, per second (for
 	// tendlc, regd's --rate: legacy.Rates).
 	Rates map[string]float64
+	// NoAudit says the system keeps no audit items: its history is the
+	// event history of its workflow engine (the Temporal side), which the
+	// checker does not read. The history rule then does not apply, and the
+	// webhooks rule takes the events a record applied from its Applied
+	// list instead of its audit; the other rules read records and the
+	// journal only, and run as they do for any system.
+	NoAudit bool
 }
 
 // The rules, in the order they run and report.
@@ -47,6 +54,17 @@ var ruleClaims = map[string]string{
 }
 
 // ruleUnits names what each rule counts as checked.
+// noAuditClaims replace ruleClaims for a system without audit items
+// (Input.NoAudit): what the webhooks rule proves from the records' applied
+// events alone.
+var noAuditClaims = map[string]string{
+	ruleWebhooks: "every webhook delivered or dropped was applied (its event is among the record's applied events), or is stale in the record's final state",
+}
+
+// noAudit is why the history rule does not apply to a system without audit
+// items (Input.NoAudit).
+const noAudit = "not applicable: the system keeps no audit items; its event history is its workflow engine's (Temporal's)"
+
 var ruleUnits = map[string]string{
 	ruleHistory:  "records",
 	ruleWorld:    "settled records",
@@ -72,10 +90,12 @@ type Result struct {
 
 // checkInputs counts what the checker read.
 type checkInputs struct {
-	Records           int `json:"records"`
-	AuditItems        int `json:"audit_items"`
-	Requests          int `json:"journal_requests"`
-	WebhookDeliveries int `json:"journal_webhooks"`
+	Records    int `json:"records"`
+	AuditItems int `json:"audit_items"`
+	// NoAudit: the system keeps no audit items (Input.NoAudit).
+	NoAudit           bool `json:"no_audit,omitempty"`
+	Requests          int  `json:"journal_requests"`
+	WebhookDeliveries int  `json:"journal_webhooks"`
 }
 
 // ruleResult is one rule's tally.
@@ -85,6 +105,9 @@ type ruleResult struct {
 	Checked    int    `json:"checked"`
 	Unit       string `json:"unit"`
 	Violations int    `json:"violations"`
+	// NotApplicable says why the rule did not run on this system; empty
+	// when it ran.
+	NotApplicable string `json:"not_applicable,omitempty"`
 }
 
 // violation is one thing a rule found wrong, with what an engineer needs to
@@ -149,7 +172,9 @@ const (
 // check runs every rule on in and returns the verdict.
 func check(in Input) Result {
 	c := newChecker(in)
-	c.checkHistory()
+	if !in.NoAudit {
+		c.checkHistory()
+	}
 	c.checkWorld()
 	c.checkRequests()
 	c.checkWebhooks()
@@ -161,7 +186,14 @@ func check(in Input) Result {
 				n++
 			}
 		}
-		c.res.Rules = append(c.res.Rules, ruleResult{Rule: r, Proves: ruleClaims[r], Checked: c.checked[r], Unit: ruleUnits[r], Violations: n})
+		rr := ruleResult{Rule: r, Proves: ruleClaims[r], Checked: c.checked[r], Unit: ruleUnits[r], Violations: n}
+		if in.NoAudit {
+			rr.Proves = cmp.Or(noAuditClaims[r], rr.Proves)
+			if r == ruleHistory {
+				rr.NotApplicable = noAudit
+			}
+		}
+		c.res.Rules = append(c.res.Rules, rr)
 	}
 	slices.SortStableFunc(c.res.Violations, func(a, b violation) int {
 		return cmp.Compare(slices.Index(rules, a.Rule), slices.Index(rules, b.Rule))
@@ -199,7 +231,7 @@ func newChecker(in Input) *checker {
 	c := &checker{in: in, records: map[recordKey]*statemachine.Record{}, audits: map[recordKey][]statemachine.AuditEntry{},
 		applied: map[recordKey]map[string]bool{}, requests: map[recordKey][]tcrsim.JournalRequest{},
 		webhooks: map[recordKey][]tcrsim.JournalWebhook{}, checked: map[string]int{}}
-	c.res.Inputs = checkInputs{Records: len(in.Records), AuditItems: len(in.Audit),
+	c.res.Inputs = checkInputs{Records: len(in.Records), AuditItems: len(in.Audit), NoAudit: in.NoAudit,
 		Requests: len(in.Journal.Requests), WebhookDeliveries: len(in.Journal.Webhooks)}
 	for i := range in.Records {
 		r := &in.Records[i]
@@ -212,6 +244,17 @@ func newChecker(in Input) *checker {
 			c.applied[k] = map[string]bool{}
 		}
 		c.applied[k][a.MessageID] = true
+	}
+	if in.NoAudit {
+		for _, r := range in.Records {
+			k := recordKey{r.Kind, r.ID}
+			for _, id := range r.Applied {
+				if c.applied[k] == nil {
+					c.applied[k] = map[string]bool{}
+				}
+				c.applied[k][id] = true
+			}
+		}
 	}
 	for _, as := range c.audits {
 		slices.SortStableFunc(as, func(a, b statemachine.AuditEntry) int { return cmp.Compare(a.Version, b.Version) })

@@ -422,3 +422,55 @@ func TestCheckOfNothingPasses(t *testing.T) {
 		t.Errorf("violations %v (want [] for report.json), rates %+v (want every group)", res.Violations, res.Rates)
 	}
 }
+
+// TestCheckWithoutAuditItems: a system that keeps no audit items (the
+// Temporal side) is checked on its records and the journal: the history rule
+// says it does not apply, the others run, the webhooks rule takes the events
+// a record applied from its Applied list, and a webhook that vanished is
+// still caught there.
+func TestCheckWithoutAuditItems(t *testing.T) {
+	tests := []struct {
+		name   string
+		world  func(*fixtureWorld)
+		passed bool
+		rule   string // violated, when the check fails
+	}{
+		{name: "the clean run passes", passed: true},
+		{name: "a dropped approval never applied is caught",
+			world: func(w *fixtureWorld) { w.strand = set("campaign-0 MNO_CAMPAIGN_OPERATION_APPROVED 10017") },
+			rule:  ruleWebhooks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := cleanWorld()
+			if tt.world != nil {
+				tt.world(&w)
+			}
+			in := runWorld(t, w).input()
+			in.Audit, in.NoAudit = nil, true
+			res := check(in)
+			if res.Passed != tt.passed {
+				t.Fatalf("passed %v, want %v:\n%s", res.Passed, tt.passed, describe(res))
+			}
+			if !tt.passed {
+				if got, want := rulesOf(res), []string{tt.rule}; !slices.Equal(got, want) {
+					t.Errorf("rules violated %v, want %v:\n%s", got, want, describe(res))
+				}
+			}
+			for _, r := range res.Rules {
+				switch {
+				case r.Rule == ruleHistory && (r.NotApplicable == "" || r.Checked != 0):
+					t.Errorf("the history rule ran (checked %d, not applicable %q)", r.Checked, r.NotApplicable)
+				case r.Rule != ruleHistory && (r.NotApplicable != "" || r.Checked == 0):
+					t.Errorf("rule %s did not run (checked %d, not applicable %q)", r.Rule, r.Checked, r.NotApplicable)
+				}
+			}
+			if tt.passed && res.Webhooks.Applied == 0 {
+				t.Error("no webhook event counted as applied from the records' applied events")
+			}
+			if got := describe(res); !strings.Contains(got, "keeps no audit items") {
+				t.Errorf("the summary does not say why the history rule did not run:\n%s", got)
+			}
+		})
+	}
+}

@@ -18,20 +18,28 @@ const SummaryViolations = 20
 func (r Result) WriteMarkdown(b *strings.Builder, limit int) {
 	in := r.Inputs
 	b.WriteString("\n## Checker\n\n")
-	inputs := fmt.Sprintf("%d records (%d audit items) and carriersim's journal (%d requests, %d webhook deliveries)",
-		in.Records, in.AuditItems, in.Requests, in.WebhookDeliveries)
+	audit, rules := fmt.Sprintf("%d audit items", in.AuditItems), "every rule"
+	if in.NoAudit {
+		audit, rules = "the system keeps no audit items", "every applicable rule"
+	}
+	inputs := fmt.Sprintf("%d records (%s) and carriersim's journal (%d requests, %d webhook deliveries)",
+		in.Records, audit, in.Requests, in.WebhookDeliveries)
 	switch {
 	case r.Error != "":
 		fmt.Fprintf(b, "**Could not check**: %s. Nothing is proved, so the check fails.\n", r.Error)
 		return
 	case r.Passed:
-		fmt.Fprintf(b, "**Passed**: every rule holds over %s.\n", inputs)
+		fmt.Fprintf(b, "**Passed**: %s holds over %s.\n", rules, inputs)
 	default:
 		fmt.Fprintf(b, "**Failed**: %s over %s.\n", plural(len(r.Violations), "violation"), inputs)
 	}
 
 	b.WriteString("\n| rule | a pass proves | checked | violations |\n|---|---|---:|---:|\n")
 	for _, rr := range r.Rules {
+		if rr.NotApplicable != "" {
+			fmt.Fprintf(b, "| %s | %s | %s | – |\n", rr.Rule, rr.Proves, rr.NotApplicable)
+			continue
+		}
 		fmt.Fprintf(b, "| %s | %s | %d %s | %d |\n", rr.Rule, rr.Proves, rr.Checked, rr.Unit, rr.Violations)
 	}
 
@@ -43,9 +51,12 @@ func (r Result) WriteMarkdown(b *strings.Builder, limit int) {
 	}
 	b.WriteString(".\n")
 	w := r.Webhooks
-	fmt.Fprintf(b, "Webhook events: %d (deliveries: %s): applied %d, stale in the record's final state %d, superseded %d, informational %d, vanished %d; "+
-		"%d audit items written by webhook events, each traced back to its webhook.\n",
-		w.Events, countList(w.Deliveries), w.Applied, w.Ignorable, w.Superseded, w.Informational, w.Vanished, w.FromWebhooks)
+	traced := fmt.Sprintf("%d audit items written by webhook events, each traced back to its webhook", w.FromWebhooks)
+	if in.NoAudit {
+		traced = "applied events not traced back to their webhooks (no audit items)"
+	}
+	fmt.Fprintf(b, "Webhook events: %d (deliveries: %s): applied %d, stale in the record's final state %d, superseded %d, informational %d, vanished %d; %s.\n",
+		w.Events, countList(w.Deliveries), w.Applied, w.Ignorable, w.Superseded, w.Informational, w.Vanished, traced)
 	fmt.Fprintf(b, "World: %d settled records compared with the simulator's decisions (%d never answered, so FAILED 30901); %d not settled, not compared.\n",
 		r.World.Settled, r.World.Unanswered, r.World.Unsettled)
 

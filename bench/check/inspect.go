@@ -16,6 +16,9 @@ const timeout = 2 * time.Minute
 type History struct {
 	Records []statemachine.Record
 	Audit   []statemachine.AuditEntry
+	// NoAudit says the system keeps no audit items at all (Input.NoAudit),
+	// rather than none for these records.
+	NoAudit bool
 }
 
 // Sources are where the checker reads a run.
@@ -56,5 +59,5 @@ func Inspect(ctx context.Context, src Sources) Result {
 	if err != nil {
 		return Failed(err)
 	}
-	return check(Input{Records: h.Records, Audit: h.Audit, Journal: j, Rates: src.Rates})
+	return check(Input{Records: h.Records, Audit: h.Audit, Journal: j, Rates: src.Rates, NoAudit: h.NoAudit})
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -73,7 +72,7 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 	}
 	s.sqs, s.ddb, s.table, s.queues, s.producer = sqsc, ddb, sp.TableName(), urls, producer
 
-	secretEnv, err := webhookSecretEnv(env.Dir, env.Secret)
+	secretEnv, err := env.SecretEnv()
 	if err != nil {
 		return "", err
 	}
@@ -84,17 +83,6 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 		return "", err
 	}
 	return "http://" + shim + "/", nil
-}
-
-// webhookSecretEnv writes the webhook shim's secret to a 0600 file in dir
-// and returns the environment entry that points the shim at it: the secret
-// never appears in a process's arguments or environment.
-func webhookSecretEnv(dir, secret string) (string, error) {
-	path := filepath.Join(dir, "webhook-secret")
-	if err := os.WriteFile(path, []byte(secret), 0o600); err != nil {
-		return "", err
-	}
-	return "TENDLC_WEBHOOK_SECRET_FILE=" + path, nil
 }
 
 // StartReplicas starts the scenario's regd replicas, replica i serving on

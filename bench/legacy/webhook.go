@@ -82,7 +82,7 @@ func (b *WebhookBench) Run(ctx context.Context, stdout io.Writer) (err error) {
 		return err
 	}
 	defer sup.StopAll()
-	secretEnv, err := webhookSecretEnv(b.Dir, string(secret))
+	secretEnv, err := bench.Env{Dir: b.Dir, Secret: string(secret)}.SecretEnv()
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@
 // makes: `regbench run` ends every scenario with a checker that reads every
 // record's audit and carriersim's journal (docs/checker.md), which `regbench
 // check` also runs on its own. It holds the flags and the wiring: the engine
-// is package bench (scenarios, runner, report), the checker bench/check, and
-// tendlc as the system under test and its component benchmarks bench/legacy.
+// is package bench (scenarios, runner, report), the checker bench/check,
+// tendlc as the system under test and its component benchmarks bench/legacy,
+// and the same flow on Temporal (`regbench run --system temporal`, driving
+// the regtemporal binary of the nested module temporal/) bench/temporal.
 // `regbench bare` is the limit of the event path (a transition's SDK calls in
 // a bare loop); `regbench run` starts it as a process of its own after a run
 // whose scenario asks for the limit (the ceiling profile). `regbench compare
@@ -26,12 +28,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/bench/legacy"
+	"github.com/tendlc/tendlc/bench/temporal"
 )
 
 func main() {
@@ -58,14 +64,27 @@ var subcommands = []subcommand{
 	{"consumer", "the consumer runtime against a bare SDK receive-and-delete loop", false, consumerCommand},
 	{"check", "prove a run from its records and carriersim's journal: legal histories, nothing applied twice, every downstream call accounted for", false, checkCommand},
 	{"compare", "two runs' reports side by side (two systems, or two runs of one): compare.md and charts, lines of code per concern", true, compareCommand},
-	{"run", "a scenario end to end: carriersim, the webhook shim and regd replicas as processes, a seeded load, progress and a summary", false, runCommand},
+	{"run", "a scenario end to end: carriersim and the system under test (tendlc's webhook shim and regd replicas, or the Temporal side) as processes, a seeded load, progress and a summary", false, runCommand},
 	{"sweeper", "the stuck-record sweep: waiting-index queries against a full table scan", false, sweeperCommand},
 	{"webhook", "the webhook shim as a local server: signed webhooks from concurrent senders, throughput, latency, every accepted one counted on the queue", false, webhookCommand},
 }
 
-// newSystem returns the system under test that `regbench run` drives: tendlc
-// itself, the only one so far (a --system flag would choose here).
-func newSystem() bench.System { return &legacy.System{} }
+// systems are the systems under test `regbench run --system` drives: tendlc
+// itself, and the same flow on Temporal (issue 17).
+var systems = map[string]func() bench.System{
+	"legacy":   func() bench.System { return &legacy.System{} },
+	"temporal": func() bench.System { return &temporal.System{} },
+}
+
+// newSystem returns the system under test named name. Its error wraps
+// bench.ErrUsage for an unknown name.
+func newSystem(name string) (bench.System, error) {
+	s, ok := systems[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown system %q (want %s)", bench.ErrUsage, name, strings.Join(slices.Sorted(maps.Keys(systems)), " or "))
+	}
+	return s(), nil
+}
 
 // run runs the subcommand named by args[0] and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -37,6 +37,7 @@ func TestRunCommandLine(t *testing.T) {
 		{"bare: negative concurrency", []string{"bare", "-concurrency", "-1"}, 2},
 		{"bare: bad timeout", []string{"bare", "-timeout", "soon"}, 2},
 		{"bare: help", []string{"bare", "-h"}, 0},
+		{"run: unknown system", []string{"run", "--system", "cadence"}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 // runFlags are the settings of `regbench run`.
 type runFlags struct {
+	system                     string
 	profile                    string
 	brands, campaigns, numbers int
 	replicas                   int
@@ -29,16 +30,17 @@ type runFlags struct {
 
 func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error {
 	var f runFlags
+	fs.StringVar(&f.system, "system", "legacy", "the system under test: legacy (tendlc: the webhook shim and regd on SQS and DynamoDB) or temporal (regtemporal: the embedded server on SQLite, its webhook and workers)")
 	fs.StringVar(&f.profile, "profile", "demo", "scenario: "+strings.Join(bench.ProfileNames(), ", ")+", or a .json profile file")
 	fs.IntVar(&f.brands, "brands", 0, "override the profile's brand count")
 	fs.IntVar(&f.campaigns, "campaigns", 0, "override the profile's campaign count")
 	fs.IntVar(&f.numbers, "numbers", 0, "override the profile's numbers per campaign")
-	fs.IntVar(&f.replicas, "replicas", 0, "override the profile's regd replica count")
+	fs.IntVar(&f.replicas, "replicas", 0, "override the profile's replica count (regd replicas or workers)")
 	fs.DurationVar(&f.deadline, "deadline", 0, "override the profile's deadline")
-	fs.StringVar(&f.bin, "bin", "", "directory of the carriersim, webhook and regd binaries (default: regbench's own)")
+	fs.StringVar(&f.bin, "bin", "", "directory of the carriersim, webhook and regd binaries, and regtemporal's (default: regbench's own)")
 	fs.StringVar(&f.dir, "dir", ".tools/run/regbench", "directory for the processes' logs and PID files")
 	fs.StringVar(&f.prefix, "prefix", "", "resource name prefix (default: a fresh bench-<time>- prefix)")
-	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook shim on base+500, regd replica i on base+100+i")
+	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook receiver on base+500, replica (regd or worker) i on base+100+i, the Temporal server on base+600")
 	fs.BoolVar(&f.serve, "serve", false, "keep everything running after the load finished, until interrupted")
 	fs.DurationVar(&f.progressEvery, "progress", 2*time.Second, "interval of the progress line")
 	fs.Func("service", "measure a backing service's CPU time and memory: `NAME=PIDFILE`, the PID file naming its process (repeatable; "+
@@ -52,11 +54,15 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 		if f.out == "" {
 			f.out = bench.DefaultReportDir(f.profile, time.Now())
 		}
+		sys, err := newSystem(f.system)
+		if err != nil {
+			return err
+		}
 		sc, err := f.scenario()
 		if err != nil {
 			return err
 		}
-		r := bench.Runner{System: newSystem(), Scenario: sc, Profile: f.profile, Bin: f.bin, Dir: f.dir, Prefix: f.prefix,
+		r := bench.Runner{System: sys, Scenario: sc, Profile: f.profile, Bin: f.bin, Dir: f.dir, Prefix: f.prefix,
 			BasePort: f.basePort, Serve: f.serve, ProgressEvery: f.progressEvery, Out: f.out, Services: f.services}
 		_, err = r.Run(ctx, stdout)
 		return err
