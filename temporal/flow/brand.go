@@ -26,30 +26,29 @@ func Brand(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Record
 	if err != nil {
 		return statemachine.Record{}, err
 	}
-	waiting := workflow.GetSignalChannel(ctx, SignalWaitForBrand)
-	var campaigns []string
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var id string
-			if !waiting.Receive(ctx, &id) {
-				return
-			}
-			campaigns = append(campaigns, id)
-		}
-	})
 	rec, err := brandFlow(ctx, r, reg)
 	if err != nil {
 		return rec, err
 	}
-	// Campaigns whose signal came with the one that ends this workflow.
+	// Campaigns signal while the brand runs (their signals wait in the
+	// channel) and may still signal while it tells the others: it tells
+	// until none is left, and a signal that comes with the completion makes
+	// the server run this task again, so none is left untold.
+	waiting := workflow.GetSignalChannel(ctx, SignalWaitForBrand)
 	for {
-		var id string
-		if !waiting.ReceiveAsync(&id) {
-			break
+		var campaigns []string
+		for {
+			var id string
+			if !waiting.ReceiveAsync(&id) {
+				break
+			}
+			campaigns = append(campaigns, id)
 		}
-		campaigns = append(campaigns, id)
+		if len(campaigns) == 0 {
+			return rec, nil
+		}
+		tellCampaigns(ctx, rec, campaigns)
 	}
-	return rec, tellCampaigns(ctx, rec, campaigns)
 }
 
 // brandFlow runs the brand's steps and returns its last record.
@@ -114,7 +113,7 @@ func (r *run) failed(ctx workflow.Context, err error) (statemachine.Record, erro
 }
 
 // tellCampaigns signals the brand's outcome to the campaigns waiting for it.
-func tellCampaigns(ctx workflow.Context, rec statemachine.Record, campaigns []string) error {
+func tellCampaigns(ctx workflow.Context, rec statemachine.Record, campaigns []string) {
 	env := statemachine.Envelope{Type: brandOutcomeEvent(rec.State), SchemaVersion: statemachine.SchemaVersion,
 		EventID: WorkflowID(rec.Kind, rec.ID) + "/outcome", EntityID: rec.ID, OccurredAt: workflow.Now(ctx),
 		Actor: "temporal"}
@@ -127,7 +126,6 @@ func tellCampaigns(ctx workflow.Context, rec statemachine.Record, campaigns []st
 		// longer listens; the others have the outcome.
 		_ = f.Get(ctx, nil)
 	}
-	return nil
 }
 
 // brandOutcomeEvent is the event a brand's last state tells its campaigns.

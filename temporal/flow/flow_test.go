@@ -88,8 +88,8 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *world) {
 	a := &Activities{Settings: production}
 	env.RegisterActivity(a)
 	w := &world{queues: map[string]string{}}
-	env.OnActivity(a.Call, mock.Anything, mock.Anything).Return(w.call)
-	env.OnActivity(a.Lookup, mock.Anything, mock.Anything).Return(w.lookup)
+	env.OnActivity(a.Call, mock.Anything, mock.Anything).Return(w.call).Maybe()
+	env.OnActivity(a.Lookup, mock.Anything, mock.Anything).Return(w.lookup).Maybe()
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -355,4 +355,31 @@ func TestCampaignCarrierRejection(t *testing.T) {
 	if rec.Carriers[statemachine.CarrierATT] != statemachine.CarrierRejected {
 		t.Errorf("AT&T status %s, want REJECTED", rec.Carriers[statemachine.CarrierATT])
 	}
+}
+
+// A campaign whose wait-for-brand signal comes while the brand is telling
+// the campaigns that signalled before it is told too: no campaign waits on a
+// brand that ended.
+func TestBrandTellsCampaignsThatSignalWhileItTells(t *testing.T) {
+	env, _ := newEnv(t)
+	bw := WorkflowID(statemachine.KindBrand, "b-1")
+	env.SetStartWorkflowOptions(startOptions(bw))
+	signal := func(d time.Duration, campaign string) {
+		env.RegisterDelayedCallback(func() {
+			if err := env.SignalWorkflowByID(bw, SignalWaitForBrand, campaign); err != nil {
+				t.Errorf("signal from %s: %v", campaign, err)
+			}
+		}, d)
+	}
+	signal(time.Minute, "campaign/c-1")
+	at(t, env, 10*time.Minute, bw, event(statemachine.BrandVerified, "b-1", "wh-1", statemachine.Identity{Status: "VERIFIED"}))
+	// Telling c-1 takes a minute; c-2 signals half-way.
+	env.OnSignalExternalWorkflow(mock.Anything, "campaign/c-1", "", SignalEvent, mock.Anything).After(time.Minute).Return(nil).Once()
+	env.OnSignalExternalWorkflow(mock.Anything, "campaign/c-2", "", SignalEvent, mock.Anything).Return(nil).Once()
+	signal(10*time.Minute+30*time.Second, "campaign/c-2")
+	env.ExecuteWorkflow(Brand, registration(statemachine.BrandRegister, "b-1", statemachine.BrandRegistration{LegalName: "Acme"}))
+	if rec := result(t, env); rec.State != statemachine.Verified {
+		t.Fatalf("brand ended %s, want VERIFIED", rec.State)
+	}
+	env.AssertExpectations(t)
 }
