@@ -356,8 +356,18 @@ func (c Comparison) writeCeiling(b *strings.Builder) {
 	})
 	c.row(b, "worker CPU ms per campaign", func(r Report) string { return perCampaignMS(workerCPU(r), r) })
 	c.row(b, "backing services CPU ms per campaign", servicePerCampaign)
-	c.row(b, "transitions per second (the system's own)", func(r Report) string { return f1(r.Limit.System.PerSecond) })
-	c.row(b, "worker CPU ms per transition", func(r Report) string { return f2(r.Limit.System.CPUPerTransitionMS) })
+	c.row(b, "transitions per second (the system's own)", func(r Report) string {
+		if r.Limit.System.Transitions == 0 {
+			return notMeasured
+		}
+		return f1(r.Limit.System.PerSecond)
+	})
+	c.row(b, "worker CPU ms per transition", func(r Report) string {
+		if r.Limit.System.Transitions == 0 {
+			return notMeasured
+		}
+		return f2(r.Limit.System.CPUPerTransitionMS)
+	})
 	c.row(b, "bare loop: transitions per second", func(r Report) string {
 		if r.Limit.Error != "" {
 			return notMeasured

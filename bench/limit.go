@@ -93,15 +93,15 @@ func newLimit(transitions float64, d RunData, bare BareRun, err error) *Limit {
 
 // measureLimit measures the limit of the run d after stopping its processes,
 // so that the bare loop has the machine the replicas had. It returns nil for
-// an interrupted run, and a Limit with only an Error when the system cannot
-// measure one or the processes keep serving.
+// an interrupted run, and a Limit with only an Error when the system has no
+// bare loop (which does not fail the run) or the processes keep serving.
 func (r Runner) measureLimit(ctx context.Context, stdout io.Writer, env Env, sup *Supervisor, d RunData) *Limit {
 	lm, ok := r.System.(LimitMeasurer)
 	switch {
 	case ctx.Err() != nil:
 		return nil
 	case !ok:
-		return &Limit{Error: "the system under test measures no limit"}
+		return &Limit{Error: "the system under test has no bare loop to measure (its event path is not SQS and DynamoDB calls)"}
 	case r.Serve:
 		return &Limit{Error: "not measured: the run's processes keep serving (--serve)"}
 	}

@@ -147,7 +147,7 @@ func TestMeasureLimitAsksTheSystem(t *testing.T) {
 		want   string // in Limit.Error; "" for a measured limit
 		asked  int
 	}{
-		{"not a LimitMeasurer", Runner{System: stubSystem{}}, "measures no limit", 0},
+		{"not a LimitMeasurer", Runner{System: stubSystem{}}, "has no bare loop", 0},
 		{"no transition", Runner{System: limitStub{asked: &asked}}, "made no transition", 0},
 		{"served", Runner{System: limitStub{transitions: 840, asked: &asked}, Serve: true}, "--serve", 0},
 		{"bare loop fails", Runner{System: limitStub{transitions: 840, err: errors.New("loop broke"), asked: &asked}}, "loop broke", 840},
