@@ -24,13 +24,14 @@ import (
 
 const (
 	localhost = "127.0.0.1"
-	// clusterName is the one cluster's name, kept in the database's
-	// cluster metadata: a file made with another name would not start.
+	// clusterName is the one cluster's name, which the database keeps in
+	// its cluster metadata and in each namespace's replication config.
 	clusterName = "active"
 	// historyShards is fixed when the file is created (the server keeps the
 	// persisted count afterwards). One shard is what lite_server.go and the
-	// Temporal CLI's dev server use: on SQLite with one writer, more shards
-	// add shard-owner work without adding write throughput.
+	// Temporal CLI's dev server use: SQLite has one writer, and the run of
+	// 500 workflows below was no faster with 4 shards (12 to 33 s, against
+	// 11 to 28 s with one).
 	historyShards = 1
 )
 
@@ -38,6 +39,9 @@ const (
 // throughput where it costs nothing a process restart could see: with
 // write-ahead logging and synchronous=NORMAL a commit survives the process
 // being killed, and only an operating system crash may lose the last ones.
+// 500 workflows of 4 activities and a signal each (50 at a time, one
+// worker) took 11 to 28 s on this 2-core machine in this mode, and 38 to
+// 56 s with SQLite's defaults (a rollback journal, a sync at every commit).
 func sqlConfig(path string) *config.SQL {
 	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,

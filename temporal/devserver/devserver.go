@@ -29,9 +29,9 @@ import (
 // Config configures a [Server]. Its zero values mean the documented
 // defaults; only DBPath is required.
 type Config struct {
-	// DBPath is the SQLite file holding the server's state. It and its
-	// directory are created when missing; an existing file is reused, with
-	// its workflows.
+	// DBPath is the SQLite file holding the server's state, with its -wal
+	// and -shm companions beside it. It and its directory are created when
+	// missing; an existing file is reused, with its workflows.
 	DBPath string
 	// Port is the frontend's gRPC port on 127.0.0.1; 0 means a free port,
 	// which [Server.HostPort] reports.
@@ -129,8 +129,8 @@ func (s *Server) Start(ctx context.Context) error {
 // The server's module (v1.29.1) does not stop everything: its system
 // workers' pollers keep polling the frontend's address. A server started
 // afterwards in the same process on the same port would serve them, so a
-// restart within a process takes another port; the benchmark restarts the
-// server by restarting `regtemporal server`.
+// restart within a process takes another port, and a restart on the same
+// port is a restart of the process (`regtemporal server`).
 func (s *Server) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

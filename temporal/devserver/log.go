@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
@@ -11,12 +12,14 @@ import (
 )
 
 // serverLogger is the server's log.Logger writing to a slog.Logger. The
-// server's tags become attributes under their own keys. Once stopping is
-// set it drops everything below errors: a stopping server's services warn
-// about each other's closed connections for as long as they take to stop.
+// server's tags become attributes under their own keys, only for the
+// records l is enabled for. Once stopping is set it drops everything below
+// errors: a stopping server's services warn about each other's closed
+// connections for as long as they take to stop.
 type serverLogger struct {
 	l        *slog.Logger
 	stopping *atomic.Bool
+	tags     []tag.Tag // from With
 }
 
 var _ log.WithLogger = serverLogger{}
@@ -44,7 +47,8 @@ func (s serverLogger) Fatal(msg string, tags ...tag.Tag) {
 
 // With returns a logger adding tags to every record.
 func (s serverLogger) With(tags ...tag.Tag) log.Logger {
-	return serverLogger{s.l.With(attrs(tags)...), s.stopping}
+	s.tags = append(slices.Clip(s.tags), tags...)
+	return s
 }
 
 func (s serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
@@ -52,13 +56,9 @@ func (s serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 	if level < slog.LevelError && s.stopping.Load() || !s.l.Enabled(ctx, level) {
 		return
 	}
-	s.l.Log(ctx, level, msg, attrs(tags)...)
-}
-
-func attrs(tags []tag.Tag) []any {
-	as := make([]any, len(tags))
-	for i, t := range tags {
-		as[i] = slog.Any(t.Key(), t.Value())
+	attrs := make([]slog.Attr, 0, len(s.tags)+len(tags))
+	for _, t := range slices.Concat(s.tags, tags) {
+		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
 	}
-	return as
+	s.l.LogAttrs(ctx, level, msg, attrs...)
 }
