@@ -22,7 +22,7 @@ func (s *Simulator) submitToCarrier(c statemachine.Carrier) func(request) (answe
 		mno := tcr.WebhookEvent{CampaignID: r.id, MNOID: c.MNOID(), MNOName: tcr.MNOName(c)}
 		review, verdict := mno, mno
 		review.EventType, verdict.EventType = tcr.EventMNOReview, tcr.EventMNOApproved
-		if s.rnd.chance(s.cfg.Rejections[Rejection(c)]) {
+		if s.rnd.decide(s.cfg.Rejections[Rejection(c)], string(c), r.id, string(r.body)) {
 			verdict.EventType = tcr.EventMNORejected
 			verdict.Code, verdict.Description = statemachine.CodeCarrierRejection, "carrier rejected the campaign"
 		}

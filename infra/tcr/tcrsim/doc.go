@@ -3,7 +3,10 @@
 // answers the registration calls (with rate limits, injected 503s and
 // rejections), posts signed webhooks back after configurable delays (with
 // drops, duplicates and reordering), recognises repeated requests, and counts
-// everything at GET /counters. Every random draw comes from Config.Seed. It
+// everything at GET /counters. Every random draw comes from Config.Seed; a
+// downstream's decisions (rejections) depend on the seed and the record and
+// request they are about, not on the order requests arrive in, so two
+// systems driven through the same load meet the same world. It
 // sits beside the protocol it fakes, as net/http/httptest sits beside
 // net/http; cmd/carriersim serves it as a process, with flags for [Config].
 //

@@ -23,7 +23,7 @@ func (s *Simulator) registerNumber(r request) (answer, []*event, error) {
 		return answer{}, nil, errors.New("number: campaign_id is required")
 	}
 	e := tcr.WebhookEvent{EventType: tcr.EventNumberRegistrationUpdate, CampaignID: p.CampaignID, Number: r.id, NumberStatus: tcr.NumberRegistered}
-	if s.rnd.chance(s.cfg.Rejections[RejectNumbers]) {
+	if s.rnd.decide(s.cfg.Rejections[RejectNumbers], string(RejectNumbers), r.id, string(r.body)) {
 		e.NumberStatus, e.Description = tcr.NumberFailed, "carrier refused the number registration"
 	}
 	pl := s.plan(r)

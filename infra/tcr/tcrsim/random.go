@@ -1,21 +1,47 @@
 package tcrsim
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"math/rand/v2"
 	"sync"
 	"time"
 )
 
 // random is the one source of every random draw, seeded so that a run can be
-// repeated. It is safe for concurrent use; the order of concurrent draws
-// follows the order requests and timers arrive in.
+// repeated. It is safe for concurrent use. The faults and delays (chance,
+// between) follow the order requests and timers arrive in; the downstreams'
+// decisions (decide) depend on the seed and what is decided alone, so that
+// two systems driven through the same load meet the same world whatever
+// order their requests come in.
 type random struct {
-	mu sync.Mutex
-	r  *rand.Rand
+	seed uint64
+	mu   sync.Mutex
+	r    *rand.Rand
 }
 
 func newRandom(seed uint64) *random {
-	return &random{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &random{seed: seed, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// decide reports true with probability p for the decision named by parts
+// (what is decided, about which record, on which request body): the same
+// parts always decide the same way under one seed. A request sent again
+// after a loss is decided as it was; an edited one anew.
+func (r *random) decide(p float64, parts ...string) bool {
+	if p <= 0 {
+		return false
+	}
+	if p >= 1 {
+		return true
+	}
+	h := fnv.New64a()
+	_ = binary.Write(h, binary.LittleEndian, r.seed) // a hash.Hash never fails to write
+	for _, part := range parts {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return float64(h.Sum64()>>11)/(1<<53) < p
 }
 
 // chance reports true with probability p. Certain outcomes (p <= 0, p >= 1)

@@ -26,14 +26,14 @@ func (s *Simulator) submitBrand(r request) (answer, []*event, error) {
 		return answer{}, nil, errors.New("brand: legal_name and entity_type are required")
 	}
 	soleProprietor := p.EntityType == "SOLE_PROPRIETOR"
-	if !soleProprietor && s.rnd.chance(s.cfg.Rejections[RejectInvalidEIN]) {
+	if !soleProprietor && s.rnd.decide(s.cfg.Rejections[RejectInvalidEIN], string(RejectInvalidEIN), r.id, string(r.body)) {
 		return rejected(statemachine.CodeInvalidEIN, "invalid EIN"), nil, nil
 	}
 	e := tcr.WebhookEvent{EventType: tcr.EventBrandIdentityStatusUpdate, BrandID: r.id, BrandIdentityStatus: tcr.IdentityVerified}
 	switch {
 	case soleProprietor:
 		e.BrandIdentityStatus = tcr.IdentitySelfDeclared
-	case s.rnd.chance(s.cfg.Rejections[RejectUnverified]):
+	case s.rnd.decide(s.cfg.Rejections[RejectUnverified], string(RejectUnverified), r.id, string(r.body)):
 		e.BrandIdentityStatus = tcr.IdentityUnverified
 		e.Code, e.Description = statemachine.CodeInvalidEIN, "EIN does not match the legal name"
 	}
@@ -46,7 +46,7 @@ func (s *Simulator) submitBrand(r request) (answer, []*event, error) {
 // UNVERIFIED with code 30902.
 func (s *Simulator) revetBrand(r request) (answer, []*event, error) {
 	e := tcr.WebhookEvent{EventType: tcr.EventBrandRevet, BrandID: r.id, BrandIdentityStatus: tcr.IdentityVettedVerified}
-	if s.rnd.chance(s.cfg.Rejections[RejectRevet]) {
+	if s.rnd.decide(s.cfg.Rejections[RejectRevet], string(RejectRevet), r.id, string(r.body)) {
 		e.BrandIdentityStatus = tcr.IdentityUnverified
 		e.Code, e.Description = statemachine.CodePartnerRejection, "secondary vetting did not verify the brand"
 	}
@@ -72,7 +72,7 @@ func (s *Simulator) submitCampaign(r request) (answer, []*event, error) {
 	if p.BrandID == "" {
 		return answer{}, nil, errors.New("campaign: brand_id is required")
 	}
-	if s.rnd.chance(s.cfg.Rejections[RejectHighRisk]) {
+	if s.rnd.decide(s.cfg.Rejections[RejectHighRisk], string(RejectHighRisk), r.id, string(r.body)) {
 		return rejected(statemachine.CodeHighRisk, "high-risk campaign; not resubmittable"), nil, nil
 	}
 	pl := s.plan(r)

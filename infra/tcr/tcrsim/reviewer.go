@@ -10,7 +10,7 @@ import (
 // rejection rate CAMPAIGN_SHARE_DELETE with code 30893.
 func (s *Simulator) review(pl *plan, brandID, campaignID string) {
 	e := tcr.WebhookEvent{EventType: tcr.EventCampaignShareAccept, BrandID: brandID, CampaignID: campaignID}
-	if s.rnd.chance(s.cfg.Rejections[RejectReviewer]) {
+	if s.rnd.decide(s.cfg.Rejections[RejectReviewer], string(RejectReviewer), campaignID) {
 		e.EventType = tcr.EventCampaignShareDelete
 		e.Code, e.Description = statemachine.CodeSampleMismatch, "sample message does not match the use case"
 	}
