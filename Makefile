@@ -9,6 +9,9 @@
 #                        then the temporal/ module's (embedded Temporal servers on free ports)
 #   make bench           the bench scenario (40 campaigns, faults of every kind, replica kills; under
 #                        3 minutes) on the bench stack: prints summary.md, report in reports/bench-<time>/
+#   make compare         the bench and ceiling profiles on both systems (legacy: this repository's regd on
+#                        SQS and DynamoDB; temporal: regtemporal on its embedded server), then the two
+#                        comparison pages (under 10 minutes): reports/compare-<time>/{bench,ceiling}/compare.md
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
 #   make bench-webhook   webhook shim load test (2,000 signed webhooks, 16 senders) on the bench stack
 #   make lambda          the webhook shim for AWS Lambda (provided.al2023, arm64): dist/webhook-lambda.zip
@@ -61,7 +64,7 @@ STACK=$(1) $(stack) up 9>&-
 eval "$$(STACK=$(1) $(stack) env)"
 endef
 
-.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda bench
+.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda bench compare
 
 # The demo: 20 brands, 40 campaigns of 3 numbers, 2 regd replicas, carriersim
 # and the webhook shim, on the stack of `make up`, with prefix tendlc- so that
@@ -94,7 +97,7 @@ down:
 
 test:
 	@$(call with-stack,test)
-	export TENDLC_REQUIRE_EMULATORS=1
+	export TENDLC_REQUIRE_EMULATORS=1 TENDLC_REQUIRE_TEMPORAL=1
 	go vet ./...
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 	(cd temporal && go vet ./... && go test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...)
@@ -127,3 +130,33 @@ lambda:
 bench: build
 	@$(call with-stack,bench)
 	bin/regbench run --profile bench --base-port 29000 --dir .tools/run/procs-bench
+
+# The comparison of issue 17: each profile on both systems, one after the
+# other on the compare stack (the emulators are measured as the legacy
+# side's backing services; the Temporal side's server is its own), each
+# run's output in its .log beside its report, then the ceiling's page and the
+# bench's, printed. It exits non-zero when a run failed (a campaign stuck or
+# lost, a checker violation), after the pages.
+compare_runs := legacy-bench temporal-bench legacy-ceiling temporal-ceiling
+compare: build
+	@$(call with-stack,compare)
+	out=reports/compare-$$(date -u +%Y%m%dT%H%M%SZ)
+	mkdir -p "$$out"
+	rc=0
+	for run in $(compare_runs); do
+		system=$${run%%-*} profile=$${run#*-} extra=()
+		if [ "$$system" = legacy ]; then
+			extra=(--service sqs=.tools/run/compare/fauxqs.pid --service dynamodb=.tools/run/compare/dynamodb.pid)
+		fi
+		echo "make compare: $$system, profile $$profile ..."
+		if bin/regbench run --system "$$system" --profile "$$profile" --base-port 30000 --dir .tools/run/procs-compare \
+			--out "$$out/$$run" "$${extra[@]}" >"$$out/$$run.log" 2>&1; then
+			echo "make compare: $$system, profile $$profile: passed ($$out/$$run)"
+		else
+			rc=1
+			echo "make compare: $$system, profile $$profile: FAILED, see $$out/$$run.log"
+		fi
+	done
+	bin/regbench compare --out "$$out/ceiling" "$$out/legacy-ceiling" "$$out/temporal-ceiling"
+	bin/regbench compare --out "$$out/bench" "$$out/legacy-bench" "$$out/temporal-bench"
+	exit $$rc

@@ -14,6 +14,7 @@
 #   STACK=test   SQS 19324, DynamoDB 18000, state in .tools/run/test/
 #   STACK=bench  SQS 29324, DynamoDB 28000, state in .tools/run/bench/
 #   STACK=demo   SQS 26324, DynamoDB 26000, state in .tools/run/demo/
+#   STACK=compare SQS 24324, DynamoDB 24000, state in .tools/run/compare/
 # SQS_PORT and DDB_PORT override the ports (and are required for other names).
 # Every fixed port of the project stays below 32768, out of Linux's default
 # ephemeral range: there an outgoing connection may already hold it.
@@ -32,6 +33,7 @@ case "$stack" in
   test) run="$tools/run/test" sqs_default=19324 ddb_default=18000 ;;
   bench) run="$tools/run/bench" sqs_default=29324 ddb_default=28000 ;;
   demo) run="$tools/run/demo" sqs_default=26324 ddb_default=26000 ;;
+  compare) run="$tools/run/compare" sqs_default=24324 ddb_default=24000 ;;
   *[!A-Za-z0-9_-]* | "") die "STACK must be a plain name, not '$stack'" ;;
   *) run="$tools/run/$stack" sqs_default='' ddb_default='' ;;
 esac
@@ -174,5 +176,5 @@ case "${1:-}" in
   env) env_out ;;
   status) status ;;
   stop-pids) stop_pids "${2:-}" ;;
-  *) echo "usage: [STACK=run|test|bench|demo] $0 install|up|down|env|status|stop-pids DIR" >&2; exit 2 ;;
+  *) echo "usage: [STACK=run|test|bench|demo|compare] $0 install|up|down|env|status|stop-pids DIR" >&2; exit 2 ;;
 esac
