@@ -57,8 +57,8 @@ func (a *Activities) Lookup(ctx context.Context, l statemachine.Lookup) (statema
 }
 
 // BrandOutcome returns the state a brand's workflow ended in, read from its
-// search attribute; an ErrTypeBrandOpen error (retried) while it runs or
-// does not exist yet. A campaign calls it when its brand's workflow could not
+// search attribute (FAILED for a workflow that did not complete); an
+// ErrTypeBrandOpen error (retried) while it runs or does not exist yet. A campaign calls it when its brand's workflow could not
 // be signalled (it had ended, or was not started yet).
 func (a *Activities) BrandOutcome(ctx context.Context, brandID string) (statemachine.State, error) {
 	d, err := a.Temporal.DescribeWorkflowExecution(ctx, WorkflowID(statemachine.KindBrand, brandID), "")
@@ -69,18 +69,21 @@ func (a *Activities) BrandOutcome(ctx context.Context, brandID string) (statemac
 		return "", fmt.Errorf("describe brand %s: %w", brandID, err)
 	}
 	info := d.GetWorkflowExecutionInfo()
-	if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	switch info.GetStatus() {
+	case enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		return "", temporal.NewApplicationError("brand "+brandID+" still open", ErrTypeBrandOpen)
+	case enums.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+	default:
+		// Failed, cancelled, terminated or timed out: it will not verify.
+		return statemachine.Failed, nil
 	}
 	var state string
-	if p, ok := info.GetSearchAttributes().GetIndexedFields()[AttrState]; ok {
-		if err := converter.GetDefaultDataConverter().FromPayload(p, &state); err != nil {
-			return "", fmt.Errorf("brand %s state: %w", brandID, err)
-		}
+	p, ok := info.GetSearchAttributes().GetIndexedFields()[AttrState]
+	if !ok {
+		return "", fmt.Errorf("brand %s completed without its state", brandID)
 	}
-	if state == "" {
-		// Ended without a state: terminated or timed out by an operator.
-		return statemachine.Failed, nil
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &state); err != nil {
+		return "", fmt.Errorf("brand %s state: %w", brandID, err)
 	}
 	return statemachine.State(state), nil
 }

@@ -3,6 +3,8 @@ package flow
 import (
 	"errors"
 
+	"go.temporal.io/api/enums/v1"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -54,7 +56,7 @@ func Brand(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Record
 // brandFlow runs the brand's steps and returns its last record.
 func brandFlow(ctx workflow.Context, r *run, reg statemachine.Envelope) (statemachine.Record, error) {
 	submit := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.CmdSubmitBrand, reg.Payload, n)
+		cmd, err := r.command(ctx, statemachine.ToRegistry, statemachine.CmdSubmitBrand, reg.Payload, n)
 		if err != nil {
 			return err
 		}
@@ -105,7 +107,7 @@ func (r *run) failed(ctx workflow.Context, err error) (statemachine.Record, erro
 		return statemachine.Record{}, err
 	}
 	reason := statemachine.TimeoutReason
-	if !errors.Is(err, errGaveUp) && !temporal.IsTimeoutError(err) {
+	if !errors.Is(err, errGaveUp) && !temporal.IsTimeoutError(err) && !retriedOut(err) {
 		// A call that can never be made (a malformed command).
 		reason = statemachine.Reason{Description: err.Error()}
 	}
@@ -137,4 +139,11 @@ func brandOutcomeEvent(s statemachine.State) statemachine.EventType {
 		return statemachine.BrandUnverified
 	}
 	return statemachine.BrandFailed
+}
+
+// retriedOut reports whether err ended an activity whose retries ran out of
+// time: its last attempt's error (a 503, a 429) stands in for the timeout.
+func retriedOut(err error) bool {
+	ae, ok := errors.AsType[*temporal.ActivityError](err)
+	return ok && ae.RetryState() == enums.RETRY_STATE_TIMEOUT
 }

@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -68,20 +70,26 @@ func Campaign(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Rec
 }
 
 // brandOutcome waits for the brand's workflow to end and returns its state.
-// It asks the brand to tell it (SignalWaitForBrand); a brand that ended
-// already, or has no workflow yet, cannot be signalled, and then an activity
-// reads its outcome, retried until the brand ended. The brand's own SLA
-// bounds the wait.
+// It asks the brand to tell it (SignalWaitForBrand). A brand that ended
+// already, or has no workflow yet, cannot be signalled; one that ended
+// without telling (cancelled or terminated by an operator) does not tell
+// within the campaign's PENDING threshold. Then an activity reads the
+// brand's outcome, retried until the brand ended. The brand's own SLA bounds
+// the wait.
 func (r *run) brandOutcome(ctx workflow.Context, brandID string) (statemachine.State, error) {
 	me := workflow.GetInfo(ctx).WorkflowExecution.ID
 	err := workflow.SignalExternalWorkflow(ctx, WorkflowID(statemachine.KindBrand, brandID), "", SignalWaitForBrand, me).Get(ctx, nil)
 	if err == nil {
 		match := ofType(brandID, brandEnds...)
-		if err := workflow.Await(ctx, func() bool { _, ok := r.inbox.first(match); return ok }); err != nil {
+		told, err := workflow.AwaitWithTimeout(ctx, r.settings.Threshold(statemachine.KindCampaign, statemachine.Pending),
+			func() bool { _, ok := r.inbox.first(match); return ok })
+		if err != nil {
 			return "", err
 		}
-		ev, _ := r.inbox.first(match)
-		return brandStateOf(ev.Type), nil
+		if told {
+			ev, _ := r.inbox.first(match)
+			return brandStateOf(ev.Type), nil
+		}
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
@@ -110,7 +118,7 @@ func brandStateOf(t statemachine.EventType) statemachine.State {
 // waits for the reviewer's verdict, which is in the inbox when it returns.
 func (r *run) registry(ctx workflow.Context, registration json.RawMessage) error {
 	submit := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.CmdSubmitCampaign, registration, n)
+		cmd, err := r.command(ctx, statemachine.ToRegistry, statemachine.CmdSubmitCampaign, registration, n)
 		if err != nil {
 			return err
 		}
@@ -146,22 +154,38 @@ func (r *run) registry(ctx workflow.Context, registration json.RawMessage) error
 }
 
 // carriers submits the campaign to every carrier (CARRIER_REVIEW) and waits
-// until one rejected it, whose reason it returns, or all approved it.
+// until one rejected it, whose reason it returns, or all approved it. A
+// carrier's submission sent again runs beside the wait, so that a carrier
+// that is down holds up neither the others' answers nor the SLA timer; while
+// it is under way its carrier is not looked up (a backlog, as the baseline
+// counts a command still in its queue).
 func (r *run) carriers(ctx workflow.Context) (*statemachine.Reason, error) {
 	if err := r.enter(ctx, statemachine.CarrierReview); err != nil {
 		return nil, err
 	}
 	r.rec.Carriers = map[statemachine.Carrier]statemachine.CarrierStatus{}
+	var (
+		refused *statemachine.Reason // the first carrier's refusal of a submission
+		failed  error                // a submission that could not be made in its window
+		sending = map[statemachine.Carrier]bool{}
+	)
 	submit := func(ctx workflow.Context, c statemachine.Carrier, n int) workflow.Future {
-		cmd, err := r.command(ctx, statemachine.CmdCarrierSubmit, statemachine.CarrierUpdate{Carrier: c}, n)
+		f, set := workflow.NewFuture(ctx)
+		cmd, err := r.command(ctx, c.Destination(), statemachine.CmdCarrierSubmit, statemachine.CarrierUpdate{Carrier: c}, n)
 		if err != nil {
-			f, set := workflow.NewFuture(ctx)
 			set.SetError(err)
 			return f
 		}
-		f, set := workflow.NewFuture(ctx)
+		sending[c] = true
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			_, err := r.call(ctx, c.Destination(), cmd)
+			sending[c] = false
+			if reason, ok := refusal(err); ok {
+				r.rec.Carriers[c] = statemachine.CarrierRejected
+				refused = cmp.Or(refused, &reason)
+			} else if err != nil {
+				failed = cmp.Or(failed, err)
+			}
 			set.SetError(err)
 		})
 		return f
@@ -171,26 +195,35 @@ func (r *run) carriers(ctx workflow.Context) (*statemachine.Reason, error) {
 		r.rec.Carriers[c] = statemachine.CarrierPending
 		calls = append(calls, submit(ctx, c, 0))
 	}
-	for i, f := range calls {
+	// The wait starts once every carrier has the campaign, as the
+	// baseline's starts when the carriers accepted their commands.
+	for _, f := range calls {
 		if err := f.Get(ctx, nil); err != nil {
-			if reason, ok := refusal(err); ok {
-				r.rec.Carriers[statemachine.Carriers[i]] = statemachine.CarrierRejected
-				return &reason, nil
+			if refused != nil {
+				return refused, nil
 			}
 			return nil, err
 		}
 	}
 	err := r.await(ctx, wait{
-		done: func() bool { return r.carrierVerdict() != nil || len(r.undecided()) == 0 },
+		done: func() bool {
+			return refused != nil || failed != nil || r.carrierVerdict() != nil || len(r.undecided()) == 0
+		},
 		owed: func() []statemachine.Lookup {
 			var ls []statemachine.Lookup
 			for _, c := range r.undecided() {
-				ls = append(ls, statemachine.Lookup{To: c.Destination(), Kind: statemachine.KindCampaign, ID: r.rec.ID})
+				if !sending[c] {
+					ls = append(ls, statemachine.Lookup{To: c.Destination(), Kind: statemachine.KindCampaign, ID: r.rec.ID})
+				}
 			}
 			return ls
 		},
+		busy: func() bool {
+			return slices.ContainsFunc(statemachine.Carriers, func(c statemachine.Carrier) bool { return sending[c] })
+		},
 		resend: func(ctx workflow.Context, l statemachine.Lookup, n int) error {
-			return submit(ctx, statemachine.Carrier(l.To), n).Get(ctx, nil)
+			submit(ctx, statemachine.Carrier(l.To), n)
+			return nil
 		},
 	})
 	for _, c := range statemachine.Carriers {
@@ -198,8 +231,13 @@ func (r *run) carriers(ctx workflow.Context) (*statemachine.Reason, error) {
 			r.applied(ev)
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case refused != nil:
+		return refused, nil
+	case failed != nil:
+		return nil, failed
 	}
 	return r.carrierVerdict(), nil
 }
@@ -268,11 +306,11 @@ func (r *run) numbers(ctx workflow.Context, numbers []string) error {
 	children := make([]workflow.ChildWorkflowFuture, 0, len(numbers))
 	for _, n := range numbers {
 		r.rec.Numbers[n] = statemachine.NumberPendingStatus
-		reg, err := r.command(ctx, statemachine.NumberRegister, statemachine.NumberRegistration{CampaignID: r.rec.ID, Number: n}, 0)
+		reg, err := r.command(ctx, statemachine.ToNumbers, statemachine.NumberRegister, statemachine.NumberRegistration{CampaignID: r.rec.ID, Number: n}, 0)
 		if err != nil {
 			return err
 		}
-		reg.EntityID = n
+		reg.EntityID, reg.EventID = n, reg.EventID+"/"+n
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:            WorkflowID(statemachine.KindNumber, n),
 			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,

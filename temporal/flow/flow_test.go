@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -24,7 +25,7 @@ import (
 
 // The production recovery policy, unscaled: the test environment skips time,
 // so a 5-day carrier review takes no time to run.
-var production = NewSettings(sweeper.DefaultPolicy(), 1)
+var production = NewSettings(sweeper.DefaultPolicy(), 1, time.Hour)
 
 // world plays the downstreams for one test: it records every call and
 // look-up and answers look-ups from found.
@@ -36,6 +37,9 @@ type world struct {
 	// found answers a look-up; nil: the downstream has the request and has
 	// not decided.
 	found func(l statemachine.Lookup) statemachine.Observation
+	// unreachable, when set, fails look-up number n (from 1) when it
+	// reports true.
+	unreachable func(n int) bool
 }
 
 func (w *world) call(_ context.Context, cmd statemachine.Envelope) (string, error) {
@@ -55,6 +59,9 @@ func (w *world) lookup(_ context.Context, l statemachine.Lookup) (statemachine.O
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lookups = append(w.lookups, l)
+	if w.unreachable != nil && w.unreachable(len(w.lookups)) {
+		return statemachine.Observation{}, errors.New("503 service unavailable")
+	}
 	if w.found != nil {
 		return w.found(l), nil
 	}
@@ -281,8 +288,9 @@ func TestBrandLostWebhookRecoveredByLookup(t *testing.T) {
 	}
 }
 
-// A carrier that never decides: after MaxChecks look-ups that find it still
-// deciding, the next threshold gives up with 30901.
+// A carrier that never decides: as the baseline's sweeper counts, the
+// look-up that finds it still deciding for the MaxChecks+1st time gives up
+// with 30901.
 func TestCampaignGivesUpAfterMaxChecks(t *testing.T) {
 	env, w := newEnv(t)
 	brandVerifiedAt(t, env, time.Minute)
@@ -297,7 +305,7 @@ func TestCampaignGivesUpAfterMaxChecks(t *testing.T) {
 	if rec.State != statemachine.Failed || rec.Reason == nil || rec.Reason.Code != statemachine.CodeTimeout {
 		t.Fatalf("campaign ended %s %v, want FAILED 30901", rec.State, rec.Reason)
 	}
-	if got, want := len(w.lookups), production.MaxChecks; got != want {
+	if got, want := len(w.lookups), production.MaxChecks+1; got != want {
 		t.Errorf("look-ups %d, want %d (one per threshold, Verizon only)", got, want)
 	}
 	if want := 3 * 24 * time.Hour * time.Duration(production.MaxChecks+1); rec.StateEnteredAt.Sub(rec.CreatedAt) < want {
@@ -382,4 +390,41 @@ func TestBrandTellsCampaignsThatSignalWhileItTells(t *testing.T) {
 		t.Fatalf("brand ended %s, want VERIFIED", rec.State)
 	}
 	env.AssertExpectations(t)
+}
+
+// The re-drives and checks count as the baseline's sweeper counts them: a
+// downstream that cannot be asked counts nothing and is asked again an hour
+// later, not a threshold later; a re-send restarts the checks; the look-up
+// that finds the re-sent request still undecided for the MaxChecks+1st time
+// gives up with 30901, without sending anything more.
+func TestNumberRedrivesCountAsTheBaseline(t *testing.T) {
+	env, w := newEnv(t)
+	var times []time.Time
+	w.unreachable = func(n int) bool { times = append(times, env.Now()); return n <= 3 }
+	w.found = func(l statemachine.Lookup) statemachine.Observation {
+		// The 4th look-up finds nothing: the request was lost.
+		return statemachine.Observation{Lookup: l, Found: len(w.lookups) != 4}
+	}
+	nw := WorkflowID(statemachine.KindNumber, "+12025550100")
+	env.SetStartWorkflowOptions(startOptions(nw))
+	env.ExecuteWorkflow(Number, registration(statemachine.NumberRegister, "+12025550100",
+		statemachine.NumberRegistration{CampaignID: "c-1", Number: "+12025550100"}))
+	rec := result(t, env)
+	if rec.State != statemachine.Failed || rec.Reason == nil || rec.Reason.Code != statemachine.CodeTimeout {
+		t.Fatalf("number ended %s %v, want FAILED 30901", rec.State, rec.Reason)
+	}
+	// One reconciliation that reached nobody (3 attempts of its look-up),
+	// 1 lost (re-sent), then MaxChecks+1 still deciding.
+	if got, want := len(w.lookups), 3+1+production.MaxChecks+1; got != want {
+		t.Errorf("look-ups %d, want %d", got, want)
+	}
+	if keys := w.keys(statemachine.CmdRegisterNumber); len(keys) != 2 {
+		t.Errorf("registrations %v, want the first and one re-send", keys)
+	}
+	if gap := times[3].Sub(times[2]); gap != time.Hour {
+		t.Errorf("an unreachable downstream was asked again after %v, want an hour", gap)
+	}
+	if gap := times[4].Sub(times[3]); gap != 24*time.Hour {
+		t.Errorf("after the re-send, asked again after %v, want the 24 h threshold", gap)
+	}
 }

@@ -24,7 +24,7 @@ func Number(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Recor
 		return statemachine.Record{}, err
 	}
 	register := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.CmdRegisterNumber, p, n)
+		cmd, err := r.command(ctx, statemachine.ToNumbers, statemachine.CmdRegisterNumber, p, n)
 		if err != nil {
 			return err
 		}

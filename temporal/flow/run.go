@@ -92,16 +92,16 @@ func (r *run) snapshot() statemachine.Record {
 	return rec
 }
 
-// command returns the command of type t to the record's downstream, with
-// payload p, under an idempotency key made of the workflow's id, the step and
-// the re-send: the same on every retry of one call, new for a re-send after a
+// command returns the command of type t to downstream to, with payload p,
+// under an idempotency key made of the workflow's id, the downstream, the
+// step and the re-send: the same on every retry of one call, new for a re-send after a
 // look-up found the downstream had lost it.
-func (r *run) command(ctx workflow.Context, t statemachine.EventType, p any, resend int) (statemachine.Envelope, error) {
+func (r *run) command(ctx workflow.Context, to statemachine.Destination, t statemachine.EventType, p any, resend int) (statemachine.Envelope, error) {
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return statemachine.Envelope{}, err
 	}
-	key := workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + string(t)
+	key := workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + string(to) + "/" + string(t)
 	if resend > 0 {
 		key += "/resend-" + strconv.Itoa(resend)
 	}
@@ -112,10 +112,13 @@ func (r *run) command(ctx workflow.Context, t statemachine.EventType, p any, res
 
 // call performs cmd on downstream d's task queue, retried by the activity's
 // RetryPolicy (the baseline's downstream retry policy, scaled) until the
-// state's recovery window passes: the state's threshold times the re-drives
-// it allows, as the baseline's dead-letter and re-drive path gives a call.
+// state's recovery window passes: the state's threshold times its re-drives
+// and checks and one more, what the baseline's sweeper gives a command that
+// waits in its queue behind the rate limit (a backlog for up to MaxChecks
+// thresholds) and is then sent again up to MaxRedrives times. The time a
+// call waits on its task queue for the rate limit counts in the window.
 func (r *run) call(ctx workflow.Context, d statemachine.Destination, cmd statemachine.Envelope) (string, error) {
-	window := r.settings.Threshold(r.rec.Kind, r.rec.State) * time.Duration(r.settings.MaxRedrives+1)
+	window := r.settings.Threshold(r.rec.Kind, r.rec.State) * time.Duration(r.settings.MaxRedrives+r.settings.MaxChecks+1)
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:              ActivityQueue(d),
 		ScheduleToCloseTimeout: window,

@@ -24,13 +24,17 @@ type Settings struct {
 	// RetryScale multiplies the retry delays of the downstream calls and of
 	// the wait for a brand, as regd's --retry-scale does.
 	RetryScale float64 `json:"retry_scale"`
+	// Recheck is how soon a reconciliation that could ask no downstream asks
+	// again, when that is sooner than the threshold: the baseline's sweep
+	// interval (hourly in production).
+	Recheck time.Duration `json:"recheck"`
 }
 
 // NewSettings returns the settings of policy p (already scaled to the run's
-// time) and retry scale f.
-func NewSettings(p sweeper.Policy, f float64) Settings {
+// time), retry scale f and recheck interval recheck.
+func NewSettings(p sweeper.Policy, f float64, recheck time.Duration) Settings {
 	s := Settings{Thresholds: map[string]time.Duration{}, DefaultThreshold: p.DefaultThreshold,
-		MaxRedrives: p.MaxRedrives, MaxChecks: p.MaxChecks, RetryScale: f}
+		MaxRedrives: p.MaxRedrives, MaxChecks: p.MaxChecks, RetryScale: f, Recheck: recheck}
 	for k, d := range p.Thresholds {
 		s.Thresholds[stateKey(k.Kind, k.State)] = d
 	}

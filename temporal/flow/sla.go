@@ -17,57 +17,86 @@ type wait struct {
 	done func() bool
 	// owed returns the look-ups of the downstreams that still owe an answer.
 	owed func() []statemachine.Lookup
+	// busy, when set, reports whether a command of the state is still being
+	// sent: a backlog, which counts nothing, when no look-up finds more.
+	busy func() bool
 	// resend sends the command of look-up l again, as re-send number n:
 	// the downstream had no record of it.
 	resend func(ctx workflow.Context, l statemachine.Lookup, n int) error
 }
 
+// The outcomes of one reconciliation, as statemachine.Redrive ranks them:
+// the highest of the look-ups' decides what it counts.
+const (
+	outcomeIdle      = iota // nothing to look up: counts a re-drive
+	outcomeBacklog          // nobody could be asked: counts nothing, asks again soon
+	outcomeChecked          // the downstream has the request, no decision yet: a check
+	outcomeRecovered        // decisions found whose webhooks never came: a check
+	outcomeResent           // a downstream had no record of the request: a re-drive
+)
+
 // await waits in the record's state until w.done, or past the state's
-// threshold. Then, as the baseline's sweeper does, it asks every downstream
-// that owes an answer what it decided before it re-sends anything: answers
-// found are taken as if their webhooks had come (recovered), a downstream
-// still deciding is left to decide (a check), and only a downstream with no
-// record of the request gets it again (a re-drive). The record's counters
-// are the baseline's: once either reaches its maximum, the next threshold
-// gives up with errGaveUp.
+// threshold. Then it reconciles as the baseline's sweeper does
+// (statemachine.Redrive): it asks every downstream that owes an answer what
+// it decided before it re-sends anything; decisions found are taken as if
+// their webhooks had come (recovered), a downstream still deciding is left
+// to decide (checked), only a downstream with no record of the request gets
+// it again (resent: a re-drive, and the checks start over), and a
+// downstream that could not be asked is asked again after the shorter of the
+// threshold and Settings.Recheck (the baseline's next sweep), counting
+// nothing.
+// Past MaxRedrives re-drives or MaxChecks checks it gives up with
+// errGaveUp instead of re-sending.
 func (r *run) await(ctx workflow.Context, w wait) error {
-	for {
-		ok, err := workflow.AwaitWithTimeout(ctx, r.settings.Threshold(r.rec.Kind, r.rec.State), w.done)
+	threshold := r.settings.Threshold(r.rec.Kind, r.rec.State)
+	for next := threshold; ; {
+		ok, err := workflow.AwaitWithTimeout(ctx, next, w.done)
 		if err != nil || ok {
 			return err
 		}
-		if r.rec.Redrives >= r.settings.MaxRedrives || r.rec.Checks >= r.settings.MaxChecks {
+		owed := w.owed()
+		outcome := outcomeIdle
+		if w.busy != nil && w.busy() {
+			outcome = outcomeBacklog
+		}
+		var lost []statemachine.Lookup
+		for _, l := range owed {
+			found := outcomeBacklog
+			obs, err := r.lookup(ctx, l)
+			switch {
+			case err != nil:
+			case !obs.Found:
+				found, lost = outcomeResent, append(lost, l)
+			default:
+				found = outcomeChecked
+				for _, e := range obs.Events {
+					if r.inbox.add(e) {
+						found = outcomeRecovered
+					}
+				}
+			}
+			outcome = max(outcome, found)
+		}
+		next = threshold
+		switch outcome {
+		case outcomeResent:
+			r.rec.Redrives++
+			r.rec.Checks = 0
+		case outcomeIdle:
+			r.rec.Redrives++
+		case outcomeChecked, outcomeRecovered:
+			r.rec.Checks++
+		case outcomeBacklog:
+			next = min(threshold, r.settings.Recheck)
+			continue
+		}
+		if r.rec.Redrives > r.settings.MaxRedrives || r.rec.Checks > r.settings.MaxChecks {
 			return errGaveUp
 		}
-		owed := w.owed()
-		asked, resent, recovered := 0, false, false
-		for _, l := range owed {
-			obs, err := r.lookup(ctx, l)
-			if err != nil {
-				// The downstream could not be asked: nothing is known, so
-				// nothing is re-sent; the next threshold asks again.
-				continue
+		for _, l := range lost {
+			if err := w.resend(ctx, l, r.rec.Redrives); err != nil {
+				return err
 			}
-			asked++
-			if !obs.Found {
-				if err := w.resend(ctx, l, r.rec.Redrives+1); err != nil {
-					return err
-				}
-				resent = true
-				continue
-			}
-			for _, e := range obs.Events {
-				recovered = r.inbox.add(e) || recovered
-			}
-		}
-		switch {
-		case resent || len(owed) == 0:
-			r.rec.Redrives++
-		case asked > 0:
-			r.rec.Checks++
-		default:
-			// Nobody could be asked: a backlog, as the baseline's sweeper
-			// calls it, which counts nothing.
 		}
 		r.rec.WaitSince = workflow.Now(ctx)
 	}

@@ -90,7 +90,9 @@ func readRecords(ctx context.Context, c client.Client, infos map[string]*workflo
 }
 
 // readRecord returns a completed workflow's result, or what QueryRecord
-// answers for any other.
+// answers for any other. A closed workflow that cannot answer (it failed
+// before its query handler was set) is a FAILED record, with its status and
+// last state from visibility as the reason.
 func readRecord(ctx context.Context, c client.Client, info *workflowpb.WorkflowExecutionInfo) (statemachine.Record, error) {
 	var rec statemachine.Record
 	ex := info.GetExecution()
@@ -98,8 +100,14 @@ func readRecord(ctx context.Context, c client.Client, info *workflowpb.WorkflowE
 		return rec, c.GetWorkflow(ctx, ex.GetWorkflowId(), ex.GetRunId()).Get(ctx, &rec)
 	}
 	v, err := c.QueryWorkflow(ctx, ex.GetWorkflowId(), ex.GetRunId(), flow.QueryRecord)
-	if err != nil {
-		return rec, err
+	if err == nil {
+		err = v.Get(&rec)
 	}
-	return rec, v.Get(&rec)
+	if err != nil && closed(info) {
+		kind, id, _ := strings.Cut(ex.GetWorkflowId(), "/")
+		return statemachine.Record{Kind: statemachine.Kind(kind), ID: id, State: statemachine.Failed,
+			Reason:    &statemachine.Reason{Description: fmt.Sprintf("workflow %s in %s", info.GetStatus(), stateOf(info))},
+			CreatedAt: info.GetStartTime().AsTime(), StateEnteredAt: info.GetCloseTime().AsTime()}, nil
+	}
+	return rec, err
 }

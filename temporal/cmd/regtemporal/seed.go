@@ -75,6 +75,11 @@ func readEnvelopes(r io.Reader) ([]statemachine.Envelope, error) {
 		if _, err := workflowOf(env); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
+		// As the baseline's producer checks what it sends: a registration
+		// with a malformed payload would start a workflow that cannot run.
+		if err := env.Validate(); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
 		envs = append(envs, env)
 	}
 	return envs, sc.Err()

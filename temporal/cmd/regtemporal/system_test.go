@@ -80,7 +80,7 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second's threshold, 5 re-drives, retries at a hundredth.
-	settings := flow.NewSettings(sweeper.DefaultPolicy().Uniform(time.Second), 0.01)
+	settings := flow.NewSettings(sweeper.DefaultPolicy().Uniform(time.Second), 0.01, time.Second)
 	settings.MaxRedrives = 5
 	acts := &flow.Activities{Downstream: downstream, Temporal: c, Settings: settings}
 	// The registry's task queue at 2 activities per second, shared by both

@@ -106,7 +106,9 @@ func (f *workerFlags) check(args []string) (workerConfig, error) {
 	if err := errors.Join(errs...); err != nil {
 		return c, usageErrorf("%v", err)
 	}
-	c.settings = flow.NewSettings(policy.Scaled(f.timeScale), f.retryScale*f.timeScale)
+	// The baseline sweeps hourly in production: a look-up that reached no
+	// downstream is made again an hour later, scaled like the rest.
+	c.settings = flow.NewSettings(policy.Scaled(f.timeScale), f.retryScale*f.timeScale, time.Duration(float64(time.Hour)*f.timeScale))
 	return c, nil
 }
 
