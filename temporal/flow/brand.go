@@ -3,8 +3,6 @@ package flow
 import (
 	"errors"
 
-	"go.temporal.io/api/enums/v1"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -92,8 +90,10 @@ func brandFlow(ctx workflow.Context, r *run, reg statemachine.Envelope) (statema
 
 // failed ends the record after err, which ended a call or a wait: a
 // downstream's refusal rejects it (a brand or number: fails it) with the
-// downstream's reason, no answer within the SLA fails it with 30901, a call
-// that can never be made fails it with the error.
+// downstream's reason, a call that can never be made (malformed) fails it
+// with the error, and anything else fails it with 30901: no answer within
+// the SLA, or a call whose retries ran out of time (the server reports the
+// last attempt's error, a 503 or a 429, not a timeout).
 func (r *run) failed(ctx workflow.Context, err error) (statemachine.Record, error) {
 	if reason, ok := refusal(err); ok {
 		state := statemachine.Failed
@@ -107,8 +107,8 @@ func (r *run) failed(ctx workflow.Context, err error) (statemachine.Record, erro
 		return statemachine.Record{}, err
 	}
 	reason := statemachine.TimeoutReason
-	if !errors.Is(err, errGaveUp) && !temporal.IsTimeoutError(err) && !retriedOut(err) {
-		// A call that can never be made (a malformed command).
+	if appErr, ok := errors.AsType[*temporal.ApplicationError](err); ok && appErr.Type() == ErrTypeMalformed {
+		// A call that can never be made: a bug, not a silence.
 		reason = statemachine.Reason{Description: err.Error()}
 	}
 	return r.end(ctx, statemachine.Failed, &reason)
@@ -139,11 +139,4 @@ func brandOutcomeEvent(s statemachine.State) statemachine.EventType {
 		return statemachine.BrandUnverified
 	}
 	return statemachine.BrandFailed
-}
-
-// retriedOut reports whether err ended an activity whose retries ran out of
-// time: its last attempt's error (a 503, a 429) stands in for the timeout.
-func retriedOut(err error) bool {
-	ae, ok := errors.AsType[*temporal.ActivityError](err)
-	return ok && ae.RetryState() == enums.RETRY_STATE_TIMEOUT
 }

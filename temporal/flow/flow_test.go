@@ -40,12 +40,17 @@ type world struct {
 	// unreachable, when set, fails look-up number n (from 1) when it
 	// reports true.
 	unreachable func(n int) bool
+	// callErr, when set, fails every call.
+	callErr error
 }
 
 func (w *world) call(_ context.Context, cmd statemachine.Envelope) (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls = append(w.calls, cmd)
+	if w.callErr != nil {
+		return "", w.callErr
+	}
 	if cmd.Type == statemachine.CmdSubmitCampaign {
 		// The registry reads the registration the workflow was started with.
 		if p, err := statemachine.DecodePayload[statemachine.CampaignRegistration](cmd.Payload); err != nil || p.BrandID == "" {
@@ -426,5 +431,51 @@ func TestNumberRedrivesCountAsTheBaseline(t *testing.T) {
 	}
 	if gap := times[4].Sub(times[3]); gap != 24*time.Hour {
 		t.Errorf("after the re-send, asked again after %v, want the 24 h threshold", gap)
+	}
+}
+
+// A brand that took the campaign's signal but ended without telling it
+// (terminated by an operator) leaves the campaign waiting a PENDING
+// threshold, then the campaign reads the brand's outcome.
+func TestCampaignReadsABrandThatNeverTold(t *testing.T) {
+	env, _ := newEnv(t)
+	env.OnSignalExternalWorkflow(mock.Anything, WorkflowID(statemachine.KindBrand, "b-1"), "", SignalWaitForBrand, mock.Anything).Return(nil)
+	var a *Activities
+	var asked time.Time
+	env.OnActivity(a.BrandOutcome, mock.Anything, "b-1").Return(func(context.Context, string) (statemachine.State, error) {
+		asked = env.Now()
+		return statemachine.Failed, nil
+	})
+	cw := WorkflowID(statemachine.KindCampaign, "c-1")
+	env.SetStartWorkflowOptions(startOptions(cw))
+	start := env.Now()
+	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	rec := result(t, env)
+	if rec.State != statemachine.Rejected || rec.Reason == nil || rec.Reason.Code != statemachine.CodeInvalidEIN {
+		t.Fatalf("campaign ended %s %v, want REJECTED 30795 (brand FAILED)", rec.State, rec.Reason)
+	}
+	if got, want := asked.Sub(start), production.Threshold(statemachine.KindCampaign, statemachine.Pending); got < want {
+		t.Errorf("read the brand after %v, want after the PENDING threshold %v", got, want)
+	}
+}
+
+// A downstream that answers 503 for the whole of a call's window fails the
+// record with 30901, as the baseline gives up on a command it never got
+// through.
+func TestNumberFailsWith30901WhenItsCallNeverGetsThrough(t *testing.T) {
+	env, w := newEnv(t)
+	w.callErr = errors.New("http 503: service unavailable")
+	nw := WorkflowID(statemachine.KindNumber, "+12025550100")
+	env.SetStartWorkflowOptions(startOptions(nw))
+	start := env.Now()
+	env.ExecuteWorkflow(Number, registration(statemachine.NumberRegister, "+12025550100",
+		statemachine.NumberRegistration{CampaignID: "c-1", Number: "+12025550100"}))
+	rec := result(t, env)
+	if rec.State != statemachine.Failed || rec.Reason == nil || rec.Reason.Code != statemachine.CodeTimeout {
+		t.Fatalf("number ended %s %v, want FAILED 30901", rec.State, rec.Reason)
+	}
+	window := production.Threshold(statemachine.KindNumber, statemachine.Pending) * time.Duration(production.MaxRedrives+production.MaxChecks+1)
+	if got := rec.StateEnteredAt.Sub(start); got > window {
+		t.Errorf("gave up after %v, past the call's window %v", got, window)
 	}
 }
