@@ -54,15 +54,7 @@ func Brand(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Record
 // brandFlow runs the brand's steps and returns its last record.
 func brandFlow(ctx workflow.Context, r *run, reg statemachine.Envelope) (statemachine.Record, error) {
 	submit := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.ToRegistry, statemachine.CmdSubmitBrand, reg.Payload, n)
-		if err != nil {
-			return err
-		}
-		id, err := r.call(ctx, statemachine.ToRegistry, cmd)
-		if id != "" {
-			r.rec.ExternalID = id
-		}
-		return err
+		return r.send(ctx, statemachine.ToRegistry, statemachine.CmdSubmitBrand, reg.Payload, n)
 	}
 	if err := submit(ctx, 0); err != nil {
 		return r.failed(ctx, err)

@@ -118,15 +118,7 @@ func brandStateOf(t statemachine.EventType) statemachine.State {
 // waits for the reviewer's verdict, which is in the inbox when it returns.
 func (r *run) registry(ctx workflow.Context, registration json.RawMessage) error {
 	submit := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.ToRegistry, statemachine.CmdSubmitCampaign, registration, n)
-		if err != nil {
-			return err
-		}
-		id, err := r.call(ctx, statemachine.ToRegistry, cmd)
-		if id != "" {
-			r.rec.ExternalID = id
-		}
-		return err
+		return r.send(ctx, statemachine.ToRegistry, statemachine.CmdSubmitCampaign, registration, n)
 	}
 	if err := r.enter(ctx, statemachine.TCRPending); err != nil {
 		return err

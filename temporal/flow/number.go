@@ -24,12 +24,7 @@ func Number(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Recor
 		return statemachine.Record{}, err
 	}
 	register := func(ctx workflow.Context, n int) error {
-		cmd, err := r.command(ctx, statemachine.ToNumbers, statemachine.CmdRegisterNumber, p, n)
-		if err != nil {
-			return err
-		}
-		_, err = r.call(ctx, statemachine.ToNumbers, cmd)
-		return err
+		return r.send(ctx, statemachine.ToNumbers, statemachine.CmdRegisterNumber, p, n)
 	}
 	if err := register(ctx, 0); err != nil {
 		return r.failed(ctx, err)

@@ -110,6 +110,20 @@ func (r *run) command(ctx workflow.Context, to statemachine.Destination, t state
 		Actor: "temporal", Payload: raw}, nil
 }
 
+// send performs command t with payload p downstream, as re-send n (0: the
+// first), and keeps the external id the downstream answers.
+func (r *run) send(ctx workflow.Context, to statemachine.Destination, t statemachine.EventType, p any, n int) error {
+	cmd, err := r.command(ctx, to, t, p, n)
+	if err != nil {
+		return err
+	}
+	id, err := r.call(ctx, to, cmd)
+	if id != "" {
+		r.rec.ExternalID = id
+	}
+	return err
+}
+
 // call performs cmd on downstream d's task queue, retried by the activity's
 // RetryPolicy (the baseline's downstream retry policy, scaled) until the
 // state's recovery window passes: the state's threshold times its re-drives

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 
 	"go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/temporal/flow"
@@ -34,28 +35,25 @@ func backlogCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
 	c.flags(fs)
 	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected arguments %q", args)
-		}
-		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		if err != nil {
+		if err := noArgs(args); err != nil {
 			return err
 		}
-		defer cl.Close()
-		queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
-		for _, d := range tcr.Downstreams {
-			queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
-		}
-		out := map[string]depth{}
-		for name, typ := range queues {
-			resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
-				Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
-				TaskQueueType: typ, ReportStats: true})
-			if err != nil {
-				return fmt.Errorf("describe task queue %s: %w", name, err)
+		return c.with(ctx, m.Stderr, func(cl client.Client) error {
+			queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
+			for _, d := range tcr.Downstreams {
+				queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
 			}
-			out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
-		}
-		return json.NewEncoder(m.Stdout).Encode(out)
+			out := map[string]depth{}
+			for name, typ := range queues {
+				resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+					Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
+					TaskQueueType: typ, ReportStats: true})
+				if err != nil {
+					return fmt.Errorf("describe task queue %s: %w", name, err)
+				}
+				out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
+			}
+			return json.NewEncoder(m.Stdout).Encode(out)
+		})
 	}
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"log/slog"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -31,27 +32,24 @@ func campaignsCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
 	c.flags(fs)
 	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected arguments %q", args)
-		}
-		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		if err != nil {
+		if err := noArgs(args); err != nil {
 			return err
 		}
-		defer cl.Close()
-		infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
-		if err != nil {
-			return err
-		}
-		out := make(map[string]campaignView, len(infos))
-		for id, info := range infos {
-			v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
-			if closed(info) {
-				t := info.GetCloseTime().AsTime()
-				v.EnteredAt = &t
+		return c.with(ctx, m.Stderr, func(cl client.Client) error {
+			infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
+			if err != nil {
+				return err
 			}
-			out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
-		}
-		return json.NewEncoder(m.Stdout).Encode(out)
+			out := make(map[string]campaignView, len(infos))
+			for id, info := range infos {
+				v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
+				if closed(info) {
+					t := info.GetCloseTime().AsTime()
+					v.EnteredAt = &t
+				}
+				out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
+			}
+			return json.NewEncoder(m.Stdout).Encode(out)
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -34,6 +35,26 @@ func (c *conn) dial(ctx context.Context, logger *slog.Logger, opts ...func(*clie
 		return nil, fmt.Errorf("connect to temporal at %s: %w", c.address, err)
 	}
 	return cl, nil
+}
+
+// with dials the frontend, with the SDK's warnings and errors on stderr,
+// runs f with the client, and closes it.
+func (c *conn) with(ctx context.Context, stderr io.Writer, f func(client.Client) error) error {
+	cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return f(cl)
+}
+
+// noArgs is the usage error of a command that takes no arguments, when
+// args has some.
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected arguments %q", args)
+	}
+	return nil
 }
 
 func envOr(name, def string) string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -34,25 +33,22 @@ func historyCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
 	c.flags(fs)
 	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected arguments %q", args)
-		}
-		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		if err != nil {
+		if err := noArgs(args); err != nil {
 			return err
 		}
-		defer cl.Close()
-		infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
-		if err != nil {
-			return err
-		}
-		recs, err := readRecords(ctx, cl, infos)
-		if err != nil {
-			return err
-		}
-		return json.NewEncoder(m.Stdout).Encode(struct {
-			Records []statemachine.Record `json:"records"`
-		}{recs})
+		return c.with(ctx, m.Stderr, func(cl client.Client) error {
+			infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
+			if err != nil {
+				return err
+			}
+			recs, err := readRecords(ctx, cl, infos)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(m.Stdout).Encode(struct {
+				Records []statemachine.Record `json:"records"`
+			}{recs})
+		})
 	}
 }
 

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/temporal/flow"
@@ -36,17 +37,14 @@ func reviewCommand(fs *flag.FlagSet, m *Main) runFunc {
 		if err != nil {
 			return err
 		}
-		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		wid := flow.WorkflowID(statemachine.KindCampaign, env.EntityID)
-		if err := cl.SignalWorkflow(ctx, wid, "", flow.SignalEvent, env); err != nil {
-			return fmt.Errorf("signal %s: %w", wid, err)
-		}
-		fmt.Fprintf(m.Stdout, "%s: %s signalled\n", env.EntityID, env.Type)
-		return nil
+		return c.with(ctx, m.Stderr, func(cl client.Client) error {
+			wid := flow.WorkflowID(statemachine.KindCampaign, env.EntityID)
+			if err := cl.SignalWorkflow(ctx, wid, "", flow.SignalEvent, env); err != nil {
+				return fmt.Errorf("signal %s: %w", wid, err)
+			}
+			fmt.Fprintf(m.Stdout, "%s: %s signalled\n", env.EntityID, env.Type)
+			return nil
+		})
 	}
 }
 

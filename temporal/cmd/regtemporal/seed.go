@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -37,24 +36,21 @@ func seedCommand(fs *flag.FlagSet, m *Main) runFunc {
 	var c conn
 	c.flags(fs)
 	return func(ctx context.Context, args []string) error {
-		if len(args) > 0 {
-			return usageErrorf("unexpected arguments %q", args)
+		if err := noArgs(args); err != nil {
+			return err
 		}
 		envs, err := readEnvelopes(os.Stdin)
 		if err != nil {
 			return err
 		}
-		cl, err := c.dial(ctx, slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		started, existing, err := seed(ctx, cl, envs)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(m.Stdout, "seeded %d (%d already registered)\n", started, existing)
-		return nil
+		return c.with(ctx, m.Stderr, func(cl client.Client) error {
+			started, existing, err := seed(ctx, cl, envs)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "seeded %d (%d already registered)\n", started, existing)
+			return nil
+		})
 	}
 }
 
