@@ -1,6 +1,7 @@
 package statemachine
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,20 @@ var (
 	ErrUnknownEvent = errors.New("unknown event type")
 	ErrTooLarge     = errors.New("envelope too large")
 )
+
+// Completed returns e with what a producer leaves out filled in: an empty
+// EventID with id, an empty CorrelationID with the EventID (the event starts
+// a new chain), a zero SchemaVersion with [SchemaVersion] and a zero
+// OccurredAt with now.
+func (e Envelope) Completed(id string, now time.Time) Envelope {
+	e.EventID = cmp.Or(e.EventID, id)
+	e.CorrelationID = cmp.Or(e.CorrelationID, e.EventID)
+	e.SchemaVersion = cmp.Or(e.SchemaVersion, SchemaVersion)
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = now
+	}
+	return e
+}
 
 // Attributes returns the message attributes that mirror the envelope.
 func (e Envelope) Attributes() map[string]string {

@@ -40,16 +40,7 @@ func (p *Producer) Send(ctx context.Context, envs ...statemachine.Envelope) erro
 		if e.EventID == "" {
 			e.EventID = newUUID()
 		}
-		if e.CorrelationID == "" {
-			e.CorrelationID = e.EventID
-		}
-		if e.SchemaVersion == 0 {
-			e.SchemaVersion = statemachine.SchemaVersion
-		}
-		if e.OccurredAt.IsZero() {
-			e.OccurredAt = time.Now().UTC()
-		}
-		out[i] = statemachine.Outgoing{To: statemachine.ToEvents, Envelope: e}
+		out[i] = statemachine.Outgoing{To: statemachine.ToEvents, Envelope: e.Completed(e.EventID, time.Now().UTC())}
 	}
 	return p.pub.Send(ctx, out)
 }

@@ -125,3 +125,26 @@ func TestVerdict(t *testing.T) {
 		t.Errorf("approval %+v (%v)", env, err)
 	}
 }
+
+// A registration as a producer writes it (no event id, time or schema
+// version: the baseline's producer fills them in) is completed and seeded;
+// one that is not a registration, or whose payload is malformed, is refused
+// with its line.
+func TestReadEnvelopes(t *testing.T) {
+	envs, err := readEnvelopes(strings.NewReader(`{"type":"brand.register","entity_id":"b-1","payload":{"legal_name":"Acme","ein":"12-3456789","email":"a@acme.test","entity_type":"PRIVATE_PROFIT"}}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(envs) != 1 || envs[0].EventID != "register-brand/b-1" || envs[0].SchemaVersion != statemachine.SchemaVersion || envs[0].OccurredAt.IsZero() {
+		t.Errorf("read %+v, want one completed registration", envs)
+	}
+	for _, bad := range []string{
+		`{"type":"brand.verified","entity_id":"b-1"}`,
+		`{"type":"campaign.register","entity_id":"c-1","payload":{"use_case":"2FA"}}`,
+		`not json`,
+	} {
+		if _, err := readEnvelopes(strings.NewReader("\n" + bad + "\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("read %s: %v, want an error naming line 2", bad, err)
+		}
+	}
+}
