@@ -48,7 +48,7 @@ type memStore struct {
 	// failQuery, when set, fails QueryStuck for the queries it returns an
 	// error for.
 	failQuery func(q statemachine.StuckQuery) error
-	finds  int
+	finds     int
 	// conflict, when set, makes RecordRedrive report a conflict for the
 	// records it names, as if another sweeper had got there first.
 	conflict map[string]bool
