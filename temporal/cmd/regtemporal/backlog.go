@@ -32,28 +32,21 @@ type depth struct {
 }
 
 func backlogCommand(fs *flag.FlagSet, m *Main) runFunc {
-	var c conn
-	c.flags(fs)
-	return func(ctx context.Context, args []string) error {
-		if err := noArgs(args); err != nil {
-			return err
+	return clientCommand(fs, m, func(ctx context.Context, cl client.Client, namespace string) error {
+		queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
+		for _, d := range tcr.Downstreams {
+			queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
 		}
-		return c.with(ctx, m.Stderr, func(cl client.Client) error {
-			queues := map[string]enums.TaskQueueType{flow.TaskQueue: enums.TASK_QUEUE_TYPE_WORKFLOW}
-			for _, d := range tcr.Downstreams {
-				queues[flow.ActivityQueue(d)] = enums.TASK_QUEUE_TYPE_ACTIVITY
+		out := map[string]depth{}
+		for name, typ := range queues {
+			resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+				Namespace: namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
+				TaskQueueType: typ, ReportStats: true})
+			if err != nil {
+				return fmt.Errorf("describe task queue %s: %w", name, err)
 			}
-			out := map[string]depth{}
-			for name, typ := range queues {
-				resp, err := cl.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
-					Namespace: c.namespace, TaskQueue: &taskqueuepb.TaskQueue{Name: name, Kind: enums.TASK_QUEUE_KIND_NORMAL},
-					TaskQueueType: typ, ReportStats: true})
-				if err != nil {
-					return fmt.Errorf("describe task queue %s: %w", name, err)
-				}
-				out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
-			}
-			return json.NewEncoder(m.Stdout).Encode(out)
-		})
-	}
+			out[name] = depth{Visible: resp.GetStats().GetApproximateBacklogCount()}
+		}
+		return json.NewEncoder(m.Stdout).Encode(out)
+	})
 }

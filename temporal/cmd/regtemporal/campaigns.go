@@ -29,27 +29,20 @@ type campaignView struct {
 }
 
 func campaignsCommand(fs *flag.FlagSet, m *Main) runFunc {
-	var c conn
-	c.flags(fs)
-	return func(ctx context.Context, args []string) error {
-		if err := noArgs(args); err != nil {
+	return clientCommand(fs, m, func(ctx context.Context, cl client.Client, namespace string) error {
+		infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
+		if err != nil {
 			return err
 		}
-		return c.with(ctx, m.Stderr, func(cl client.Client) error {
-			infos, err := listRecords(ctx, cl, statemachine.KindCampaign)
-			if err != nil {
-				return err
+		out := make(map[string]campaignView, len(infos))
+		for id, info := range infos {
+			v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
+			if closed(info) {
+				t := info.GetCloseTime().AsTime()
+				v.EnteredAt = &t
 			}
-			out := make(map[string]campaignView, len(infos))
-			for id, info := range infos {
-				v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
-				if closed(info) {
-					t := info.GetCloseTime().AsTime()
-					v.EnteredAt = &t
-				}
-				out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
-			}
-			return json.NewEncoder(m.Stdout).Encode(out)
-		})
-	}
+			out[strings.TrimPrefix(id, string(statemachine.KindCampaign)+"/")] = v
+		}
+		return json.NewEncoder(m.Stdout).Encode(out)
+	})
 }

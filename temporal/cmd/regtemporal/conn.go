@@ -48,6 +48,19 @@ func (c *conn) with(ctx context.Context, stderr io.Writer, f func(client.Client)
 	return f(cl)
 }
 
+// clientCommand declares --address and --namespace on fs and returns the run
+// of a command that takes no arguments and does f with a client of them.
+func clientCommand(fs *flag.FlagSet, m *Main, f func(ctx context.Context, cl client.Client, namespace string) error) runFunc {
+	var c conn
+	c.flags(fs)
+	return func(ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		return c.with(ctx, m.Stderr, func(cl client.Client) error { return f(ctx, cl, c.namespace) })
+	}
+}
+
 // noArgs is the usage error of a command that takes no arguments, when
 // args has some.
 func noArgs(args []string) error {

@@ -30,26 +30,19 @@ workflows' event histories are Temporal's audit trail.`,
 const historyConcurrency = 16
 
 func historyCommand(fs *flag.FlagSet, m *Main) runFunc {
-	var c conn
-	c.flags(fs)
-	return func(ctx context.Context, args []string) error {
-		if err := noArgs(args); err != nil {
+	return clientCommand(fs, m, func(ctx context.Context, cl client.Client, namespace string) error {
+		infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
+		if err != nil {
 			return err
 		}
-		return c.with(ctx, m.Stderr, func(cl client.Client) error {
-			infos, err := listRecords(ctx, cl, statemachine.KindBrand, statemachine.KindCampaign, statemachine.KindNumber)
-			if err != nil {
-				return err
-			}
-			recs, err := readRecords(ctx, cl, infos)
-			if err != nil {
-				return err
-			}
-			return json.NewEncoder(m.Stdout).Encode(struct {
-				Records []statemachine.Record `json:"records"`
-			}{recs})
-		})
-	}
+		recs, err := readRecords(ctx, cl, infos)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(m.Stdout).Encode(struct {
+			Records []statemachine.Record `json:"records"`
+		}{recs})
+	})
 }
 
 // readRecords reads the record of every workflow, sorted by kind and id.
