@@ -157,6 +157,6 @@ compare: build
 			echo "make compare: $$system, profile $$profile: FAILED, see $$out/$$run.log"
 		fi
 	done
-	bin/regbench compare --out "$$out/ceiling" "$$out/legacy-ceiling" "$$out/temporal-ceiling"
-	bin/regbench compare --out "$$out/bench" "$$out/legacy-bench" "$$out/temporal-bench"
+	bin/regbench compare --out "$$out/ceiling" "$$out/legacy-ceiling" "$$out/temporal-ceiling" || rc=1
+	bin/regbench compare --out "$$out/bench" "$$out/legacy-bench" "$$out/temporal-bench" || rc=1
 	exit $$rc

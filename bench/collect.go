@@ -83,13 +83,18 @@ func (c *collector) addService(svc Service) {
 	c.services = append(c.services, newServiceStats(svc))
 }
 
+// baseline samples the backing services before the seeding, so that their
+// CPU counts from it, as the workers' does.
+func (c *collector) baseline() {
+	for _, s := range c.services {
+		s.sample(c.ticks, true)
+	}
+}
+
 // start samples the backlog and the backing services at once, then
 // everything in the background until finish.
 func (c *collector) start(ctx context.Context) {
 	c.sampleBacklog(ctx)
-	for _, s := range c.services {
-		s.sample(c.ticks, true)
-	}
 	ctx, c.stop = context.WithCancel(ctx)
 	c.done = make(chan struct{})
 	go func() {

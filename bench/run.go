@@ -119,6 +119,7 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	for _, svc := range services {
 		col.addService(svc)
 	}
+	col.baseline()
 	if err := r.System.Seed(ctx, l); err != nil {
 		return none, fmt.Errorf("seed the load: %w", err)
 	}

@@ -53,7 +53,6 @@ var ruleClaims = map[string]string{
 	ruleRate:     "no downstream group received more requests in any ten-second window than ten times regd's rate for it",
 }
 
-// ruleUnits names what each rule counts as checked.
 // noAuditClaims replace ruleClaims for a system without audit items
 // (Input.NoAudit): what the webhooks rule proves from the records' applied
 // events alone.
@@ -65,6 +64,7 @@ var noAuditClaims = map[string]string{
 // items (Input.NoAudit).
 const noAudit = "not applicable: the system keeps no audit items; its event history is its workflow engine's (Temporal's)"
 
+// ruleUnits names what each rule counts as checked.
 var ruleUnits = map[string]string{
 	ruleHistory:  "records",
 	ruleWorld:    "settled records",
@@ -172,8 +172,13 @@ const (
 // check runs every rule on in and returns the verdict.
 func check(in Input) Result {
 	c := newChecker(in)
-	if !in.NoAudit {
+	switch {
+	case !in.NoAudit:
 		c.checkHistory()
+	case len(in.Audit) > 0:
+		// A system that says it keeps no audit would skip the rule on
+		// audit items it has: its history is checked after all.
+		c.violate(ruleHistory, recordKey{}, -1, "the history says the system keeps no audit items, and it holds %d", len(in.Audit))
 	}
 	c.checkWorld()
 	c.checkRequests()

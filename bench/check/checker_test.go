@@ -474,3 +474,17 @@ func TestCheckWithoutAuditItems(t *testing.T) {
 		})
 	}
 }
+
+// A history that says it keeps no audit items while it holds some cannot
+// skip the history rule with it: the check fails.
+func TestCheckRefusesNoAuditWithAuditItems(t *testing.T) {
+	in := runWorld(t, cleanWorld()).input()
+	if len(in.Audit) == 0 {
+		t.Fatal("the clean world has no audit items")
+	}
+	in.NoAudit = true
+	res := check(in)
+	if res.Passed || !slices.Equal(rulesOf(res), []string{ruleHistory}) {
+		t.Errorf("passed %v, rules violated %v; want the history rule failed:\n%s", res.Passed, rulesOf(res), describe(res))
+	}
+}

@@ -77,7 +77,7 @@ func (s *Simulator) submitCampaign(r request) (answer, []*event, error) {
 	}
 	pl := s.plan(r)
 	pl.then(StepRegistry, tcr.WebhookEvent{EventType: tcr.EventCampaignAdd, BrandID: p.BrandID, CampaignID: r.id})
-	s.review(pl, p.BrandID, r.id)
+	s.review(pl, p.BrandID, r.id, r.body)
 	return created(externalID("C", r.id)), pl.events, nil
 }
 
