@@ -45,6 +45,8 @@ const (
 	CampaignExpired            EventType = "campaign.expired"             // webhook: the campaign expired
 	CampaignDeleteRequested    EventType = "campaign.delete_requested"    // producer: delete the campaign
 	CampaignFailed             EventType = "campaign.failed"              // dispatcher or sweeper: permanent failure with a reason
+	CampaignEvidenceApproved   EventType = "campaign.evidence_approved"   // webhook (flow v2): the registry verified the opt-in evidence
+	CampaignEvidenceRejected   EventType = "campaign.evidence_rejected"   // webhook (flow v2): the registry did not verify it
 )
 
 // Number events.
@@ -67,6 +69,7 @@ const (
 	CmdCarrierSubmit    EventType = "carrier.submit_campaign"
 	CmdRegisterNumber   EventType = "numbers.register"
 	CmdDeregisterNumber EventType = "numbers.deregister"
+	CmdSubmitEvidence   EventType = "registry.submit_evidence" // flow v2: the campaign's opt-in evidence
 )
 
 // Events lists the event types of a kind, in a fixed order (the matrix columns).
@@ -107,6 +110,13 @@ type (
 	Resubmission struct {
 		Description    string   `json:"description,omitempty"`
 		SampleMessages []string `json:"sample_messages,omitempty"`
+	}
+	// Evidence is the payload of registry.submit_evidence: how the campaign's
+	// subscribers opt in, as the registry reviews it (flow v2).
+	Evidence struct {
+		UseCase        string   `json:"use_case"`
+		Description    string   `json:"description"`
+		SampleMessages []string `json:"sample_messages"`
 	}
 	// NumberRegistration is the payload of number.register and the numbers commands.
 	NumberRegistration struct {
@@ -231,6 +241,13 @@ func (p NumberSettled) validate() error {
 	return errors.Join(errs...)
 }
 
+func (p Evidence) validate() error {
+	if len(p.SampleMessages) == 0 {
+		return errors.New("sample_messages is empty")
+	}
+	return nil
+}
+
 func (Resubmission) validate() error { return nil }
 func (Receipt) validate() error      { return nil }
 func (Score) validate() error        { return nil }
@@ -288,6 +305,7 @@ var payloadValidators = map[EventType]func(json.RawMessage) ([]string, error){
 	CampaignCarrierUnsuspended: check[CarrierUpdate], CampaignNumbersRequested: check[Empty],
 	CampaignNumberSettled: check[NumberSettled], CampaignResubmit: check[Resubmission],
 	CampaignExpired: check[Empty], CampaignDeleteRequested: check[Empty], CampaignFailed: check[Reason],
+	CampaignEvidenceApproved: check[Empty], CampaignEvidenceRejected: check[Reason],
 
 	NumberRegister: check[NumberRegistration], NumberSubmitted: check[Receipt],
 	NumberRegistered: check[Empty], NumberFailed: check[Reason], NumberDeregister: check[Empty],
@@ -296,5 +314,5 @@ var payloadValidators = map[EventType]func(json.RawMessage) ([]string, error){
 	CmdSubmitBrand: check[BrandRegistration], CmdRevetBrand: check[Empty], CmdDeleteBrand: check[Empty],
 	CmdSubmitCampaign: check[CampaignRegistration], CmdDeleteCampaign: check[Empty],
 	CmdCarrierSubmit: check[CarrierUpdate], CmdRegisterNumber: check[NumberRegistration],
-	CmdDeregisterNumber: check[NumberRegistration],
+	CmdDeregisterNumber: check[NumberRegistration], CmdSubmitEvidence: check[Evidence],
 }

@@ -10,6 +10,7 @@ const (
 	CodeTimeout           = 30901 // third parties did not respond within the SLA
 	CodePartnerRejection  = 30902 // secondary partner rejected
 	CodeBrandStillPending = 30994 // brand not verified yet
+	CodeOptInUnverified   = 30909 // the opt-in (call to action) evidence could not be verified
 	// CodeNumberTaken is this system's own code, not a CPaaS one: the number
 	// is registered to another campaign, so this campaign settles it as
 	// FAILED instead of waiting for it.

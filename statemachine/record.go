@@ -27,6 +27,9 @@ type Record struct {
 	Kind     Kind   `json:"kind"`
 	ID       string `json:"id"`
 	ParentID string `json:"parent_id,omitempty"` // the brand of a campaign, the campaign of a number
+	// Flow is the flow the record started on (0: FlowV1, a record written
+	// before flows were versioned). It never changes.
+	Flow Flow `json:"flow,omitempty"`
 
 	State          State     `json:"state"`
 	Version        int64     `json:"version"` // 1 after creation; +1 on every write

@@ -15,6 +15,7 @@ import (
 const (
 	endpointSubmitBrand    = "POST /registry/brands/{id}"
 	endpointSubmitCampaign = "POST /registry/campaigns/{id}"
+	endpointSubmitEvidence = "POST /registry/campaigns/{id}/evidence"
 	endpointRegisterNumber = "POST /numbers/{id}"
 )
 
@@ -152,7 +153,9 @@ func (c *checker) brandVerdict(id string) verdict {
 // campaignVerdict walks a campaign's gates in order, the first refusal
 // deciding: its brand (refused or UNVERIFIED, or its record gave up: REJECTED
 // 30795), the registry (400 code 30885: REJECTED with it), the reviewer
-// (CAMPAIGN_SHARE_DELETE: REJECTED with its code), then the carriers (any
+// (CAMPAIGN_SHARE_DELETE: REJECTED with its code), on flow v2 the opt-in
+// evidence review (a refusal or CAMPAIGN_EVIDENCE_REJECTED: REJECTED with its
+// code), then the carriers (any
 // MNO_CAMPAIGN_OPERATION_REJECTED: REJECTED with its code; every carrier
 // approved: ACTIVE). A gate without an answer leaves no end but giving up.
 func (c *checker) campaignVerdict(rec *statemachine.Record) verdict {
@@ -195,6 +198,9 @@ func (c *checker) campaignVerdict(rec *statemachine.Record) verdict {
 		return v.end(statemachine.Rejected, e.Code)
 	}
 	v.saw(e.Timestamp, "the reviewer approved it")
+	if rec.Flow.OrV1() >= statemachine.FlowV2 && !c.evidenceGate(k, &v) {
+		return v
+	}
 
 	var codes []int
 	var silent []string
@@ -229,6 +235,31 @@ func (c *checker) campaignVerdict(rec *statemachine.Record) verdict {
 		return v
 	}
 	return v.end(statemachine.Active)
+}
+
+// evidenceGate walks the opt-in evidence review of a flow v2 campaign into
+// v: it reports whether the evidence was approved, and otherwise ends v with
+// the refusal or leaves it without an end when the review never answered.
+func (c *checker) evidenceGate(k recordKey, v *verdict) bool {
+	if req, ok := c.latestDecided(k, endpointSubmitEvidence); ok && req.Status >= 400 {
+		v.saw(req.At, "the registry refused the evidence: %d code %d", req.Status, req.Code)
+		*v = v.end(statemachine.Rejected, req.Code)
+		return false
+	}
+	e, ok := c.latestWebhook(k, func(e tcr.WebhookEvent) bool {
+		return e.EventType == tcr.EventCampaignEvidenceApproved || e.EventType == tcr.EventCampaignEvidenceRejected
+	})
+	switch {
+	case !ok:
+		v.why = append(v.why, "no evidence decision")
+		return false
+	case e.EventType == tcr.EventCampaignEvidenceRejected:
+		v.saw(e.Timestamp, "the registry rejected the evidence: code %d", e.Code)
+		*v = v.end(statemachine.Rejected, e.Code)
+		return false
+	}
+	v.saw(e.Timestamp, "the registry approved the evidence")
+	return true
 }
 
 // numberVerdict: the latest answer to the number's registration (a refusal:

@@ -64,7 +64,8 @@ func TestParseFlags(t *testing.T) {
 				}
 				wantLat := map[tcrsim.Step]tcrsim.Latency{tcrsim.StepRegistry: {Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}, tcrsim.StepATT: {Min: time.Second, Max: time.Second},
 					tcrsim.StepTMobile: {Min: time.Second, Max: time.Second}, tcrsim.StepVerizon: {Min: time.Second, Max: time.Second}, tcrsim.StepReviewer: {Min: 5 * time.Millisecond, Max: 5 * time.Millisecond},
-					tcrsim.StepRevet: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}, tcrsim.StepNumbers: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}}
+					tcrsim.StepRevet: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}, tcrsim.StepNumbers: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond},
+					tcrsim.StepEvidence: {Min: 2 * time.Millisecond, Max: 2 * time.Millisecond}}
 				if !maps.Equal(c.Latencies, wantLat) {
 					t.Errorf("latencies = %v, want %v", c.Latencies, wantLat)
 				}

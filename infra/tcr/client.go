@@ -126,6 +126,12 @@ func (c *Client) SubmitCampaign(ctx context.Context, campaignID string, m Meta, 
 	return c.call(ctx, "submit campaign", http.MethodPost, campaignID, m, p, "registry", "campaigns", campaignID)
 }
 
+// SubmitEvidence submits a campaign's opt-in evidence for the registry's
+// review (flow v2): POST /registry/campaigns/{campaignID}/evidence.
+func (c *Client) SubmitEvidence(ctx context.Context, campaignID string, m Meta, p statemachine.Evidence) (Result, error) {
+	return c.call(ctx, "submit evidence", http.MethodPost, campaignID, m, p, "registry", "campaigns", campaignID, "evidence")
+}
+
 // DeleteCampaign deletes a campaign: DELETE /registry/campaigns/{campaignID}.
 func (c *Client) DeleteCampaign(ctx context.Context, campaignID string, m Meta) (Result, error) {
 	return c.call(ctx, "delete campaign", http.MethodDelete, campaignID, m, nil, "registry", "campaigns", campaignID)

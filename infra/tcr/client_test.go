@@ -109,6 +109,17 @@ func TestClientEndpoints(t *testing.T) {
 			wantResult: tcr.Result{Status: 201, ExternalID: "CABCDEF"},
 		},
 		{
+			name: "submit evidence",
+			call: func(ctx context.Context, c *tcr.Client) (tcr.Result, error) {
+				return c.SubmitEvidence(ctx, "c1", meta, statemachine.Evidence{UseCase: "2FA", Description: "codes", SampleMessages: []string{"Your code is 1234"}})
+			},
+			status:     http.StatusAccepted,
+			answer:     `{"external_id":"CABCDEF"}`,
+			wantMethod: "POST", wantPath: "/registry/campaigns/c1/evidence",
+			wantBody:   `{"use_case":"2FA","description":"codes","sample_messages":["Your code is 1234"]}`,
+			wantResult: tcr.Result{Status: 202, ExternalID: "CABCDEF"},
+		},
+		{
 			name:       "delete campaign",
 			call:       func(ctx context.Context, c *tcr.Client) (tcr.Result, error) { return c.DeleteCampaign(ctx, "c1", meta) },
 			status:     http.StatusNoContent,

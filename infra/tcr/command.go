@@ -30,6 +30,8 @@ func (c *Client) Do(ctx context.Context, cmd statemachine.Envelope) (string, err
 		res, err = c.DeleteBrand(ctx, id, m)
 	case statemachine.CmdSubmitCampaign:
 		res, err = withPayload(cmd, func(p statemachine.CampaignRegistration) (Result, error) { return c.SubmitCampaign(ctx, id, m, p) })
+	case statemachine.CmdSubmitEvidence:
+		res, err = withPayload(cmd, func(p statemachine.Evidence) (Result, error) { return c.SubmitEvidence(ctx, id, m, p) })
 	case statemachine.CmdDeleteCampaign:
 		res, err = c.DeleteCampaign(ctx, id, m)
 	case statemachine.CmdCarrierSubmit:

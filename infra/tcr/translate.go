@@ -78,6 +78,10 @@ func internalEvent(ev WebhookEvent) (statemachine.EventType, string, any) {
 		return statemachine.CampaignReviewApproved, ev.CampaignID, statemachine.Empty{}
 	case EventCampaignShareDelete:
 		return statemachine.CampaignReviewRejected, ev.CampaignID, reason
+	case EventCampaignEvidenceApproved:
+		return statemachine.CampaignEvidenceApproved, ev.CampaignID, statemachine.Empty{}
+	case EventCampaignEvidenceRejected:
+		return statemachine.CampaignEvidenceRejected, ev.CampaignID, reason
 	case EventCampaignExpired:
 		return statemachine.CampaignExpired, ev.CampaignID, statemachine.Empty{}
 	case EventMNOReview, EventMNOApproved, EventMNORejected, EventMNOSuspended, EventMNOUnsuspended:

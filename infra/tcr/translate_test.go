@@ -72,6 +72,10 @@ func TestTranslate(t *testing.T) {
 			statemachine.CampaignReviewApproved, "camp-1", `{}`},
 		{"share delete", withReason(campaign(tcr.EventCampaignShareDelete), statemachine.CodeSampleMismatch, "sample messages do not match the use case"),
 			statemachine.CampaignReviewRejected, "camp-1", `{"code":30893,"description":"sample messages do not match the use case"}`},
+		{"evidence approved", campaign(tcr.EventCampaignEvidenceApproved),
+			statemachine.CampaignEvidenceApproved, "camp-1", `{}`},
+		{"evidence rejected", withReason(campaign(tcr.EventCampaignEvidenceRejected), statemachine.CodeOptInUnverified, "opt-in not verified"),
+			statemachine.CampaignEvidenceRejected, "camp-1", `{"code":30909,"description":"opt-in not verified"}`},
 		{"campaign expired", campaign(tcr.EventCampaignExpired),
 			statemachine.CampaignExpired, "camp-1", `{}`},
 		{"carrier review", carrier(tcr.EventMNOReview, statemachine.CarrierATT),
@@ -144,7 +148,8 @@ func TestTranslateCoversEveryEventType(t *testing.T) {
 		status := map[tcr.EventType]string{tcr.EventBrandIdentityStatusUpdate: tcr.IdentityVerified, tcr.EventBrandRevet: tcr.IdentityVettedVerified}[typ]
 		samples[typ] = tcr.WebhookEvent{EventType: typ, EventID: "e", BrandID: "b", BrandIdentityStatus: status, Timestamp: webhookTime}
 	}
-	for _, typ := range []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAdd, tcr.EventCampaignShareAccept, tcr.EventCampaignShareDelete, tcr.EventCampaignResubmission, tcr.EventCampaignExpired} {
+	for _, typ := range []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAdd, tcr.EventCampaignShareAccept, tcr.EventCampaignShareDelete, tcr.EventCampaignResubmission, tcr.EventCampaignExpired,
+		tcr.EventCampaignEvidenceApproved, tcr.EventCampaignEvidenceRejected} {
 		samples[typ] = tcr.WebhookEvent{EventType: typ, EventID: "e", CampaignID: "c", Timestamp: webhookTime}
 	}
 	for _, typ := range []tcr.EventType{tcr.EventMNOReview, tcr.EventMNOApproved, tcr.EventMNORejected, tcr.EventMNOSuspended, tcr.EventMNOUnsuspended} {
@@ -175,7 +180,7 @@ func TestTranslateCoversEveryEventType(t *testing.T) {
 		}
 		seen[envs[0].Type] = typ
 	}
-	if got, want := len(samples), 17; got != want {
+	if got, want := len(samples), 19; got != want {
 		t.Errorf("%d sample types, want %d (one per known type)", got, want)
 	}
 	for typ := range samples {

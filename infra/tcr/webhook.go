@@ -29,6 +29,14 @@ const (
 	EventCampaignExpired           EventType = "CAMPAIGN_EXPIRED"
 )
 
+// Opt-in evidence event types (flow v2): the registry's review of the
+// evidence a campaign's opt-in is real. A rejection carries Code and
+// Description.
+const (
+	EventCampaignEvidenceApproved EventType = "CAMPAIGN_EVIDENCE_APPROVED"
+	EventCampaignEvidenceRejected EventType = "CAMPAIGN_EVIDENCE_REJECTED"
+)
+
 // Carrier event types: one carrier's review of a campaign, with MNOID and
 // MNOName. A rejection carries Code and Description.
 const (
@@ -78,6 +86,7 @@ var eventSubjects = map[EventType]eventSubject{
 	EventCampaignAdd: aboutCampaign, EventCampaignShareAdd: aboutCampaign,
 	EventCampaignShareAccept: aboutCampaign, EventCampaignShareDelete: aboutCampaign,
 	EventCampaignResubmission: aboutCampaign, EventCampaignExpired: aboutCampaign,
+	EventCampaignEvidenceApproved: aboutCampaign, EventCampaignEvidenceRejected: aboutCampaign,
 	EventMNOApproved: aboutCarrier, EventMNORejected: aboutCarrier, EventMNOReview: aboutCarrier,
 	EventMNOSuspended: aboutCarrier, EventMNOUnsuspended: aboutCarrier,
 	EventNumberRegistrationUpdate: aboutNumber, EventNumberDeregistrationUpdate: aboutNumber,

@@ -39,13 +39,14 @@ const (
 	StepRegistry Step = "registry" // brand identity, CAMPAIGN_ADD, BRAND_DELETE
 	StepRevet    Step = "revet"    // secondary vetting: BRAND_REVET
 	StepReviewer Step = "reviewer" // the automatic campaign reviewer, after CAMPAIGN_ADD
+	StepEvidence Step = "evidence" // the registry's opt-in evidence review (flow v2)
 	StepATT      Step = Step(statemachine.CarrierATT)
 	StepTMobile  Step = Step(statemachine.CarrierTMobile)
 	StepVerizon  Step = Step(statemachine.CarrierVerizon)
 	StepNumbers  Step = "numbers"
 )
 
-var steps = []Step{StepRegistry, StepRevet, StepReviewer, StepATT, StepTMobile, StepVerizon, StepNumbers}
+var steps = []Step{StepRegistry, StepRevet, StepReviewer, StepEvidence, StepATT, StepTMobile, StepVerizon, StepNumbers}
 
 // Steps returns every step, in the order a registration meets them.
 func Steps() []Step { return slices.Clone(steps) }
@@ -60,13 +61,14 @@ const (
 	RejectRevet      Rejection = "revet"      // BRAND_REVET UNVERIFIED, code 30902
 	RejectHighRisk   Rejection = "high-risk"  // campaign submit: 400 code 30885
 	RejectReviewer   Rejection = "reviewer"   // CAMPAIGN_SHARE_DELETE, code 30893
+	RejectEvidence   Rejection = "evidence"   // CAMPAIGN_EVIDENCE_REJECTED, code 30909
 	RejectATT        Rejection = Rejection(statemachine.CarrierATT)
 	RejectTMobile    Rejection = Rejection(statemachine.CarrierTMobile)
 	RejectVerizon    Rejection = Rejection(statemachine.CarrierVerizon) // the carriers: MNO_CAMPAIGN_OPERATION_REJECTED, code 30899
 	RejectNumbers    Rejection = "numbers"                              // NUMBER_REGISTRATION_UPDATE FAILED
 )
 
-var rejections = []Rejection{RejectInvalidEIN, RejectUnverified, RejectRevet, RejectHighRisk, RejectReviewer,
+var rejections = []Rejection{RejectInvalidEIN, RejectUnverified, RejectRevet, RejectHighRisk, RejectReviewer, RejectEvidence,
 	RejectATT, RejectTMobile, RejectVerizon, RejectNumbers}
 
 // Rejections returns every place where the simulator can say no.
@@ -99,6 +101,7 @@ var DefaultLatencies = map[Step]Latency{
 	StepRegistry: {200 * time.Millisecond, time.Second},
 	StepRevet:    {time.Second, 3 * time.Second},
 	StepReviewer: {time.Second, 3 * time.Second},
+	StepEvidence: {time.Second, 3 * time.Second},
 	StepATT:      {500 * time.Millisecond, 2 * time.Second},
 	StepTMobile:  {500 * time.Millisecond, 2 * time.Second},
 	StepVerizon:  {500 * time.Millisecond, 2 * time.Second},

@@ -50,6 +50,7 @@ func TestCountersJSONShape(t *testing.T) {
 			"GET /numbers/{id}", "GET /registry/brands/{id}", "GET /registry/campaigns/{id}",
 			"POST /carriers/att/campaigns/{id}", "POST /carriers/tmobile/campaigns/{id}", "POST /carriers/verizon/campaigns/{id}",
 			"POST /numbers/{id}", "POST /registry/brands/{id}", "POST /registry/brands/{id}/revet", "POST /registry/campaigns/{id}",
+			"POST /registry/campaigns/{id}/evidence",
 		}
 		if got := keys(doc["endpoints"]); !slices.Equal(got, wantEndpoints) {
 			t.Errorf("endpoints = %v, want %v", got, wantEndpoints)

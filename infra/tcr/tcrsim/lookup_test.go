@@ -82,6 +82,20 @@ func TestLookupListsTheWebhooksDecisions(t *testing.T) {
 			wantTypes: []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAccept},
 		},
 		{
+			name: "campaign: registry, reviewer and evidence",
+			calls: []call{
+				func(ctx context.Context, c *tcr.Client) (tcr.Result, error) {
+					return c.SubmitCampaign(ctx, "c1", tcr.Meta{}, twoFA)
+				},
+				func(ctx context.Context, c *tcr.Client) (tcr.Result, error) {
+					return c.SubmitEvidence(ctx, "c1", tcr.Meta{}, statemachine.Evidence{UseCase: twoFA.UseCase, SampleMessages: twoFA.SampleMessages})
+				},
+			},
+			path:      "/registry/campaigns/c1",
+			about:     func(e tcr.WebhookEvent) bool { return e.CampaignID == "c1" && e.MNOID == 0 },
+			wantTypes: []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAccept, tcr.EventCampaignEvidenceApproved},
+		},
+		{
 			name:  "campaign at one carrier",
 			calls: []call{carrier("c1", statemachine.CarrierATT), carrier("c1", statemachine.CarrierVerizon), carrier("c2", statemachine.CarrierVerizon)},
 			path:  "/carriers/verizon/campaigns/c1",
