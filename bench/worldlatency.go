@@ -21,11 +21,15 @@ import (
 //   - AT&T and Verizon: the published SLA is 1 to 3 days and "delays of
 //     weeks happen": 1-5 days, so some reviews run two days past the SLA;
 //   - numbers: DOMAIN.md only says registration "can be delayed"; 1 min-2 h
-//     is this harness's assumption.
+//     is this harness's assumption;
+//   - evidence (flow v2's review of a campaign's opt-in evidence by the
+//     registry): a manual review like the reviewer's, 1-3 days, this
+//     harness's assumption too.
 var productionLatencies = map[tcrsim.Step]tcrsim.Latency{
 	tcrsim.StepRegistry: {Min: time.Minute, Max: 10 * time.Minute},
 	tcrsim.StepRevet:    {Min: 30 * time.Second, Max: 24 * time.Hour},
 	tcrsim.StepReviewer: {Min: day, Max: 3 * day},
+	tcrsim.StepEvidence: {Min: day, Max: 3 * day},
 	tcrsim.StepTMobile:  {Min: time.Minute, Max: 24 * time.Hour},
 	tcrsim.StepATT:      {Min: day, Max: 5 * day},
 	tcrsim.StepVerizon:  {Min: day, Max: 5 * day},

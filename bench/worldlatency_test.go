@@ -18,7 +18,7 @@ func TestLatencyArgScalesProductionRanges(t *testing.T) {
 		want       string
 	}{
 		{"the production world at 1 day = 10 s", productionLatencies, 10.0 / 86400,
-			"att=10s-50s,numbers=7ms-833ms,registry=7ms-69ms,revet=3ms-10s,reviewer=10s-30s,tmobile=7ms-10s,verizon=10s-50s"},
+			"att=10s-50s,evidence=10s-30s,numbers=7ms-833ms,registry=7ms-69ms,revet=3ms-10s,reviewer=10s-30s,tmobile=7ms-10s,verizon=10s-50s"},
 		{"scale 1 keeps production durations", map[tcrsim.Step]tcrsim.Latency{"reviewer": {Min: day, Max: 3 * day}, "registry": {Min: time.Minute, Max: 10 * time.Minute}}, 1,
 			"registry=1m0s-10m0s,reviewer=24h0m0s-72h0m0s"},
 		{"rounds to the millisecond", map[tcrsim.Step]tcrsim.Latency{"numbers": {Min: 1500 * time.Microsecond, Max: 2499 * time.Microsecond}}, 1,
