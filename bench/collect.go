@@ -142,9 +142,10 @@ func (c *collector) finish(ctx context.Context) {
 	c.sampleBacklog(ctx)
 }
 
-// down takes the last samples of a replica about to be killed and ends its
-// incarnation: what the process counted dies with it.
-func (c *collector) down(ctx context.Context, name string) {
+// down takes the last samples of a replica about to be killed, or stopped
+// for a deploy, and ends its incarnation: what the process counted dies
+// with it. killed counts a kill.
+func (c *collector) down(ctx context.Context, name string, killed bool) {
 	r := c.replica(name)
 	if r == nil {
 		return
@@ -156,7 +157,9 @@ func (c *collector) down(ctx context.Context, name string) {
 	r.counters.restart()
 	r.cpuEnded += r.cpuNow
 	r.cpuNow, r.pid = 0, 0
-	r.kills++
+	if killed {
+		r.kills++
+	}
 }
 
 // up records a replica's new incarnation, running as pid.

@@ -82,8 +82,9 @@ func (c Comparison) titles() [2]string {
 	return t
 }
 
-// WriteFiles writes compare.md and the two charts into dir, creating it. It
-// returns the errors of every file that could not be written.
+// WriteFiles writes compare.md and the two charts into dir, creating it,
+// and the rollout's chart when both runs had one. It returns the errors of
+// every file that could not be written.
 func (c Comparison) WriteFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -92,15 +93,16 @@ func (c Comparison) WriteFiles(dir string) error {
 	if err := c.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	var errs []error
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{
+	files := []reportFile{
 		{compareMD, md.Bytes()},
 		{latencyCDFSVG, c.latencyChart().svg()},
 		{completedSVG, c.completedChart().svg()},
-	} {
+	}
+	if c.rollouts() {
+		files = append(files, reportFile{rolloutLatencySVG, c.rolloutChart().svg()})
+	}
+	var errs []error
+	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 			errs = append(errs, err)
 		}

@@ -24,7 +24,7 @@ func (c Comparison) completedChart() chart {
 	titles := c.titles()
 	var lines []line
 	for i, run := range c.Runs {
-		lines = append(lines, line{Name: titles[i], Points: cumulative(run.Report.toActive(), run.Report.ElapsedSeconds), Step: true})
+		lines = append(lines, line{Name: titles[i], Points: cumulative(run.Report.completedAt(), run.Report.ElapsedSeconds), Step: true})
 	}
 	return chart{
 		Title:  fmt.Sprintf("Campaigns completed over time: %s and %s", titles[0], titles[1]),

@@ -28,6 +28,7 @@ func (c Comparison) WriteMarkdown(w io.Writer) error {
 	c.writeStores(&b)
 	c.writeProcesses(&b)
 	c.writeCeiling(&b)
+	c.writeRollout(&b)
 	c.writeCode(&b)
 	fmt.Fprintf(&b, "\nEvery figure of a run: its report.json (%s, %s).\n", c.Runs[0].Path, c.Runs[1].Path)
 	_, err := io.WriteString(w, b.String())

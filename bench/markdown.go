@@ -18,8 +18,13 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 	sc := s.Scenario
 	fmt.Fprintf(&b, "# regbench %s\n\n", sc.Name)
 	fmt.Fprintf(&b, "%s.\n\n", strings.TrimSuffix(sc.Description, "."))
-	fmt.Fprintf(&b, "- load: %d campaigns over %d brands (phone numbers per campaign: %d), all seeded at once; %d replicas",
-		sc.Campaigns, sc.Brands, sc.Numbers, sc.Replicas)
+	seeded := "all seeded at once"
+	if ro := sc.Rollout; ro != nil {
+		seeded = fmt.Sprintf("%.0f%% seeded at the start, the rest during a rollout of %s (from %v, one replica every %v)",
+			100*ro.SeededBefore, ro.Flow, time.Duration(ro.Start), time.Duration(ro.Every))
+	}
+	fmt.Fprintf(&b, "- load: %d campaigns over %d brands (phone numbers per campaign: %d), %s; %d replicas",
+		sc.Campaigns, sc.Brands, sc.Numbers, seeded, sc.Replicas)
 	if sc.KillEvery > 0 {
 		fmt.Fprintf(&b, ", one killed with SIGKILL every %v and restarted", time.Duration(sc.KillEvery))
 	}
@@ -46,6 +51,7 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "\nEnd-to-end time to ACTIVE, from the seeding (%d campaigns): p50 %s, p95 %s, p99 %s, max %s, mean %s.\n",
 		t.Count, s.RunTime(t.P50, 1), s.RunTime(t.P95, 1), s.RunTime(t.P99, 1), s.RunTime(t.Max, 1), s.RunTime(t.Mean, 1))
 	s.writeSystem(&b, PartCampaigns)
+	s.writeRollout(&b)
 
 	if s.Check != nil {
 		s.Check.WriteMarkdown(&b, check.SummaryViolations)

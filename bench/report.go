@@ -66,6 +66,9 @@ type Report struct {
 	// scenario asks for it (Scenario.Limit): the system's transitions and
 	// CPU against a bare SDK loop's.
 	Limit *Limit `json:"limit,omitempty"`
+	// Rollout is the rolling deploy's figures, present when the scenario
+	// has one (Scenario.Rollout).
+	Rollout *RolloutFigures `json:"rollout,omitempty"`
 	// System is the system under test's own figures (System.Figures), nil
 	// for none: report.json holds their fields beside the ones above (see
 	// MarshalJSON), summary.md their sections.
@@ -140,7 +143,10 @@ type RunData struct {
 	Prefix     string
 	Began      time.Time
 	Elapsed    time.Duration
-	IDs        []string            // campaigns seeded
+	IDs        []string // campaigns seeded
+	// Seeded is when each campaign seeded after the start was seeded, in
+	// seconds from the seeding (a rollout's); the others were at 0.
+	Seeded     map[string]float64
 	Seen       map[string]Campaign // their records at the end
 	Metrics    Metrics             // every replica's, added up over replicas and incarnations
 	Replicas   []ReplicaFigures
@@ -149,6 +155,7 @@ type RunData struct {
 	Backlog    []BacklogSample
 	Carriersim map[string]any // carriersim's GET /counters at the end, verbatim
 	Check      *check.Result  // nil: not checked
+	Rollout    *RolloutData   // nil: the scenario has no rollout
 }
 
 // Simulator reads carriersim's counters out of d.Carriersim; missing parts
@@ -173,6 +180,7 @@ func Summarize(d RunData, sys Figures) Report {
 		BacklogEverySeconds: backlogEvery.Seconds(), Backlog: d.Backlog, Replicas: d.Replicas, Services: d.Services, Carriersim: d.Carriersim,
 		Check: d.Check, System: sys}
 	s.fillCampaigns(d)
+	s.fillRollout(d)
 	s.IntervalSeconds = IntervalWidth(s.ElapsedSeconds)
 	s.Intervals = intervals(s.Campaigns, s.IntervalSeconds, s.ElapsedSeconds)
 	s.fillProduction(d.Scenario.TimeScale)
@@ -225,7 +233,7 @@ var reportFields = func() []string {
 }()
 
 // fillCampaigns fills the outcome counts, the campaign times and the time to
-// ACTIVE.
+// ACTIVE, from each campaign's seeding.
 func (s *Report) fillCampaigns(d RunData) {
 	s.campaignCounts = campaignCounts{Started: len(d.IDs), Ended: map[statemachine.State]int{}}
 	var toActive []float64
@@ -233,15 +241,18 @@ func (s *Report) fillCampaigns(d RunData) {
 	for _, id := range d.IDs {
 		c := d.Seen[id]
 		ct := campaignTimes{ID: id, State: c.State}
+		if at, ok := d.Seeded[id]; ok {
+			ct.Seeded = &at
+		}
 		switch {
 		case c.State == "":
 			s.Lost++
 		case statemachine.IsTerminal(statemachine.KindCampaign, c.State):
 			ct.Created, ct.Closed = since(c.CreatedAt), since(c.EnteredAt)
 			s.Ended[c.State]++
-			if c.State == statemachine.Active {
+			if t, ok := ct.toActive(); ok {
 				s.Completed++
-				toActive = append(toActive, *ct.Closed)
+				toActive = append(toActive, t)
 			} else {
 				s.Failed++
 			}

@@ -19,6 +19,12 @@ const (
 	backlogSVG    = "backlog.svg"
 )
 
+// reportFile is a file of a report or a comparison, and its content.
+type reportFile struct {
+	name string
+	data []byte
+}
+
 // DefaultReportDir is where a run's report goes without --out:
 // reports/<profile>-<UTC time>.
 func DefaultReportDir(profile string, now time.Time) string {
@@ -41,10 +47,7 @@ func writeReport(dir string, s Report) error {
 	if err := s.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
+	files := []reportFile{
 		{reportJSON, append(js, '\n')},
 		{summaryMD, md.Bytes()},
 		{completedSVG, s.completedChart().svg()},

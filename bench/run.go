@@ -29,6 +29,9 @@ type Runner struct {
 	// binaries; empty: the running program's own.
 	Bin string
 	Dir string // the processes' logs and PID files
+	// Repo is the git repository in which a rollout's change is measured
+	// (Deployer.FlowChange); empty: the working directory.
+	Repo string
 	// Prefix names the run's resources; empty: a fresh bench-<time>- prefix.
 	Prefix string
 	// BasePort numbers the run's ports: carriersim listens on BasePort+400
@@ -57,6 +60,10 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	var none Report
 	sc := r.Scenario
 	if err := sc.Validate(); err != nil {
+		return none, err
+	}
+	deployer, err := deployerOf(r.System, sc)
+	if err != nil {
 		return none, err
 	}
 	if r.Bin == "" {
@@ -97,16 +104,27 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	if err := restartable(replicas, sc); err != nil {
 		return none, err
 	}
+	if err := deployable(replicas, sc); err != nil {
+		return none, err
+	}
 	if r.Started != nil {
 		if err := r.Started(ctx, simURL); err != nil {
 			return none, err
 		}
 	}
+	l := makeLoad(sc)
+	first, batches := l, []Load(nil)
+	if sc.Rollout != nil {
+		first, batches = sc.Rollout.split(l, sc.Replicas)
+	}
 	fmt.Fprintf(stdout, "regbench: scenario %s: %s\n", sc.Name, sc.Description)
 	fmt.Fprintf(stdout, "regbench: %d brands, %d campaigns x %d numbers, %d replicas, deadline %v; prefix %s; logs in %s\n",
 		sc.Brands, sc.Campaigns, sc.Numbers, sc.Replicas, time.Duration(sc.Deadline), r.Prefix, r.Dir)
+	if ro := sc.Rollout; ro != nil {
+		fmt.Fprintf(stdout, "regbench: rollout of %s from %v on, a replica at a time, %v apart; %d campaigns seeded now, %d during it\n",
+			ro.Flow, time.Duration(ro.Start), time.Duration(ro.Every), len(first.Campaigns), len(l.Campaigns)-len(first.Campaigns))
+	}
 
-	l := makeLoad(sc)
 	began := time.Now()
 	col := newCollector(r.System.Backlog, began)
 	for _, rep := range replicas {
@@ -120,14 +138,18 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		col.addService(svc)
 	}
 	col.baseline()
-	if err := r.System.Seed(ctx, l); err != nil {
+	if err := r.System.Seed(ctx, first); err != nil {
 		return none, fmt.Errorf("seed the load: %w", err)
 	}
 	col.start(ctx)
+	var ro *rollout
+	if sc.Rollout != nil {
+		ro = newRollout(*sc.Rollout, began, time.Now, batches, r.deployer(stdout, sup, replicas, col, sc.Rollout.flow()), r.System.Seed)
+	}
 	w := newWatcher(r.System.Campaigns, l.Campaigns)
-	res := r.watch(ctx, stdout, sup, replicas, w, col, began)
+	res := r.watch(ctx, stdout, sup, replicas, w, col, ro, began)
 	col.finish(ctx)
-	chk := r.checkRun(ctx, simURL)
+	chk, history, historyErr := r.checkRun(ctx, simURL)
 	figures := col.figures()
 	for i := range figures {
 		figures[i].StartFailures = sup.StartFailures(figures[i].Name)
@@ -135,6 +157,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 	d := RunData{SystemName: r.System.Name(), Scenario: sc, Prefix: r.Prefix, Began: began, Elapsed: res.elapsed, IDs: w.ids, Seen: w.seen,
 		Metrics: col.counters(), Replicas: figures, Services: col.serviceFigures(), Kills: col.kills(), Backlog: col.backlogSamples(),
 		Carriersim: fetchCounters(ctx, simURL+"/counters"), Check: chk}
+	if ro != nil {
+		d.Seeded, d.Rollout = ro.seeded, r.rolloutData(ctx, deployer, ro, d, history, historyErr)
+	}
 	sum := Summarize(d, r.System.Figures(d))
 	if sc.Limit {
 		sum.Limit = r.measureLimit(ctx, stdout, env, sup, d)
@@ -171,23 +196,30 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 }
 
 // checkRun runs the checker on the run that just ended, while carriersim
-// still serves its journal and before any process stops; nil when the run
-// was interrupted.
-func (r Runner) checkRun(ctx context.Context, carriersimURL string) *check.Result {
+// still serves its journal and before any process stops, and returns its
+// result (nil when the run was interrupted) and the history it read, or
+// why it has none.
+func (r Runner) checkRun(ctx context.Context, carriersimURL string) (*check.Result, check.History, error) {
 	if ctx.Err() != nil {
-		return nil
+		return nil, check.History{}, ctx.Err()
 	}
 	var rates map[string]float64
 	if rl, ok := r.System.(RateLimited); ok {
 		var err error
 		if rates, err = rl.Rates(r.Scenario); err != nil {
 			res := check.Failed(err)
-			return &res
+			return &res, check.History{}, fmt.Errorf("not read: %w", err)
 		}
 	}
-	res := check.Inspect(ctx, check.Sources{History: r.System.History, Simulator: carriersimURL, Rates: rates,
+	var history check.History
+	historyErr := errors.New("not read")
+	read := func(ctx context.Context) (check.History, error) {
+		history, historyErr = r.System.History(ctx)
+		return history, historyErr
+	}
+	res := check.Inspect(ctx, check.Sources{History: read, Simulator: carriersimURL, Rates: rates,
 		Settle: r.Scenario.JournalSettle()})
-	return &res
+	return &res, history, historyErr
 }
 
 // report prints summary.md and writes the report files into r.Out, if set.
@@ -212,9 +244,10 @@ type watchResult struct {
 }
 
 // watch polls the campaigns until all are terminal, the deadline passes or
-// ctx ends, printing progress and killing a replica every KillEvery.
+// ctx ends, printing progress, killing a replica every KillEvery and taking
+// the rollout ro (if not nil) a step further.
 func (r Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, replicas []Replica, w *watcher, col *collector,
-	began time.Time) watchResult {
+	ro *rollout, began time.Time) watchResult {
 	sc := r.Scenario
 	deadline := began.Add(time.Duration(sc.Deadline))
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -248,13 +281,18 @@ func (r Runner) watch(ctx context.Context, stdout io.Writer, sup *Supervisor, re
 			v := replicas[victim%len(replicas)]
 			victim++
 			lastKill = now
-			col.down(ctx, v.Proc.Name) // what the process counted dies with it
+			col.down(ctx, v.Proc.Name, true) // what the process counted dies with it
 			sup.Signal(v.Proc, 9, 0)
 			fmt.Fprintf(stdout, "regbench: killed %s with SIGKILL; restarting it\n", v.Proc.Name)
 			if err := v.Restart(ctx); err != nil {
 				return watchResult{time.Since(began), err}
 			}
 			col.up(v.Proc.Name, v.Proc.PID())
+		}
+		if ro != nil {
+			if err := ro.step(ctx); err != nil {
+				return watchResult{time.Since(began), err}
+			}
 		}
 	}
 }

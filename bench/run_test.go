@@ -40,7 +40,7 @@ func TestCheckRunTakesRatesOnlyFromARateLimitedSystem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := Runner{System: tt.system}.checkRun(t.Context(), "http://127.0.0.1:1")
+			res, _, _ := Runner{System: tt.system}.checkRun(t.Context(), "http://127.0.0.1:1")
 			if res == nil || res.Passed || !strings.Contains(res.Error, tt.want) {
 				t.Errorf("checkRun = %+v, want a failed check that says %q", res, tt.want)
 			}

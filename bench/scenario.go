@@ -43,6 +43,10 @@ type Scenario struct {
 	// bare loop of the SDK calls of the run's transitions, on the same
 	// endpoints, for a system that is a LimitMeasurer (the report's limit).
 	Limit bool `json:"limit,omitempty"`
+	// Rollout deploys a newer flow on the replicas one at a time during
+	// the run, part of the load seeded before it and the rest during it
+	// (Rollout); nil: every replica runs v1 and the load is seeded at once.
+	Rollout *Rollout `json:"rollout,omitempty"`
 }
 
 // ErrUsage marks an error in what a user asked for (an unknown profile, an
@@ -76,6 +80,14 @@ var rejections = []string{"--reject", "ein=0.03,reviewer=0.03,carrier=0.01"}
 // world is the simulated registry and carriers of the ad-hoc compressed
 // profiles: quick, with realistic rejection rates.
 var world = with([]string{"--latency", "all=200ms-1500ms,reviewer=1s-3s"}, rejections)
+
+// evidenceWorld is world with flow v2's review of a campaign's opt-in
+// evidence by the registry: as long as the reviewer's, 5% rejected.
+var evidenceWorld = []string{"--latency", FlagValue(world, "latency") + ",evidence=1s-3s",
+	"--reject", FlagValue(rejections, "reject") + ",evidence=0.05"}
+
+// benchFaults are the bench profile's regd faults: a few of every kind.
+const benchFaults = "dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"
 
 // sweep makes the sweeper act within seconds, and retries and deferrals wait
 // a tenth of their production delays.
@@ -141,8 +153,7 @@ var profiles = map[string]Scenario{
 		// Retries and deferrals wait a fiftieth of their production delays,
 		// not a tenth: a campaign deferred until its brand is verified would
 		// otherwise wait up to 3 minutes, longer than the run.
-		Regd: with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=10", "--faults",
-			"dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"}),
+		Regd:        with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=10", "--faults", benchFaults}),
 		Compression: strings.Replace(compressed, "x0.1", "x0.02", 1)},
 	// The registry's queue holds 1,500 registrations at 20 a second, so a
 	// record's command legitimately waits longer than the profiles' 20 s
@@ -156,8 +167,7 @@ var profiles = map[string]Scenario{
 		KillEvery: Duration(20 * time.Second),
 		Carriersim: with(world, []string{"--rate", "all=20", "--drop", "0.1", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.01",
 			"--lose", "all=0.01"}),
-		Regd: with(sweep, []string{"--rate", "all=20", "--faults",
-			"dup-send=0.05,dup-receive=0.05,delay-send=0.1,max-delay=3s,stale-read=0.05,throttle=0.005,5xx=0.005"})},
+		Regd: with(sweep, []string{"--rate", "all=20", "--faults", benchFaults})},
 	// Issue 16's measurement of the event path at its limit: no fault, no
 	// rejection, a simulator answering in 10-50 ms and rate limits far above
 	// what two replicas send, and Go's profiles on the replicas' operations
@@ -168,6 +178,26 @@ var profiles = map[string]Scenario{
 		Regd:        with(sweep, []string{"--rate", "all=10000", "--pprof"}),
 		Limit:       true,
 		Compression: "simulator latencies 10-50 ms (production: minutes to days); " + strings.TrimPrefix(compressed, "carrier and registry latencies 0.2-3 s (production: minutes to days); ")},
+	// Issue 18's rolling deploy: flow v2 adds the registry's review of a
+	// campaign's opt-in evidence (as long as the reviewer's, 5% rejected).
+	// 60 campaigns are seeded on v1 replicas; from 15 s on, a replica at a
+	// time is stopped with SIGTERM and started on v2, 20 s apart, and 30
+	// campaigns are seeded after each, while the faults of bench go on
+	// (retries at bench's scale, for the same reason). The kills (every 20
+	// s, replicas in the rollout's order) fall 5 s after a deploy: each
+	// replica on v2 is killed while others still run v1, which then meet
+	// its records. The rates are mix's: at 10 per second the registry's
+	// calls would wait in line for the whole first minute, and the Temporal
+	// side's task queue rate lets a burst through past ten times its rate
+	// in a saturated 10 s window (the checker's rate rule; mix's page).
+	"rollout": {Description: "a rolling deploy of flow v2 (the opt-in evidence review) over 3 replicas, 20 s apart, with 150 campaigns seeded before and during it, " +
+		"a replica killed every 20 s, a few faults of every kind",
+		Brands: 75, Campaigns: 150, Numbers: 2, Replicas: 3, Deadline: Duration(6 * time.Minute),
+		KillEvery:   Duration(20 * time.Second),
+		Rollout:     &Rollout{Start: Duration(15 * time.Second), Every: Duration(20 * time.Second), Flow: "v2", SeededBefore: 0.4},
+		Carriersim:  with(evidenceWorld, []string{"--rate", "all=20", "--drop", "0.05", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.02"}),
+		Regd:        with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=20", "--faults", benchFaults}),
+		Compression: strings.Replace(compressed, "x0.1", "x0.02", 1)},
 	// The slowest registration without a fault is 10 min of brand identity,
 	// 10 min of CAMPAIGN_ADD, 3 days of vetting, 5 days of carrier review and
 	// 2 h of numbers: 81 s. A lost webhook waits for its state's stuck
@@ -218,11 +248,15 @@ func Profile(name string) (Scenario, error) {
 }
 
 // Validate returns an error wrapping ErrUsage when s lacks a load, replicas
-// or a deadline, or when its time scale does not hold (validateTimeScale).
+// or a deadline, when its time scale does not hold (validateTimeScale), or
+// when its rollout does not fit it (Rollout).
 func (s Scenario) Validate() error {
 	var errs []error
 	if s.Brands < 1 || s.Campaigns < 1 || s.Numbers < 1 || s.Numbers > 50 || s.Replicas < 1 || s.Deadline <= 0 {
 		errs = append(errs, errors.New("needs brands, campaigns, 1-50 numbers, replicas and a deadline"))
+	}
+	if s.Rollout != nil {
+		errs = append(errs, s.Rollout.validate(s))
 	}
 	if err := errors.Join(append(errs, s.validateTimeScale())...); err != nil {
 		return fmt.Errorf("%w: scenario %q: %w", ErrUsage, s.Name, err)

@@ -99,9 +99,24 @@ type campaignTimes struct {
 	State   statemachine.State `json:"state,omitempty"`           // at the end; "" when never created
 	Created *float64           `json:"created_seconds,omitempty"` // record created
 	Closed  *float64           `json:"closed_seconds,omitempty"`  // terminal state entered
+	// Seeded is when the campaign was seeded, for one seeded after the
+	// start (a rollout's); nil: at the start, 0.
+	Seeded *float64 `json:"seeded_seconds,omitempty"`
 }
 
 func (c campaignTimes) completed() bool { return c.State == statemachine.Active }
+
+// toActive returns a completed campaign's time to ACTIVE, from its seeding,
+// and whether it completed.
+func (c campaignTimes) toActive() (float64, bool) {
+	if !c.completed() || c.Closed == nil {
+		return 0, false
+	}
+	if c.Seeded != nil {
+		return *c.Closed - *c.Seeded, true
+	}
+	return *c.Closed, true
+}
 
 // interval is one period of a run, as Temporal's Maru benchmark counts
 // workflows per interval: started, closed, and open at its end (Maru's

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tendlc/tendlc/bench/check"
+	"github.com/tendlc/tendlc/statemachine"
 )
 
 // System is a system under test: one implementation of the registration
@@ -23,7 +24,8 @@ import (
 //     process under the Supervisor it is given, which stops them all at the
 //     end; the kill schedule restarts a replica with its Replica.Restart;
 //   - seed: Seed;
-//   - watch progress: Campaigns and Backlog, until the run ends;
+//   - watch progress: Campaigns and Backlog, until the run ends; in a
+//     rollout, Replica.Deploy and Seed again meanwhile;
 //   - collect: History for the checker, then Figures for the report.
 //
 // A System may also have optional capabilities, which Runner finds with a
@@ -75,6 +77,21 @@ type RateLimited interface {
 type Serviced interface {
 	// Services returns the system's backing services, once Start returned.
 	Services() []Service
+}
+
+// Deployer is a System whose replicas can be deployed on a newer flow in
+// the middle of a run (Replica.Deploy), and that says what such a rollout
+// cost it: Runner refuses a scenario with a Rollout for a system that is
+// not one.
+type Deployer interface {
+	// FlowMix returns what the mix of flows cost the system in the run d,
+	// from its replicas' metrics: how often a replica met work of a flow it
+	// does not run, by what became of it (for tendlc: events deferred,
+	// rejected, dead-lettered).
+	FlowMix(d RunData) map[string]float64
+	// FlowChange says where the change that added flow to the system is:
+	// its commits, and the state table cells it touched.
+	FlowChange(flow statemachine.Flow) FlowChange
 }
 
 // Hinter is a System that says what to look at while a run's processes keep
@@ -163,4 +180,9 @@ type Replica struct {
 	// schedule killed it (for tendlc: with a fresh fault seed). Required when
 	// the scenario kills replicas: Runner refuses to start without it.
 	Restart func(ctx context.Context) error
+	// Deploy starts Proc again on flow, after Runner stopped it in a
+	// rollout: new registrations it starts run on flow from then on, and
+	// Restart starts it on flow too (for tendlc: regd's --flow). Required
+	// when the scenario has a Rollout.
+	Deploy func(ctx context.Context, flow statemachine.Flow) error
 }

@@ -40,6 +40,7 @@ var (
 	_ bench.System      = (*System)(nil)
 	_ bench.RateLimited = (*System)(nil)
 	_ bench.Hinter      = (*System)(nil)
+	_ bench.Deployer    = (*System)(nil)
 )
 
 // Name is the name of tendlc in reports: the baseline, beside which a
@@ -88,7 +89,7 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 // StartReplicas starts the scenario's regd replicas, replica i serving on
 // env.BasePort+100+i, each with the scenario's regd flags and a fault seed
 // of its own (replicaStarter); a replica's Restart starts it again with a
-// fresh one.
+// fresh one, and its Deploy on a flow (regd's --flow).
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
 	var procs []*bench.Proc
 	var replicas []bench.Replica
@@ -103,6 +104,7 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 	starter := newReplicaStarter(sup, env.Stdout, procs)
 	for i, p := range procs {
 		replicas[i].Restart = func(ctx context.Context) error { return starter.start(ctx, p) }
+		replicas[i].Deploy = func(ctx context.Context, flow statemachine.Flow) error { return starter.deploy(ctx, p, flow) }
 		if err := starter.start(ctx, p); err != nil {
 			return nil, err
 		}

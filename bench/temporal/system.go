@@ -42,6 +42,7 @@ var (
 	_ bench.RateLimited = (*System)(nil)
 	_ bench.Hinter      = (*System)(nil)
 	_ bench.Serviced    = (*System)(nil)
+	_ bench.Deployer    = (*System)(nil)
 )
 
 // Name is the Temporal side's name in reports.
@@ -79,7 +80,8 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 
 // StartReplicas starts the scenario's workers, worker i serving its
 // metrics on env.BasePort+100+i, each with the scenario's regd flags that
-// the worker takes too (workerArgs); a worker's Restart starts it again.
+// the worker takes too (workerArgs); a worker's Restart starts it again,
+// and its Deploy starts it on a flow (the worker's --flow).
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
 	flags, dropped := workerArgs(env.Scenario.Regd)
 	s.dropped = dropped
@@ -96,14 +98,19 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 			return nil, err
 		}
 		replicas = append(replicas, bench.Replica{Proc: p, MetricsURL: "http://" + addr + "/metrics",
-			Restart: func(ctx context.Context) error { return sup.Start(ctx, p) }})
+			Restart: func(ctx context.Context) error { return sup.Start(ctx, p) },
+			Deploy: func(ctx context.Context, flow statemachine.Flow) error {
+				p.Args = bench.WithFlow(p.Args, flow) // Restart's too, from now on
+				return sup.Start(ctx, p)
+			}})
 	}
 	return replicas, nil
 }
 
 // Seed starts one workflow per registration of l (`regtemporal seed`), and,
-// in a run that kills replicas, schedules the server's restart at half the
-// kill interval from the seeding's start (serverRestart).
+// the first time in a run that kills replicas, schedules the server's
+// restart at half the kill interval from the seeding's start
+// (serverRestart). A rollout seeds again during the run.
 func (s *System) Seed(ctx context.Context, l bench.Load) error {
 	began := time.Now()
 	in, err := seedInput(l)
@@ -121,7 +128,7 @@ func (s *System) Seed(ctx context.Context, l bench.Load) error {
 	if started+existing != len(l.Envelopes) {
 		return fmt.Errorf("regtemporal seeded %d and found %d of %d registrations", started, existing, len(l.Envelopes))
 	}
-	if every := time.Duration(s.env.Scenario.KillEvery); every > 0 {
+	if every := time.Duration(s.env.Scenario.KillEvery); every > 0 && s.restart == nil {
 		s.restart = startRestart(ctx, s.sup, s.server, s.env.Stdout, began, every/2)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 // a second one, or two runs of one system.
 func compareCommand(fset *flag.FlagSet) func(ctx context.Context, stdout io.Writer) error {
 	var out, src string
-	fset.StringVar(&out, "out", "", "directory of compare.md, latency-cdf.svg and completed.svg (default reports/compare-<UTC time>)")
+	fset.StringVar(&out, "out", "", "directory of compare.md, latency-cdf.svg, completed.svg and, for two runs with a rollout, rollout-latency.svg (default reports/compare-<UTC time>)")
 	fset.StringVar(&src, "src", ".", "the repository whose "+bench.ConcernsFile+" maps the files whose lines of code the comparison counts")
 	fset.Usage = func() {
 		fmt.Fprintf(fset.Output(), "usage: regbench compare [--out DIR] [--src DIR] A B\n\n"+

@@ -17,7 +17,7 @@ type runFlags struct {
 	brands, campaigns, numbers int
 	replicas                   int
 	deadline                   time.Duration
-	bin, dir, prefix           string
+	bin, dir, prefix, src      string
 	basePort                   int
 	serve                      bool
 	progressEvery              time.Duration
@@ -39,6 +39,7 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 	fs.DurationVar(&f.deadline, "deadline", 0, "override the profile's deadline")
 	fs.StringVar(&f.bin, "bin", "", "directory of the carriersim, webhook and regd binaries, and regtemporal's (default: regbench's own)")
 	fs.StringVar(&f.dir, "dir", ".tools/run/regbench", "directory for the processes' logs and PID files")
+	fs.StringVar(&f.src, "src", ".", "the git repository in which a rollout's change is measured (a scenario with a rollout: the commits that added the flow, by subject)")
 	fs.StringVar(&f.prefix, "prefix", "", "resource name prefix (default: a fresh bench-<time>- prefix)")
 	fs.IntVar(&f.basePort, "base-port", 19000, "carriersim listens on base+400, the webhook receiver on base+500, replica (regd or worker) i on base+100+i, the Temporal server on base+600")
 	fs.BoolVar(&f.serve, "serve", false, "keep everything running after the load finished, until interrupted")
@@ -62,7 +63,7 @@ func runCommand(fs *flag.FlagSet) func(ctx context.Context, stdout io.Writer) er
 		if err != nil {
 			return err
 		}
-		r := bench.Runner{System: sys, Scenario: sc, Profile: f.profile, Bin: f.bin, Dir: f.dir, Prefix: f.prefix,
+		r := bench.Runner{System: sys, Scenario: sc, Profile: f.profile, Bin: f.bin, Dir: f.dir, Repo: f.src, Prefix: f.prefix,
 			BasePort: f.basePort, Serve: f.serve, ProgressEvery: f.progressEvery, Out: f.out, Services: f.services}
 		_, err = r.Run(ctx, stdout)
 		return err
