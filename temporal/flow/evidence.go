@@ -17,8 +17,8 @@ var evidenceDecisions = []statemachine.EventType{statemachine.CampaignEvidenceAp
 // evidence submits the campaign's opt-in evidence, from its registration p,
 // to the registry (EVIDENCE_REVIEW, flow v2) and waits for the registry's
 // review as for its other answers: past the state's threshold it looks the
-// campaign up at the registry, takes a decision whose webhook was lost, and
-// submits again only what the registry has no record of. It returns the
+// evidence up at the registry, takes a decision whose webhook was lost, and
+// submits again when the registry has no record of it. It returns the
 // rejection's reason (30909 when the registry gave no code), nil when the
 // evidence was approved; a refusal of the submission or the end of the SLA
 // is its error.
@@ -37,7 +37,7 @@ func (r *run) evidence(ctx workflow.Context, p statemachine.CampaignRegistration
 	err := r.await(ctx, wait{
 		done: func() bool { _, ok := r.inbox.first(decision); return ok },
 		owed: func() []statemachine.Lookup {
-			return []statemachine.Lookup{{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: r.rec.ID}}
+			return []statemachine.Lookup{{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: r.rec.ID, Of: statemachine.LookupEvidence}}
 		},
 		resend: func(ctx workflow.Context, _ statemachine.Lookup, n int) error { return submit(ctx, n) },
 	})

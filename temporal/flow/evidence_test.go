@@ -2,6 +2,7 @@ package flow
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,15 +112,14 @@ func TestCampaignV2EvidenceRejected(t *testing.T) {
 }
 
 // The evidence's approval whose webhook was lost: past EVIDENCE_REVIEW's
-// threshold the workflow looks the campaign up at the registry, finds the
+// threshold the workflow looks the evidence up at the registry, finds the
 // decision and takes it, without submitting the evidence again.
 func TestCampaignV2LostEvidenceWebhookRecoveredByLookup(t *testing.T) {
 	env, w := newFlowEnv(t, statemachine.FlowV2)
 	var asked []time.Time
 	w.found = func(l statemachine.Lookup) statemachine.Observation {
 		asked = append(asked, env.Now())
-		return statemachine.Observation{Lookup: l, Found: true, Events: []statemachine.Envelope{
-			event(statemachine.CampaignReviewApproved, "c-1", "wh-review", nil), evidenceApproved}}
+		return statemachine.Observation{Lookup: l, Found: true, Events: []statemachine.Envelope{evidenceApproved}}
 	}
 	threshold := production.Threshold(statemachine.KindCampaign, EvidenceReview)
 	campaignWebhooks(t, env, nil, 2*time.Hour+threshold)
@@ -133,14 +133,46 @@ func TestCampaignV2LostEvidenceWebhookRecoveredByLookup(t *testing.T) {
 	if got := w.keys(statemachine.CmdSubmitEvidence); len(got) != 1 {
 		t.Errorf("evidence submissions %v, want one: a found decision is not re-sent", got)
 	}
-	if len(w.lookups) != 1 || w.lookups[0].To != statemachine.ToRegistry || w.lookups[0].Kind != statemachine.KindCampaign {
-		t.Fatalf("look-ups %v, want one of the campaign at the registry", w.lookups)
+	want := statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: "c-1", Of: statemachine.LookupEvidence}
+	if len(w.lookups) != 1 || w.lookups[0] != want {
+		t.Fatalf("look-ups %v, want one of the campaign's evidence at the registry", w.lookups)
 	}
 	if got := asked[0].Sub(submitted); got < threshold {
 		t.Errorf("looked up %v after the review's approval, want after the %v threshold", got, threshold)
 	}
 	if !slices.Contains(rec.Applied, "wh-evidence") {
 		t.Errorf("applied %v, want the looked-up evidence decision", rec.Applied)
+	}
+}
+
+// The registry lost the evidence's submission (no webhook, its look-up finds
+// nothing): past EVIDENCE_REVIEW's threshold the workflow submits it again
+// under a new idempotency key, and goes on when the registry approves that.
+func TestCampaignV2LostEvidenceRequestSentAgain(t *testing.T) {
+	env, w := newFlowEnv(t, statemachine.FlowV2)
+	found := false
+	w.found = func(l statemachine.Lookup) statemachine.Observation {
+		return statemachine.Observation{Lookup: l, Found: found}
+	}
+	threshold := production.Threshold(statemachine.KindCampaign, EvidenceReview)
+	resent := time.Hour + threshold + time.Minute
+	env.RegisterDelayedCallback(func() {
+		if got := w.keys(statemachine.CmdSubmitEvidence); len(got) != 2 {
+			t.Errorf("past the threshold: evidence submissions %v, want the first and one re-send", got)
+		}
+		found = true
+	}, resent)
+	cw := WorkflowID(statemachine.KindCampaign, "c-1")
+	campaignWebhooks(t, env, nil, resent+2*time.Hour)
+	at(t, env, resent+time.Hour, cw, evidenceApproved)
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
+	rec := result(t, env)
+	if rec.State != statemachine.Active {
+		t.Fatalf("campaign ended %s %v, want ACTIVE", rec.State, rec.Reason)
+	}
+	keys := w.keys(statemachine.CmdSubmitEvidence)
+	if len(keys) != 2 || keys[0] == keys[1] || !strings.HasSuffix(keys[1], "/resend-1") {
+		t.Errorf("evidence keys %v, want a first and a re-send under a new key", keys)
 	}
 }
 
