@@ -1,14 +1,23 @@
 package statemachine
 
 // Lookup names one status look-up a reconciliation asks a downstream before
-// it re-sends anything: what the registry decided about a brand or a
-// campaign, what one carrier decided about a campaign, or what number
-// registration decided about a number.
+// it re-sends anything: what the registry decided about a brand, a campaign
+// or a campaign's opt-in evidence, what one carrier decided about a
+// campaign, or what number registration decided about a number.
 type Lookup struct {
 	To   Destination `json:"to"`   // ToRegistry, a carrier's destination or ToNumbers
 	Kind Kind        `json:"kind"` // the record's kind
 	ID   string      `json:"id"`   // the record's id in this system
+	// Of names the part of the record a downstream reviews on its own:
+	// empty for the record, LookupEvidence for a campaign's opt-in
+	// evidence (flow v2), which the registry holds apart from the
+	// campaign, so that a lost evidence submission reads as not found.
+	Of string `json:"of,omitempty"`
 }
+
+// LookupEvidence is the Lookup.Of of the registry's review of a campaign's
+// opt-in evidence.
+const LookupEvidence = "evidence"
 
 // Observation is a downstream's answer to a [Lookup].
 type Observation struct {

@@ -87,19 +87,19 @@ func TestLookups(t *testing.T) {
 		state State
 		want  []Lookup
 	}{
-		{KindBrand, Pending, []Lookup{{ToRegistry, KindBrand, "b1"}}},
-		{KindBrand, Submitted, []Lookup{{ToRegistry, KindBrand, "b1"}}},
-		{KindBrand, Vetting, []Lookup{{ToRegistry, KindBrand, "b1"}}},
+		{KindBrand, Pending, []Lookup{{To: ToRegistry, Kind: KindBrand, ID: "b1"}}},
+		{KindBrand, Submitted, []Lookup{{To: ToRegistry, Kind: KindBrand, ID: "b1"}}},
+		{KindBrand, Vetting, []Lookup{{To: ToRegistry, Kind: KindBrand, ID: "b1"}}},
 		{KindCampaign, Pending, nil},
-		{KindCampaign, TCRPending, []Lookup{{ToRegistry, KindCampaign, "c1"}}},
-		{KindCampaign, InReview, []Lookup{{ToRegistry, KindCampaign, "c1"}}},
+		{KindCampaign, TCRPending, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
+		{KindCampaign, InReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
 		// AT&T approved; T-Mobile is reviewing, Verizon said nothing.
-		{KindCampaign, CarrierReview, []Lookup{{ToTMobile, KindCampaign, "c1"}, {ToVerizon, KindCampaign, "c1"}}},
+		{KindCampaign, CarrierReview, []Lookup{{To: ToTMobile, Kind: KindCampaign, ID: "c1"}, {To: ToVerizon, Kind: KindCampaign, ID: "c1"}}},
 		{KindCampaign, Approved, nil},
 		{KindCampaign, NumbersPending, nil},
-		{KindNumber, Pending, []Lookup{{ToNumbers, KindNumber, n}}},
-		{KindNumber, Registering, []Lookup{{ToNumbers, KindNumber, n}}},
-		{KindNumber, Deregistering, []Lookup{{ToNumbers, KindNumber, n}}},
+		{KindNumber, Pending, []Lookup{{To: ToNumbers, Kind: KindNumber, ID: n}}},
+		{KindNumber, Registering, []Lookup{{To: ToNumbers, Kind: KindNumber, ID: n}}},
+		{KindNumber, Deregistering, []Lookup{{To: ToNumbers, Kind: KindNumber, ID: n}}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+string(tt.state), func(t *testing.T) {

@@ -21,6 +21,7 @@ type lookupAnswer struct {
 //
 //	(ToRegistry, KindBrand)                    GET /registry/brands/{id}
 //	(ToRegistry, KindCampaign)                 GET /registry/campaigns/{id}
+//	(ToRegistry, KindCampaign, LookupEvidence) GET /registry/campaigns/{id}/evidence
 //	(ToATT|ToTMobile|ToVerizon, KindCampaign)  GET /carriers/{carrier}/campaigns/{id}
 //	(ToNumbers, KindNumber)                    GET /numbers/{id}
 //
@@ -64,6 +65,9 @@ func lookupPath(l statemachine.Lookup) ([]string, error) {
 		return nil, err
 	}
 	switch {
+	case l.Of == statemachine.LookupEvidence && l.To == statemachine.ToRegistry && l.Kind == statemachine.KindCampaign:
+		return []string{"registry", "campaigns", l.ID, "evidence"}, nil
+	case l.Of != "":
 	case l.To == statemachine.ToRegistry && l.Kind == statemachine.KindBrand:
 		return []string{"registry", "brands", l.ID}, nil
 	case l.To == statemachine.ToRegistry && l.Kind == statemachine.KindCampaign:
@@ -72,6 +76,9 @@ func lookupPath(l statemachine.Lookup) ([]string, error) {
 		return []string{"carriers", string(l.To), "campaigns", l.ID}, nil
 	case l.To == statemachine.ToNumbers && l.Kind == statemachine.KindNumber:
 		return []string{"numbers", l.ID}, nil
+	}
+	if l.Of != "" {
+		return nil, fmt.Errorf("%w: %q has no status look-up of a %q's %q", ErrInvalidRequest, l.To, l.Kind, l.Of)
 	}
 	return nil, fmt.Errorf("%w: %q has no status look-up of a %q", ErrInvalidRequest, l.To, l.Kind)
 }

@@ -48,6 +48,7 @@ func TestClientLookup(t *testing.T) {
 	mno := func(typ tcr.EventType, c statemachine.Carrier, id string, s int) tcr.WebhookEvent {
 		return tcr.WebhookEvent{EventType: typ, EventID: id, CampaignID: "c1", MNOID: c.MNOID(), MNOName: tcr.MNOName(c), Timestamp: at(s)}
 	}
+	evidence := tcr.WebhookEvent{EventType: tcr.EventCampaignEvidenceApproved, EventID: "wh-10", CampaignID: "c1", Timestamp: at(1)}
 	registered := tcr.WebhookEvent{EventType: tcr.EventNumberRegistrationUpdate, EventID: "wh-9", CampaignID: "c1", Number: "c1/+15551230001", NumberStatus: tcr.NumberRegistered, Timestamp: at(1)}
 
 	tests := []struct {
@@ -61,6 +62,8 @@ func TestClientLookup(t *testing.T) {
 			events: []tcr.WebhookEvent{identity, revet}, wantPath: "/registry/brands/b1", wantEvents: []tcr.WebhookEvent{identity, revet}},
 		{name: "campaign at the registry, informational event left out", lookup: statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: "c1"},
 			events: []tcr.WebhookEvent{added, shared, accepted}, wantPath: "/registry/campaigns/c1", wantEvents: []tcr.WebhookEvent{added, accepted}},
+		{name: "a campaign's evidence at the registry", lookup: statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence},
+			events: []tcr.WebhookEvent{evidence}, wantPath: "/registry/campaigns/c1/evidence", wantEvents: []tcr.WebhookEvent{evidence}},
 		{name: "campaign at AT&T", lookup: statemachine.Lookup{To: statemachine.ToATT, Kind: statemachine.KindCampaign, ID: "c1"},
 			events: []tcr.WebhookEvent{mno(tcr.EventMNOReview, statemachine.CarrierATT, "wh-6", 1)}, wantPath: "/carriers/att/campaigns/c1",
 			wantEvents: []tcr.WebhookEvent{mno(tcr.EventMNOReview, statemachine.CarrierATT, "wh-6", 1)}},
@@ -199,6 +202,8 @@ func TestClientLookupInvalid(t *testing.T) {
 		{name: "the events queue", lookup: statemachine.Lookup{To: statemachine.ToEvents, Kind: statemachine.KindCampaign, ID: "c1"}},
 		{name: "an unknown carrier", lookup: statemachine.Lookup{To: "sprint", Kind: statemachine.KindCampaign, ID: "c1"}},
 		{name: "no destination", lookup: statemachine.Lookup{Kind: statemachine.KindCampaign, ID: "c1"}},
+		{name: "a brand's evidence", lookup: statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindBrand, ID: "b1", Of: statemachine.LookupEvidence}},
+		{name: "a campaign's evidence at a carrier", lookup: statemachine.Lookup{To: statemachine.ToATT, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence}},
 	}
 	srv, requests := downstream(t, http.StatusOK, nil, `{"events":[]}`)
 	c := newClient(t, tcr.ClientConfig{BaseURL: srv.URL})

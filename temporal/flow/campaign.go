@@ -26,13 +26,19 @@ var carrierDecisions = []statemachine.EventType{statemachine.CampaignCarrierAppr
 
 // Campaign is the workflow of one campaign, started by its registration reg:
 // it waits for its brand's identity, submits the campaign to the registry,
-// waits for the manual vetting's verdict, submits it to AT&T, T-Mobile and
-// Verizon and waits for each one's decision, then registers its numbers as
-// child workflows and ends ACTIVE once every number settled. A refusal or a
-// rejection ends it REJECTED with the reason; no answer within a state's SLA
-// (after the same look-ups and re-sends as the baseline's sweeper) FAILED
-// with 30901.
-func Campaign(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Record, error) {
+// waits for the manual vetting's verdict, on flow v2 submits the opt-in
+// evidence to the registry and waits for its review, submits the campaign
+// to AT&T, T-Mobile and Verizon and waits for each one's decision, then
+// registers its numbers as child workflows and ends ACTIVE once every
+// number settled. A refusal or a rejection ends it REJECTED with the
+// reason; no answer within a state's SLA (after the same look-ups and
+// re-sends as the baseline's sweeper) FAILED with 30901.
+//
+// Its flow is decided by its first command, the version marker of
+// ChangeOptInEvidence, and kept for life: a campaign a v1 worker started
+// stays on flow v1 when a v2 worker runs it on, even before the step.
+func (w Workflows) Campaign(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Record, error) {
+	flow := w.flowVersion(ctx)
 	p, err := statemachine.DecodePayload[statemachine.CampaignRegistration](reg.Payload)
 	if err != nil {
 		return statemachine.Record{}, temporal.NewNonRetryableApplicationError("campaign registration: "+err.Error(), ErrTypeMalformed, err)
@@ -41,6 +47,7 @@ func Campaign(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Rec
 	if err != nil {
 		return statemachine.Record{}, err
 	}
+	r.rec.Flow = flow
 	brand, err := r.brandOutcome(ctx, p.BrandID)
 	if err != nil {
 		return statemachine.Record{}, err
@@ -54,11 +61,20 @@ func Campaign(ctx workflow.Context, reg statemachine.Envelope) (statemachine.Rec
 	if ev, _ := r.inbox.first(ofType(r.rec.ID, reviewVerdicts...)); ev.Type == statemachine.CampaignReviewRejected {
 		return r.end(ctx, statemachine.Rejected, reasonOf(ev))
 	}
-	if rejection, err := r.carriers(ctx); err != nil || rejection != nil {
+	// The reviews that may reject it, in order.
+	reviews := []func(workflow.Context) (*statemachine.Reason, error){r.carriers}
+	if flow == statemachine.FlowV2 {
+		evidence := func(ctx workflow.Context) (*statemachine.Reason, error) { return r.evidence(ctx, p) }
+		reviews = slices.Insert(reviews, 0, evidence)
+	}
+	for _, review := range reviews {
+		rejection, err := review(ctx)
 		if err != nil {
 			return r.failed(ctx, err)
 		}
-		return r.end(ctx, statemachine.Rejected, rejection)
+		if rejection != nil {
+			return r.end(ctx, statemachine.Rejected, rejection)
+		}
 	}
 	if err := r.enter(ctx, statemachine.Approved); err != nil {
 		return statemachine.Record{}, err

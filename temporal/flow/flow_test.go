@@ -51,10 +51,11 @@ func (w *world) call(_ context.Context, cmd statemachine.Envelope) (string, erro
 	if w.callErr != nil {
 		return "", w.callErr
 	}
-	if cmd.Type == statemachine.CmdSubmitCampaign {
-		// The registry reads the registration the workflow was started with.
-		if p, err := statemachine.DecodePayload[statemachine.CampaignRegistration](cmd.Payload); err != nil || p.BrandID == "" {
-			return "", fmt.Errorf("campaign submission without its registration: %v", err)
+	if cmd.Type == statemachine.CmdSubmitCampaign || cmd.Type == statemachine.CmdSubmitEvidence {
+		// The registry reads what the registration the workflow was
+		// started with says; DecodePayload validates it.
+		if err := cmd.Validate(); err != nil {
+			return "", fmt.Errorf("%s without its registration: %w", cmd.Type, err)
 		}
 	}
 	return "ext-" + cmd.EntityID, nil
@@ -86,17 +87,22 @@ func (w *world) keys(t statemachine.EventType) []string {
 	return ks
 }
 
-// newEnv returns a test environment with every workflow registered and the
-// downstream activities played by a new world.
+// newEnv returns a test environment with every workflow registered as a
+// worker on flow v1 registers them and the downstream activities played by
+// a new world.
 func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *world) {
+	t.Helper()
+	return newFlowEnv(t, statemachine.FlowV1)
+}
+
+// newFlowEnv is newEnv with the workflows of a worker on flow f.
+func newFlowEnv(t *testing.T, f statemachine.Flow) (*testsuite.TestWorkflowEnvironment, *world) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(30 * time.Second)
-	env.RegisterWorkflow(Brand)
-	env.RegisterWorkflow(Campaign)
-	env.RegisterWorkflow(Number)
+	Workflows{Flow: f}.Register(env)
 	a := &Activities{Settings: production}
 	env.RegisterActivity(a)
 	w := &world{queues: map[string]string{}}
@@ -148,7 +154,8 @@ func registration(t statemachine.EventType, id string, p any) statemachine.Envel
 
 func campaignRegistration(numbers ...string) statemachine.Envelope {
 	return registration(statemachine.CampaignRegister, "c-1",
-		statemachine.CampaignRegistration{BrandID: "b-1", UseCase: "2FA", Numbers: numbers})
+		statemachine.CampaignRegistration{BrandID: "b-1", UseCase: "2FA", Description: "sign-in codes",
+			SampleMessages: []string{"Your code is 123456"}, Numbers: numbers})
 }
 
 func carrierEvent(t statemachine.EventType, c statemachine.Carrier, id string) statemachine.Envelope {
@@ -213,7 +220,7 @@ func TestCampaignFiveDayCarrierReview(t *testing.T) {
 	at(t, env, 7*day+time.Hour, WorkflowID(statemachine.KindNumber, "+12025550100"),
 		event(statemachine.NumberRegistered, "+12025550100", "wh-num", nil))
 	env.SetStartWorkflowOptions(startOptions(cw))
-	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
 	rec := result(t, env)
 	if rec.State != statemachine.Active {
 		t.Fatalf("campaign ended %s (%v), want ACTIVE", rec.State, rec.Reason)
@@ -305,7 +312,7 @@ func TestCampaignGivesUpAfterMaxChecks(t *testing.T) {
 		at(t, env, 2*time.Hour, cw, carrierEvent(statemachine.CampaignCarrierApproved, c, fmt.Sprint("wh-", i)))
 	}
 	env.SetStartWorkflowOptions(startOptions(cw))
-	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
 	rec := result(t, env)
 	if rec.State != statemachine.Failed || rec.Reason == nil || rec.Reason.Code != statemachine.CodeTimeout {
 		t.Fatalf("campaign ended %s %v, want FAILED 30901", rec.State, rec.Reason)
@@ -337,7 +344,7 @@ func TestCampaignEarlyAndDuplicateSignals(t *testing.T) {
 			t.Errorf("signal number: %v", err)
 		}
 	}, 5*time.Hour)
-	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
 	rec := result(t, env)
 	if rec.State != statemachine.Active {
 		t.Fatalf("campaign ended %s %v, want ACTIVE", rec.State, rec.Reason)
@@ -360,7 +367,7 @@ func TestCampaignCarrierRejection(t *testing.T) {
 	at(t, env, 2*time.Hour, cw, event(statemachine.CampaignCarrierRejected, "c-1", "wh-att",
 		statemachine.CarrierUpdate{Carrier: statemachine.CarrierATT, Code: 30899, Description: "content"}))
 	env.SetStartWorkflowOptions(startOptions(cw))
-	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
 	rec := result(t, env)
 	if rec.State != statemachine.Rejected || rec.Reason == nil || rec.Reason.Code != 30899 {
 		t.Errorf("campaign ended %s %v, want REJECTED 30899", rec.State, rec.Reason)
@@ -449,7 +456,7 @@ func TestCampaignReadsABrandThatNeverTold(t *testing.T) {
 	cw := WorkflowID(statemachine.KindCampaign, "c-1")
 	env.SetStartWorkflowOptions(startOptions(cw))
 	start := env.Now()
-	env.ExecuteWorkflow(Campaign, campaignRegistration("+12025550100"))
+	env.ExecuteWorkflow(CampaignWorkflow, campaignRegistration("+12025550100"))
 	rec := result(t, env)
 	if rec.State != statemachine.Rejected || rec.Reason == nil || rec.Reason.Code != statemachine.CodeInvalidEIN {
 		t.Fatalf("campaign ended %s %v, want REJECTED 30795 (brand FAILED)", rec.State, rec.Reason)

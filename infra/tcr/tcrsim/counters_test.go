@@ -47,7 +47,7 @@ func TestCountersJSONShape(t *testing.T) {
 		wantEndpoints := []string{
 			"DELETE /numbers/{id}", "DELETE /registry/brands/{id}", "DELETE /registry/campaigns/{id}",
 			"GET /carriers/att/campaigns/{id}", "GET /carriers/tmobile/campaigns/{id}", "GET /carriers/verizon/campaigns/{id}",
-			"GET /numbers/{id}", "GET /registry/brands/{id}", "GET /registry/campaigns/{id}",
+			"GET /numbers/{id}", "GET /registry/brands/{id}", "GET /registry/campaigns/{id}", "GET /registry/campaigns/{id}/evidence",
 			"POST /carriers/att/campaigns/{id}", "POST /carriers/tmobile/campaigns/{id}", "POST /carriers/verizon/campaigns/{id}",
 			"POST /numbers/{id}", "POST /registry/brands/{id}", "POST /registry/brands/{id}/revet", "POST /registry/campaigns/{id}",
 			"POST /registry/campaigns/{id}/evidence",

@@ -82,7 +82,7 @@ func TestLookupListsTheWebhooksDecisions(t *testing.T) {
 			wantTypes: []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAccept},
 		},
 		{
-			name: "campaign: registry, reviewer and evidence",
+			name: "campaign: the evidence review apart",
 			calls: []call{
 				func(ctx context.Context, c *tcr.Client) (tcr.Result, error) {
 					return c.SubmitCampaign(ctx, "c1", tcr.Meta{}, twoFA)
@@ -91,9 +91,11 @@ func TestLookupListsTheWebhooksDecisions(t *testing.T) {
 					return c.SubmitEvidence(ctx, "c1", tcr.Meta{}, statemachine.Evidence{UseCase: twoFA.UseCase, SampleMessages: twoFA.SampleMessages})
 				},
 			},
-			path:      "/registry/campaigns/c1",
-			about:     func(e tcr.WebhookEvent) bool { return e.CampaignID == "c1" && e.MNOID == 0 },
-			wantTypes: []tcr.EventType{tcr.EventCampaignAdd, tcr.EventCampaignShareAccept, tcr.EventCampaignEvidenceApproved},
+			path: "/registry/campaigns/c1/evidence",
+			about: func(e tcr.WebhookEvent) bool {
+				return e.EventType == tcr.EventCampaignEvidenceApproved || e.EventType == tcr.EventCampaignEvidenceRejected
+			},
+			wantTypes: []tcr.EventType{tcr.EventCampaignEvidenceApproved},
 		},
 		{
 			name:  "campaign at one carrier",

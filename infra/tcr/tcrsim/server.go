@@ -160,8 +160,9 @@ func (s *Simulator) routeTable() []endpoint {
 		endpoint{pattern: "DELETE /registry/brands/{id}", decide: s.deleteBrand})
 	add("GET /registry/campaigns/{id}", GroupRegistry,
 		endpoint{pattern: "POST /registry/campaigns/{id}", decide: s.submitCampaign},
-		endpoint{pattern: "POST /registry/campaigns/{id}/evidence", decide: s.submitEvidence},
 		endpoint{pattern: "DELETE /registry/campaigns/{id}", decide: s.deleteCampaign})
+	add("GET /registry/campaigns/{id}/evidence", GroupRegistry,
+		endpoint{pattern: "POST /registry/campaigns/{id}/evidence", decide: s.submitEvidence})
 	for _, c := range statemachine.Carriers {
 		path := "/carriers/" + string(c) + "/campaigns/{id}"
 		add("GET "+path, Group(c), endpoint{pattern: "POST " + path, decide: s.submitToCarrier(c)})

@@ -17,13 +17,16 @@ var _ = register(&command{name: "campaigns", summary: "print every campaign's st
 
 Prints one JSON object: for every campaign workflow, by campaign id, its
 state (the RegistrationState search attribute: the current state of an open
-workflow, the last of a closed one), when it was created and, once closed,
-when it entered its last state. One visibility query, paged.`,
+workflow, the last of a closed one), its flow (1 or 2: the version its
+workflow.GetVersion recorded, from the TemporalChangeVersion search
+attribute), when it was created and, once closed, when it entered its last
+state. One visibility query, paged.`,
 	setup: campaignsCommand})
 
 // campaignView is one campaign in the output of campaigns.
 type campaignView struct {
 	State     statemachine.State `json:"state"`
+	Flow      statemachine.Flow  `json:"flow"`
 	EnteredAt *time.Time         `json:"entered_at,omitempty"`
 	CreatedAt time.Time          `json:"created_at"`
 }
@@ -36,7 +39,7 @@ func campaignsCommand(fs *flag.FlagSet, m *Main) runFunc {
 		}
 		out := make(map[string]campaignView, len(infos))
 		for id, info := range infos {
-			v := campaignView{State: stateOf(info), CreatedAt: info.GetStartTime().AsTime()}
+			v := campaignView{State: stateOf(info), Flow: flowOf(info), CreatedAt: info.GetStartTime().AsTime()}
 			if closed(info) {
 				t := info.GetCloseTime().AsTime()
 				v.EnteredAt = &t

@@ -22,8 +22,10 @@ var _ = register(&command{name: "history", summary: "print every record as JSON,
 
 Prints {"records": [...]}: the record (statemachine.Record) of every brand,
 campaign and number workflow, the result of a completed workflow and the
-answer of QueryRecord for one that runs. There are no audit items: the
-workflows' event histories are Temporal's audit trail.`,
+answer of QueryRecord for one that runs; a campaign's flow is the one its
+workflow recorded (v1 for one started before flows were versioned). There
+are no audit items: the workflows' event histories are Temporal's audit
+trail.`,
 	setup: historyCommand})
 
 // historyConcurrency is how many records are read at once.
@@ -59,6 +61,9 @@ func readRecords(ctx context.Context, c client.Client, infos map[string]*workflo
 		wg.Go(func() {
 			defer func() { <-slots }()
 			rec, err := readRecord(ctx, c, info)
+			if rec.Kind == statemachine.KindCampaign && rec.Flow == 0 {
+				rec.Flow = flowOf(info) // finished before flows were versioned
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

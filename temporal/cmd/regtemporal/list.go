@@ -46,11 +46,11 @@ func listRecords(ctx context.Context, c client.Client, kinds ...statemachine.Kin
 func workflowType(k statemachine.Kind) string {
 	switch k {
 	case statemachine.KindBrand:
-		return "Brand"
+		return flow.BrandWorkflow
 	case statemachine.KindCampaign:
-		return "Campaign"
+		return flow.CampaignWorkflow
 	}
-	return "Number"
+	return flow.NumberWorkflow
 }
 
 // stateOf returns the record state a workflow's search attribute holds.
@@ -61,6 +61,20 @@ func stateOf(info *workflowpb.WorkflowExecutionInfo) statemachine.State {
 	}
 	return statemachine.State(s)
 }
+
+// flowOf returns the flow of a campaign's workflow, from the
+// TemporalChangeVersion search attribute its GetVersion call keeps.
+func flowOf(info *workflowpb.WorkflowExecutionInfo) statemachine.Flow {
+	var versions []string
+	if p, ok := info.GetSearchAttributes().GetIndexedFields()[changeVersionAttr]; ok {
+		_ = converter.GetDefaultDataConverter().FromPayload(p, &versions)
+	}
+	return flow.FlowOf(versions)
+}
+
+// changeVersionAttr is the search attribute in which the SDK lists the
+// versions a workflow's workflow.GetVersion calls recorded.
+const changeVersionAttr = "TemporalChangeVersion"
 
 // closed reports whether a workflow ended.
 func closed(info *workflowpb.WorkflowExecutionInfo) bool {

@@ -35,6 +35,8 @@ func TestCommandLine(t *testing.T) {
 		{"worker without a downstream", []string{"worker"}, exitUsage, "regtemporal worker: --downstream-url is required", []string{"Usage: regtemporal worker"}},
 		{"worker with every problem at once", []string{"worker", "--downstream-url", "http://x", "--rate", "sms=3", "--time-scale", "0", "--log-level", "loud", "extra"},
 			exitUsage, "regtemporal worker: unexpected arguments: extra", []string{`unknown downstream "sms"`, "--time-scale and --retry-scale must be positive", "--log-level", "Usage: regtemporal worker"}},
+		{"worker on an unknown flow", []string{"worker", "--downstream-url", "http://x", "--flow", "v3"}, exitUsage,
+			`regtemporal worker: --flow: unknown flow "v3" (want v1 or v2)`, []string{"Usage: regtemporal worker"}},
 		{"review without a verdict", []string{"review", "c-1"}, exitUsage, `regtemporal review: want approve|reject CAMPAIGN, got ["c-1"]`, []string{"Usage: regtemporal review"}},
 		{"reject without a reason", []string{"review", "--address", "127.0.0.1:1", "reject", "c-1"}, exitUsage, "regtemporal review: reject needs --reason", nil},
 		{"seed with an argument", []string{"seed", "file.jsonl"}, exitUsage, `regtemporal seed: unexpected arguments ["file.jsonl"]`, nil},
@@ -90,7 +92,7 @@ func listed(usage, name, summary string) bool {
 // by --stuck-after and scaled by --time-scale, retries by both scales.
 func TestWorkerFlags(t *testing.T) {
 	f := &workerFlags{downstreamURL: "http://127.0.0.1:9400", rates: "all=4,registry=2", stuckAfter: 20 * time.Second,
-		maxRedrives: 5, timeScale: 0.5, retryScale: 0.1, level: "warn"}
+		maxRedrives: 5, timeScale: 0.5, retryScale: 0.1, level: "warn", flow: "v2"}
 	c, err := f.check(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +105,9 @@ func TestWorkerFlags(t *testing.T) {
 	}
 	if got := c.settings.RetryScale; got != 0.05 {
 		t.Errorf("retry scale %v, want 0.05 (0.1 x 0.5)", got)
+	}
+	if c.flow != statemachine.FlowV2 {
+		t.Errorf("flow %v, want v2", c.flow)
 	}
 	if c.rates["registry"] != 2 || c.rates["att"] != 4 {
 		t.Errorf("rates %v, want registry 2, others 4", c.rates)

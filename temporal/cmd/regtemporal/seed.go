@@ -89,9 +89,9 @@ func readEnvelopes(r io.Reader) ([]statemachine.Envelope, error) {
 func workflowOf(env statemachine.Envelope) (any, error) {
 	switch env.Type {
 	case statemachine.BrandRegister:
-		return flow.Brand, nil
+		return flow.BrandWorkflow, nil
 	case statemachine.CampaignRegister:
-		return flow.Campaign, nil
+		return flow.CampaignWorkflow, nil
 	}
 	return nil, fmt.Errorf("%s is not a registration (want %s or %s)", env.Type, statemachine.BrandRegister, statemachine.CampaignRegister)
 }

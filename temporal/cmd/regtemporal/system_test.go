@@ -10,11 +10,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -38,22 +41,14 @@ var updateHistories = flag.Bool("update-histories", false, "rewrite ../../flow/t
 // handler with the signalling sink, and the workers as regtemporal worker
 // wires them, replaced by a second set mid-flight. Every campaign must end
 // ACTIVE: the dropped webhooks recovered by the workflows' look-ups.
+//
+// The first workers run flow v1 and the second flow v2: the campaigns seeded
+// first end on flow v1 whichever worker finished them, and those seeded
+// after the swap pass the registry's review of their opt-in evidence.
 func TestFlowOnEmbeddedServer(t *testing.T) {
 	ctx := t.Context()
-	srv, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "flow.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop() })
-	c, err := client.Dial(client.Options{HostPort: srv.HostPort(), Namespace: srv.Namespace(),
-		Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	srv := startServer(t)
+	c := dialServer(t, srv, client.Options{})
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	hook, err := tcrhook.NewHandler(tcrhook.HandlerConfig{Secret: tcrhook.StaticSecret(secret), Sink: webhook.NewSink(c, nil)})
 	if err != nil {
@@ -64,21 +59,10 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	ms := func(a, b int) tcrsim.Latency {
 		return tcrsim.Latency{Min: time.Duration(a) * time.Millisecond, Max: time.Duration(b) * time.Millisecond}
 	}
-	sim, err := tcrsim.New(tcrsim.Config{WebhookURL: hooks.URL, Secret: secret, Seed: 7, Drop: 0.2,
+	sim, downstream := simulate(t, tcrsim.Config{WebhookURL: hooks.URL, Secret: secret, Seed: 7, Drop: 0.2,
 		RateLimits: map[tcrsim.Group]int{tcrsim.GroupRegistry: 0, tcrsim.GroupATT: 0, tcrsim.GroupTMobile: 0, tcrsim.GroupVerizon: 0, tcrsim.GroupNumbers: 0},
-		Latencies: map[tcrsim.Step]tcrsim.Latency{tcrsim.StepRegistry: ms(10, 50), tcrsim.StepReviewer: ms(50, 200),
-			tcrsim.StepATT: ms(50, 300), tcrsim.StepTMobile: ms(10, 100), tcrsim.StepVerizon: ms(50, 300), tcrsim.StepNumbers: ms(10, 100)},
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	sims := httptest.NewServer(sim.Handler())
-	defer sims.Close()
-	downstream, err := tcr.NewClient(tcr.ClientConfig{BaseURL: sims.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+		Latencies: map[tcrsim.Step]tcrsim.Latency{tcrsim.StepRegistry: ms(10, 50), tcrsim.StepReviewer: ms(50, 200), tcrsim.StepEvidence: ms(50, 200),
+			tcrsim.StepATT: ms(50, 300), tcrsim.StepTMobile: ms(10, 100), tcrsim.StepVerizon: ms(50, 300), tcrsim.StepNumbers: ms(10, 100)}})
 	// A second's threshold, 5 re-drives, retries at a hundredth.
 	settings := flow.NewSettings(sweeper.DefaultPolicy().Uniform(time.Second), 0.01, time.Second)
 	settings.MaxRedrives = 5
@@ -88,18 +72,16 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	// the rate, so one second may see up to twice the rate, never more.
 	const registryRate = 2
 	rates := map[string]float64{"registry": registryRate, "att": 100, "tmobile": 100, "verizon": 100, "numbers": 100}
-	first := startWorkers(t, c, acts, rates)
+	first := startWorkers(t, c, statemachine.FlowV1, acts, rates)
 
 	var envs []statemachine.Envelope
-	const brands, campaigns = 3, 6
+	const brands, campaigns, campaignsV2 = 3, 6, 3
 	for i := range brands {
 		raw, _ := json.Marshal(statemachine.BrandRegistration{LegalName: fmt.Sprintf("Acme %d", i), EIN: fmt.Sprintf("12-34%05d", i), EntityType: "PRIVATE_PROFIT"})
 		envs = append(envs, statemachine.Envelope{Type: statemachine.BrandRegister, EventID: fmt.Sprintf("reg-b-%d", i), EntityID: fmt.Sprintf("b-%d", i), Payload: raw})
 	}
 	for i := range campaigns {
-		raw, _ := json.Marshal(statemachine.CampaignRegistration{BrandID: fmt.Sprintf("b-%d", i%brands), UseCase: "2FA",
-			Description: "codes", SampleMessages: []string{"code 123456"}, Numbers: []string{fmt.Sprintf("+1202555%04d", 2*i), fmt.Sprintf("+1202555%04d", 2*i+1)}})
-		envs = append(envs, statemachine.Envelope{Type: statemachine.CampaignRegister, EventID: fmt.Sprintf("reg-c-%d", i), EntityID: fmt.Sprintf("c-%d", i), Payload: raw})
+		envs = append(envs, campaignRegistration(fmt.Sprintf("c-%d", i), fmt.Sprintf("b-%d", i%brands), 2))
 	}
 	if started, existing, err := seed(ctx, c, envs); err != nil || started != brands+campaigns || existing != 0 {
 		t.Fatalf("seed: %d started, %d existing, %v", started, existing, err)
@@ -120,12 +102,23 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	for _, w := range first {
 		w.Stop()
 	}
-	startWorkers(t, c, acts, rates)
+	startWorkers(t, c, statemachine.FlowV2, acts, rates)
+	envs = nil
+	for i := campaigns; i < campaigns+campaignsV2; i++ {
+		envs = append(envs, campaignRegistration(fmt.Sprintf("c-%d", i), fmt.Sprintf("b-%d", i%brands), 2))
+	}
+	if started, _, err := seed(ctx, c, envs); err != nil || started != campaignsV2 {
+		t.Fatalf("seed on v2: %d started, %v", started, err)
+	}
 
-	var recs []statemachine.Record
+	var (
+		recs  []statemachine.Record
+		infos map[string]*workflowpb.WorkflowExecutionInfo
+	)
 	waitFor(t, 90*time.Second, "every campaign ended", func() bool {
-		infos, err := listRecords(ctx, c, statemachine.KindCampaign)
-		if err != nil || len(infos) != campaigns {
+		var err error
+		infos, err = listRecords(ctx, c, statemachine.KindCampaign)
+		if err != nil || len(infos) != campaigns+campaignsV2 {
 			return false
 		}
 		for _, info := range infos {
@@ -141,13 +134,26 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 		return err == nil
 	})
 	for _, r := range recs {
-		if r.Kind == statemachine.KindCampaign && r.State != statemachine.Active {
-			t.Errorf("campaign %s ended %s %v, want ACTIVE", r.ID, r.State, r.Reason)
+		if r.Kind != statemachine.KindCampaign {
+			continue
+		}
+		want := statemachine.FlowV1
+		if n, _ := strconv.Atoi(strings.TrimPrefix(r.ID, "c-")); n >= campaigns {
+			want = statemachine.FlowV2
+		}
+		if r.State != statemachine.Active || r.Flow != want {
+			t.Errorf("campaign %s ended %s %v on flow %v, want ACTIVE on %v", r.ID, r.State, r.Reason, r.Flow, want)
+		}
+		if got := flowOf(infos[flow.WorkflowID(r.Kind, r.ID)]); got != want {
+			t.Errorf("campaign %s: its search attributes say flow %v, want %v", r.ID, got, want)
 		}
 	}
 	counters := sim.Counters()
 	if counters.Webhooks.Dropped == 0 {
 		t.Fatalf("the simulator dropped no webhook: the test shows no recovery")
+	}
+	if got := counters.Endpoints[endpointEvidence].Requests; got < campaignsV2 {
+		t.Errorf("%d evidence submissions, want one per campaign on v2 (%d) at least", got, campaignsV2)
 	}
 	lookups := int64(0)
 	for pattern, st := range counters.Endpoints {
@@ -168,17 +174,80 @@ func TestFlowOnEmbeddedServer(t *testing.T) {
 	}
 	t.Logf("%d records; webhooks dropped %d, look-ups %d", len(recs), counters.Webhooks.Dropped, lookups)
 	if *updateHistories {
-		for _, id := range []string{"brand/b-0", "campaign/c-0", "number/+12025550000"} {
-			writeHistory(t, c, id)
-		}
+		// The histories of flow v1 were recorded before flow v2 and stay.
+		writeHistory(t, c, fmt.Sprintf("campaign/c-%d", campaigns), "v2-campaign.json")
 	}
 }
 
-// startWorkers starts the workers regtemporal worker runs and stops them at
-// the test's end.
-func startWorkers(t *testing.T, c client.Client, acts *flow.Activities, rates map[string]float64) []worker.Worker {
+// endpointEvidence is the simulator's route of the evidence submissions.
+const endpointEvidence = "POST /registry/campaigns/{id}/evidence"
+
+// campaignRegistration returns the registration of campaign id of brand
+// with n numbers, numbered after the campaign.
+func campaignRegistration(id, brand string, n int) statemachine.Envelope {
+	seq, _ := strconv.Atoi(strings.TrimPrefix(id, "c-"))
+	var numbers []string
+	for i := range n {
+		numbers = append(numbers, fmt.Sprintf("+1202555%04d", n*seq+i))
+	}
+	raw, _ := json.Marshal(statemachine.CampaignRegistration{BrandID: brand, UseCase: "2FA",
+		Description: "codes", SampleMessages: []string{"code 123456"}, Numbers: numbers})
+	return statemachine.Envelope{Type: statemachine.CampaignRegister, EventID: "reg-" + id, EntityID: id, Payload: raw}
+}
+
+// simulate serves the simulated downstreams of cfg (logging nothing) until
+// the test's end, and returns them and a client of them.
+func simulate(t *testing.T, cfg tcrsim.Config) (*tcrsim.Simulator, *tcr.Client) {
 	t.Helper()
-	ws := newWorkers(c, acts, rates)
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	sim, err := tcrsim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	sims := httptest.NewServer(sim.Handler())
+	t.Cleanup(sims.Close)
+	downstream, err := tcr.NewClient(tcr.ClientConfig{BaseURL: sims.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, downstream
+}
+
+// startServer starts the embedded server regtemporal server runs, on a
+// SQLite file of the test's, and stops it at the test's end.
+func startServer(t *testing.T) *devserver.Server {
+	t.Helper()
+	srv, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "flow.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	return srv
+}
+
+// dialServer returns a client of srv's namespace with options o, closed at the
+// test's end.
+func dialServer(t *testing.T, srv *devserver.Server, o client.Options) client.Client {
+	t.Helper()
+	o.HostPort, o.Namespace = srv.HostPort(), srv.Namespace()
+	o.Logger = log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, err := client.Dial(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// startWorkers starts the workers regtemporal worker --flow f runs and stops
+// them at the test's end.
+func startWorkers(t *testing.T, c client.Client, f statemachine.Flow, acts *flow.Activities, rates map[string]float64) []worker.Worker {
+	t.Helper()
+	ws := newWorkers(c, flow.Workflows{Flow: f}, acts, rates)
 	for _, w := range ws {
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
@@ -204,8 +273,9 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// writeHistory writes workflow id's history as the replay test reads it.
-func writeHistory(t *testing.T, c client.Client, id string) {
+// writeHistory writes workflow id's history to file name of the replay
+// test's histories.
+func writeHistory(t *testing.T, c client.Client, id, name string) {
 	t.Helper()
 	var h historypb.History
 	it := c.GetWorkflowHistory(context.Background(), id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -220,7 +290,7 @@ func writeHistory(t *testing.T, c client.Client, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := filepath.Join("..", "..", "flow", "testdata", "v1-"+filepath.Dir(id)+".json")
+	name = filepath.Join("..", "..", "flow", "testdata", name)
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		t.Fatal(err)
 	}

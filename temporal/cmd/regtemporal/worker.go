@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 	"github.com/tendlc/tendlc/temporal/flow"
 )
@@ -33,7 +35,13 @@ and the calls to each downstream (task queue "downstream-<name>", whose
 --rate is the task queue's activities per second, shared by every worker).
 The recovery flags are regd's, with the same defaults: the production
 policy's per-state thresholds, 3 re-drives, 10 checks. Serves /metrics (the
-SDK's metrics, temporal_*) and /healthz on --http.`,
+SDK's metrics, temporal_*) and /healthz on --http.
+
+--flow is the flow of the campaigns this worker starts (v1, or v2 with the
+registry's review of the opt-in evidence). A campaign keeps the flow it
+started on: a v2 worker runs v1 campaigns on v1; a v1 worker that meets a v2
+campaign fails its workflow task, which the server hands to another worker
+(counted in temporal_workflow_task_execution_failed).`,
 	setup: workerCommand})
 
 // workerConfig is what the worker flags say.
@@ -43,6 +51,7 @@ type workerConfig struct {
 	httpAddr      string
 	rates         map[string]float64
 	settings      flow.Settings
+	flow          statemachine.Flow
 	logLevel      slog.Level
 }
 
@@ -51,6 +60,7 @@ type workerFlags struct {
 	conn                    conn
 	downstreamURL, httpAddr string
 	rates, recovery, level  string
+	flow                    string
 	stuckAfter              time.Duration
 	maxRedrives, maxChecks  int
 	timeScale, retryScale   float64
@@ -68,6 +78,7 @@ func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
 	fs.IntVar(&f.maxChecks, "max-checks", 0, "look-ups that find the downstream still deciding before a record fails with 30901 (default: the policy's, 10)")
 	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply every threshold and retry delay by `F`, for runs that model days")
 	fs.Float64Var(&f.retryScale, "retry-scale", 1, "multiply every retry delay by `F`, for time-compressed runs")
+	fs.StringVar(&f.flow, "flow", "v1", "`flow` of the campaigns this worker starts: v1, or v2 (the opt-in evidence review)")
 	fs.StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
 	return func(ctx context.Context, args []string) error {
 		c, err := f.check(args)
@@ -100,6 +111,9 @@ func (f *workerFlags) check(args []string) (workerConfig, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("--recovery: %w", err))
 	}
+	if c.flow, err = statemachine.ParseFlow(f.flow); err != nil {
+		errs = append(errs, fmt.Errorf("--flow: %w", err))
+	}
 	if err := c.logLevel.UnmarshalText([]byte(f.level)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
 	}
@@ -116,13 +130,9 @@ func runWorker(ctx context.Context, c workerConfig, m *Main) error {
 	logger := slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: c.logLevel}))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	scope, closer := tally.NewRootScope(tally.ScopeOptions{
-		CachedReporter:  tallyprom.NewReporter(tallyprom.Options{Registerer: reg, DefaultTimerType: tallyprom.HistogramTimerType}),
-		Separator:       tallyprom.DefaultSeparator,
-		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
-	}, time.Second)
+	metrics, closer := sdkMetrics(reg)
 	defer closer.Close()
-	cl, err := c.conn.dial(ctx, logger, func(o *client.Options) { o.MetricsHandler = sdktally.NewMetricsHandler(scope) })
+	cl, err := c.conn.dial(ctx, logger, func(o *client.Options) { o.MetricsHandler = metrics })
 	if err != nil {
 		return err
 	}
@@ -132,25 +142,34 @@ func runWorker(ctx context.Context, c workerConfig, m *Main) error {
 		return err
 	}
 	acts := &flow.Activities{Downstream: downstream, Temporal: cl, Settings: c.settings}
-	workers := newWorkers(cl, acts, c.rates)
+	workers := newWorkers(cl, flow.Workflows{Flow: c.flow}, acts, c.rates)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
 	}
-	logger.Info("worker started", "address", c.conn.address, "namespace", c.conn.namespace, "rates", c.rates)
+	logger.Info("worker started", "address", c.conn.address, "namespace", c.conn.namespace, "flow", c.flow.String(), "rates", c.rates)
 	return serveMetrics(ctx, c.httpAddr, reg, logger)
 }
 
-// newWorkers returns the worker of the workflows and one worker per
+// sdkMetrics returns the SDK's metrics handler, which reports every second
+// to reg, and what stops it.
+func sdkMetrics(reg prometheus.Registerer) (client.MetricsHandler, io.Closer) {
+	scope, closer := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  tallyprom.NewReporter(tallyprom.Options{Registerer: reg, DefaultTimerType: tallyprom.HistogramTimerType}),
+		Separator:       tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, time.Second)
+	return sdktally.NewMetricsHandler(scope), closer
+}
+
+// newWorkers returns the worker of the workflows wfs and one worker per
 // downstream, whose task queue's rate is the downstream's limit (1 per
 // second when rates does not name it, as regd's).
-func newWorkers(c client.Client, acts *flow.Activities, rates map[string]float64) []worker.Worker {
+func newWorkers(c client.Client, wfs flow.Workflows, acts *flow.Activities, rates map[string]float64) []worker.Worker {
 	wf := worker.New(c, flow.TaskQueue, worker.Options{})
-	wf.RegisterWorkflow(flow.Brand)
-	wf.RegisterWorkflow(flow.Campaign)
-	wf.RegisterWorkflow(flow.Number)
+	wfs.Register(wf)
 	wf.RegisterActivity(acts.BrandOutcome)
 	wf.RegisterActivity(acts.ReadSettings)
 	ws := []worker.Worker{wf}
