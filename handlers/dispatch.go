@@ -50,6 +50,10 @@ type Observer interface {
 type DispatcherConfig struct {
 	Store  Store  // required
 	Sender Sender // required
+	// Flow is the flow this replica runs: new records start on it, and a
+	// record or event of a newer flow is deferred (statemachine.Decide).
+	// Zero: statemachine.FlowV1.
+	Flow statemachine.Flow
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// MaxConflicts is how often a message re-reads and re-decides after a
@@ -190,6 +194,11 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 			log.Debug("event ignored", "reason", dec.Reason, "state", dec.From)
 			return nil, false, nil
 		case statemachine.Defer:
+			if dec.NewerFlow {
+				// A replica on the newer flow decides it; the retry policy
+				// defers it on the version mix's own budget.
+				return nil, false, &message.DeferredError{Reason: dec.Reason, Err: statemachine.ErrNewerFlow}
+			}
 			return nil, false, &message.DeferredError{Reason: dec.Reason}
 		case statemachine.Reject:
 			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
@@ -212,7 +221,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 
 // facts loads what the decision needs beyond the record.
 func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env statemachine.Envelope) (statemachine.Facts, error) {
-	var f statemachine.Facts
+	f := statemachine.Facts{Flow: d.cfg.Flow}
 	if statemachine.NeedsBrand(env.Type) && rec != nil {
 		b, err := d.cfg.Store.Get(ctx, statemachine.KindBrand, rec.ParentID)
 		switch {

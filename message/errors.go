@@ -15,7 +15,7 @@ var ErrDeferred = errors.New("event deferred")
 // true for it.
 type DeferredError struct {
 	Reason string // a short, bounded phrase such as "brand not verified yet"
-	Err    error  // the cause, if an error: a *statemachine.NewerError
+	Err    error  // the cause, if an error: a *statemachine.NewerError, statemachine.ErrNewerFlow
 }
 
 func (e *DeferredError) Error() string { return "deferred: " + e.Reason }

@@ -31,6 +31,10 @@ type Attrs struct {
 	LastError Class     // class of the previous failure; "" before any failure
 	NotBefore time.Time // do not handle before; set only while hopping a delay over 15 minutes
 	Deferrals int       // how often the event was deferred (not counted in Attempt)
+	// FlowDeferrals counts the deferrals of an event this build's replicas
+	// deferred for a newer flow (statemachine.ErrNewerFlow), on the
+	// NewerFlow policy's budget: not counted in Deferrals.
+	FlowDeferrals int
 	// ClientFailures counts a downstream's 4xx that refused nothing
 	// ([ClassHTTPClient]), on the Client policy's budget (not counted in
 	// Attempt): a key that expired after a run of 503s gets its whole budget.
@@ -42,6 +46,7 @@ type Attrs struct {
 const (
 	fieldAttempt   = "attempt"
 	fieldDeferrals = "deferrals"
+	fieldFlow      = "flow_deferrals"
 	fieldClient    = "client_failures"
 	fieldFirstSeen = "first_seen"
 	fieldLastError = "last_error"
@@ -106,6 +111,8 @@ func DecodeAttrs(attrs map[string]string, sentAt time.Time) (Attrs, error) {
 			a.Attempt, err = parseCount(v)
 		case fieldDeferrals:
 			a.Deferrals, err = parseCount(v)
+		case fieldFlow:
+			a.FlowDeferrals, err = parseCount(v)
 		case fieldClient:
 			a.ClientFailures, err = parseCount(v)
 		case fieldRedriven:
@@ -138,6 +145,7 @@ func (a Attrs) Encode(dst map[string]string) error {
 	dst[AttrRetry] = encodeFields([]field{
 		{fieldAttempt, strconv.Itoa(a.Attempt)},
 		{fieldDeferrals, countText(a.Deferrals)},
+		{fieldFlow, countText(a.FlowDeferrals)},
 		{fieldClient, countText(a.ClientFailures)},
 		{fieldFirstSeen, millisText(a.FirstSeen)},
 		{fieldLastError, string(a.LastError)},
@@ -157,6 +165,8 @@ func (a Attrs) validate() error {
 		return bad(fieldAttempt, a.Attempt, "want 1 to 10000")
 	case a.Deferrals < 0 || a.Deferrals > maxCount:
 		return bad(fieldDeferrals, a.Deferrals, "want 0 to 10000")
+	case a.FlowDeferrals < 0 || a.FlowDeferrals > maxCount:
+		return bad(fieldFlow, a.FlowDeferrals, "want 0 to 10000")
 	case a.ClientFailures < 0 || a.ClientFailures > maxCount:
 		return bad(fieldClient, a.ClientFailures, "want 0 to 10000")
 	case a.Redriven < 0 || a.Redriven > maxCount:

@@ -18,6 +18,11 @@ const (
 	// deferred until the deferral budget was spent, no newer replica having
 	// taken it. The error text names the version or the fields.
 	ReasonUnsupportedVersion = "unsupported_version"
+	// ReasonUnsupportedFlow: the event's record or type belongs to a newer
+	// flow than this replica runs (statemachine.ErrNewerFlow), and it was
+	// deferred until the newer-flow budget ([Policies.NewerFlow]) was spent,
+	// no replica on that flow having taken it.
+	ReasonUnsupportedFlow = "unsupported_flow"
 )
 
 // MaxErrorBytes bounds the error text a dead letter carries.
@@ -25,7 +30,7 @@ const MaxErrorBytes = 256
 
 // DeadLetterFacts is the content of [AttrDeadLetter].
 type DeadLetterFacts struct {
-	Reason    string // ReasonExhausted, ReasonUnsupportedVersion or a permanent class
+	Reason    string // ReasonExhausted, ReasonUnsupportedVersion, ReasonUnsupportedFlow or a permanent class
 	Class     Class  // class of the last failure
 	Code      int    // CPaaS error code of a rejection, if any
 	At        time.Time

@@ -114,6 +114,7 @@ type observer struct {
 	mu           sync.Mutex
 	retried      map[retry.Class]int
 	deferred     int
+	flowDeferred int
 	deadLettered map[string]int
 }
 
@@ -123,6 +124,7 @@ func newObserver() *observer {
 
 func (o *observer) Retried(_ string, c retry.Class) { o.mu.Lock(); o.retried[c]++; o.mu.Unlock() }
 func (o *observer) Deferred(string)                 { o.mu.Lock(); o.deferred++; o.mu.Unlock() }
+func (o *observer) FlowDeferred(string)             { o.mu.Lock(); o.flowDeferred++; o.mu.Unlock() }
 func (o *observer) DeadLettered(_, reason string) {
 	o.mu.Lock()
 	o.deadLettered[reason]++

@@ -42,6 +42,15 @@ type Policies struct {
 	// Base and Cap apply when that is the failure. Zero means the default,
 	// 8 attempts, 30 s doubling to 15 min.
 	Client Policy
+	// NewerFlow bounds the deferrals of an event whose record or type
+	// belongs to a newer flow than the replica that read it runs
+	// (statemachine.ErrNewerFlow: a rolling deploy's version mix), whatever
+	// the event: its MaxDeferrals, DeferBase and DeferCap apply, on a count
+	// of their own (Attrs.FlowDeferrals), so the mix neither spends the
+	// budget kept for early events nor waits out their growing backoff.
+	// Zero means the default, 1440 deferrals of up to 10 s: about 2 h of a
+	// fleet without a replica on the newer flow.
+	NewerFlow Policy
 }
 
 // Named policies of the default table. The expected total wait is about half
@@ -71,6 +80,14 @@ var (
 	// the setup is fixed.
 	clientPolicy = Policy{MaxAttempts: 8, Base: 30 * time.Second, Cap: 15 * time.Minute}
 
+	// newerFlowPolicy covers the deferrals of a replica on an older flow
+	// than the record or event (a rolling deploy that changes the flow):
+	// another replica, on the newer flow, takes the copy as soon as it
+	// comes back, so the delay stays short and flat (full jitter below
+	// 10 s), and the budget outlasts a slow deploy or a rollback: 1440
+	// deferrals, about 2 h with no replica on the newer flow at all.
+	newerFlowPolicy = Policy{MaxAttempts: 1, MaxDeferrals: 1440, DeferBase: 10 * time.Second, DeferCap: 10 * time.Second}
+
 	// brandWaitPolicy covers campaign.submit, deferred until the brand is
 	// verified: minutes usually, up to a day with external vetting. 100
 	// deferrals, 1 min doubling to 30 min: about 24 h.
@@ -90,8 +107,9 @@ var (
 // [Policies.String] prints it; the package example shows it.
 func DefaultPolicies() Policies {
 	return Policies{
-		Default: dispatchPolicy,
-		Client:  clientPolicy,
+		Default:   dispatchPolicy,
+		Client:    clientPolicy,
+		NewerFlow: newerFlowPolicy,
 		ByEvent: map[statemachine.EventType]Policy{
 			statemachine.CampaignSubmit: brandWaitPolicy,
 
@@ -106,6 +124,7 @@ func DefaultPolicies() Policies {
 			statemachine.CmdRevetBrand:       downstreamPolicy,
 			statemachine.CmdDeleteBrand:      downstreamPolicy,
 			statemachine.CmdSubmitCampaign:   downstreamPolicy,
+			statemachine.CmdSubmitEvidence:   downstreamPolicy,
 			statemachine.CmdDeleteCampaign:   downstreamPolicy,
 			statemachine.CmdCarrierSubmit:    downstreamPolicy,
 			statemachine.CmdRegisterNumber:   downstreamPolicy,
@@ -122,8 +141,8 @@ func (p Policies) For(t statemachine.EventType) Policy {
 	return p.Default
 }
 
-// String prints the table, the default and the client policy first, then the
-// event types in order.
+// String prints the table, the default, client and newer-flow policies
+// first, then the event types in order.
 func (p Policies) String() string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -134,6 +153,7 @@ func (p Policies) String() string {
 	}
 	row("(default)", p.Default)
 	row("(client 4xx)", p.Client)
+	row("(newer flow)", p.NewerFlow)
 	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
 		row(string(t), p.ByEvent[t])
 	}
@@ -143,7 +163,7 @@ func (p Policies) String() string {
 
 // validate collects every problem of the table.
 func (p Policies) validate() error {
-	errs := []error{p.Default.validate("default"), p.Client.validate("client")}
+	errs := []error{p.Default.validate("default"), p.Client.validate("client"), p.NewerFlow.validate("newer flow")}
 	for _, t := range slices.Sorted(maps.Keys(p.ByEvent)) {
 		errs = append(errs, p.ByEvent[t].validate(string(t)))
 	}
@@ -206,7 +226,8 @@ func (p Policies) Scaled(f float64) Policies {
 		}
 		return q
 	}
-	out := Policies{Default: scale(p.Default), Client: scale(p.Client), ByEvent: map[statemachine.EventType]Policy{}}
+	out := Policies{Default: scale(p.Default), Client: scale(p.Client), NewerFlow: scale(p.NewerFlow),
+		ByEvent: map[statemachine.EventType]Policy{}}
 	for t, q := range p.ByEvent {
 		out.ByEvent[t] = scale(q)
 	}

@@ -19,7 +19,8 @@ import (
 type Observer interface {
 	Retried(queue string, class Class) // a copy was sent for another attempt
 	Deferred(queue string)             // a copy was sent for a deferred event
-	DeadLettered(queue, reason string) // reason: ReasonExhausted, ReasonUnsupportedVersion or a permanent class
+	FlowDeferred(queue string)         // a copy was sent for an event deferred for a newer flow (not counted by Deferred)
+	DeadLettered(queue, reason string) // reason: ReasonExhausted, ReasonUnsupportedVersion, ReasonUnsupportedFlow or a permanent class
 }
 
 // Config configures a [Retrier]. Zero values mean the documented defaults.
@@ -75,6 +76,9 @@ func New(cfg Config) (*Retrier, error) {
 	}
 	if cfg.Policies.Client == (Policy{}) {
 		cfg.Policies.Client = DefaultPolicies().Client
+	}
+	if cfg.Policies.NewerFlow == (Policy{}) {
+		cfg.Policies.NewerFlow = DefaultPolicies().NewerFlow
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = globalRand{}
@@ -149,6 +153,9 @@ type decision struct {
 	attrs Attrs     // the state the message arrived with
 	class Class
 	err   error
+	// newerFlow: a deferral for statemachine.ErrNewerFlow, on the
+	// NewerFlow policy.
+	newerFlow bool
 }
 
 func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.Handler) error {
@@ -184,6 +191,7 @@ func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.H
 		return err
 	}
 	d := decision{m: m, log: log, now: r.now(), attrs: a, class: Classify(err, r.classify), err: err}
+	d.newerFlow = d.class == ClassDeferred && errors.Is(err, statemachine.ErrNewerFlow)
 	if pe, ok := errors.AsType[*message.PanicError](err); ok {
 		d.log = log.With("stack", string(pe.Stack))
 	}
@@ -191,6 +199,13 @@ func (r *Retrier) handle(ctx context.Context, m *message.Message, next message.H
 	switch {
 	case d.class.Permanent():
 		return r.deadLetterAs(ctx, d, string(d.class))
+	case d.newerFlow && a.FlowDeferrals >= r.policies.NewerFlow.MaxDeferrals:
+		return r.deadLetterAs(ctx, d, ReasonUnsupportedFlow)
+	case d.newerFlow:
+		n := a
+		n.FlowDeferrals++
+		nf := r.policies.NewerFlow
+		return r.retry(ctx, d, n, r.rand.backoff(nf.DeferBase, nf.DeferCap, n.FlowDeferrals))
 	case d.class == ClassDeferred && a.Deferrals >= pol.MaxDeferrals && errors.Is(err, statemachine.ErrNewer):
 		return r.deadLetterAs(ctx, d, ReasonUnsupportedVersion)
 	case d.class == ClassDeferred && a.Deferrals >= pol.MaxDeferrals:
@@ -254,10 +269,14 @@ func (r *Retrier) retry(ctx context.Context, d decision, n Attrs, delay time.Dur
 	if err := r.requeuer.Requeue(ctx, d.m, own, min(delay, MaxHop)); err != nil {
 		return fmt.Errorf("retry %s: %w (handler: %w)", d.class, err, d.err)
 	}
-	if d.class == ClassDeferred {
+	switch {
+	case d.newerFlow:
+		d.log.Info("deferred for a newer flow", "class", d.class, "flow_deferrals", n.FlowDeferrals, "delay", delay, "error", d.err)
+		r.obs.FlowDeferred(d.m.Queue)
+	case d.class == ClassDeferred:
 		d.log.Info("deferred", "class", d.class, "deferrals", n.Deferrals, "delay", delay, "error", d.err)
 		r.obs.Deferred(d.m.Queue)
-	} else {
+	default:
 		d.log.Info("retry scheduled", "class", d.class, "next_attempt", n.Attempt, "delay", delay, "error", d.err)
 		r.obs.Retried(d.m.Queue, d.class)
 	}
@@ -321,4 +340,5 @@ type nopObserver struct{}
 
 func (nopObserver) Retried(string, Class)       {}
 func (nopObserver) Deferred(string)             {}
+func (nopObserver) FlowDeferred(string)         {}
 func (nopObserver) DeadLettered(string, string) {}

@@ -27,6 +27,7 @@ func Accepted(cmd Envelope, externalID string, actor string, now time.Time) (Env
 var commandKinds = map[EventType]Kind{
 	CmdSubmitBrand: KindBrand, CmdRevetBrand: KindBrand, CmdDeleteBrand: KindBrand,
 	CmdSubmitCampaign: KindCampaign, CmdDeleteCampaign: KindCampaign, CmdCarrierSubmit: KindCampaign,
+	CmdSubmitEvidence: KindCampaign,
 	CmdRegisterNumber: KindNumber, CmdDeregisterNumber: KindNumber,
 }
 
@@ -47,6 +48,8 @@ func Refused(cmd Envelope, code int, description string, actor string, now time.
 		return answerOf(cmd, BrandVetFailed, r, actor, now), true
 	case CmdSubmitCampaign:
 		return answerOf(cmd, CampaignRegistryRejected, r, actor, now), true
+	case CmdSubmitEvidence:
+		return answerOf(cmd, CampaignEvidenceRejected, r, actor, now), true
 	case CmdCarrierSubmit:
 		u, err := DecodePayload[CarrierUpdate](cmd.Payload)
 		if err != nil {

@@ -8,7 +8,8 @@ const (
 	outcomeBrandFailed = ":brand_failed" // the brand can never run campaigns
 )
 
-// campaignOpen are the states of a campaign that has not ended.
+// campaignOpen are the states of a campaign that has not ended (flow v2
+// adds EVIDENCE_REVIEW).
 var campaignOpen = []State{Pending, TCRPending, InReview, CarrierReview, Approved, NumbersPending}
 
 var campaignSpec = kindSpec{
@@ -71,11 +72,7 @@ var campaignSpec = kindSpec{
 		moves: []move{{name: string(CampaignReviewApproved), src: []State{InReview}, dst: CarrierReview}},
 		early: []State{TCRPending}, // the reviewer's webhook overtook the registry's answer
 		guard: func(d *decider) (string, *verdict) {
-			d.next.Carriers = map[Carrier]CarrierStatus{}
-			for _, c := range Carriers {
-				d.next.Carriers[c] = CarrierPending
-				d.send(c.Destination(), CmdCarrierSubmit, d.next.ID, CarrierUpdate{Carrier: c})
-			}
+			d.submitToCarriers()
 			return string(CampaignReviewApproved), nil
 		},
 	},
@@ -267,6 +264,16 @@ var campaignSpec = kindSpec{
 // registration.
 func (d *decider) submitToRegistry() {
 	d.send(ToRegistry, CmdSubmitCampaign, d.next.ID, stored[CampaignRegistration](d))
+}
+
+// submitToCarriers sends the campaign to every carrier's review, each
+// pending.
+func (d *decider) submitToCarriers() {
+	d.next.Carriers = map[Carrier]CarrierStatus{}
+	for _, c := range Carriers {
+		d.next.Carriers[c] = CarrierPending
+		d.send(c.Destination(), CmdCarrierSubmit, d.next.ID, CarrierUpdate{Carrier: c})
+	}
 }
 
 // allCarriers reports whether every carrier's status is s.

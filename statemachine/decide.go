@@ -21,27 +21,47 @@ const Actor = "regd"
 // and returns the decision: the disposition, and for a transition the record
 // to write, its audit entry and the messages to send after the write.
 //
+// A record is decided on the flow it started on (Record.Flow); a new record
+// starts on the replica's flow (Facts.Flow). A replica defers, as
+// [ReasonNewerFlow] with [Decision.NewerFlow] set, a record of a newer flow
+// whose table of the kind differs from its own, and an event its own flow
+// does not have: a replica that runs the newer flow decides them.
+//
 // It is pure: no I/O, and the same inputs give the same decision. It returns
 // an error wrapping ErrUnknownEvent for a type that is not an event of a
-// record kind, ErrMalformed for a payload that does not decode, and an error
-// when rec is of another kind or id than the event. An event whose follow-ups
-// SQS would refuse is a Reject decision with [ReasonUnsendable], not an error.
+// record kind on any flow, ErrMalformed for a payload that does not decode,
+// and an error when rec is of another kind or id than the event. An event
+// whose follow-ups SQS would refuse is a Reject decision with
+// [ReasonUnsendable], not an error.
 func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, error) {
 	k := env.Type.Kind()
-	if k == "" {
+	if k == "" || !slices.Contains(Events(k), env.Type) {
 		return Decision{}, fmt.Errorf("%w: %q is not an event of a record kind", ErrUnknownEvent, env.Type)
 	}
-	state := StateNone
+	replica := facts.Flow.OrV1()
+	flow, state := replica, StateNone
 	if rec != nil {
 		if rec.Kind != k || rec.ID != env.EntityID {
 			return Decision{}, fmt.Errorf("event %s for %s %s applied to %s %s", env.Type, k, env.EntityID, rec.Kind, rec.ID)
 		}
-		state = rec.State
+		flow, state = rec.Flow.OrV1(), rec.State
 		if slices.Contains(rec.Applied, env.EventID) {
 			return Decision{Disposition: Ignore, Reason: "duplicate", From: state, To: state}, nil
 		}
 	}
-	cell, err := CellFor(k, state, env.Type)
+	own := tableOf(replica, k)
+	if own == nil {
+		return Decision{}, fmt.Errorf("the replica's flow %s is unknown", replica)
+	}
+	_, known := own.spec[env.Type]
+	if !known || (rec != nil && !replica.Decides(*rec)) {
+		return Decision{Disposition: Defer, Reason: ReasonNewerFlow, NewerFlow: true, From: state, To: state}, nil
+	}
+	t := tableOf(flow, k)
+	if _, ok := t.spec[env.Type]; !ok {
+		return Decision{Disposition: Ignore, Reason: ReasonOtherFlow, From: state, To: state}, nil
+	}
+	cell, err := CellFor(flow, k, state, env.Type)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -55,15 +75,18 @@ func Decide(rec *Record, env Envelope, facts Facts, now time.Time) (Decision, er
 		return dec, nil
 	}
 
-	d := newDecider(k, rec, env, facts, now)
-	name, v := specs[k][env.Type].guard(d)
+	d := newDecider(k, flow, rec, env, facts, now)
+	name, v := t.spec[env.Type].guard(d)
 	if d.err != nil {
 		return Decision{}, fmt.Errorf("%w: payload of %s: %v", ErrMalformed, env.Type, d.err)
 	}
 	if v != nil {
 		return Decision{Disposition: v.disposition, Reason: v.reason, Code: v.code, From: state, To: state}, nil
 	}
-	m := NewFSM(k, state)
+	m, err := NewFSM(flow, k, state)
+	if err != nil {
+		return Decision{}, err
+	}
 	if err := m.Event(context.Background(), name); err != nil && !errors.As(err, new(fsm.NoTransitionError)) {
 		// The guard chose a move the table does not have from this state: a
 		// bug in the table, caught by the totality test.
@@ -104,10 +127,15 @@ type decider struct {
 	reasonSet bool
 }
 
-func newDecider(k Kind, rec *Record, env Envelope, facts Facts, now time.Time) *decider {
+// newDecider starts the decision of env on rec, a record on flow (the
+// replica's, for a new record).
+func newDecider(k Kind, flow Flow, rec *Record, env Envelope, facts Facts, now time.Time) *decider {
 	d := &decider{kind: k, prev: rec, env: env, facts: facts, now: now}
 	if rec == nil {
 		d.next = Record{Kind: k, ID: env.EntityID, CreatedAt: now, CorrelationID: env.CorrelationID}
+		if flow > FlowV1 {
+			d.next.Flow = flow // v1 stays the zero flow, as records were written before flows
+		}
 	} else {
 		d.next = *rec
 		d.next.Applied = slices.Clone(rec.Applied)

@@ -38,6 +38,10 @@ func (d Disposition) String() string {
 // Facts is what a decision needs to know beyond the record itself. The
 // handler loads them when [NeedsBrand] or [NeedsChildren] says so.
 type Facts struct {
+	// Flow is the flow the deciding replica runs: a record it creates starts
+	// on it, and a record or event of a newer flow is deferred (see
+	// [Decide]). Zero: FlowV1.
+	Flow Flow
 	// Brand is the campaign's brand (nil when it does not exist).
 	Brand *Record
 	// LiveChildren counts the brand's campaigns that are still live.
@@ -76,6 +80,9 @@ type Decision struct {
 	// Differs names, for a registration ignored because its record exists,
 	// the payload fields that differ from the record's registration.
 	Differs []string
+	// NewerFlow says a deferral is for [ErrNewerFlow]: the record or the
+	// event belongs to a flow the replica does not run ([ReasonNewerFlow]).
+	NewerFlow bool
 
 	// For a transition: the fsm event fired, the states, the record to write
 	// (its Version is still the one read; the store bumps it), the audit entry

@@ -72,8 +72,9 @@ const (
 	CmdSubmitEvidence   EventType = "registry.submit_evidence" // flow v2: the campaign's opt-in evidence
 )
 
-// Events lists the event types of a kind, in a fixed order (the matrix columns).
-func Events(k Kind) []EventType { return eventsByKind[k] }
+// Events lists every event type of a kind, on any flow, in a fixed order:
+// the columns of the newest flow's matrix.
+func Events(k Kind) []EventType { return tableOf(newest, k).events }
 
 var eventsByKind = map[Kind][]EventType{
 	KindBrand: {BrandRegister, BrandSubmitted, BrandVerified, BrandUnverified, BrandRevetRequested,

@@ -28,12 +28,17 @@ type Counts struct {
 	Reject     int `json:"reject"`
 }
 
-// MatrixOf builds the matrix of kind k from its table.
-func MatrixOf(k Kind) (Matrix, error) {
-	m := Matrix{Kind: k, States: States(k), Events: Events(k)}
+// MatrixOf builds the matrix of kind k from its table on flow f (the zero
+// flow is v1). It returns an error for an unknown flow.
+func MatrixOf(f Flow, k Kind) (Matrix, error) {
+	t := tableOf(f, k)
+	if t == nil {
+		return Matrix{}, fmt.Errorf("no %s table on flow %s", k, f.OrV1())
+	}
+	m := Matrix{Kind: k, States: t.states, Events: t.events}
 	for _, s := range m.States {
 		for _, e := range m.Events {
-			c, err := CellFor(k, s, e)
+			c, err := CellFor(f, k, s, e)
 			if err != nil {
 				return Matrix{}, err
 			}

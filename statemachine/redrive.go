@@ -126,7 +126,7 @@ func (p RedrivePlan) Counts() bool { return p.Outcome != OutcomeBacklog }
 
 // Lookups returns the status look-ups a re-drive of rec asks before it
 // re-sends anything: the registry for a brand or a campaign it has not
-// finished with, each carrier that has not decided on a campaign in
+// finished with (its submission, its review or its evidence's review), each carrier that has not decided on a campaign in
 // CARRIER_REVIEW, number registration for a number. It returns nil for
 // states that wait on records rather than downstreams, and for a record with
 // an outbox to replay.
@@ -137,7 +137,7 @@ func Lookups(rec Record) []Lookup {
 	switch {
 	case rec.Kind == KindBrand && IsWaiting(rec.Kind, rec.State):
 		return []Lookup{{To: ToRegistry, Kind: KindBrand, ID: rec.ID}}
-	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview):
+	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview || rec.State == EvidenceReview):
 		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID}}
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
 		var ls []Lookup
@@ -157,7 +157,7 @@ func Lookups(rec Record) []Lookup {
 // (CommandRef.AcceptedAt) in a state it does not move.
 var awaitsAcceptance = map[Kind][]State{
 	KindBrand:    {Pending, Vetting},
-	KindCampaign: {TCRPending, CarrierReview},
+	KindCampaign: {TCRPending, EvidenceReview, CarrierReview},
 	KindNumber:   {Pending, Deregistering},
 }
 
@@ -298,13 +298,21 @@ func (r *redriver) reconcile(in Recovery) {
 // observe acts on the downstream's answer to one look-up.
 func (r *redriver) observe(l Lookup, in Recovery) {
 	i := slices.IndexFunc(in.Observations, func(o Observation) bool { return o.Lookup == l })
+	found := i >= 0 && in.Observations[i].Found
+	if found && r.rec.State == EvidenceReview && !slices.ContainsFunc(in.Observations[i].Events, r.takes) {
+		// The registry's look-up lists the evidence decision once made, but
+		// not whether it holds the evidence: without a decision the record
+		// takes, the evidence is handled as lost (sent again once its queue
+		// is clear, under a new key if the registry accepted it).
+		found = false
+	}
 	switch {
 	case i < 0:
 		r.found(OutcomeBacklog) // not asked or not answered: try again on the next sweep
-	case !in.Observations[i].Found && Queued(r.rec, l.To) && in.Busy[l.To] &&
+	case !found && Queued(r.rec, l.To) && in.Busy[l.To] &&
 		(r.maxBacklog == 0 || r.now.Sub(r.rec.Commands[l.To].SentAt) < r.maxBacklog):
 		r.found(OutcomeBacklog)
-	case !in.Observations[i].Found:
+	case !found:
 		r.resend(l.To)
 		r.found(OutcomeResent)
 	default:
@@ -331,7 +339,7 @@ func (r *redriver) takes(e Envelope) bool {
 	if e.EntityID != r.rec.ID || e.Type.Kind() != r.rec.Kind || slices.Contains(r.rec.Applied, e.EventID) {
 		return false
 	}
-	cell, err := CellFor(r.rec.Kind, r.rec.State, e.Type)
+	cell, err := CellFor(r.rec.Flow, r.rec.Kind, r.rec.State, e.Type)
 	return err == nil && cell.Disposition != Ignore
 }
 
@@ -360,6 +368,13 @@ func (r *redriver) resend(to Destination) {
 		r.send(ToRegistry, CmdSubmitBrand, rec.ID, rec.Data)
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
 		r.send(to, CmdCarrierSubmit, rec.ID, CarrierUpdate{Carrier: Carrier(to)})
+	case rec.Kind == KindCampaign && rec.State == EvidenceReview:
+		reg, err := DecodePayload[CampaignRegistration](rec.Data)
+		if err != nil {
+			r.err = err
+			return
+		}
+		r.send(ToRegistry, CmdSubmitEvidence, rec.ID, evidenceOf(reg))
 	case rec.Kind == KindCampaign: // TCR_PENDING, IN_REVIEW
 		r.send(ToRegistry, CmdSubmitCampaign, rec.ID, rec.Data)
 	case rec.State == Deregistering:

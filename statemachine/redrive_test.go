@@ -9,7 +9,8 @@ import (
 )
 
 // waitingRecords builds, through Decide, one record in every waiting state,
-// keyed by kind and state. The campaign in CARRIER_REVIEW has heard from two
+// keyed by kind and state; the campaign in EVIDENCE_REVIEW is on flow v2,
+// every other record on v1. The campaign in CARRIER_REVIEW has heard from two
 // carriers: AT&T approved, T-Mobile is reviewing, Verizon said nothing.
 func waitingRecords(tb testing.TB) map[Kind]map[State]*Record {
 	tb.Helper()
@@ -38,13 +39,20 @@ func waitingRecords(tb testing.TB) map[Kind]map[State]*Record {
 	deregistering, d := apply(tb, registered, env(tb, NumberDeregister, numbers[0], nil), Facts{})
 	mustTransition(tb, d, Deregistering)
 
+	v2 := Facts{Flow: FlowV2}
+	c, _ = apply(tb, nil, env(tb, CampaignRegister, "c1", campReg), v2)
+	c, _ = apply(tb, c, env(tb, CampaignSubmit, "c1", nil), Facts{Brand: brand, Flow: FlowV2})
+	c, _ = apply(tb, c, env(tb, CampaignRegistryAccepted, "c1", Receipt{ExternalID: "TCR-C1"}), v2)
+	evidenceReview, d := apply(tb, c, env(tb, CampaignReviewApproved, "c1", nil), v2)
+	mustTransition(tb, d, EvidenceReview)
+
 	approved, _ := apply(tb, carrierReview, env(tb, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierTMobile}), Facts{})
 	approved, _ = apply(tb, approved, env(tb, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierVerizon}), Facts{})
 	approved.Outbox = nil // as after the sends
 	got := map[Kind]map[State]*Record{
 		KindBrand: {Pending: pendingBrand, Submitted: submitted, Vetting: vetting},
-		KindCampaign: {Pending: pendingCampaign(tb), TCRPending: tcrPending, InReview: inReview, CarrierReview: carrierReview,
-			Approved: approved, NumbersPending: numbersPending},
+		KindCampaign: {Pending: pendingCampaign(tb), TCRPending: tcrPending, InReview: inReview, EvidenceReview: evidenceReview,
+			CarrierReview: carrierReview, Approved: approved, NumbersPending: numbersPending},
 		KindNumber: {Pending: numberPending, Registering: registering, Deregistering: deregistering},
 	}
 	for _, k := range Kinds {
@@ -93,6 +101,7 @@ func TestLookups(t *testing.T) {
 		{KindCampaign, Pending, nil},
 		{KindCampaign, TCRPending, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
 		{KindCampaign, InReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
+		{KindCampaign, EvidenceReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
 		// AT&T approved; T-Mobile is reviewing, Verizon said nothing.
 		{KindCampaign, CarrierReview, []Lookup{{To: ToTMobile, Kind: KindCampaign, ID: "c1"}, {To: ToVerizon, Kind: KindCampaign, ID: "c1"}}},
 		{KindCampaign, Approved, nil},
@@ -128,6 +137,7 @@ func TestRedriveResendsWhatNoDownstreamHas(t *testing.T) {
 		{KindBrand, Vetting, []string{"registry:registry.revet_brand:b1"}},
 		{KindCampaign, TCRPending, []string{"registry:registry.submit_campaign:c1"}},
 		{KindCampaign, InReview, []string{"registry:registry.submit_campaign:c1"}},
+		{KindCampaign, EvidenceReview, []string{"registry:registry.submit_evidence:c1"}},
 		{KindCampaign, CarrierReview, []string{"tmobile:carrier.submit_campaign:c1", "verizon:carrier.submit_campaign:c1"}},
 		{KindCampaign, Approved, []string{"events:campaign.numbers_requested:c1"}},
 		{KindNumber, Pending, []string{"numbers:numbers.register:" + n}},
@@ -490,8 +500,8 @@ func TestRedriveGivesUpPastTheMaximum(t *testing.T) {
 				checkSweeperEnvelope(t, rec, failed.Envelope)
 
 				// The table accepts the give-up in every watched state and
-				// records the timeout.
-				d, err := Decide(&rec, failed.Envelope, Facts{}, t0)
+				// records the timeout (decided by a replica on its flow).
+				d, err := Decide(&rec, failed.Envelope, Facts{Flow: rec.Flow}, t0)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -26,8 +26,14 @@ const (
 	Expired        State = "EXPIRED"
 	Deleted        State = "DELETED"
 	Failed         State = "FAILED"
+	// EvidenceReview: campaign (flow v2): the registry reviews the opt-in
+	// evidence, between IN_REVIEW and CARRIER_REVIEW.
+	EvidenceReview State = "EVIDENCE_REVIEW"
 )
 
+// statesByKind, mainPath and eventsByKind ([Events]) are the rows, main
+// paths and columns of flow v1; a later flow changes them where its tables
+// say (see tables).
 var statesByKind = map[Kind][]State{
 	KindBrand: {StateNone, Pending, Submitted, Verified, Unverified, Vetting, VettedVerified, Failed,
 		Suspended, Deleted},
@@ -47,11 +53,11 @@ var mainPath = map[Kind][]State{
 }
 
 // waiting lists the states in which a record waits for a downstream's answer
-// (a webhook or the dispatcher's call). A lost answer leaves a record stuck
-// there, and the sweeper re-drives it.
+// (a webhook or the dispatcher's call), on any flow. A lost answer leaves a
+// record stuck there, and the sweeper re-drives it.
 var waiting = map[Kind][]State{
 	KindBrand:    {Pending, Submitted, Vetting},
-	KindCampaign: {TCRPending, InReview, CarrierReview, NumbersPending},
+	KindCampaign: {TCRPending, InReview, EvidenceReview, CarrierReview, NumbersPending},
 	KindNumber:   {Pending, Registering, Deregistering},
 }
 
@@ -72,9 +78,9 @@ var terminal = map[Kind][]State{
 	KindNumber:   {Registered, Failed, Deregistered},
 }
 
-// States lists the states of a kind in a fixed order (the matrix rows),
-// starting with StateNone.
-func States(k Kind) []State { return statesByKind[k] }
+// States lists every state a record of a kind may be in, on any flow, in a
+// fixed order starting with StateNone: the rows of the newest flow's matrix.
+func States(k Kind) []State { return tableOf(newest, k).states }
 
 // WaitingStates lists the states of a kind in which a lost answer leaves a
 // record stuck.

@@ -61,6 +61,7 @@ type eventSpec struct {
 // kindSpec is the table of one kind: every event's spec.
 type kindSpec map[EventType]eventSpec
 
+// specs are the tables of flow v1 (see tables for the later flows').
 var specs = map[Kind]kindSpec{
 	KindBrand:    brandSpec,
 	KindCampaign: campaignSpec,
@@ -90,17 +91,22 @@ type Cell struct {
 	Reason    string   `json:"reason,omitempty"` // for the static ignore, defer and reject cells
 }
 
-// CellFor returns the cell of kind k's table for event t in state s: the
-// static disposition, what the table says before any guard runs. It returns
-// an error wrapping ErrUnknownEvent when k has no event t, and an error when
-// k has no state s.
-func CellFor(k Kind, s State, t EventType) (Cell, error) {
-	spec, ok := specs[k][t]
-	if !ok {
-		return Cell{}, fmt.Errorf("%w: %s has no event %q", ErrUnknownEvent, k, t)
+// CellFor returns the cell of kind k's table on flow f (the zero flow is v1)
+// for event t in state s: the static disposition, what the table says before
+// any guard runs. It returns an error wrapping ErrUnknownEvent when the
+// table has no event t, and an error when it has no state s or the flow is
+// unknown.
+func CellFor(f Flow, k Kind, s State, t EventType) (Cell, error) {
+	tb := tableOf(f, k)
+	if tb == nil {
+		return Cell{}, fmt.Errorf("no %s table on flow %s", k, f.OrV1())
 	}
-	if !slices.Contains(States(k), s) {
-		return Cell{}, fmt.Errorf("%s has no state %q", k, s)
+	spec, ok := tb.spec[t]
+	if !ok {
+		return Cell{}, fmt.Errorf("%w: %s on flow %s has no event %q", ErrUnknownEvent, k, f.OrV1(), t)
+	}
+	if !slices.Contains(tb.states, s) {
+		return Cell{}, fmt.Errorf("%s on flow %s has no state %q", k, f.OrV1(), s)
 	}
 	c := Cell{State: s, Event: t}
 	if ms := spec.movesFrom(s); len(ms) > 0 {
@@ -120,7 +126,7 @@ func CellFor(k Kind, s State, t EventType) (Cell, error) {
 		c.Disposition, c.Reason = Ignore, "already done"
 	case spec.class == request:
 		c.Disposition, c.Reason = Reject, "invalid in state"
-	case spec.before(k, s):
+	case spec.before(tb.mainPath, s):
 		c.Disposition, c.Reason = Defer, "early or read behind"
 	default:
 		c.Disposition, c.Reason = Ignore, "stale or duplicate"
@@ -128,10 +134,9 @@ func CellFor(k Kind, s State, t EventType) (Cell, error) {
 	return c, nil
 }
 
-// before reports whether s comes before, on the kind's main path, every
+// before reports whether s comes before, on a kind's main path, every
 // main-path state the event moves a record from.
-func (e eventSpec) before(k Kind, s State) bool {
-	path := mainPath[k]
+func (e eventSpec) before(path []State, s State) bool {
 	at := slices.Index(path, s)
 	if at < 0 {
 		return false

@@ -1,6 +1,7 @@
 package statemachine
 
 import (
+	"iter"
 	"maps"
 	"slices"
 	"testing"
@@ -10,13 +11,14 @@ import (
 // to exactly one disposition, and that the transition cells are exactly the
 // pairs the looplab/fsm table can fire.
 func TestTableIsTotal(t *testing.T) {
-	for _, k := range Kinds {
-		t.Run(string(k), func(t *testing.T) {
-			spec := specs[k]
-			if got, want := slices.Sorted(maps.Keys(spec)), slices.Sorted(slices.Values(Events(k))); !slices.Equal(got, want) {
+	for f, k := range flowKinds() {
+		t.Run(f.String()+"/"+string(k), func(t *testing.T) {
+			tb := tableOf(f, k)
+			spec := tb.spec
+			if got, want := slices.Sorted(maps.Keys(spec)), slices.Sorted(slices.Values(tb.events)); !slices.Equal(got, want) {
 				t.Fatalf("spec events %v, want the kind's events %v", got, want)
 			}
-			for _, e := range Events(k) {
+			for _, e := range tb.events {
 				es := spec[e]
 				if es.class == 0 {
 					t.Errorf("%s: no class", e)
@@ -24,7 +26,7 @@ func TestTableIsTotal(t *testing.T) {
 				if len(es.moves) > 0 && es.guard == nil {
 					t.Errorf("%s: moves without a guard", e)
 				}
-				for _, s := range States(k) {
+				for _, s := range tb.states {
 					// Exactly one rule may claim a cell: a move, early, or done.
 					claims := len(es.movesFrom(s))
 					if claims > 1 {
@@ -43,11 +45,14 @@ func TestTableIsTotal(t *testing.T) {
 						t.Errorf("(%s, %s): only a move may leave NONE", s, e)
 					}
 
-					c, err := CellFor(k, s, e)
+					c, err := CellFor(f, k, s, e)
 					if err != nil {
 						t.Fatal(err)
 					}
-					m := NewFSM(k, s)
+					m, err := NewFSM(f, k, s)
+					if err != nil {
+						t.Fatal(err)
+					}
 					for _, mv := range es.moves {
 						can := m.Can(mv.name)
 						// Moves may share a name to loop on each of several states.
@@ -65,13 +70,44 @@ func TestTableIsTotal(t *testing.T) {
 				}
 				for _, mv := range es.moves {
 					for _, s := range append(slices.Clone(mv.src), mv.dst) {
-						if !slices.Contains(States(k), s) {
+						if !slices.Contains(tb.states, s) {
 							t.Errorf("%s names state %s, not a %s state", mv.name, s, k)
 						}
 					}
 				}
 			}
 		})
+	}
+}
+
+// flowKinds yields every (flow, kind) pair.
+func flowKinds() iter.Seq2[Flow, Kind] {
+	return func(yield func(Flow, Kind) bool) {
+		for _, f := range Flows {
+			for _, k := range Kinds {
+				if !yield(f, k) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Every state of every flow's table is a state of its kind, and the newest
+// flow's rows and columns hold every older flow's.
+func TestNewestFlowHoldsEveryRowAndColumn(t *testing.T) {
+	for f, k := range flowKinds() {
+		tb := tableOf(f, k)
+		for _, s := range tb.states {
+			if !slices.Contains(States(k), s) {
+				t.Errorf("%s %s: state %s is not in States", f, k, s)
+			}
+		}
+		for _, e := range tb.events {
+			if !slices.Contains(Events(k), e) {
+				t.Errorf("%s %s: event %s is not in Events", f, k, e)
+			}
+		}
 	}
 }
 

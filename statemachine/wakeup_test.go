@@ -99,7 +99,7 @@ func TestOnlyMovesThatDecideSubmissionsWake(t *testing.T) {
 	for _, e := range Events(KindBrand) {
 		woke := false
 		for _, s := range States(KindBrand) {
-			c, err := CellFor(KindBrand, s, e)
+			c, err := CellFor(FlowV1, KindBrand, s, e)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,6 +48,9 @@ func DefaultPolicy() Policy {
 			{statemachine.KindCampaign, statemachine.TCRPending}: time.Hour,
 			// Manual vetting by the registry's reviewers: often days.
 			{statemachine.KindCampaign, statemachine.InReview}: 3 * Day,
+			// The registry's review of the opt-in evidence (flow v2): a
+			// review by people, as the vetting before it.
+			{statemachine.KindCampaign, statemachine.EvidenceReview}: 3 * Day,
 			// T-Mobile instant to 24 h; AT&T and Verizon 1 to 3 days.
 			{statemachine.KindCampaign, statemachine.CarrierReview}: 3 * Day,
 			// A follow-up of this system's own.

@@ -35,7 +35,11 @@ type Report struct {
 	Idle      int `json:"idle"`      // nothing to look up or send (counts toward the give-up)
 	GaveUp    int `json:"gave_up"`   // failed events sent after the maximum of re-drives or checks
 	Skipped   int `json:"skipped"`   // lost the race: moved on or re-driven by another sweeper
-	Failed    int `json:"failed"`    // a read, write or send failed; the next sweep finds the record again
+	// NewerFlow counts the records left alone because they started on a
+	// newer flow than this replica runs, which decides them otherwise: a
+	// replica on their flow re-drives them.
+	NewerFlow int `json:"newer_flow"`
+	Failed    int `json:"failed"` // a read, write or send failed; the next sweep finds the record again
 
 	Planned []Planned `json:"planned,omitempty"` // dry run only
 }
@@ -150,6 +154,11 @@ func (s *Sweeper) find(ctx context.Context, now time.Time) (_ statemachine.Stuck
 func (s *Sweeper) redrive(ctx context.Context, rec statemachine.Record, queued *queueCache, rep *Report) {
 	log := s.cfg.Logger.With("kind", rec.Kind, "record_id", rec.ID, "state", rec.State,
 		"redrives", rec.Redrives, "checks", rec.Checks)
+	if !s.cfg.Flow.Decides(rec) {
+		log.Info("left alone: the record is on a newer flow than this replica's", "record_flow", rec.Flow.OrV1(), "flow", s.cfg.Flow.OrV1())
+		rep.NewerFlow++
+		return
+	}
 	now := s.cfg.Now().UTC()
 	in := statemachine.Recovery{Busy: queued.get(ctx, rec)}
 	var err error
@@ -267,7 +276,7 @@ func (r Report) logAttrs() []any {
 		slog.Int64("examined", r.Examined), slog.Float64("read_units", r.ReadUnits),
 		slog.Int("stuck", r.Stuck), slog.Int("redriven", r.Redriven), slog.Int("recovered", r.Recovered),
 		slog.Int("checked", r.Checked), slog.Int("waiting", r.Waiting), slog.Int("backlog", r.Backlog),
-		slog.Int("idle", r.Idle), slog.Int("gave_up", r.GaveUp), slog.Int("skipped", r.Skipped),
+		slog.Int("idle", r.Idle), slog.Int("gave_up", r.GaveUp), slog.Int("skipped", r.Skipped), slog.Int("newer_flow", r.NewerFlow),
 		slog.Int("failed", r.Failed),
 		slog.Duration("duration", r.Duration),
 	}

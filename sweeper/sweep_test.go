@@ -640,3 +640,49 @@ func TestSweepReleasesTheLeaseWhenItPanics(t *testing.T) {
 		t.Errorf("released %d times after a panic, want 1", released)
 	}
 }
+
+// A replica on v1 leaves campaigns started on v2 alone, in whatever state,
+// and re-drives the rest; a v2 brand is re-driven (v2 decides brands as v1).
+// A replica on v2 re-drives the campaign waiting in EVIDENCE_REVIEW: the
+// registry has no record of its evidence, so it sends it again.
+func TestSweepLeavesRecordsOfANewerFlowAlone(t *testing.T) {
+	v2 := func(r statemachine.Record) statemachine.Record { r.Flow = statemachine.FlowV2; return r }
+	recs := []statemachine.Record{
+		v2(waiting(statemachine.KindCampaign, "c-evidence", statemachine.EvidenceReview, 80*time.Hour)),
+		v2(waiting(statemachine.KindCampaign, "c-review", statemachine.InReview, 80*time.Hour)),
+		v2(waiting(statemachine.KindBrand, "b-v2", statemachine.Submitted, 25*time.Hour)),
+		waiting(statemachine.KindCampaign, "c-v1", statemachine.InReview, 80*time.Hour),
+	}
+	tests := []struct {
+		flow      statemachine.Flow
+		newerFlow int
+		sent      []string
+	}{
+		{flow: statemachine.FlowV1, newerFlow: 2,
+			sent: []string{"registry:registry.submit_brand:b-v2", "registry:registry.submit_campaign:c-v1"}},
+		{flow: statemachine.FlowV2,
+			sent: []string{"registry:registry.submit_brand:b-v2", "registry:registry.submit_campaign:c-review",
+				"registry:registry.submit_campaign:c-v1", "registry:registry.submit_evidence:c-evidence"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flow.String(), func(t *testing.T) {
+			f := newFixture(t, newMemStore(recs...), func(c *Config) { c.Flow = tt.flow })
+			rep := f.sweep(t)
+			if rep.Stuck != 4 || rep.NewerFlow != tt.newerFlow || rep.Redriven != 4-tt.newerFlow {
+				t.Errorf("stuck %d, newer flow %d, re-driven %d; want 4, %d, %d", rep.Stuck, rep.NewerFlow, rep.Redriven, tt.newerFlow, 4-tt.newerFlow)
+			}
+			got := f.sender.messages()
+			slices.Sort(got)
+			if !slices.Equal(got, tt.sent) {
+				t.Errorf("sent %v, want %v", got, tt.sent)
+			}
+			if tt.flow == statemachine.FlowV1 {
+				for _, id := range []string{"c-evidence", "c-review"} {
+					if r := f.store.get(t, statemachine.KindCampaign, id); r.Redrives != 0 || r.Version != 3 {
+						t.Errorf("%s written (redrives %d, version %d): want it untouched", id, r.Redrives, r.Version)
+					}
+				}
+			}
+		})
+	}
+}

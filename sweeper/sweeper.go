@@ -126,6 +126,10 @@ type Config struct {
 	// downstream still deciding (default DefaultMaxChecks, 10).
 	MaxRedrives int
 	MaxChecks   int
+	// Flow is the flow this replica runs (zero: statemachine.FlowV1): a
+	// record started on a newer flow that decides its kind otherwise is left
+	// alone (Report.NewerFlow), for a replica on its flow to re-drive.
+	Flow statemachine.Flow
 	// Schedule is when Run sweeps: a standard cron spec or descriptor,
 	// interpreted in UTC (default DefaultSchedule, "@hourly").
 	Schedule string

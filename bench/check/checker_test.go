@@ -89,6 +89,21 @@ func describe(res Result) string {
 	return b.String()
 }
 
+// checkEnds checks that each record want names ended in the state (and
+// reason code) it gives: "REJECTED 30893".
+func checkEnds(tb testing.TB, in Input, want map[string]string) {
+	tb.Helper()
+	for _, r := range in.Records {
+		got := string(r.State)
+		if r.Reason != nil && r.Reason.Code != 0 {
+			got += fmt.Sprint(" ", r.Reason.Code)
+		}
+		if w, ok := want[r.ID]; ok && got != w {
+			tb.Errorf("%s %s ended %s, want %s", r.Kind, r.ID, got, w)
+		}
+	}
+}
+
 func TestCheckPassesACleanRun(t *testing.T) {
 	f := runWorld(t, cleanWorld())
 	in := f.input()
@@ -104,15 +119,7 @@ func TestCheckPassesACleanRun(t *testing.T) {
 		"brand-0": "VERIFIED", "brand-1": "UNVERIFIED 30795", "brand-2": "FAILED 30795", "brand-3": "VERIFIED",
 		"+12020000001": "REGISTERED", "+12020000002": "FAILED",
 	}
-	for _, r := range in.Records {
-		got := string(r.State)
-		if r.Reason != nil && r.Reason.Code != 0 {
-			got += fmt.Sprint(" ", r.Reason.Code)
-		}
-		if w, ok := want[r.ID]; ok && got != w {
-			t.Errorf("%s %s ended %s, want %s", r.Kind, r.ID, got, w)
-		}
-	}
+	checkEnds(t, in, want)
 	if got, want := len(in.Records), 4+7+2; got != want {
 		t.Errorf("%d records, want %d", got, want)
 	}
@@ -205,6 +212,35 @@ func lastRequestAt(in Input) time.Time {
 // let one of them go 300 ms late, into its successor's second: 6 arrivals
 // within one second at a rate of 5. regd kept its schedule, and the check
 // passes, reporting the bunching as a figure.
+// On flow v2 every campaign the reviewer approved goes through the
+// registry's review of its opt-in evidence: a rejected one ends REJECTED
+// 30909 and the world rule agrees; the others end as on v1.
+func TestCheckPassesAFlowV2Run(t *testing.T) {
+	w := cleanWorld()
+	w.flow = statemachine.FlowV2
+	w.evidenceReject = set("campaign-5")
+	f := runWorld(t, w)
+	in := f.input()
+	res := check(in)
+	if !res.Passed || res.Error != "" {
+		t.Fatalf("the flow v2 run did not pass:\n%s", describe(res))
+	}
+	want := map[string]string{
+		"campaign-0": "ACTIVE", "campaign-3": "REJECTED 30893", "campaign-4": "REJECTED 30885",
+		"campaign-5": "REJECTED 30909", "campaign-6": "FAILED 30901",
+	}
+	checkEnds(t, in, want)
+	for _, r := range in.Records {
+		if r.Kind == statemachine.KindCampaign && r.Flow != statemachine.FlowV2 {
+			t.Errorf("campaign %s on flow %v, want v2", r.ID, r.Flow)
+		}
+	}
+	if i := auditIndex(t, in, "campaign-0", event(statemachine.CampaignEvidenceApproved)); in.Audit[i].From != statemachine.EvidenceReview ||
+		in.Audit[i].To != statemachine.CarrierReview {
+		t.Errorf("campaign-0's evidence approval moved %s to %s, want EVIDENCE_REVIEW to CARRIER_REVIEW", in.Audit[i].From, in.Audit[i].To)
+	}
+}
+
 func TestCheckToleratesArrivalJitter(t *testing.T) {
 	in := runWorld(t, cleanWorld()).input()
 	in.Rates = maps.Clone(in.Rates)
@@ -339,6 +375,18 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 				}
 			},
 			rule: ruleWorld, record: "campaign-0", says: "REJECTED with code 30885",
+		},
+		{
+			name:  "flow v2: the registry refused the evidence, the record is ACTIVE",
+			world: func(w *fixtureWorld) { w.flow = statemachine.FlowV2 },
+			plant: func(tb testing.TB, in *Input) {
+				for i, r := range in.Journal.Requests {
+					if r.RecordID == "campaign-0" && r.Endpoint == endpointSubmitEvidence && decided(r) {
+						in.Journal.Requests[i].Status, in.Journal.Requests[i].Code = 400, statemachine.CodeOptInUnverified
+					}
+				}
+			},
+			rule: ruleWorld, record: "campaign-0", says: "REJECTED with code 30909",
 		},
 		{
 			name: "a rate window exceeded",

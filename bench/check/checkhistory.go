@@ -31,7 +31,7 @@ func (c *checker) checkHistory() {
 		}
 		first := map[string]int64{} // message id -> the version that applied it
 		for i, a := range as {
-			if p := entryProblem(k.kind, as, i, first); p != "" {
+			if p := entryProblem(rec.Flow, k.kind, as, i, first); p != "" {
 				c.violate(ruleHistory, k, i, "v%d: %s", a.Version, p)
 			}
 			if a.MessageID != "" {
@@ -59,9 +59,10 @@ func (c *checker) checkHistory() {
 	}
 }
 
-// entryProblem returns what is wrong with entry i of a record's audit as, or
-// "". first maps the message ids of the entries before i to their versions.
-func entryProblem(kind statemachine.Kind, as []statemachine.AuditEntry, i int, first map[string]int64) string {
+// entryProblem returns what is wrong with entry i of the audit as of a
+// record on flow, or "". first maps the message ids of the entries before i
+// to their versions.
+func entryProblem(flow statemachine.Flow, kind statemachine.Kind, as []statemachine.AuditEntry, i int, first map[string]int64) string {
 	a := as[i]
 	var problems []string
 	switch {
@@ -76,7 +77,7 @@ func entryProblem(kind statemachine.Kind, as []statemachine.AuditEntry, i int, f
 	if i == 0 && a.Version < 1 {
 		problems = append(problems, fmt.Sprintf("version %d: a record's first write is version 1", a.Version))
 	}
-	switch cell, err := statemachine.CellFor(kind, a.From, a.Event); {
+	switch cell, err := statemachine.CellFor(flow, kind, a.From, a.Event); {
 	case err != nil:
 		problems = append(problems, err.Error())
 	case cell.Disposition != statemachine.Transition:

@@ -90,11 +90,13 @@ func (c *checker) account(k recordKey, env statemachine.Envelope, w tcrsim.Journ
 		return
 	}
 	rec := c.records[k]
-	state := statemachine.StateNone
+	// A record that does not exist is in NONE on any flow: the newest
+	// knows every event.
+	state, flow := statemachine.StateNone, statemachine.NewestFlow()
 	if rec != nil {
-		state = rec.State
+		state, flow = rec.State, rec.Flow
 	}
-	cell, err := statemachine.CellFor(k.kind, state, env.Type)
+	cell, err := statemachine.CellFor(flow, k.kind, state, env.Type)
 	switch {
 	case err != nil:
 		f.Vanished++
@@ -104,7 +106,7 @@ func (c *checker) account(k recordKey, env statemachine.Envelope, w tcrsim.Journ
 		f.Ignorable++
 		return
 	case cell.Disposition == statemachine.Transition && rec != nil:
-		if d, err := statemachine.Decide(rec, env, statemachine.Facts{}, w.At); err == nil && d.Disposition == statemachine.Ignore {
+		if d, err := statemachine.Decide(rec, env, statemachine.Facts{Flow: flow}, w.At); err == nil && d.Disposition == statemachine.Ignore {
 			f.Superseded++
 			return
 		}

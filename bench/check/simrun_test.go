@@ -45,6 +45,8 @@ type queued struct {
 // fixtureWorld is what the simulated downstreams decide and which faults
 // strike, by record.
 type fixtureWorld struct {
+	flow                   statemachine.Flow                     // regd's: the flow the records start on
+	evidenceReject         map[string]bool                       // campaigns whose opt-in evidence the registry rejects (flow v2)
 	unverified, invalidEIN map[string]bool                       // brands
 	highRisk, reviewReject map[string]bool                       // campaigns
 	carrierReject          map[string]statemachine.Carrier       // campaign -> the carrier that rejects it
@@ -141,7 +143,7 @@ func (f *simRun) apply(q queued) {
 	env := q.out.Envelope
 	k := recordKey{env.Type.Kind(), env.EntityID}
 	rec := f.records[k]
-	var facts statemachine.Facts
+	facts := statemachine.Facts{Flow: f.world.flow}
 	if statemachine.NeedsBrand(env.Type) && rec != nil {
 		facts.Brand = f.records[recordKey{statemachine.KindBrand, rec.ParentID}]
 	}
@@ -192,9 +194,10 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 	id := cmd.EntityID
 	group := tcrsim.Group(to)
 	place := string(group) + " " + id
-	f.tries[place]++
+	try := place + " " + string(cmd.Type) // an endpoint of the group
+	f.tries[try]++
 	req := tcrsim.JournalRequest{At: f.now, Group: group, RecordID: id, Key: cmd.EventID, Outcome: tcrsim.OutcomeDecided}
-	if f.tries[place] > 1 {
+	if f.tries[try] > 1 {
 		req.Outcome = tcrsim.OutcomeResubmitted
 	}
 	var hooks []tcr.WebhookEvent
@@ -223,6 +226,13 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 			review.EventType, review.Code = tcr.EventCampaignShareDelete, statemachine.CodeSampleMismatch
 		}
 		hooks = append(hooks, tcr.WebhookEvent{EventType: tcr.EventCampaignAdd, CampaignID: id}, review)
+	case statemachine.CmdSubmitEvidence:
+		req.Endpoint, status = endpointSubmitEvidence, 202
+		e := tcr.WebhookEvent{EventType: tcr.EventCampaignEvidenceApproved, CampaignID: id}
+		if f.world.evidenceReject[id] {
+			e.EventType, e.Code = tcr.EventCampaignEvidenceRejected, statemachine.CodeOptInUnverified
+		}
+		hooks = append(hooks, e)
 	case statemachine.CmdCarrierSubmit:
 		c := statemachine.Carrier(to)
 		req.Endpoint, status = endpointCarrier(c), 202
@@ -244,7 +254,7 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 		f.tb.Fatalf("the fixture plays no downstream of %s", cmd.Type)
 	}
 	req.Status, req.Code = status, code
-	lost := status < 300 && f.world.lose[place] && f.tries[place] == 1
+	lost := status < 300 && f.world.lose[place] && f.tries[try] == 1
 	if lost {
 		req.Outcome = tcrsim.OutcomeLost
 		hooks = nil
@@ -268,7 +278,7 @@ func (f *simRun) call(to statemachine.Destination, cmd statemachine.Envelope) {
 		sent = append(sent, e)
 	}
 	f.deliver(sent)
-	if f.world.repeat[place] && f.tries[place] == 1 {
+	if f.world.repeat[place] && f.tries[try] == 1 {
 		// A duplicate send of the command: the same key, answered from
 		// memory, its webhooks replayed under their ids.
 		f.now = f.now.Add(step)

@@ -167,7 +167,7 @@ func summarize(d bench.RunData) *figures {
 	f.checks = faultChecks(d.Scenario, f.injected)
 	f.FSM = map[statemachine.Kind]statemachine.Counts{}
 	for _, k := range statemachine.Kinds {
-		if m, err := statemachine.MatrixOf(k); err == nil {
+		if m, err := statemachine.MatrixOf(statemachine.FlowV1, k); err == nil {
 			f.FSM[k] = m.Counts
 		}
 	}

@@ -26,7 +26,7 @@ func TestBenchRecordsAreOnePercentStuck(t *testing.T) {
 	for _, n := range stuck {
 		total += n
 	}
-	if total != 10 || len(stuck) != len(benchWaiting) {
-		t.Errorf("stuck records by state %v: want 10 spread over all %d waiting states", stuck, len(benchWaiting))
+	if total != 10 || len(stuck) != min(total, len(benchWaiting)) {
+		t.Errorf("stuck records by state %v: want 10 spread over as many of the %d waiting states", stuck, len(benchWaiting))
 	}
 }

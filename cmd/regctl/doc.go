@@ -14,7 +14,7 @@
 //	infra template  write the CloudFormation template of a deployment
 //	send            put events on the events queue, as a producer does
 //	fsm diagram     draw the state diagram of a record kind
-//	fsm matrix      print what every event does in every state of a record kind
+//	fsm matrix      print what every event does in every state of a record kind, or what a flow changes
 //	show            show a record, its carrier and number statuses, and its history
 //	stuck           list the records waiting longer than their threshold in a watched state
 //	redrive         reconcile and re-drive stuck records, by id or all past their threshold

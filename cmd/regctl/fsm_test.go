@@ -17,6 +17,10 @@ func TestFSMGolden(t *testing.T) {
 		{"fsm-matrix-all.txt", []string{"fsm", "matrix", "--kind", "all"}},
 		{"fsm-matrix-number.txt", []string{"fsm", "matrix", "--kind", "number"}},
 		{"fsm-matrix-all.json", []string{"fsm", "matrix", "--kind", "all", "-o", "json"}},
+		{"fsm-matrix-campaign-v2.txt", []string{"fsm", "matrix", "--kind", "campaign", "--flow", "v2"}},
+		{"fsm-diagram-campaign-v2.mermaid", []string{"fsm", "diagram", "--kind", "campaign", "--flow", "v2"}},
+		{"fsm-matrix-diff-v1-v2.txt", []string{"fsm", "matrix", "--diff", "v1", "v2"}},
+		{"fsm-matrix-diff-v1-v2.json", []string{"fsm", "matrix", "-o", "json", "--diff", "v1", "v2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -31,25 +35,56 @@ func TestFSMGolden(t *testing.T) {
 
 // The command prints what the state machine says, nothing of its own.
 func TestFSMPrintsTheStateMachine(t *testing.T) {
-	for _, k := range statemachine.Kinds {
-		d, err := statemachine.Diagram(k, "dot")
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range statemachine.Flows {
+		for _, k := range statemachine.Kinds {
+			d, err := statemachine.Diagram(f, k, "dot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := run(t, nil, nil, "fsm", "diagram", "--kind", string(k), "--format", "dot", "--flow", f.String()); r.stdout != d {
+				t.Errorf("fsm diagram --kind %s --flow %s is not statemachine.Diagram(%s, %s, dot)", k, f, f, k)
+			}
+			m, err := statemachine.MatrixOf(f, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := m.WriteTable(&b); err != nil {
+				t.Fatal(err)
+			}
+			if r := run(t, nil, nil, "fsm", "matrix", "--kind", string(k), "--flow", f.String()); r.stdout != b.String() {
+				t.Errorf("fsm matrix --kind %s --flow %s is not the matrix's table", k, f)
+			}
 		}
-		if r := run(t, nil, nil, "fsm", "diagram", "--kind", string(k), "--format", "dot"); r.stdout != d {
-			t.Errorf("fsm diagram --kind %s is not statemachine.Diagram(%s, dot)", k, k)
+	}
+	var diff struct {
+		From, To statemachine.Flow
+		Kinds    []struct {
+			Kind          statemachine.Kind
+			From, To      statemachine.Flow
+			AddedStates   []statemachine.State     `json:"added_states"`
+			RemovedStates []statemachine.State     `json:"removed_states"`
+			AddedEvents   []statemachine.EventType `json:"added_events"`
+			RemovedEvents []statemachine.EventType `json:"removed_events"`
+			Cells         []map[string]any
+			Counts        statemachine.DiffCounts
 		}
-		m, err := statemachine.MatrixOf(k)
-		if err != nil {
-			t.Fatal(err)
+		Total statemachine.DiffCounts
+	}
+	decodeJSON(t, run(t, nil, nil, "fsm", "matrix", "-o", "json", "--diff", "v1", "v2").stdout, &diff)
+	want, err := statemachine.DiffFlows(statemachine.FlowV1, statemachine.FlowV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total statemachine.DiffCounts
+	for i, d := range want {
+		total = total.Add(d.Counts)
+		if i >= len(diff.Kinds) || diff.Kinds[i].Counts != d.Counts {
+			t.Errorf("--diff v1 v2 -o json: kind %s counts differ from statemachine.DiffFlows'", d.Kind)
 		}
-		var b strings.Builder
-		if err := m.WriteTable(&b); err != nil {
-			t.Fatal(err)
-		}
-		if r := run(t, nil, nil, "fsm", "matrix", "--kind", string(k)); r.stdout != b.String() {
-			t.Errorf("fsm matrix --kind %s is not the matrix's table", k)
-		}
+	}
+	if diff.From != statemachine.FlowV1 || diff.To != statemachine.FlowV2 || diff.Total != total || total.Touched == 0 {
+		t.Errorf("--diff total %+v, want %+v (not zero)", diff.Total, total)
 	}
 	var out struct {
 		Matrices []struct {
@@ -83,6 +118,11 @@ func TestFSMUsageErrors(t *testing.T) {
 		{"matrix without kind", []string{"fsm", "matrix"}, "--kind is required"},
 		{"matrix kind", []string{"fsm", "matrix", "--kind", "person"}, `unknown kind "person"`},
 		{"matrix output", []string{"fsm", "matrix", "--kind", "all", "-o", "csv"}, `-o "csv": want table or json`},
+		{"matrix flow", []string{"fsm", "matrix", "--kind", "all", "--flow", "v3"}, `unknown flow "v3"`},
+		{"diagram flow", []string{"fsm", "diagram", "--kind", "brand", "--flow", "2"}, `unknown flow "2"`},
+		{"diff of one flow", []string{"fsm", "matrix", "--diff", "v1"}, "--diff takes two flows"},
+		{"diff of an unknown flow", []string{"fsm", "matrix", "--diff", "v1", "v9"}, `unknown flow "v9"`},
+		{"diff with a flow", []string{"fsm", "matrix", "--flow", "v2", "--diff", "v1", "v2"}, "--flow and --diff do not go together"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,7 +93,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			cfg := sweeper.Config{DryRun: *dryRun,
+			cfg := sweeper.Config{DryRun: *dryRun, Flow: statemachine.NewestFlow(),
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
 			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)

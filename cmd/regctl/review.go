@@ -100,7 +100,7 @@ Examples:` + examples,
 				if err != nil {
 					return err
 				}
-				cell, err := statemachine.CellFor(statemachine.KindCampaign, c.State, t)
+				cell, err := statemachine.CellFor(c.Flow, statemachine.KindCampaign, c.State, t)
 				if err != nil {
 					return err
 				}

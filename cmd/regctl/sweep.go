@@ -86,7 +86,7 @@ Examples:
 			if *output != "table" && *output != "json" {
 				return usageErrorf("-o %q: want table or json", *output)
 			}
-			cfg := sweeper.Config{Mode: m, DryRun: *dryRun,
+			cfg := sweeper.Config{Mode: m, DryRun: *dryRun, Flow: statemachine.NewestFlow(),
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
 			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)

@@ -12,12 +12,14 @@ import (
 	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/metrics"
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
 )
 
 // Config is everything regd reads from flags and the environment.
 type Config struct {
 	Prefix              string             // resource name prefix (TENDLC_PREFIX)
+	Flow                statemachine.Flow  // the flow new registrations start on; records keep theirs
 	Concurrency         int                // events handlers in flight
 	OutboundConcurrency int                // calls in flight per downstream queue
 	DownstreamURL       string             // registry/carrier API base URL; "" leaves the outbound queues alone
@@ -58,10 +60,12 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		stuck    time.Duration
 		maxRe    int
 		maxCheck int
+		flow     string
 	)
 	fs := flag.NewFlagSet("regd", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.StringVar(&c.Prefix, "prefix", env("TENDLC_PREFIX", "tendlc-"), "resource name `prefix` (env TENDLC_PREFIX)")
+	fs.StringVar(&flow, "flow", statemachine.FlowV1.String(), "the `flow` registrations started here run on: v1, or v2 (the registry reviews a campaign's opt-in evidence before the carriers); a record keeps the flow it started on, and a replica defers what a newer flow than its own must decide")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
 	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 16, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
 	fs.StringVar(&c.DownstreamURL, "downstream-url", env("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); empty: do not drain the outbound queues")
@@ -92,6 +96,9 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		errs = append(errs, errors.New("-concurrency and -outbound-concurrency must be at least 1"))
 	}
 	var err error
+	if c.Flow, err = statemachine.ParseFlow(flow); err != nil {
+		errs = append(errs, fmt.Errorf("-flow: %w", err))
+	}
 	if c.Rates, err = tcr.ParseRates(rates); err != nil {
 		errs = append(errs, fmt.Errorf("-rate %w", err))
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,42 @@ func TestParseConfigRecoveryPolicy(t *testing.T) {
 			}
 			if p.MaxRedrives != tt.wantRedrives || p.MaxChecks != tt.wantChecks {
 				t.Errorf("maximums %d, %d; want %d, %d", p.MaxRedrives, p.MaxChecks, tt.wantRedrives, tt.wantChecks)
+			}
+		})
+	}
+}
+
+// -flow picks the flow new registrations start on: v1 unless told, and a
+// name it does not know is a usage error naming the flows.
+func TestParseConfigFlow(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name    string
+		args    []string
+		want    statemachine.Flow
+		wantErr string
+	}{
+		{name: "default", want: statemachine.FlowV1},
+		{name: "v1", args: []string{"-flow", "v1"}, want: statemachine.FlowV1},
+		{name: "v2", args: []string{"--flow", "v2"}, want: statemachine.FlowV2},
+		{name: "unknown", args: []string{"-flow", "v3"}, wantErr: `-flow: unknown flow "v3" (want v1 or v2)`},
+		{name: "a number", args: []string{"-flow", "2"}, wantErr: `unknown flow "2"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var usage strings.Builder
+			c, err := ParseConfig(tt.args, noEnv, &usage)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(usage.String(), "-flow") {
+					t.Fatalf("ParseConfig(%q) = %v (usage %d bytes), want an error saying %q and the usage", tt.args, err, usage.Len(), tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Flow != tt.want {
+				t.Errorf("flow %v, want %v", c.Flow, tt.want)
 			}
 		})
 	}

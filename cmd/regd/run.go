@@ -129,7 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	chain := middleware(log, retrier)
-	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Observer: mx, Logger: log})
+	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Flow: cfg.Flow, Observer: mx, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		sc := sweeper.Config{Store: store, Sender: publisher, Lease: lease, Mode: cfg.SweepMode,
 			Downstream: recovery.Downstream, Limiter: recovery.Limiter, Queues: sqsq.Depths{API: sqsc, Queues: dest},
-			Schedule: cfg.SweepSchedule, Observer: mx, Logger: log}
+			Schedule: cfg.SweepSchedule, Flow: cfg.Flow, Observer: mx, Logger: log}
 		cfg.Recovery.Configure(&sc)
 		sw, err := sweeper.New(sc)
 		if err != nil {
@@ -237,7 +237,7 @@ func (m *Main) Run(ctx context.Context) error {
 		})
 	}
 	ready.Store(true)
-	log.Info("regd running", "prefix", cfg.Prefix, "workers", len(workers), "downstream_url", cfg.DownstreamURL,
+	log.Info("regd running", "prefix", cfg.Prefix, "flow", cfg.Flow.String(), "workers", len(workers), "downstream_url", cfg.DownstreamURL,
 		"sweep", cfg.Sweep, "census_interval", cfg.CensusInterval, "http", cfg.HTTPAddr)
 	if m.Started != nil {
 		m.Started()

@@ -40,6 +40,9 @@ type recordItem struct {
 	ID       string            `dynamodbav:"id"`
 	ParentID string            `dynamodbav:"parent_id,omitempty"`
 	Parent   string            `dynamodbav:"parent,omitempty"` // "<parent kind>#<parent id>": the children index
+	// Flow is the flow the record started on; absent for v1 (and for the
+	// records written before flows were versioned).
+	Flow statemachine.Flow `dynamodbav:"flow,omitempty"`
 
 	State          statemachine.State `dynamodbav:"state"`
 	Waiting        string             `dynamodbav:"waiting,omitempty"` // "<kind>#<state>" in watched states only
@@ -167,7 +170,7 @@ func recordKey(kind statemachine.Kind, id string) map[string]types.AttributeValu
 func marshalRecord(r statemachine.Record) (map[string]types.AttributeValue, error) {
 	it := recordItem{
 		PK: recordPK(r.Kind, r.ID), SK: skRecord,
-		Kind: r.Kind, ID: r.ID, ParentID: r.ParentID,
+		Kind: r.Kind, ID: r.ID, ParentID: r.ParentID, Flow: r.Flow,
 		State: r.State, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), StateEnteredAt: r.StateEnteredAt.UTC(),
 		StateEnteredMS: r.StateEnteredAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -206,7 +209,7 @@ func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, e
 		return statemachine.Record{}, fmt.Errorf("decode record item: %w", err)
 	}
 	r := statemachine.Record{
-		Kind: it.Kind, ID: it.ID, ParentID: it.ParentID,
+		Kind: it.Kind, ID: it.ID, ParentID: it.ParentID, Flow: it.Flow,
 		State: it.State, Version: it.Version,
 		CreatedAt: it.CreatedAt, StateEnteredAt: it.StateEnteredAt, WaitSince: it.WaitSince, UpdatedAt: it.UpdatedAt,
 		LastMessageID: it.LastMessageID, Applied: it.Applied,

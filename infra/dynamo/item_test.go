@@ -19,7 +19,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
 // fullCampaign sets every field of a record.
 func fullCampaign() statemachine.Record {
 	return statemachine.Record{
-		Kind: statemachine.KindCampaign, ID: "c1", ParentID: "b1",
+		Kind: statemachine.KindCampaign, ID: "c1", ParentID: "b1", Flow: statemachine.FlowV2,
 		State: statemachine.CarrierReview, Version: 7,
 		CreatedAt: t0, StateEnteredAt: t0.Add(time.Hour), WaitSince: t0.Add(90 * time.Minute), UpdatedAt: t0.Add(2 * time.Hour), Checks: 2,
 		LastMessageID: "e2", Applied: []string{"e1", "e2"},
@@ -70,6 +70,43 @@ func TestRecordRoundTrip(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tt.rec) {
 				t.Errorf("round trip:\n got %+v\nwant %+v", got, tt.rec)
+			}
+		})
+	}
+}
+
+// The flow is stored as the number "flow" for a later flow, and left out
+// for v1, as records were written before flows.
+func TestRecordFlowAttribute(t *testing.T) {
+	tests := []struct {
+		flow statemachine.Flow
+		want string // "" for absent
+	}{
+		{0, ""},
+		{statemachine.FlowV2, "2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flow.OrV1().String(), func(t *testing.T) {
+			rec := statemachine.Record{Kind: statemachine.KindCampaign, ID: "c1", Flow: tt.flow, State: statemachine.EvidenceReview, Version: 1}
+			av, err := marshalRecord(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if n, ok := av["flow"].(*types.AttributeValueMemberN); ok {
+				got = n.Value
+			} else if av["flow"] != nil {
+				t.Fatalf("flow stored as %T, want a number", av["flow"])
+			}
+			if got != tt.want {
+				t.Errorf("flow attribute %q, want %q", got, tt.want)
+			}
+			back, err := unmarshalRecord(av)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.Flow != tt.flow {
+				t.Errorf("read back flow %v, want %v", back.Flow, tt.flow)
 			}
 		})
 	}

@@ -69,6 +69,7 @@ func populated(tb testing.TB) (*prometheus.Registry, *Metrics) {
 	m.Waited("registry", 400*time.Millisecond)
 	m.Retried("events", retry.ClassConflict)
 	m.Deferred("events")
+	m.FlowDeferred("events")
 	m.DeadLettered("events", retry.ReasonExhausted)
 	m.Redriven(statemachine.KindBrand, statemachine.Submitted, statemachine.OutcomeResent)
 	m.LookedUp(statemachine.ToRegistry, "found")
