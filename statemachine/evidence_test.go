@@ -210,8 +210,9 @@ func TestRedriveEvidenceReview(t *testing.T) {
 	rec := *evidenceReview(t)
 	rec.Outbox = nil
 	l := Lookups(rec)[0]
-	accepted := env(t, CampaignRegistryAccepted, "c1", Receipt{ExternalID: "TCR-C1"})
-	approvedReview := env(t, CampaignReviewApproved, "c1", nil)
+	if want := (Lookup{To: ToRegistry, Kind: KindCampaign, ID: "c1", Of: LookupEvidence}); l != want {
+		t.Fatalf("look-up %+v, want %+v: the registry's evidence review, apart from the campaign", l, want)
+	}
 	evidence := env(t, CampaignEvidenceApproved, "c1", nil)
 	acceptedCmd := rec
 	acceptedCmd.Commands = maps.Clone(rec.Commands)
@@ -221,7 +222,7 @@ func TestRedriveEvidenceReview(t *testing.T) {
 
 	t.Run("a lost evidence webhook is recovered by the look-up", func(t *testing.T) {
 		plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: l, Found: true,
-			Events: []Envelope{accepted, approvedReview, evidence}}}}, lim, t0)
+			Events: []Envelope{evidence}}}}, lim, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,9 +232,17 @@ func TestRedriveEvidenceReview(t *testing.T) {
 		_, d := apply(t, &rec, plan.Emit[0].Envelope, v2)
 		mustTransition(t, d, CarrierReview)
 	})
+	t.Run("evidence the registry is still reviewing is checked, not sent again", func(t *testing.T) {
+		plan, err := Redrive(acceptedCmd, Recovery{Observations: []Observation{{Lookup: l, Found: true}}}, lim, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Outcome != OutcomeChecked || len(plan.Emit) != 0 {
+			t.Errorf("plan %s %v, want checked with nothing sent", plan.Outcome, types(plan.Emit))
+		}
+	})
 	t.Run("evidence the registry accepted and lost is sent again under a new key", func(t *testing.T) {
-		plan, err := Redrive(acceptedCmd, Recovery{Observations: []Observation{{Lookup: l, Found: true,
-			Events: []Envelope{accepted, approvedReview}}}}, lim, t0)
+		plan, err := Redrive(acceptedCmd, Recovery{Observations: []Observation{{Lookup: l}}}, lim, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,8 +258,7 @@ func TestRedriveEvidenceReview(t *testing.T) {
 		}
 	})
 	t.Run("evidence still in its queue is left alone", func(t *testing.T) {
-		plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: l, Found: true,
-			Events: []Envelope{accepted, approvedReview}}}, Busy: map[Destination]bool{ToRegistry: true}}, lim, t0)
+		plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: l}}, Busy: map[Destination]bool{ToRegistry: true}}, lim, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +267,7 @@ func TestRedriveEvidenceReview(t *testing.T) {
 		}
 	})
 	t.Run("evidence never accepted and no longer queued is sent again as it was", func(t *testing.T) {
-		plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: l, Found: true}}}, lim, t0)
+		plan, err := Redrive(rec, Recovery{Observations: []Observation{{Lookup: l}}}, lim, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

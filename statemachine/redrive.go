@@ -126,7 +126,8 @@ func (p RedrivePlan) Counts() bool { return p.Outcome != OutcomeBacklog }
 
 // Lookups returns the status look-ups a re-drive of rec asks before it
 // re-sends anything: the registry for a brand or a campaign it has not
-// finished with (its submission, its review or its evidence's review), each carrier that has not decided on a campaign in
+// finished with (its submission or its review; its opt-in evidence in
+// EVIDENCE_REVIEW), each carrier that has not decided on a campaign in
 // CARRIER_REVIEW, number registration for a number. It returns nil for
 // states that wait on records rather than downstreams, and for a record with
 // an outbox to replay.
@@ -137,8 +138,10 @@ func Lookups(rec Record) []Lookup {
 	switch {
 	case rec.Kind == KindBrand && IsWaiting(rec.Kind, rec.State):
 		return []Lookup{{To: ToRegistry, Kind: KindBrand, ID: rec.ID}}
-	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview || rec.State == EvidenceReview):
+	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview):
 		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID}}
+	case rec.Kind == KindCampaign && rec.State == EvidenceReview:
+		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID, Of: LookupEvidence}}
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
 		var ls []Lookup
 		for _, c := range undecidedCarriers(rec) {
@@ -299,13 +302,6 @@ func (r *redriver) reconcile(in Recovery) {
 func (r *redriver) observe(l Lookup, in Recovery) {
 	i := slices.IndexFunc(in.Observations, func(o Observation) bool { return o.Lookup == l })
 	found := i >= 0 && in.Observations[i].Found
-	if found && r.rec.State == EvidenceReview && !slices.ContainsFunc(in.Observations[i].Events, r.takes) {
-		// The registry's look-up lists the evidence decision once made, but
-		// not whether it holds the evidence: without a decision the record
-		// takes, the evidence is handled as lost (sent again once its queue
-		// is clear, under a new key if the registry accepted it).
-		found = false
-	}
 	switch {
 	case i < 0:
 		r.found(OutcomeBacklog) // not asked or not answered: try again on the next sweep

@@ -101,7 +101,7 @@ func TestLookups(t *testing.T) {
 		{KindCampaign, Pending, nil},
 		{KindCampaign, TCRPending, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
 		{KindCampaign, InReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
-		{KindCampaign, EvidenceReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1"}}},
+		{KindCampaign, EvidenceReview, []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: "c1", Of: LookupEvidence}}},
 		// AT&T approved; T-Mobile is reviewing, Verizon said nothing.
 		{KindCampaign, CarrierReview, []Lookup{{To: ToTMobile, Kind: KindCampaign, ID: "c1"}, {To: ToVerizon, Kind: KindCampaign, ID: "c1"}}},
 		{KindCampaign, Approved, nil},
