@@ -6,11 +6,6 @@ import (
 	"github.com/tendlc/tendlc/statemachine"
 )
 
-// EvidenceReview is the campaign's state while the registry reviews its
-// opt-in evidence (flow v2), and its threshold's key in Settings.Thresholds
-// ("campaign/EVIDENCE_REVIEW").
-const EvidenceReview statemachine.State = "EVIDENCE_REVIEW"
-
 // evidenceDecisions are the registry's answers to the opt-in evidence.
 var evidenceDecisions = []statemachine.EventType{statemachine.CampaignEvidenceApproved, statemachine.CampaignEvidenceRejected}
 
@@ -27,7 +22,7 @@ func (r *run) evidence(ctx workflow.Context, p statemachine.CampaignRegistration
 	submit := func(ctx workflow.Context, n int) error {
 		return r.send(ctx, statemachine.ToRegistry, statemachine.CmdSubmitEvidence, ev, n)
 	}
-	if err := r.enter(ctx, EvidenceReview); err != nil {
+	if err := r.enter(ctx, statemachine.EvidenceReview); err != nil {
 		return nil, err
 	}
 	if err := submit(ctx, 0); err != nil {

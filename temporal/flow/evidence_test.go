@@ -121,7 +121,7 @@ func TestCampaignV2LostEvidenceWebhookRecoveredByLookup(t *testing.T) {
 		asked = append(asked, env.Now())
 		return statemachine.Observation{Lookup: l, Found: true, Events: []statemachine.Envelope{evidenceApproved}}
 	}
-	threshold := production.Threshold(statemachine.KindCampaign, EvidenceReview)
+	threshold := production.Threshold(statemachine.KindCampaign, statemachine.EvidenceReview)
 	campaignWebhooks(t, env, nil, 2*time.Hour+threshold)
 	var submitted time.Time
 	env.RegisterDelayedCallback(func() { submitted = env.Now() }, time.Hour)
@@ -154,7 +154,7 @@ func TestCampaignV2LostEvidenceRequestSentAgain(t *testing.T) {
 	w.found = func(l statemachine.Lookup) statemachine.Observation {
 		return statemachine.Observation{Lookup: l, Found: found}
 	}
-	threshold := production.Threshold(statemachine.KindCampaign, EvidenceReview)
+	threshold := production.Threshold(statemachine.KindCampaign, statemachine.EvidenceReview)
 	resent := time.Hour + threshold + time.Minute
 	env.RegisterDelayedCallback(func() {
 		if got := w.keys(statemachine.CmdSubmitEvidence); len(got) != 2 {
@@ -180,11 +180,11 @@ func TestCampaignV2LostEvidenceRequestSentAgain(t *testing.T) {
 // or the default threshold when the policy has none.
 func TestEvidenceReviewThreshold(t *testing.T) {
 	s := Settings{DefaultThreshold: time.Hour}
-	if got := s.Threshold(statemachine.KindCampaign, EvidenceReview); got != time.Hour {
+	if got := s.Threshold(statemachine.KindCampaign, statemachine.EvidenceReview); got != time.Hour {
 		t.Errorf("threshold %v without one for the state, want the default 1h", got)
 	}
 	s.Thresholds = map[string]time.Duration{"campaign/EVIDENCE_REVIEW": 2 * time.Hour}
-	if got := s.Threshold(statemachine.KindCampaign, EvidenceReview); got != 2*time.Hour {
+	if got := s.Threshold(statemachine.KindCampaign, statemachine.EvidenceReview); got != 2*time.Hour {
 		t.Errorf("threshold %v, want the policy's 2h", got)
 	}
 }
