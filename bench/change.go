@@ -16,13 +16,18 @@ import (
 // step and the checker's gate): a part of either system's change.
 const SharedWireSubject = "The opt-in evidence step's wire"
 
+// SharedLookupSubject starts the subject of the commit that made the
+// registry's evidence review a look-up of its own, for both systems.
+const SharedLookupSubject = "The registry reviews a campaign's opt-in evidence as a resource of its own"
+
 // StepCommits are the parts of system's change to flow, found by the
 // subjects of their commits: the system's own step ("Flow v2 (legacy):")
-// and the shared wire.
+// and the shared wire with its look-up.
 func StepCommits(system string, flow statemachine.Flow) []ChangeCommit {
 	return []ChangeCommit{
 		{Part: "the system's step", Subject: fmt.Sprintf("Flow %s (%s):", flow, system)},
 		{Part: "the shared wire", Subject: SharedWireSubject},
+		{Part: "the shared wire's look-up", Subject: SharedLookupSubject},
 	}
 }
 
