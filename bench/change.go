@@ -77,8 +77,9 @@ type CommitSize struct {
 	Subject string   `json:"subject_prefix"`
 	Commits []string `json:"commits,omitempty"` // abbreviated hashes
 	Files   int      `json:"files"`
-	NonTest Lines    `json:"non_test_lines"`
+	Code    Lines    `json:"code_lines"` // neither a test's nor a document's: code, configuration, dashboards
 	Test    Lines    `json:"test_lines"`
+	Docs    Lines    `json:"docs_lines"` // Markdown files
 	// Unknown says why the size is not known (no git, no such commit); the
 	// counts are then zero.
 	Unknown string `json:"unknown,omitempty"`
@@ -88,6 +89,14 @@ type CommitSize struct {
 type Lines struct {
 	Added   int `json:"added"`
 	Removed int `json:"removed"`
+}
+
+// String writes l as "+added / -removed".
+func (l Lines) String() string { return fmt.Sprintf("+%d / -%d", l.Added, l.Removed) }
+
+// plus returns the sum of l and m.
+func (l Lines) plus(m Lines) Lines {
+	return Lines{Added: l.Added + m.Added, Removed: l.Removed + m.Removed}
 }
 
 // measureChange measures the parts of c in the git repository at dir (its
@@ -136,9 +145,12 @@ func commitSize(part ChangeCommit, log string) CommitSize {
 		if errA != nil || errR != nil { // a binary file: "-\t-\tpath"
 			continue
 		}
-		lines := &s.NonTest
-		if isTestFile(fields[2]) {
+		lines := &s.Code
+		switch {
+		case isTestFile(fields[2]):
 			lines = &s.Test
+		case strings.HasSuffix(fields[2], ".md"):
+			lines = &s.Docs
 		}
 		lines.Added += added
 		lines.Removed += removed

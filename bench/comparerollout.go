@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -104,7 +103,7 @@ func (c Comparison) writeChange(b *strings.Builder) {
 		return r.Rollout.Change.Commits[i], true
 	}
 	for _, name := range parts {
-		c.row(b, "change, "+name+": commits; files; non-test lines +/-; test lines +/-", func(r Report) string {
+		c.row(b, "change, "+name+": commits; files; code lines +/-; test lines +/-; docs lines +/-", func(r Report) string {
 			p, ok := part(r, name)
 			switch {
 			case !ok:
@@ -112,22 +111,20 @@ func (c Comparison) writeChange(b *strings.Builder) {
 			case p.Unknown != "":
 				return "unknown: " + p.Unknown
 			}
-			return fmt.Sprintf("`%s` %s; %d; +%d / -%d; +%d / -%d", p.Subject, strings.Join(p.Commits, ", "), p.Files,
-				p.NonTest.Added, p.NonTest.Removed, p.Test.Added, p.Test.Removed)
+			return fmt.Sprintf("`%s` %s; %d; %s; %s; %s", p.Subject, strings.Join(p.Commits, ", "), p.Files, p.Code, p.Test, p.Docs)
 		})
 	}
-	c.row(b, "change, all parts: files (summed over the parts); non-test lines +/-; test lines +/-", func(r Report) string {
+	c.row(b, "change, all parts: files (summed over the parts); code lines +/-; test lines +/-; docs lines +/-", func(r Report) string {
 		var files int
-		var nonTest, test Lines
+		var code, test, docs Lines
 		for _, p := range r.Rollout.Change.Commits {
 			if p.Unknown != "" {
 				return "unknown: " + p.Unknown
 			}
 			files += p.Files
-			nonTest.Added, nonTest.Removed = nonTest.Added+p.NonTest.Added, nonTest.Removed+p.NonTest.Removed
-			test.Added, test.Removed = test.Added+p.Test.Added, test.Removed+p.Test.Removed
+			code, test, docs = code.plus(p.Code), test.plus(p.Test), docs.plus(p.Docs)
 		}
-		return strconv.Itoa(files) + fmt.Sprintf("; +%d / -%d; +%d / -%d", nonTest.Added, nonTest.Removed, test.Added, test.Removed)
+		return fmt.Sprintf("%d; %s; %s; %s", files, code, test, docs)
 	})
 	c.row(b, "state table cells the change touched", func(r Report) string { return r.Rollout.Change.cellsText() })
 }

@@ -196,15 +196,15 @@ func flowMixText(m map[string]float64) string {
 
 // writeMarkdown writes the size of the change: its commits' and its cells'.
 func (c ChangeSize) writeMarkdown(b *strings.Builder) {
-	b.WriteString("\nThe change (`git log --numstat` of the commits found by subject; test lines are _test.go and testdata/):\n\n" +
-		"| part | commits | files | non-test lines +/- | test lines +/- |\n|---|---|---:|---:|---:|\n")
+	b.WriteString("\nThe change (`git log --numstat` of the commits found by subject; test lines are _test.go and testdata/, docs lines Markdown, code lines the rest):\n\n" +
+		"| part | commits | files | code lines +/- | test lines +/- | docs lines +/- |\n|---|---|---:|---:|---:|---:|\n")
 	for _, p := range c.Commits {
 		if p.Unknown != "" {
-			fmt.Fprintf(b, "| %s (`%s`) | unknown: %s | | | |\n", p.Part, p.Subject, p.Unknown)
+			fmt.Fprintf(b, "| %s (`%s`) | unknown: %s | | | | |\n", p.Part, p.Subject, p.Unknown)
 			continue
 		}
-		fmt.Fprintf(b, "| %s (`%s`) | %s | %d | +%d / -%d | +%d / -%d |\n", p.Part, p.Subject, strings.Join(p.Commits, ", "),
-			p.Files, p.NonTest.Added, p.NonTest.Removed, p.Test.Added, p.Test.Removed)
+		fmt.Fprintf(b, "| %s (`%s`) | %s | %d | %s | %s | %s |\n", p.Part, p.Subject, strings.Join(p.Commits, ", "),
+			p.Files, p.Code, p.Test, p.Docs)
 	}
 	fmt.Fprintf(b, "\nState table cells the change touched: %s.\n", c.cellsText())
 }
