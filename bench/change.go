@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,9 +78,10 @@ type CommitSize struct {
 	Subject string   `json:"subject_prefix"`
 	Commits []string `json:"commits,omitempty"` // abbreviated hashes
 	Files   int      `json:"files"`
-	Code    Lines    `json:"code_lines"` // neither a test's nor a document's: code, configuration, dashboards
+	Code    Lines    `json:"code_lines"` // the system's: code, configuration, dashboards
 	Test    Lines    `json:"test_lines"`
-	Docs    Lines    `json:"docs_lines"` // Markdown files
+	Docs    Lines    `json:"docs_lines"`    // Markdown files
+	Harness Lines    `json:"harness_lines"` // the benchmark harness's and the simulator's code (harnessDirs)
 	// Unknown says why the size is not known (no git, no such commit); the
 	// counts are then zero.
 	Unknown string `json:"unknown,omitempty"`
@@ -151,6 +153,8 @@ func commitSize(part ChangeCommit, log string) CommitSize {
 			lines = &s.Test
 		case strings.HasSuffix(fields[2], ".md"):
 			lines = &s.Docs
+		case isHarnessFile(fields[2]):
+			lines = &s.Harness
 		}
 		lines.Added += added
 		lines.Removed += removed
@@ -160,6 +164,15 @@ func commitSize(part ChangeCommit, log string) CommitSize {
 		s.Unknown = fmt.Sprintf("no commit whose subject starts with %q", part.Subject)
 	}
 	return s
+}
+
+// harnessDirs hold the benchmark harness and the simulator: what a change
+// to a system's flow touches to be measured, not the system itself.
+var harnessDirs = []string{"bench/", "cmd/regbench/", "cmd/carriersim/", "infra/tcr/tcrsim/"}
+
+// isHarnessFile reports whether a path of the repository is the harness's.
+func isHarnessFile(path string) bool {
+	return slices.ContainsFunc(harnessDirs, func(d string) bool { return strings.HasPrefix(path, d) })
 }
 
 // isTestFile reports whether a path of the repository is a test's: a

@@ -47,13 +47,14 @@ func gitRepo(tb testing.TB, commits []testCommit) string {
 }
 
 // TestMeasureChange: a part's size is its commits' numstat, test files
-// (_test.go, testdata/) and documents (.md) apart, found by the start of the subject only; a
+// (_test.go, testdata/), documents (.md) and the harness's code apart, found by the start of the subject only; a
 // part without a commit, or a directory without git, is unknown.
 func TestMeasureChange(t *testing.T) {
 	dir := gitRepo(t, []testCommit{
 		{"Base", map[string]string{"flow.go": "a\nb\n", "flow_test.go": "t\n"}},
 		{"The opt-in evidence step's wire, shared", map[string]string{"flow.go": "a\nB\nc\n", "testdata/x.golden": "1\n2\n"}},
-		{"Flow v2 (legacy): the step", map[string]string{"regd.go": "1\n2\n3\n", "regd_test.go": "1\n", "flow.go": "a\nB\n", "docs/flow.md": "x\ny\n"}},
+		{"Flow v2 (legacy): the step", map[string]string{"regd.go": "1\n2\n3\n", "regd_test.go": "1\n", "flow.go": "a\nB\n", "docs/flow.md": "x\ny\n",
+			"bench/check/check.go": "c\n"}},
 		{"A fix that mentions Flow v2 (legacy): in its subject", map[string]string{"regd.go": "1\n2\n3\n4\n"}},
 	})
 	got := measureChange(t.Context(), dir, FlowChange{Commits: []ChangeCommit{
@@ -65,9 +66,9 @@ func TestMeasureChange(t *testing.T) {
 		t.Fatalf("change %+v, want 3 parts and the note", got)
 	}
 	step, wire, missing := got.Commits[0], got.Commits[1], got.Commits[2]
-	if len(step.Commits) != 1 || step.Files != 4 || step.Code != (Lines{Added: 3, Removed: 1}) || step.Test != (Lines{Added: 1}) ||
-		step.Docs != (Lines{Added: 2}) || step.Unknown != "" {
-		t.Errorf("the step %+v, want 1 commit, 4 files, +3/-1 code, +1 test, +2 docs", step)
+	if len(step.Commits) != 1 || step.Files != 5 || step.Code != (Lines{Added: 3, Removed: 1}) || step.Test != (Lines{Added: 1}) ||
+		step.Docs != (Lines{Added: 2}) || step.Harness != (Lines{Added: 1}) || step.Unknown != "" {
+		t.Errorf("the step %+v, want 1 commit, 5 files, +3/-1 code, +1 test, +2 docs, +1 harness", step)
 	}
 	if wire.Files != 2 || wire.Code != (Lines{Added: 2, Removed: 1}) || wire.Test != (Lines{Added: 2}) || wire.Docs != (Lines{}) {
 		t.Errorf("the wire %+v, want 2 files, +2/-1 code, +2 test (testdata), no docs", wire)

@@ -142,9 +142,8 @@ func (c *collector) finish(ctx context.Context) {
 	c.sampleBacklog(ctx)
 }
 
-// down takes the last samples of a replica about to be killed, or stopped
-// for a deploy, and ends its incarnation: what the process counted dies
-// with it. killed counts a kill.
+// down takes the last samples of a replica about to be killed and ends its
+// incarnation: what the process counted dies with it. killed counts a kill.
 func (c *collector) down(ctx context.Context, name string, killed bool) {
 	r := c.replica(name)
 	if r == nil {
@@ -152,6 +151,34 @@ func (c *collector) down(ctx context.Context, name string, killed bool) {
 	}
 	r.sampleUsage(c.ticks)
 	r.scrape(ctx, c.client)
+	c.ended(r, killed)
+}
+
+// follow samples replica name every interval until stopped is closed, then
+// ends its incarnation (not a kill): a replica stopped gracefully for a
+// deploy counts on while it finishes its work, up to its last answer.
+func (c *collector) follow(ctx context.Context, name string, every time.Duration, stopped <-chan struct{}) {
+	r := c.replica(name)
+	if r == nil {
+		<-stopped
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stopped:
+			c.ended(r, false)
+			return
+		case <-t.C:
+			r.sampleUsage(c.ticks)
+			r.scrape(ctx, c.client)
+		}
+	}
+}
+
+// ended ends r's incarnation; killed counts a kill.
+func (c *collector) ended(r *replicaStats, killed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.counters.restart()

@@ -103,7 +103,7 @@ func (c Comparison) writeChange(b *strings.Builder) {
 		return r.Rollout.Change.Commits[i], true
 	}
 	for _, name := range parts {
-		c.row(b, "change, "+name+": commits; files; code lines +/-; test lines +/-; docs lines +/-", func(r Report) string {
+		c.row(b, "change, "+name+": commits; files; code lines +/-; test lines +/-; docs lines +/-; harness lines +/-", func(r Report) string {
 			p, ok := part(r, name)
 			switch {
 			case !ok:
@@ -111,20 +111,20 @@ func (c Comparison) writeChange(b *strings.Builder) {
 			case p.Unknown != "":
 				return "unknown: " + p.Unknown
 			}
-			return fmt.Sprintf("`%s` %s; %d; %s; %s; %s", p.Subject, strings.Join(p.Commits, ", "), p.Files, p.Code, p.Test, p.Docs)
+			return fmt.Sprintf("`%s` %s; %d; %s; %s; %s; %s", p.Subject, strings.Join(p.Commits, ", "), p.Files, p.Code, p.Test, p.Docs, p.Harness)
 		})
 	}
-	c.row(b, "change, all parts: files (summed over the parts); code lines +/-; test lines +/-; docs lines +/-", func(r Report) string {
+	c.row(b, "change, all parts: files (summed over the parts); code lines +/-; test lines +/-; docs lines +/-; harness lines +/-", func(r Report) string {
 		var files int
-		var code, test, docs Lines
+		var code, test, docs, harness Lines
 		for _, p := range r.Rollout.Change.Commits {
 			if p.Unknown != "" {
 				return "unknown: " + p.Unknown
 			}
 			files += p.Files
-			code, test, docs = code.plus(p.Code), test.plus(p.Test), docs.plus(p.Docs)
+			code, test, docs, harness = code.plus(p.Code), test.plus(p.Test), docs.plus(p.Docs), harness.plus(p.Harness)
 		}
-		return fmt.Sprintf("%d; %s; %s; %s", files, code, test, docs)
+		return fmt.Sprintf("%d; %s; %s; %s; %s", files, code, test, docs, harness)
 	})
 	c.row(b, "state table cells the change touched", func(r Report) string { return r.Rollout.Change.cellsText() })
 }

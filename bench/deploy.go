@@ -16,6 +16,10 @@ import (
 // workers' own shutdown deadlines.
 const deployGrace = 30 * time.Second
 
+// shutdownScrape is how often a replica stopped for a deploy is scraped
+// until it exits.
+const shutdownScrape = 200 * time.Millisecond
+
 // deployerOf returns sys as a Deployer when sc has a rollout, or an error
 // wrapping ErrUsage when it is none; nil without a rollout.
 func deployerOf(sys System, sc Scenario) (Deployer, error) {
@@ -43,15 +47,19 @@ func deployable(replicas []Replica, sc Scenario) error {
 	return nil
 }
 
-// deployer returns the rollout's deploy of replica i: stopped with SIGTERM
-// (what it counted ends with it, as at a kill, but it is no kill) and
-// started again on flow.
+// deployer returns the rollout's deploy of replica i: stopped with SIGTERM,
+// its metrics read while it finishes its work (what it counted then ends
+// with it, as at a kill, but it is no kill), and started again on flow.
 func (r Runner) deployer(stdout io.Writer, sup *Supervisor, replicas []Replica, col *collector,
 	flow statemachine.Flow) func(ctx context.Context, i int) (string, error) {
 	return func(ctx context.Context, i int) (string, error) {
 		v := replicas[i]
-		col.down(ctx, v.Proc.Name, false)
-		sup.Signal(v.Proc, syscall.SIGTERM, deployGrace)
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			sup.Signal(v.Proc, syscall.SIGTERM, deployGrace)
+		}()
+		col.follow(ctx, v.Proc.Name, shutdownScrape, stopped)
 		fmt.Fprintf(stdout, "regbench: rollout: stopped %s with SIGTERM; starting it on %s\n", v.Proc.Name, flow)
 		if err := v.Deploy(ctx, flow); err != nil {
 			return v.Proc.Name, err

@@ -46,3 +46,21 @@ func registration(t statemachine.EventType, id string, p any) statemachine.Envel
 	raw, _ := json.Marshal(p) // registration payloads always encode
 	return statemachine.Envelope{Type: t, EntityID: id, CorrelationID: "regbench-" + id, Actor: "regbench", Payload: raw}
 }
+
+// part returns the brands from..to-1 of l (by index) with their campaigns
+// (campaign i belongs to brand i modulo the brands, as makeLoad assigns
+// them): their ids, and their registrations, brands first.
+func (l Load) part(from, to int) Load {
+	var out Load
+	for b := from; b < to; b++ {
+		out.Brands = append(out.Brands, l.Brands[b])
+		out.Envelopes = append(out.Envelopes, l.Envelopes[b])
+	}
+	for i, id := range l.Campaigns {
+		if b := i % len(l.Brands); b >= from && b < to {
+			out.Campaigns = append(out.Campaigns, id)
+			out.Envelopes = append(out.Envelopes, l.Envelopes[len(l.Brands)+i])
+		}
+	}
+	return out
+}

@@ -20,7 +20,7 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "%s.\n\n", strings.TrimSuffix(sc.Description, "."))
 	seeded := "all seeded at once"
 	if ro := sc.Rollout; ro != nil {
-		seeded = fmt.Sprintf("%.0f%% seeded at the start, the rest during a rollout of %s (from %v, one replica every %v)",
+		seeded = fmt.Sprintf("%.0f%% of the brands with their campaigns seeded at the start, the rest during a rollout of %s (from %v, one replica every %v)",
 			100*ro.SeededBefore, ro.Flow, time.Duration(ro.Start), time.Duration(ro.Every))
 	}
 	fmt.Fprintf(&b, "- load: %d campaigns over %d brands (phone numbers per campaign: %d), %s; %d replicas",

@@ -18,6 +18,8 @@ import (
 // the load is seeded at the start, on v1 replicas only; the rest in one
 // batch after each replica came up on Flow, so that some registrations
 // start on a replica of each flow while the others still run the old one.
+// Every part has brands of its own, so its campaigns wait for their
+// brands' verification as the first part's do.
 // The kill schedule (Scenario.KillEvery) goes on meanwhile, restarting a
 // killed replica on the flow it ran.
 type Rollout struct {
@@ -28,8 +30,8 @@ type Rollout struct {
 	Every Duration `json:"every"`
 	// Flow is the flow the replicas are deployed on ("v2").
 	Flow string `json:"flow"`
-	// SeededBefore is the share of the campaigns seeded at the start
-	// (every brand is); the others are split into one batch per replica.
+	// SeededBefore is the share of the brands seeded at the start, with
+	// their campaigns; the others are split into one batch per replica.
 	SeededBefore float64 `json:"seeded_before"`
 }
 
@@ -57,28 +59,28 @@ func (r Rollout) validate(s Scenario) error {
 	}
 	if !(r.SeededBefore > 0 && r.SeededBefore < 1) {
 		errs = append(errs, fmt.Errorf("rollout: seeded_before %v, want a share between 0 and 1", r.SeededBefore))
-	} else if s.Campaigns < 2 {
-		errs = append(errs, errors.New("rollout: needs 2 campaigns or more, one before and one during it"))
+	} else if s.Brands < 2 || s.Campaigns < s.Brands {
+		errs = append(errs, errors.New("rollout: needs 2 brands or more, and a campaign for each, some before and some during it"))
 	}
 	return errors.Join(errs...)
 }
 
-// split splits l into what is seeded at the start (every brand, and the
-// rollout's share of the campaigns: at least one, and one short of all at
-// most) and the batches seeded during it, one per replica, as even as they
-// divide.
+// split splits l into what is seeded at the start (the rollout's share of
+// the brands, at least one and one short of all at most, with their
+// campaigns) and the batches seeded during it, one per replica, the other
+// brands with their campaigns as even as they divide. A part's envelopes
+// are its brands' registrations, then its campaigns'.
 func (r Rollout) split(l Load, replicas int) (first Load, batches []Load) {
-	before := min(max(int(math.Round(r.SeededBefore*float64(len(l.Campaigns)))), 1), len(l.Campaigns)-1)
-	campaigns := l.Envelopes[len(l.Brands):]
-	first = Load{Brands: l.Brands, Campaigns: l.Campaigns[:before], Envelopes: l.Envelopes[:len(l.Brands)+before]}
-	rest := len(l.Campaigns) - before
-	from := before
+	brands := len(l.Brands)
+	before := min(max(int(math.Round(r.SeededBefore*float64(brands))), 1), brands-1)
+	first = l.part(0, before)
+	rest, from := brands-before, before
 	for i := range replicas {
 		n := rest / replicas
 		if i < rest%replicas {
 			n++
 		}
-		batches = append(batches, Load{Campaigns: l.Campaigns[from : from+n], Envelopes: campaigns[from : from+n]})
+		batches = append(batches, l.part(from, from+n))
 		from += n
 	}
 	return first, batches

@@ -28,7 +28,8 @@ func TestRolloutValidation(t *testing.T) {
 		{"the last deploy after the deadline", func(s *Scenario) { s.Deadline = Duration(time.Minute) },
 			"its last replica would be stopped at 1m0s, at or after the deadline 1m0s"},
 		{"every campaign before it", func(s *Scenario) { s.Rollout.SeededBefore = 1 }, "seeded_before 1, want a share between 0 and 1"},
-		{"a single campaign", func(s *Scenario) { s.Campaigns = 1 }, "needs 2 campaigns or more"},
+		{"a single brand", func(s *Scenario) { s.Brands = 1 }, "needs 2 brands or more"},
+		{"fewer campaigns than brands", func(s *Scenario) { s.Campaigns = 1 }, "needs 2 brands or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,39 +67,49 @@ func TestRolloutProfile(t *testing.T) {
 	}
 }
 
-// TestRolloutSplitsTheLoad: every brand and the rollout's share of the
-// campaigns first, then a batch per replica, the remainder on the first
-// batches, every campaign once.
+// TestRolloutSplitsTheLoad: the rollout's share of the brands with their
+// campaigns first, then a batch of brands and their campaigns per replica,
+// the remainder on the first batches; every brand and campaign once, each
+// campaign with its brand, brands' registrations first.
 func TestRolloutSplitsTheLoad(t *testing.T) {
-	l := makeLoad(Scenario{Brands: 2, Campaigns: 10, Numbers: 1})
-	first, batches := Rollout{SeededBefore: 0.4}.split(l, 3)
-	if got, want := first.Campaigns, l.Campaigns[:4]; !slices.Equal(got, want) {
-		t.Errorf("first campaigns %q, want %q", got, want)
-	}
-	if got, want := len(first.Envelopes), 2+4; got != want || first.Envelopes[0].EntityID != "brand-0000" {
-		t.Errorf("first envelopes %d starting with %s, want %d starting with the brands", got, first.Envelopes[0].EntityID, want)
-	}
+	l := makeLoad(Scenario{Brands: 8, Campaigns: 16, Numbers: 1})
+	first, batches := Rollout{SeededBefore: 0.25}.split(l, 3)
+	parts := append([]Load{first}, batches...)
 	var sizes []int
-	var all []string
-	for _, b := range batches {
-		sizes = append(sizes, len(b.Campaigns))
-		all = append(all, b.Campaigns...)
-		for i, e := range b.Envelopes {
-			if e.EntityID != b.Campaigns[i] || e.Type != statemachine.CampaignRegister {
-				t.Errorf("batch envelope %d is %s %s, want the registration of %s", i, e.Type, e.EntityID, b.Campaigns[i])
+	var brands, campaigns []string
+	for _, p := range parts {
+		sizes = append(sizes, len(p.Brands))
+		brands, campaigns = append(brands, p.Brands...), append(campaigns, p.Campaigns...)
+		if len(p.Envelopes) != len(p.Brands)+len(p.Campaigns) {
+			t.Fatalf("part of %d brands and %d campaigns has %d envelopes", len(p.Brands), len(p.Campaigns), len(p.Envelopes))
+		}
+		for i, e := range p.Envelopes {
+			if i < len(p.Brands) {
+				if e.Type != statemachine.BrandRegister || e.EntityID != p.Brands[i] {
+					t.Errorf("envelope %d is %s %s, want the registration of brand %s", i, e.Type, e.EntityID, p.Brands[i])
+				}
+				continue
+			}
+			reg, err := statemachine.DecodePayload[statemachine.CampaignRegistration](e.Payload)
+			if e.Type != statemachine.CampaignRegister || e.EntityID != p.Campaigns[i-len(p.Brands)] || err != nil || !slices.Contains(p.Brands, reg.BrandID) {
+				t.Errorf("envelope %d is %s %s of brand %s (%v), want a campaign of the part's brands %q", i, e.Type, e.EntityID, reg.BrandID, err, p.Brands)
 			}
 		}
 	}
-	if want := []int{2, 2, 2}; !slices.Equal(sizes, want) {
-		t.Errorf("batch sizes %v, want %v", sizes, want)
+	if want := []int{2, 2, 2, 2}; !slices.Equal(sizes, want) {
+		t.Errorf("brands per part %v, want %v", sizes, want)
 	}
-	if !slices.Equal(all, l.Campaigns[4:]) {
-		t.Errorf("batches hold %q, want %q", all, l.Campaigns[4:])
+	if len(first.Campaigns) != 4 || len(batches[0].Campaigns) != 4 {
+		t.Errorf("campaigns first %d, in the first batch %d; want 4 each (2 per brand)", len(first.Campaigns), len(batches[0].Campaigns))
+	}
+	slices.Sort(campaigns)
+	if !slices.Equal(brands, l.Brands) || !slices.Equal(campaigns, l.Campaigns) {
+		t.Errorf("the parts hold brands %q and campaigns %q, want every one once", brands, campaigns)
 	}
 	first, batches = Rollout{SeededBefore: 0.99}.split(l, 3)
-	if len(first.Campaigns) != 9 || len(batches[0].Campaigns) != 1 || len(batches[2].Campaigns) != 0 {
-		t.Errorf("a share of 0.99 of 10: %d first, batches %d/%d/%d; want one campaign left for the rollout", len(first.Campaigns),
-			len(batches[0].Campaigns), len(batches[1].Campaigns), len(batches[2].Campaigns))
+	if len(first.Brands) != 7 || len(batches[0].Brands) != 1 || len(batches[2].Brands) != 0 {
+		t.Errorf("a share of 0.99 of 8 brands: %d first, batches %d/%d/%d; want one brand left for the rollout", len(first.Brands),
+			len(batches[0].Brands), len(batches[1].Brands), len(batches[2].Brands))
 	}
 }
 

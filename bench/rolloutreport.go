@@ -196,15 +196,15 @@ func flowMixText(m map[string]float64) string {
 
 // writeMarkdown writes the size of the change: its commits' and its cells'.
 func (c ChangeSize) writeMarkdown(b *strings.Builder) {
-	b.WriteString("\nThe change (`git log --numstat` of the commits found by subject; test lines are _test.go and testdata/, docs lines Markdown, code lines the rest):\n\n" +
-		"| part | commits | files | code lines +/- | test lines +/- | docs lines +/- |\n|---|---|---:|---:|---:|---:|\n")
+	b.WriteString("\nThe change (`git log --numstat` of the commits found by subject; test lines are _test.go and testdata/, docs lines Markdown, harness lines the benchmark's and the simulator's code, code lines the rest):\n\n" +
+		"| part | commits | files | code lines +/- | test lines +/- | docs lines +/- | harness lines +/- |\n|---|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range c.Commits {
 		if p.Unknown != "" {
-			fmt.Fprintf(b, "| %s (`%s`) | unknown: %s | | | | |\n", p.Part, p.Subject, p.Unknown)
+			fmt.Fprintf(b, "| %s (`%s`) | unknown: %s | | | | | |\n", p.Part, p.Subject, p.Unknown)
 			continue
 		}
-		fmt.Fprintf(b, "| %s (`%s`) | %s | %d | %s | %s | %s |\n", p.Part, p.Subject, strings.Join(p.Commits, ", "),
-			p.Files, p.Code, p.Test, p.Docs)
+		fmt.Fprintf(b, "| %s (`%s`) | %s | %d | %s | %s | %s | %s |\n", p.Part, p.Subject, strings.Join(p.Commits, ", "),
+			p.Files, p.Code, p.Test, p.Docs, p.Harness)
 	}
 	fmt.Fprintf(b, "\nState table cells the change touched: %s.\n", c.cellsText())
 }

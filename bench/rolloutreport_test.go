@@ -46,7 +46,7 @@ func rolloutRun(system string, shift float64) RunData {
 			FlowMix: map[string]float64{"defer": 7, "reject": 0},
 			Change: ChangeSize{Commits: []CommitSize{
 				{Part: "the system's step", Subject: "Flow v2 (" + system + "):", Commits: []string{"abc1234"}, Files: 12,
-					Code: Lines{Added: 300, Removed: 40}, Test: Lines{Added: 200, Removed: 5}, Docs: Lines{Added: 30}},
+					Code: Lines{Added: 300, Removed: 40}, Test: Lines{Added: 200, Removed: 5}, Docs: Lines{Added: 30}, Harness: Lines{Added: 9, Removed: 2}},
 				{Part: "the shared wire", Subject: SharedWireSubject, Commits: []string{"828f555"}, Files: 17,
 					Code: Lines{Added: 120, Removed: 6}, Test: Lines{Added: 73, Removed: 1}},
 			}, Matrix: map[statemachine.Kind]CellChanges{statemachine.KindCampaign: {Added: 14, Changed: 3, Before: 150, After: 176}}},
@@ -119,7 +119,7 @@ func TestRolloutSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	containsEach(t, "summary.md", b.String(),
-		"- load: 5 campaigns over 1 brands (phone numbers per campaign: 1), 40% seeded at the start, the rest during a rollout of v2 (from 20s, one replica every 20s); 2 replicas",
+		"- load: 5 campaigns over 1 brands (phone numbers per campaign: 1), 40% of the brands with their campaigns seeded at the start, the rest during a rollout of v2 (from 20s, one replica every 20s); 2 replicas",
 		"\n## Rollout\n\nEvery replica started on v1; from 20 s on, one at a time was stopped with SIGTERM and started again on v2, the next 20 s after it served. 2 campaigns were seeded at the start, 3 in batches after the deploys (one after each).\n",
 		"| regd-1 | 20.0 s | 25.0 s | 2 |\n| regd-2 | 45.0 s | 50.0 s | 1 |\n",
 		"| seeded before the rollout | 2 | 1 | 1 | 0 | 0 | 30.0 s | 30.0 s | 30.0 s |\n",
@@ -127,8 +127,8 @@ func TestRolloutSummary(t *testing.T) {
 		"| started on v1 | 3 | 1 | 1 | 1 | 0 | 30.0 s | 30.0 s | 30.0 s |\n",
 		"| started on v2 | 2 | 2 | 0 | 0 | 0 | 10.0 s | 20.0 s | 20.0 s |\n",
 		"What the mix of flows cost: defer 7, reject 0.\n",
-		"| the system's step (`Flow v2 (legacy):`) | abc1234 | 12 | +300 / -40 | +200 / -5 | +30 / -0 |\n",
-		"| the shared wire (`The opt-in evidence step's wire`) | unknown: git log in .: exit status 128 | | | | |\n",
+		"| the system's step (`Flow v2 (legacy):`) | abc1234 | 12 | +300 / -40 | +200 / -5 | +30 / -0 | +9 / -2 |\n",
+		"| the shared wire (`The opt-in evidence step's wire`) | unknown: git log in .: exit status 128 | | | | | |\n",
 		"State table cells the change touched: 14 added, 3 changed: campaign 14 added, 3 changed (150 -> 176 cells).\n")
 }
 
@@ -156,8 +156,8 @@ func TestCompareRollout(t *testing.T) {
 		"| seeded during it: time to ACTIVE p50 / p95 / p99 | 10.0 s / 20.0 s / 20.0 s | 14.0 s / 24.0 s / 24.0 s |\n",
 		"| started on v2: campaigns, ACTIVE / failed / stuck / lost | 2: 2 / 0 / 0 / 0 | 2: 2 / 0 / 0 / 0 |\n",
 		"| what the mix of flows cost | defer 7, reject 0 | workflow tasks failed (WorkflowError) 5 |\n",
-		"| change, the system's step: commits; files; code lines +/-; test lines +/-; docs lines +/- | `Flow v2 (legacy):` abc1234; 12; +300 / -40; +200 / -5; +30 / -0 | `Flow v2 (temporal):` abc1234; 12; +300 / -40; +200 / -5; +30 / -0 |\n",
-		"| change, all parts: files (summed over the parts); code lines +/-; test lines +/-; docs lines +/- | 29; +420 / -46; +273 / -6; +30 / -0 | 29; +420 / -46; +273 / -6; +30 / -0 |\n",
+		"| change, the system's step: commits; files; code lines +/-; test lines +/-; docs lines +/-; harness lines +/- | `Flow v2 (legacy):` abc1234; 12; +300 / -40; +200 / -5; +30 / -0; +9 / -2 | `Flow v2 (temporal):` abc1234; 12; +300 / -40; +200 / -5; +30 / -0; +9 / -2 |\n",
+		"| change, all parts: files (summed over the parts); code lines +/-; test lines +/-; docs lines +/-; harness lines +/- | 29; +420 / -46; +273 / -6; +30 / -0; +9 / -2 | 29; +420 / -46; +273 / -6; +30 / -0; +9 / -2 |\n",
 		"| state table cells the change touched | 14 added, 3 changed: campaign 14 added, 3 changed (150 -> 176 cells) | no table: the workflow's code is its flow |\n",
 		"![Time to ACTIVE before and during the rollout, CDF](rollout-latency.svg)")
 	ch := c.rolloutChart()

@@ -190,11 +190,11 @@ var profiles = map[string]Scenario{
 	// calls would wait in line for the whole first minute, and the Temporal
 	// side's task queue rate lets a burst through past ten times its rate
 	// in a saturated 10 s window (the checker's rate rule; mix's page).
-	"rollout": {Description: "a rolling deploy of flow v2 (the opt-in evidence review) over 3 replicas, 20 s apart, with 150 campaigns seeded before and during it, " +
+	"rollout": {Description: "a rolling deploy of flow v2 (the opt-in evidence review) over 3 replicas, 20 s apart, with 160 campaigns seeded before and during it, " +
 		"a replica killed every 20 s, a few faults of every kind",
-		Brands: 75, Campaigns: 150, Numbers: 2, Replicas: 3, Deadline: Duration(6 * time.Minute),
+		Brands: 80, Campaigns: 160, Numbers: 2, Replicas: 3, Deadline: Duration(6 * time.Minute),
 		KillEvery:   Duration(20 * time.Second),
-		Rollout:     &Rollout{Start: Duration(15 * time.Second), Every: Duration(20 * time.Second), Flow: "v2", SeededBefore: 0.4},
+		Rollout:     &Rollout{Start: Duration(15 * time.Second), Every: Duration(20 * time.Second), Flow: "v2", SeededBefore: 0.25},
 		Carriersim:  with(evidenceWorld, []string{"--rate", "all=20", "--drop", "0.05", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.02"}),
 		Regd:        with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=20", "--faults", benchFaults}),
 		Compression: strings.Replace(compressed, "x0.1", "x0.02", 1)},

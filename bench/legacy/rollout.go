@@ -17,12 +17,13 @@ const (
 )
 
 // FlowMix returns what the mix of flows cost the replicas in the run d: the
-// events deferred because their record or type is of a flow the replica did
-// not run, and those dead-lettered for it (bench.Deployer).
+// deferrals of events whose record or type is of a flow the replica did not
+// run (an event deferred three times counts three), and the events
+// dead-lettered for it (bench.Deployer).
 func (s *System) FlowMix(d bench.RunData) map[string]float64 {
 	return map[string]float64{
-		"events deferred":      d.Metrics.Sum(metricFlowDeferrals, nil),
-		"events dead-lettered": d.Metrics.Sum(metricDeadLetters, map[string]string{"reason": reasonFlow}),
+		"deferrals (copies sent back to the events queue)": d.Metrics.Sum(metricFlowDeferrals, nil),
+		"events dead-lettered":                             d.Metrics.Sum(metricDeadLetters, map[string]string{"reason": reasonFlow}),
 	}
 }
 

@@ -19,7 +19,7 @@ tendlc_dead_letters_total{queue="events",reason="malformed"} 3
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]float64{"events deferred": 7, "events dead-lettered": 1}
+	want := map[string]float64{"deferrals (copies sent back to the events queue)": 7, "events dead-lettered": 1}
 	if got := (&System{}).FlowMix(bench.RunData{Metrics: m}); !maps.Equal(got, want) {
 		t.Errorf("FlowMix = %v, want %v", got, want)
 	}
