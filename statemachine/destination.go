@@ -14,6 +14,10 @@ const (
 	ToTMobile  Destination = Destination(CarrierTMobile)
 	ToVerizon  Destination = Destination(CarrierVerizon)
 	ToNumbers  Destination = "numbers"
+	// ToTemporal is the bridge's queue: the commands of the steps a replica
+	// delegates to a Temporal workflow (regd --delegate), drained by the
+	// bridge (regtemporal bridge), not by regd. It is not in Destinations.
+	ToTemporal Destination = "temporal"
 )
 
 // Destinations lists every destination: the events queue first, then the

@@ -70,6 +70,7 @@ const (
 	CmdRegisterNumber   EventType = "numbers.register"
 	CmdDeregisterNumber EventType = "numbers.deregister"
 	CmdSubmitEvidence   EventType = "registry.submit_evidence" // flow v2: the campaign's opt-in evidence
+	CmdDelegateEvidence EventType = "temporal.evidence_review" // flow v2, delegated: the bridge starts the step's workflow
 )
 
 // Events lists every event type of a kind, on any flow, in a fixed order:
@@ -118,6 +119,12 @@ type (
 		UseCase        string   `json:"use_case"`
 		Description    string   `json:"description"`
 		SampleMessages []string `json:"sample_messages"`
+	}
+	// DelegatedEvidence is the payload of temporal.evidence_review: the
+	// campaign whose opt-in evidence a workflow reviews, and the evidence.
+	DelegatedEvidence struct {
+		CampaignID string   `json:"campaign_id"`
+		Evidence   Evidence `json:"evidence"`
 	}
 	// NumberRegistration is the payload of number.register and the numbers commands.
 	NumberRegistration struct {
@@ -249,6 +256,13 @@ func (p Evidence) validate() error {
 	return nil
 }
 
+func (p DelegatedEvidence) validate() error {
+	if p.CampaignID == "" {
+		return errors.New("campaign_id is empty")
+	}
+	return p.Evidence.validate()
+}
+
 func (Resubmission) validate() error { return nil }
 func (Receipt) validate() error      { return nil }
 func (Score) validate() error        { return nil }
@@ -316,4 +330,5 @@ var payloadValidators = map[EventType]func(json.RawMessage) ([]string, error){
 	CmdSubmitCampaign: check[CampaignRegistration], CmdDeleteCampaign: check[Empty],
 	CmdCarrierSubmit: check[CarrierUpdate], CmdRegisterNumber: check[NumberRegistration],
 	CmdDeregisterNumber: check[NumberRegistration], CmdSubmitEvidence: check[Evidence],
+	CmdDelegateEvidence: check[DelegatedEvidence],
 }
