@@ -27,7 +27,7 @@ func Accepted(cmd Envelope, externalID string, actor string, now time.Time) (Env
 var commandKinds = map[EventType]Kind{
 	CmdSubmitBrand: KindBrand, CmdRevetBrand: KindBrand, CmdDeleteBrand: KindBrand,
 	CmdSubmitCampaign: KindCampaign, CmdDeleteCampaign: KindCampaign, CmdCarrierSubmit: KindCampaign,
-	CmdSubmitEvidence: KindCampaign,
+	CmdSubmitEvidence: KindCampaign, CmdDelegateEvidence: KindCampaign,
 	CmdRegisterNumber: KindNumber, CmdDeregisterNumber: KindNumber,
 }
 

@@ -1,6 +1,9 @@
 package statemachine
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Destination names the queue a message is sent to: the events queue that every
 // inbound event goes to, or one outbound queue per downstream.
@@ -23,6 +26,15 @@ const (
 // Destinations lists every destination: the events queue first, then the
 // outbound queues.
 var Destinations = []Destination{ToEvents, ToRegistry, ToATT, ToTMobile, ToVerizon, ToNumbers}
+
+// Bridges lists the queues that carry commands to another system, which
+// drains them: this system provisions them with their dead-letter queues and
+// sends to them, and runs no dispatcher for them.
+var Bridges = []Destination{ToTemporal}
+
+// Queues lists every queue this system provisions and sends to:
+// [Destinations], then [Bridges].
+func Queues() []Destination { return slices.Concat(Destinations, Bridges) }
 
 // Outgoing is a message a decision emits: a follow-up event for the events
 // queue or a command for a downstream. Its envelope's EventID is derived from

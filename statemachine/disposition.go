@@ -42,6 +42,11 @@ type Facts struct {
 	// on it, and a record or event of a newer flow is deferred (see
 	// [Decide]). Zero: FlowV1.
 	Flow Flow
+	// Delegate are the steps the deciding replica delegates to a Temporal
+	// workflow (regd --delegate): a record it moves into such a step sends
+	// the step's command to [ToTemporal]. A record keeps the step delegated
+	// whatever replica decides it later ([Delegated]).
+	Delegate []Step
 	// Brand is the campaign's brand (nil when it does not exist).
 	Brand *Record
 	// LiveChildren counts the brand's campaigns that are still live.

@@ -14,6 +14,11 @@ import (
 // code). Carrier answers in EVIDENCE_REVIEW are early; resubmission, expiry,
 // deletion and failure apply as in the other open states. Every other cell
 // follows from the main path, as in v1. Brands and numbers are unchanged.
+//
+// A replica that delegates the step (Facts.Delegate has StepEvidence) sends
+// temporal.evidence_review to the bridge's queue instead of the evidence to
+// the registry; the workflow's result comes back as the same evidence events
+// (or campaign.failed), so the rest of the table is the same.
 
 // campaignStatesV2, campaignPathV2 and campaignEventsV2 are v1's with the
 // step: EVIDENCE_REVIEW after IN_REVIEW, the evidence events last.
@@ -50,7 +55,15 @@ var campaignSpecV2 = func() kindSpec {
 	edit(CampaignReviewApproved, func(e *eventSpec) {
 		e.moves = []move{{name: string(CampaignReviewApproved), src: []State{InReview}, dst: EvidenceReview}}
 		e.guard = func(d *decider) (string, *verdict) {
-			d.send(ToRegistry, CmdSubmitEvidence, d.next.ID, evidenceOf(stored[CampaignRegistration](d)))
+			ev := evidenceOf(stored[CampaignRegistration](d))
+			if slices.Contains(d.facts.Delegate, StepEvidence) {
+				d.send(ToTemporal, CmdDelegateEvidence, d.next.ID, DelegatedEvidence{CampaignID: d.next.ID, Evidence: ev})
+			} else {
+				// A command to the bridge of an earlier stay is no longer
+				// the step's: the registry reviews this one.
+				delete(d.next.Commands, ToTemporal)
+				d.send(ToRegistry, CmdSubmitEvidence, d.next.ID, ev)
+			}
 			return string(CampaignReviewApproved), nil
 		}
 	})

@@ -5,7 +5,7 @@ package statemachine
 // or a campaign's opt-in evidence, what one carrier decided about a
 // campaign, or what number registration decided about a number.
 type Lookup struct {
-	To   Destination `json:"to"`   // ToRegistry, a carrier's destination or ToNumbers
+	To   Destination `json:"to"`   // ToRegistry, a carrier's destination, ToNumbers or ToTemporal (the bridge)
 	Kind Kind        `json:"kind"` // the record's kind
 	ID   string      `json:"id"`   // the record's id in this system
 	// Of names the part of the record a downstream reviews on its own:

@@ -127,8 +127,9 @@ func (p RedrivePlan) Counts() bool { return p.Outcome != OutcomeBacklog }
 // Lookups returns the status look-ups a re-drive of rec asks before it
 // re-sends anything: the registry for a brand or a campaign it has not
 // finished with (its submission or its review; its opt-in evidence in
-// EVIDENCE_REVIEW), each carrier that has not decided on a campaign in
-// CARRIER_REVIEW, number registration for a number. It returns nil for
+// EVIDENCE_REVIEW, or the bridge when that step was [Delegated]), each
+// carrier that has not decided on a campaign in CARRIER_REVIEW, number
+// registration for a number. It returns nil for
 // states that wait on records rather than downstreams, and for a record with
 // an outbox to replay.
 func Lookups(rec Record) []Lookup {
@@ -141,7 +142,7 @@ func Lookups(rec Record) []Lookup {
 	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview):
 		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID}}
 	case rec.Kind == KindCampaign && rec.State == EvidenceReview:
-		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID, Of: LookupEvidence}}
+		return []Lookup{{To: evidenceReviewer(rec), Kind: KindCampaign, ID: rec.ID, Of: LookupEvidence}}
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
 		var ls []Lookup
 		for _, c := range undecidedCarriers(rec) {
@@ -370,7 +371,11 @@ func (r *redriver) resend(to Destination) {
 			r.err = err
 			return
 		}
-		r.send(ToRegistry, CmdSubmitEvidence, rec.ID, evidenceOf(reg))
+		if ev := evidenceOf(reg); Delegated(rec) {
+			r.send(ToTemporal, CmdDelegateEvidence, rec.ID, DelegatedEvidence{CampaignID: rec.ID, Evidence: ev})
+		} else {
+			r.send(ToRegistry, CmdSubmitEvidence, rec.ID, ev)
+		}
 	case rec.Kind == KindCampaign: // TCR_PENDING, IN_REVIEW
 		r.send(ToRegistry, CmdSubmitCampaign, rec.ID, rec.Data)
 	case rec.State == Deregistering:
