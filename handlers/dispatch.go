@@ -54,6 +54,9 @@ type DispatcherConfig struct {
 	// record or event of a newer flow is deferred (statemachine.Decide).
 	// Zero: statemachine.FlowV1.
 	Flow statemachine.Flow
+	// Delegate are the steps this replica hands to a Temporal workflow
+	// (statemachine.Facts.Delegate).
+	Delegate []statemachine.Step
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// MaxConflicts is how often a message re-reads and re-decides after a
@@ -221,7 +224,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 
 // facts loads what the decision needs beyond the record.
 func (d *Dispatcher) facts(ctx context.Context, rec *statemachine.Record, env statemachine.Envelope) (statemachine.Facts, error) {
-	f := statemachine.Facts{Flow: d.cfg.Flow}
+	f := statemachine.Facts{Flow: d.cfg.Flow, Delegate: d.cfg.Delegate}
 	if statemachine.NeedsBrand(env.Type) && rec != nil {
 		b, err := d.cfg.Store.Get(ctx, statemachine.KindBrand, rec.ParentID)
 		switch {

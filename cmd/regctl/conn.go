@@ -63,7 +63,7 @@ func (d *conn) producer(ctx context.Context) (*sqsq.Producer, error) {
 // is out of reach.
 func (d *conn) busyQueues(ctx context.Context) map[statemachine.Destination]bool {
 	busy := map[statemachine.Destination]bool{}
-	for _, dest := range statemachine.Destinations[1:] {
+	for _, dest := range statemachine.Queues()[1:] {
 		url, err := d.queueURL(ctx, string(dest))
 		if err != nil {
 			continue

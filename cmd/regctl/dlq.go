@@ -15,7 +15,7 @@ import (
 
 // dlqFlag declares --queue for the dlq commands.
 func dlqFlag(fs *flag.FlagSet) *string {
-	return fs.String("queue", "", "the dead-letter queue of queue `Q`: events, registry, att, tmobile, verizon or numbers (required)")
+	return fs.String("queue", "", "the dead-letter queue of queue `Q`: events, registry, att, tmobile, verizon, numbers or temporal (the bridge's) (required)")
 }
 
 // parseDLQ returns the logical name of the dead-letter queue of q, a logical
@@ -33,10 +33,10 @@ func parseDLQ(q string) (string, error) {
 }
 
 // checkQueue returns a usage error naming flag unless q is the logical name
-// of a queue regd consumes.
+// of a queue regd consumes, or of the bridge's.
 func checkQueue(flag, q string) error {
-	if !slices.Contains(statemachine.Destinations, statemachine.Destination(q)) {
-		return usageErrorf("%s %q: want events, registry, att, tmobile, verizon or numbers", flag, q)
+	if !slices.Contains(statemachine.Queues(), statemachine.Destination(q)) {
+		return usageErrorf("%s %q: want events, registry, att, tmobile, verizon, numbers or temporal", flag, q)
 	}
 	return nil
 }

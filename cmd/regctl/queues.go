@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +38,10 @@ to the dead-letter queue, where "regctl dlq redrive --to" can send it back),
 so no sample is taken by default:
   --peek       samples the dead-letter queues only. No consumer reads them
                and they have no maxReceiveCount: this moves nothing.
-  --peek-live  also samples the queues regd consumes, and costs one receive
-               of each sampled message (regctl says how many on stderr): ten
-               runs while a message waits dead-letter it. Use it once, not in
-               a loop.
+  --peek-live  also samples the live queues (those regd consumes, and the
+               bridge's, temporal), and costs one receive of each sampled
+               message (regctl says how many on stderr): ten runs while a
+               message waits dead-letter it. Use it once, not in a loop.
 The SDK cannot ask for a zero visibility timeout (it leaves a zero out, and
 the queue's 15 s would apply), so sampled messages are hidden for at most a
 second. Ages are computed as of now, or as of the RFC 3339 time in
@@ -100,7 +101,7 @@ Examples:
 			}
 			rep := queuesReport{Queues: []queueStats{}}
 			spent := 0 // receives spent on messages of live queues
-			for _, dest := range statemachine.Destinations {
+			for _, dest := range statemachine.Queues() {
 				for _, logical := range []string{string(dest), resources.DLQ(string(dest))} {
 					live := logical == string(dest)
 					q, err := statQueue(ctx, d.sqs, urls[logical], *peekLive || (*peek && !live))
@@ -168,7 +169,10 @@ func backlogThresholds(p sweeper.Policy) map[statemachine.Destination]time.Durat
 	for _, k := range statemachine.Kinds {
 		for _, st := range statemachine.WatchedStates(k) {
 			th := p.Threshold(sweeper.StateKey{Kind: k, State: st})
-			for _, l := range statemachine.Lookups(statemachine.Record{Kind: k, State: st, ID: "any"}) {
+			// A record whose step is delegated waits on the bridge's queue.
+			delegated := statemachine.Record{Kind: k, State: st, ID: "any",
+				Commands: map[statemachine.Destination]statemachine.CommandRef{statemachine.ToTemporal: {}}}
+			for _, l := range slices.Concat(statemachine.Lookups(statemachine.Record{Kind: k, State: st, ID: "any"}), statemachine.Lookups(delegated)) {
 				if cur, ok := out[l.To]; !ok || th < cur {
 					out[l.To] = th
 				}

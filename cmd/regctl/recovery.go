@@ -8,13 +8,15 @@ import (
 )
 
 // recoveryFlags are the flags of the commands that re-drive records: the
-// recovery policy regd reads too, and the downstream the look-ups ask.
+// recovery policy regd reads too, and the downstream and the bridge the
+// look-ups ask.
 type recoveryFlags struct {
 	file        *string
 	olderThan   *time.Duration
 	maxRedrives *int
 	maxChecks   *int
 	downstream  *string
+	bridge      *string
 }
 
 // addRecoveryFlags declares the recovery flags on fs.
@@ -28,6 +30,8 @@ func addRecoveryFlags(fs *flag.FlagSet, env *Env) *recoveryFlags {
 		maxChecks:   fs.Int("max-checks", 0, "re-drives that find the downstream still deciding before 30901 (default: the policy's)"),
 		downstream: fs.String("downstream-url", env.Getenv("TENDLC_DOWNSTREAM_URL"),
 			"registry and carrier API base `URL` the look-ups ask before re-sending (env TENDLC_DOWNSTREAM_URL); without it, records waiting on a downstream are left alone"),
+		bridge: fs.String("bridge-url", env.Getenv("TENDLC_BRIDGE_URL"),
+			"the bridge's base `URL` (regtemporal bridge), which the look-ups of delegated steps ask (env TENDLC_BRIDGE_URL); without it, records waiting on a delegated step are left alone"),
 	}
 }
 

@@ -15,11 +15,12 @@ import (
 var _ = register(&Command{
 	Path:     "redrive",
 	Summary:  "reconcile and re-drive stuck records, by id or all past their threshold",
-	Synopsis: "[--prefix P] [--kind K] [--downstream-url URL] [--dry-run] [-o table|json] <id>... | --stuck [--recovery FILE] [--older-than D] [--dry-run] [-o table|json]",
+	Synopsis: "[--prefix P] [--kind K] [--downstream-url URL] [--bridge-url URL] [--dry-run] [-o table|json] <id>... | --stuck [--recovery FILE] [--older-than D] [--dry-run] [-o table|json]",
 	Help: `
 Re-drive records stuck in a watched state through the sweeper's own code: for
 each record, ask the downstream what it decided (a status look-up at
---downstream-url, under the shared rate limit), then count the re-drive with a
+--downstream-url, or the bridge at --bridge-url about a step delegated to a
+Temporal workflow, under the shared rate limit), then count the re-drive with a
 conditional write (a record that moved on, or that a sweeper re-drove
 meanwhile, is skipped) and send what is missing: the decisions the record
 missed (recovered), or the command again when the downstream has no record
@@ -96,7 +97,7 @@ Examples:
 			cfg := sweeper.Config{DryRun: *dryRun, Flow: statemachine.NewestFlow(),
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
-			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)
+			s, err := newSweeper(ctx, resources.Default(*prefix), recovery, cfg)
 			if err != nil {
 				return err
 			}

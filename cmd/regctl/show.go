@@ -172,7 +172,7 @@ func newRecordView(r statemachine.Record, history []statemachine.AuditEntry, now
 		LastMessageID: r.LastMessageID,
 		Carriers:      []carrierView{}, Numbers: []numberView{}, History: []auditView{},
 	}
-	for _, d := range statemachine.Destinations {
+	for _, d := range statemachine.Queues() {
 		if c, ok := r.Commands[d]; ok {
 			v.Commands = append(v.Commands, commandView{To: d, EventID: c.EventID, SentAt: c.SentAt.UTC(),
 				AttemptedAt: optionalTime(c.AttemptedAt), AcceptedAt: optionalTime(c.AcceptedAt)})

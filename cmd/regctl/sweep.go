@@ -23,7 +23,7 @@ import (
 var _ = register(&Command{
 	Path:     "sweep",
 	Summary:  "reconcile and re-drive the records stuck in a watched state, or list them",
-	Synopsis: "[--prefix P] [--mode index|scan] [--recovery FILE] [--older-than D] [--max-redrives N] [--max-checks N] [--downstream-url URL] [--dry-run] [-o table|json]",
+	Synopsis: "[--prefix P] [--mode index|scan] [--recovery FILE] [--older-than D] [--max-redrives N] [--max-checks N] [--downstream-url URL] [--bridge-url URL] [--dry-run] [-o table|json]",
 	Help: `
 Run one sweep now, as regd's scheduled sweeper does: find the records whose
 current wait (since they entered their state, a downstream accepted their
@@ -49,7 +49,10 @@ defaults without one); --older-than sets one threshold for every state.
 
 The look-ups ask the downstream at --downstream-url under the same shared
 rate limits as regd's calls; without it, records waiting on a downstream are
-left alone. The sweep takes the sweeper lease, so it waits for no one: if
+left alone. A campaign whose evidence review was delegated to a Temporal
+workflow (regd --delegate evidence) is asked about at the bridge's status
+endpoint, --bridge-url, and its command is re-sent to the bridge's queue
+(temporal); without --bridge-url such records are left alone. The sweep takes the sweeper lease, so it waits for no one: if
 another sweeper holds it, the command fails and changes nothing.
 
 With --dry-run it writes and sends nothing and takes no lease (the look-ups
@@ -89,7 +92,7 @@ Examples:
 			cfg := sweeper.Config{Mode: m, DryRun: *dryRun, Flow: statemachine.NewestFlow(),
 				Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 			policy.Configure(&cfg)
-			s, err := newSweeper(ctx, resources.Default(*prefix), *recovery.downstream, cfg)
+			s, err := newSweeper(ctx, resources.Default(*prefix), recovery, cfg)
 			if err != nil {
 				return err
 			}
@@ -112,11 +115,12 @@ Examples:
 })
 
 // newSweeper wires a sweeper to the deployment of s: its table and queues
-// (whose depths tell a backlog from a loss), the downstream at downstreamURL
-// for the look-ups (none when empty) behind the shared rate limit, and
+// (whose depths tell a backlog from a loss), the downstream and the bridge
+// that recovery's URLs name for the look-ups (none when empty) behind the
+// shared rate limit, and
 // unless cfg.DryRun, the publisher and the sweeper lease. A dry run asks the
 // downstreams too: their answers are what it plans from.
-func newSweeper(ctx context.Context, s resources.Set, downstreamURL string, cfg sweeper.Config) (*sweeper.Sweeper, error) {
+func newSweeper(ctx context.Context, s resources.Set, recovery *recoveryFlags, cfg sweeper.Config) (*sweeper.Sweeper, error) {
 	awsCfg, err := awsclient.Load(ctx)
 	if err != nil {
 		return nil, err
@@ -130,21 +134,21 @@ func newSweeper(ctx context.Context, s resources.Set, downstreamURL string, cfg 
 	if err != nil {
 		return nil, err
 	}
-	queues := make(map[statemachine.Destination]string, len(statemachine.Destinations))
-	for _, d := range statemachine.Destinations {
+	queues := map[statemachine.Destination]string{}
+	for _, d := range statemachine.Queues() {
 		queues[d] = urls[string(d)]
 	}
 	cfg.Queues = sqsq.Depths{API: q, Queues: queues}
-	if downstreamURL != "" {
-		client, err := tcr.NewClient(tcr.ClientConfig{BaseURL: downstreamURL})
+	if *recovery.downstream != "" || *recovery.bridge != "" {
+		router, err := tcr.NewRouter(*recovery.downstream, *recovery.bridge)
 		if err != nil {
-			return nil, err
+			return nil, usageErrorf("--downstream-url or --bridge-url: %v", err)
 		}
 		limiter, err := dynamo.NewLimiter(db, dynamo.LimiterConfig{Table: s.TableName()})
 		if err != nil {
 			return nil, err
 		}
-		cfg.Downstream, cfg.Limiter = client, limiter
+		cfg.Downstream, cfg.Limiter = router, limiter
 	}
 	if !cfg.DryRun {
 		if cfg.Sender, err = sqsq.NewPublisher(q, queues); err != nil {

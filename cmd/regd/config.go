@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,17 +19,23 @@ import (
 
 // Config is everything regd reads from flags and the environment.
 type Config struct {
-	Prefix              string             // resource name prefix (TENDLC_PREFIX)
-	Flow                statemachine.Flow  // the flow new registrations start on; records keep theirs
-	Concurrency         int                // events handlers in flight
-	OutboundConcurrency int                // calls in flight per downstream queue
-	DownstreamURL       string             // registry/carrier API base URL; "" leaves the outbound queues alone
-	Rates               map[string]float64 // requests per second per downstream, shared by all replicas
-	HTTPAddr            string             // /healthz, /readyz and /metrics; "" for none
-	Pprof               bool               // also net/http/pprof's /debug/pprof/ on HTTPAddr
-	Sweep               bool               // run the sweeper on its schedule
-	SweepSchedule       string
-	SweepMode           sweeper.Mode
+	Prefix              string            // resource name prefix (TENDLC_PREFIX)
+	Flow                statemachine.Flow // the flow new registrations start on; records keep theirs
+	Concurrency         int               // events handlers in flight
+	OutboundConcurrency int               // calls in flight per downstream queue
+	DownstreamURL       string            // registry/carrier API base URL; "" leaves the outbound queues alone
+	// Delegate are the steps this replica hands to a Temporal workflow: their
+	// commands go to the bridge's queue (statemachine.ToTemporal).
+	Delegate []statemachine.Step
+	// BridgeURL is the bridge's base URL (regtemporal bridge), which answers
+	// the sweeper's look-ups of delegated steps; required with Delegate.
+	BridgeURL     string
+	Rates         map[string]float64 // requests per second per downstream, shared by all replicas
+	HTTPAddr      string             // /healthz, /readyz and /metrics; "" for none
+	Pprof         bool               // also net/http/pprof's /debug/pprof/ on HTTPAddr
+	Sweep         bool               // run the sweeper on its schedule
+	SweepSchedule string
+	SweepMode     sweeper.Mode
 	// Recovery is the sweeper's policy: the file of -recovery (or the
 	// production defaults), then -stuck-after, -max-redrives and -max-checks,
 	// then scaled by -time-scale.
@@ -69,6 +76,8 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
 	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 16, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
 	fs.StringVar(&c.DownstreamURL, "downstream-url", env("TENDLC_DOWNSTREAM_URL", ""), "registry and carrier API base `URL` (env TENDLC_DOWNSTREAM_URL); empty: do not drain the outbound queues")
+	fs.Var((*stepList)(&c.Delegate), "delegate", "hand `step` to a Temporal workflow: its command goes to the bridge's queue (temporal) instead of the downstream's; only evidence (flow v2's evidence review) is known; repeatable or a comma list; needs -bridge-url")
+	fs.StringVar(&c.BridgeURL, "bridge-url", env("TENDLC_BRIDGE_URL", ""), "the bridge's base `URL` (regtemporal bridge), whose status endpoint the sweeper asks about delegated steps (env TENDLC_BRIDGE_URL); required with -delegate, and wanted on every sweeping replica of a deployment where any replica delegates")
 	fs.StringVar(&rates, "rate", env("TENDLC_RATES", ""), "requests per second per downstream, shared by every replica: `registry=2,att=1,...` or all=N (default 1 each)")
 	fs.StringVar(&c.HTTPAddr, "http", env("TENDLC_HTTP_ADDR", "127.0.0.1:9100"), "`address` of /healthz, /readyz and /metrics; empty for none")
 	fs.BoolVar(&c.Pprof, "pprof", false, "also serve Go's profiles (net/http/pprof) under /debug/pprof/ on the -http address, which must then stay private")
@@ -94,6 +103,9 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	}
 	if c.Concurrency < 1 || c.OutboundConcurrency < 1 {
 		errs = append(errs, errors.New("-concurrency and -outbound-concurrency must be at least 1"))
+	}
+	if len(c.Delegate) > 0 && c.BridgeURL == "" {
+		errs = append(errs, errors.New("-delegate needs -bridge-url: the sweeper asks the bridge about delegated steps"))
 	}
 	var err error
 	if c.Flow, err = statemachine.ParseFlow(flow); err != nil {
@@ -133,4 +145,32 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// stepList is the value of -delegate: steps added by each use of the flag,
+// each a comma list.
+type stepList []statemachine.Step
+
+func (l *stepList) String() string {
+	if l == nil {
+		return ""
+	}
+	var names []string
+	for _, s := range *l {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ",")
+}
+
+func (l *stepList) Set(v string) error {
+	steps, err := statemachine.ParseSteps(v)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		if !slices.Contains(*l, s) {
+			*l = append(*l, s)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,49 @@ func TestParseConfigFlow(t *testing.T) {
 			}
 			if c.Flow != tt.want {
 				t.Errorf("flow %v, want %v", c.Flow, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigDelegate(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    []statemachine.Step
+		bridge  string
+		wantErr string // in the usage error; "" for none
+	}{
+		{name: "none by default", args: nil},
+		{name: "evidence", args: []string{"-delegate", "evidence", "-bridge-url", "http://127.0.0.1:9500"},
+			want: []statemachine.Step{statemachine.StepEvidence}, bridge: "http://127.0.0.1:9500"},
+		{name: "repeated and a comma list", args: []string{"--delegate", "evidence", "--delegate", "evidence,evidence", "--bridge-url", "http://b"},
+			want: []statemachine.Step{statemachine.StepEvidence}, bridge: "http://b"},
+		{name: "the bridge from the environment", args: []string{"-delegate", "evidence"}, env: map[string]string{"TENDLC_BRIDGE_URL": "http://env"},
+			want: []statemachine.Step{statemachine.StepEvidence}, bridge: "http://env"},
+		{name: "the bridge alone: a sweeping replica that delegates nothing", args: []string{"-bridge-url", "http://b"}, bridge: "http://b"},
+		{name: "an unknown step", args: []string{"-delegate", "carriers", "-bridge-url", "http://b"}, wantErr: `unknown step "carriers" (want evidence)`},
+		{name: "no bridge", args: []string{"-delegate", "evidence"}, wantErr: "-delegate needs -bridge-url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var usage strings.Builder
+			c, err := ParseConfig(tt.args, func(k string) string { return tt.env[k] }, &usage)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseConfig(%q) = %v, want an error with %q", tt.args, err, tt.wantErr)
+				}
+				if !strings.Contains(usage.String(), "-delegate step") {
+					t.Errorf("usage not printed: %q", usage.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseConfig(%q): %v", tt.args, err)
+			}
+			if !slices.Equal(c.Delegate, tt.want) || c.BridgeURL != tt.bridge {
+				t.Errorf("delegate %v, bridge %q; want %v, %q", c.Delegate, c.BridgeURL, tt.want, tt.bridge)
 			}
 		})
 	}

@@ -102,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	dest := map[statemachine.Destination]string{}
-	for _, d := range statemachine.Destinations {
+	for _, d := range statemachine.Queues() { // the bridge's too: regd sends to it, and drains it not
 		dest[d] = urls[string(d)]
 	}
 	publisher, err := sqsq.NewPublisher(sqsc, dest)
@@ -129,7 +129,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	chain := middleware(log, retrier)
-	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Flow: cfg.Flow, Observer: mx, Logger: log})
+	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Flow: cfg.Flow,
+		Delegate: cfg.Delegate, Observer: mx, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -151,20 +152,28 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := consume(string(statemachine.ToEvents), cfg.Concurrency, dispatcher.Handle); err != nil {
 		return err
 	}
-	// The sweeper's look-ups share the downstreams' client and rate limits.
-	var recovery sweeper.Config
-	if cfg.DownstreamURL != "" {
-		client, err := tcr.NewClient(tcr.ClientConfig{BaseURL: cfg.DownstreamURL})
-		if err != nil {
+	// The sweeper's look-ups share the downstreams' client and rate limits;
+	// those of delegated steps ask the bridge, under a limit of its own (the
+	// limiter's default, 1 a second).
+	var (
+		recovery sweeper.Config
+		router   tcr.Router
+		limiter  *dynamo.Limiter
+	)
+	if cfg.DownstreamURL != "" || cfg.BridgeURL != "" {
+		if router, err = tcr.NewRouter(cfg.DownstreamURL, cfg.BridgeURL); err != nil {
 			return err
 		}
-		limiter, err := dynamo.NewLimiter(ddb, dynamo.LimiterConfig{Table: s.TableName(), Rates: cfg.Rates, Meter: meter})
-		if err != nil {
+		if limiter, err = dynamo.NewLimiter(ddb, dynamo.LimiterConfig{Table: s.TableName(), Rates: cfg.Rates, Meter: meter}); err != nil {
 			return err
 		}
-		recovery.Downstream, recovery.Limiter = client, limiter
+		recovery.Downstream, recovery.Limiter = router, limiter
+	}
+	// No dispatcher drains a bridge's queue (statemachine.Bridges): the
+	// bridge does.
+	if router.Downstreams != nil {
 		for _, d := range tcr.Downstreams {
-			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: client,
+			out, err := handlers.NewOutbound(handlers.OutboundConfig{Name: string(d), Downstream: router.Downstreams,
 				Limiter: limiter, Events: publisher, Ledger: store, Observer: mx, Logger: log})
 			if err != nil {
 				return err
@@ -238,6 +247,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ready.Store(true)
 	log.Info("regd running", "prefix", cfg.Prefix, "flow", cfg.Flow.String(), "workers", len(workers), "downstream_url", cfg.DownstreamURL,
+		"delegate", cfg.Delegate, "bridge_url", cfg.BridgeURL,
 		"sweep", cfg.Sweep, "census_interval", cfg.CensusInterval, "http", cfg.HTTPAddr)
 	if m.Started != nil {
 		m.Started()

@@ -119,10 +119,12 @@ type Set struct {
 	Table  Table
 }
 
-// Default returns the resources of a deployment whose names start with prefix.
+// Default returns the resources of a deployment whose names start with prefix:
+// a queue and its DLQ per destination, the bridges' included
+// (statemachine.Queues).
 func Default(prefix string) Set {
 	s := Set{Prefix: prefix}
-	for _, d := range statemachine.Destinations {
+	for _, d := range statemachine.Queues() {
 		s.Queues = append(s.Queues,
 			Queue{Logical: DLQ(string(d)), VisibilityTimeout: DefaultVisibilityTimeout,
 				Retention: DefaultRetention, ReceiveWait: DefaultReceiveWait},
