@@ -48,7 +48,7 @@ func TestQueuesShowsDepthsWithoutHidingMessages(t *testing.T) {
 		t.Fatalf("%d queues, want %d", got, want)
 	}
 	for i, st := range rep.Queues {
-		wantName := string(statemachine.Destinations[i/2])
+		wantName := string(statemachine.Queues()[i/2])
 		if i%2 == 1 {
 			wantName = resources.DLQ(wantName)
 		}
