@@ -37,6 +37,9 @@ type Activities struct {
 	Downstream *tcr.Client
 	Temporal   client.Client
 	Settings   Settings
+	// Events is the legacy events queue, where a delegated step reports its
+	// result (ReportResult); nil on a worker that runs no delegated step.
+	Events EventSender
 }
 
 // Call performs command cmd downstream and returns the downstream's external

@@ -42,12 +42,13 @@ type Registry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// Register registers the brand, campaign and number workflows with r under
-// their workflow types.
+// Register registers the brand, campaign and number workflows and the
+// delegated evidence review with r under their workflow types.
 func (w Workflows) Register(r Registry) {
 	r.RegisterWorkflowWithOptions(Brand, workflow.RegisterOptions{Name: BrandWorkflow})
 	r.RegisterWorkflowWithOptions(w.Campaign, workflow.RegisterOptions{Name: CampaignWorkflow})
 	r.RegisterWorkflowWithOptions(Number, workflow.RegisterOptions{Name: NumberWorkflow})
+	r.RegisterWorkflowWithOptions(DelegatedEvidence, workflow.RegisterOptions{Name: DelegatedEvidenceWorkflow})
 }
 
 // maxVersion is the newest version of ChangeOptInEvidence the worker runs.

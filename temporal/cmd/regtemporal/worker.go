@@ -41,7 +41,13 @@ SDK's metrics, temporal_*) and /healthz on --http.
 registry's review of the opt-in evidence). A campaign keeps the flow it
 started on: a v2 worker runs v1 campaigns on v1; a v1 worker that meets a v2
 campaign fails its workflow task, which the server hands to another worker
-(counted in temporal_workflow_task_execution_failed).`,
+(counted in temporal_workflow_task_execution_failed).
+
+It also runs the evidence reviews a legacy replica delegates (workflow
+DelegatedEvidence, started by regtemporal bridge), whose last activity sends
+the result to the legacy events queue: --events-queue-url, or the events
+queue of --prefix. A worker without either runs them but cannot report
+(the activity is retried until a worker that has them runs it).`,
 	setup: workerCommand})
 
 // workerConfig is what the worker flags say.
@@ -53,6 +59,7 @@ type workerConfig struct {
 	settings      flow.Settings
 	flow          statemachine.Flow
 	logLevel      slog.Level
+	events        eventsQueue
 }
 
 // workerFlags are the worker's flags as given, before check reads them.
@@ -64,6 +71,7 @@ type workerFlags struct {
 	stuckAfter              time.Duration
 	maxRedrives, maxChecks  int
 	timeScale, retryScale   float64
+	events                  eventsQueue
 }
 
 func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
@@ -80,6 +88,7 @@ func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
 	fs.Float64Var(&f.retryScale, "retry-scale", 1, "multiply every retry delay by `F`, for time-compressed runs")
 	fs.StringVar(&f.flow, "flow", "v1", "`flow` of the campaigns this worker starts: v1, or v2 (the opt-in evidence review)")
 	fs.StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
+	f.events.flags(fs, "")
 	return func(ctx context.Context, args []string) error {
 		c, err := f.check(args)
 		if err != nil {
@@ -92,7 +101,7 @@ func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
 // check returns the worker's configuration, or a usage error listing every
 // problem with the flags.
 func (f *workerFlags) check(args []string) (workerConfig, error) {
-	c := workerConfig{conn: f.conn, downstreamURL: f.downstreamURL, httpAddr: f.httpAddr}
+	c := workerConfig{conn: f.conn, downstreamURL: f.downstreamURL, httpAddr: f.httpAddr, events: f.events}
 	var errs []error
 	if len(args) > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments: %s", strings.Join(args, " ")))
@@ -142,6 +151,11 @@ func runWorker(ctx context.Context, c workerConfig, m *Main) error {
 		return err
 	}
 	acts := &flow.Activities{Downstream: downstream, Temporal: cl, Settings: c.settings}
+	if c.events.set() {
+		if acts.Events, err = c.events.producer(ctx, nil); err != nil {
+			return err
+		}
+	}
 	workers := newWorkers(cl, flow.Workflows{Flow: c.flow}, acts, c.rates)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {
@@ -172,6 +186,7 @@ func newWorkers(c client.Client, wfs flow.Workflows, acts *flow.Activities, rate
 	wfs.Register(wf)
 	wf.RegisterActivity(acts.BrandOutcome)
 	wf.RegisterActivity(acts.ReadSettings)
+	wf.RegisterActivity(acts.ReportResult)
 	ws := []worker.Worker{wf}
 	for _, d := range tcr.Downstreams {
 		rate, ok := rates[string(d)]
