@@ -12,6 +12,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tendlc/tendlc/infra/resources"
+	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -119,4 +120,36 @@ func hasLine(s string, fragments ...string) bool {
 		}
 	}
 	return false
+}
+
+// The bridge's queue (statemachine.ToTemporal) is provisioned as the
+// outbound queues are: with its dead-letter queue behind it.
+func TestProvisionCreatesTheBridgesQueue(t *testing.T) {
+	s, _, q := deployment(t)
+	logical := string(statemachine.ToTemporal)
+	urls, err := sqsq.QueueURLs(t.Context(), q, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{logical, resources.DLQ(logical)} {
+		if _, err := q.DeleteQueue(t.Context(), &sqs.DeleteQueueInput{QueueUrl: aws.String(urls[name])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	rep := provision(t, s, exitOK)
+	acts := actions(rep)
+	for _, name := range []string{logical, resources.DLQ(logical)} {
+		if got := acts[s.QueueName(name)+" queue"]; got != "created" {
+			t.Errorf("%s: %q, want created", s.QueueName(name), got)
+		}
+	}
+	out, err := q.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL(t, q, s, logical)),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameRedrivePolicy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := out.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)]; !strings.Contains(p, s.QueueName(resources.DLQ(logical))) {
+		t.Errorf("redrive policy %q, want the dead-letter queue %s", p, s.QueueName(resources.DLQ(logical)))
+	}
 }
