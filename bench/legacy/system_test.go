@@ -16,6 +16,7 @@ import (
 	"github.com/tendlc/tendlc/bench"
 	"github.com/tendlc/tendlc/infra/awstest"
 	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
+	"github.com/tendlc/tendlc/statemachine"
 )
 
 var (
@@ -213,7 +214,7 @@ func checkCollected(tb testing.TB, s bench.Report) {
 			tb.Errorf("%s: CPU %v s, peak RSS %d bytes: not sampled", r.Name, r.CPUSeconds, r.PeakRSSBytes)
 		}
 	}
-	if len(s.Backlog) < 2 || len(s.Backlog[0].Queues) != 12 {
-		tb.Errorf("%d backlog samples, want at least 2 of 12 queues", len(s.Backlog))
+	if queues := 2 * len(statemachine.Queues()); len(s.Backlog) < 2 || len(s.Backlog[0].Queues) != queues {
+		tb.Errorf("%d backlog samples, want at least 2 of %d queues (each with its DLQ)", len(s.Backlog), queues)
 	}
 }
