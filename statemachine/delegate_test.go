@@ -103,7 +103,11 @@ func TestTheRecordKeepsItsStepDelegated(t *testing.T) {
 			}
 			r := *rec
 			r.Outbox = nil // as after the sends
-			if got := Lookups(r); !slices.Equal(got, []Lookup{tt.look}) {
+			want := tt.look
+			if want.To == ToTemporal {
+				want.Ref = r.Commands[ToTemporal].EventID // the bridge answers per command
+			}
+			if got := Lookups(r); !slices.Equal(got, []Lookup{want}) {
 				t.Errorf("Lookups = %v, want %v", got, tt.look)
 			}
 		})
@@ -131,6 +135,9 @@ func TestRedriveOfADelegatedStepAsksTheBridge(t *testing.T) {
 	rec := *delegatedReview(t)
 	cmd := rec.Commands[ToTemporal]
 	lookup := Lookups(rec)[0]
+	if lookup.To != ToTemporal || lookup.Ref != cmd.EventID {
+		t.Fatalf("look-up %+v, want the bridge's, of command %s", lookup, cmd.EventID)
+	}
 	later := t0.Add(time.Hour)
 	result := env(t, CampaignEvidenceApproved, "c1", nil)
 	tests := []struct {
@@ -143,7 +150,7 @@ func TestRedriveOfADelegatedStepAsksTheBridge(t *testing.T) {
 	}{
 		{name: "the workflow decided: its result recovered", obs: []Observation{{Lookup: lookup, Found: true, Events: []Envelope{result}}},
 			want: OutcomeRecovered, emit: []string{"events:campaign.evidence_approved:c1"}},
-		{name: "the workflow runs: checked", obs: []Observation{{Lookup: lookup, Found: true}}, want: OutcomeChecked},
+		{name: "the workflow runs: waiting (its SLA, not the record's checks)", obs: []Observation{{Lookup: lookup, Found: true}}, want: OutcomeWaiting},
 		{name: "no workflow and an empty queue: the command again, same key", obs: []Observation{{Lookup: lookup}},
 			want: OutcomeResent, emit: []string{"temporal:temporal.evidence_review:c1"}, sameKey: true},
 		{name: "no workflow and a busy queue: backlog", obs: []Observation{{Lookup: lookup}}, busy: true, want: OutcomeBacklog},

@@ -13,6 +13,10 @@ type Lookup struct {
 	// evidence (flow v2), which the registry holds apart from the
 	// campaign, so that a lost evidence submission reads as not found.
 	Of string `json:"of,omitempty"`
+	// Ref names the command the look-up asks about, for a downstream that
+	// keeps one answer per command: the bridge, whose workflow for a
+	// delegated step is the command's (its event id). Empty otherwise.
+	Ref string `json:"ref,omitempty"`
 }
 
 // LookupEvidence is the Lookup.Of of the registry's review of a campaign's

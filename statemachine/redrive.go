@@ -142,7 +142,11 @@ func Lookups(rec Record) []Lookup {
 	case rec.Kind == KindCampaign && (rec.State == TCRPending || rec.State == InReview):
 		return []Lookup{{To: ToRegistry, Kind: KindCampaign, ID: rec.ID}}
 	case rec.Kind == KindCampaign && rec.State == EvidenceReview:
-		return []Lookup{{To: evidenceReviewer(rec), Kind: KindCampaign, ID: rec.ID, Of: LookupEvidence}}
+		l := Lookup{To: evidenceReviewer(rec), Kind: KindCampaign, ID: rec.ID, Of: LookupEvidence}
+		if l.To == ToTemporal {
+			l.Ref = rec.Commands[ToTemporal].EventID
+		}
+		return []Lookup{l}
 	case rec.Kind == KindCampaign && rec.State == CarrierReview:
 		var ls []Lookup
 		for _, c := range undecidedCarriers(rec) {
@@ -322,9 +326,16 @@ func (r *redriver) observe(l Lookup, in Recovery) {
 				missed = true
 			}
 		}
-		if missed {
+		switch {
+		case missed:
 			r.found(OutcomeRecovered)
-		} else {
+		case l.To == ToTemporal:
+			// The delegated step's workflow is deciding: it keeps the
+			// step's SLA and reports its own give-up (campaign.failed),
+			// so the record waits for it rather than count checks towards
+			// a 30901 of its own that the workflow's answer would come after.
+			r.found(OutcomeWaiting)
+		default:
 			r.found(OutcomeChecked)
 		}
 	}

@@ -22,7 +22,7 @@ type lookupAnswer struct {
 //	(ToRegistry, KindBrand)                    GET /registry/brands/{id}
 //	(ToRegistry, KindCampaign)                 GET /registry/campaigns/{id}
 //	(ToRegistry, KindCampaign, LookupEvidence) GET /registry/campaigns/{id}/evidence
-//	(ToTemporal, KindCampaign, LookupEvidence) GET /delegated/evidence/{id} (the bridge's)
+//	(ToTemporal, KindCampaign, LookupEvidence) GET /delegated/evidence/{id}/{ref} (the bridge's: Ref, the command)
 //	(ToATT|ToTMobile|ToVerizon, KindCampaign)  GET /carriers/{carrier}/campaigns/{id}
 //	(ToNumbers, KindNumber)                    GET /numbers/{id}
 //
@@ -68,8 +68,8 @@ func lookupPath(l statemachine.Lookup) ([]string, error) {
 	switch {
 	case l.Of == statemachine.LookupEvidence && l.To == statemachine.ToRegistry && l.Kind == statemachine.KindCampaign:
 		return []string{"registry", "campaigns", l.ID, "evidence"}, nil
-	case l.Of == statemachine.LookupEvidence && l.To == statemachine.ToTemporal && l.Kind == statemachine.KindCampaign:
-		return []string{"delegated", "evidence", l.ID}, nil
+	case l.Of == statemachine.LookupEvidence && l.To == statemachine.ToTemporal && l.Kind == statemachine.KindCampaign && l.Ref != "":
+		return []string{"delegated", "evidence", l.ID, l.Ref}, nil
 	case l.Of != "":
 	case l.To == statemachine.ToRegistry && l.Kind == statemachine.KindBrand:
 		return []string{"registry", "brands", l.ID}, nil

@@ -64,8 +64,8 @@ func TestClientLookup(t *testing.T) {
 			events: []tcr.WebhookEvent{added, shared, accepted}, wantPath: "/registry/campaigns/c1", wantEvents: []tcr.WebhookEvent{added, accepted}},
 		{name: "a campaign's evidence at the registry", lookup: statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence},
 			events: []tcr.WebhookEvent{evidence}, wantPath: "/registry/campaigns/c1/evidence", wantEvents: []tcr.WebhookEvent{evidence}},
-		{name: "a campaign's delegated evidence review at the bridge", lookup: statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence},
-			events: []tcr.WebhookEvent{evidence}, wantPath: "/delegated/evidence/c1", wantEvents: []tcr.WebhookEvent{evidence}},
+		{name: "a campaign's delegated evidence review at the bridge", lookup: statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence, Ref: "cmd1"},
+			events: []tcr.WebhookEvent{evidence}, wantPath: "/delegated/evidence/c1/cmd1", wantEvents: []tcr.WebhookEvent{evidence}},
 		{name: "campaign at AT&T", lookup: statemachine.Lookup{To: statemachine.ToATT, Kind: statemachine.KindCampaign, ID: "c1"},
 			events: []tcr.WebhookEvent{mno(tcr.EventMNOReview, statemachine.CarrierATT, "wh-6", 1)}, wantPath: "/carriers/att/campaigns/c1",
 			wantEvents: []tcr.WebhookEvent{mno(tcr.EventMNOReview, statemachine.CarrierATT, "wh-6", 1)}},
@@ -204,6 +204,7 @@ func TestClientLookupInvalid(t *testing.T) {
 		{name: "the events queue", lookup: statemachine.Lookup{To: statemachine.ToEvents, Kind: statemachine.KindCampaign, ID: "c1"}},
 		{name: "an unknown carrier", lookup: statemachine.Lookup{To: "sprint", Kind: statemachine.KindCampaign, ID: "c1"}},
 		{name: "no destination", lookup: statemachine.Lookup{Kind: statemachine.KindCampaign, ID: "c1"}},
+		{name: "a delegated review without its command", lookup: statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence}},
 		{name: "a brand's evidence", lookup: statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindBrand, ID: "b1", Of: statemachine.LookupEvidence}},
 		{name: "a campaign's evidence at a carrier", lookup: statemachine.Lookup{To: statemachine.ToATT, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence}},
 	}

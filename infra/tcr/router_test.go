@@ -39,7 +39,7 @@ func (s *pathServer) asked() []string {
 }
 
 func TestRouterAsksTheBridgeAboutDelegatedSteps(t *testing.T) {
-	delegated := statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence}
+	delegated := statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence, Ref: "cmd1"}
 	registry := statemachine.Lookup{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: "c1", Of: statemachine.LookupEvidence}
 	tests := []struct {
 		name               string
@@ -49,7 +49,7 @@ func TestRouterAsksTheBridgeAboutDelegatedSteps(t *testing.T) {
 		wantBridge         []string
 		wantNoRoute        bool
 	}{
-		{name: "a delegated step at the bridge", downstream: true, bridge: true, lookup: delegated, wantBridge: []string{"/delegated/evidence/c1"}},
+		{name: "a delegated step at the bridge", downstream: true, bridge: true, lookup: delegated, wantBridge: []string{"/delegated/evidence/c1/cmd1"}},
 		{name: "the registry's review at the registry", downstream: true, bridge: true, lookup: registry, wantDownstream: []string{"/registry/campaigns/c1/evidence"}},
 		{name: "no bridge", downstream: true, lookup: delegated, wantNoRoute: true},
 		{name: "the bridge alone", bridge: true, lookup: registry, wantNoRoute: true},

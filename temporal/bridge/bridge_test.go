@@ -163,8 +163,9 @@ func (s *system) workflows(t *testing.T, campaign string) []string {
 	return ids
 }
 
-// lookup asks the status endpoint about campaign as the legacy sweeper does.
-func lookup(t *testing.T, status http.Handler, campaign string) (statemachine.Observation, error) {
+// lookup asks the status endpoint about campaign's command as the legacy
+// sweeper does.
+func lookup(t *testing.T, status http.Handler, campaign, command string) (statemachine.Observation, error) {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(StatusPattern, status)
@@ -174,7 +175,8 @@ func lookup(t *testing.T, status http.Handler, campaign string) (statemachine.Ob
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.Lookup(t.Context(), statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: campaign, Of: statemachine.LookupEvidence})
+	return c.Lookup(t.Context(), statemachine.Lookup{To: statemachine.ToTemporal, Kind: statemachine.KindCampaign, ID: campaign,
+		Of: statemachine.LookupEvidence, Ref: command})
 }
 
 // eventually polls cond until it holds or 30 s pass.
@@ -206,7 +208,7 @@ func TestHandOff(t *testing.T) {
 	status := NewStatus(s.c, s.namespace, slog.New(slog.DiscardHandler), nil)
 	sink := NewSink(s.c, s.namespace, s.events, nil)
 
-	if obs, err := lookup(t, status, "c-1"); err != nil || obs.Found {
+	if obs, err := lookup(t, status, "c-1", "cmd-1"); err != nil || obs.Found {
 		t.Fatalf("look-up before any command: %+v %v, want not found", obs, err)
 	}
 	cmd := command(t, "c-1", "cmd-1")
@@ -219,8 +221,11 @@ func TestHandOff(t *testing.T) {
 	if got := s.workflows(t, "c-1"); len(got) != 1 || got[0] != "evidence/c-1/cmd-1" {
 		t.Fatalf("workflows %v after a duplicate command, want one: evidence/c-1/cmd-1", got)
 	}
-	if obs, err := lookup(t, status, "c-1"); err != nil || !obs.Found || len(obs.Events) != 0 {
+	if obs, err := lookup(t, status, "c-1", "cmd-1"); err != nil || !obs.Found || len(obs.Events) != 0 {
 		t.Fatalf("look-up while deciding: %+v %v, want found, no event", obs, err)
+	}
+	if obs, err := lookup(t, status, "c-1", "cmd-0"); err != nil || obs.Found {
+		t.Fatalf("look-up of another command of the campaign: %+v %v, want not found", obs, err)
 	}
 
 	if err := sink.Send(ctx, decision(t, "c-1")); err != nil {
@@ -237,7 +242,7 @@ func TestHandOff(t *testing.T) {
 	if err := s.c.GetWorkflow(ctx, "evidence/c-1/cmd-1", "").Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
-	obs, err := lookup(t, status, "c-1")
+	obs, err := lookup(t, status, "c-1", "cmd-1")
 	if err != nil || !obs.Found || len(obs.Events) != 1 || obs.Events[0].EventID != result.EventID {
 		t.Fatalf("look-up after the decision: %+v %v, want the decision with the result's id %s", obs, err, result.EventID)
 	}
@@ -257,8 +262,8 @@ func TestHandOff(t *testing.T) {
 }
 
 // The webhooks of every other step go to the legacy events queue as they
-// came; a decision no delegated workflow waits for is stale, accepted and
-// counted.
+// came, and so does a decision no delegated workflow is known to wait for
+// (counted unrouted): nothing is dropped.
 func TestSinkRoutes(t *testing.T) {
 	s := newSystem(t)
 	sink := NewSink(s.c, s.namespace, s.events, nil)
@@ -271,8 +276,11 @@ func TestSinkRoutes(t *testing.T) {
 	if got := s.received(t); got.EventID != "wh-att" || got.Type != statemachine.CampaignCarrierApproved {
 		t.Errorf("events queue got %s %s, want the carrier's approval wh-att", got.Type, got.EventID)
 	}
-	if got := testutil.ToFloat64(sink.Routed.WithLabelValues("stale")); got != 1 {
-		t.Errorf("%v stale decisions, want 1", got)
+	if got := s.received(t); got.Type != statemachine.CampaignEvidenceApproved || got.EntityID != "c-9" {
+		t.Errorf("events queue got %s %s, want c-9's evidence decision", got.Type, got.EntityID)
+	}
+	if got := testutil.ToFloat64(sink.Routed.WithLabelValues("unrouted")); got != 1 {
+		t.Errorf("%v unrouted decisions, want 1", got)
 	}
 	if got := testutil.ToFloat64(sink.Routed.WithLabelValues("events")); got != 1 {
 		t.Errorf("%v events to the queue, want 1", got)

@@ -18,15 +18,17 @@ import (
 // campaign's opt-in evidence (campaign.evidence_approved and _rejected) to
 // the campaign's running delegated workflow (flow.SignalEvent), every other
 // event to the legacy events queue, as the baseline's webhook shim sends
-// them. A decision no running delegated workflow waits for is stale: a
-// late duplicate, or one the workflow's look-up already took; it is
-// accepted and counted. A send Temporal or SQS could not take now is
+// them. A decision no running delegated workflow is known to wait for goes
+// to the events queue too (route "unrouted"), never dropped: the campaign's
+// step was not delegated, visibility has not learned of its workflow yet,
+// or the workflow took the decision by look-up already; the record applies
+// it, or ignores it as stale. A send Temporal or SQS could not take now is
 // tcrhook.ErrUnavailable (the sender retries).
 type Sink struct {
 	Client    Client
 	Namespace string
 	Events    flow.EventSender
-	// Routed counts the events by route: workflow, stale or events.
+	// Routed counts the events by route: workflow, unrouted or events.
 	Routed *prometheus.CounterVec
 }
 
@@ -36,7 +38,7 @@ var _ tcrhook.Sink = (*Sink)(nil)
 func NewSink(c Client, namespace string, events flow.EventSender, reg prometheus.Registerer) *Sink {
 	s := &Sink{Client: c, Namespace: namespace, Events: events, Routed: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tendlc_bridge_webhooks_total",
-		Help: "Webhook events the bridge routed, by route: workflow (a delegated step's decision signalled), stale (no delegated workflow waits for it) or events (the legacy events queue).",
+		Help: "Webhook events the bridge routed, by route: workflow (a delegated step's decision signalled), unrouted (a decision no delegated workflow is known to wait for, sent to the events queue) or events (the legacy events queue).",
 	}, []string{"route"})}
 	if reg != nil {
 		reg.MustRegister(s.Routed)
@@ -47,42 +49,45 @@ func NewSink(c Client, namespace string, events flow.EventSender, reg prometheus
 // Send routes every event of envs, in order.
 func (s *Sink) Send(ctx context.Context, envs ...statemachine.Envelope) error {
 	for _, env := range envs {
-		if env.Type != statemachine.CampaignEvidenceApproved && env.Type != statemachine.CampaignEvidenceRejected {
-			if err := s.Events.Send(ctx, env); err != nil {
-				if _, ok := errors.AsType[*sqsq.SendError](err); ok {
-					return fmt.Errorf("%w: %w", tcrhook.ErrUnavailable, err)
+		route := "events"
+		if env.Type == statemachine.CampaignEvidenceApproved || env.Type == statemachine.CampaignEvidenceRejected {
+			signalled, err := s.signal(ctx, env)
+			if err != nil || signalled {
+				if err == nil {
+					s.Routed.WithLabelValues("workflow").Inc()
 				}
 				return err
 			}
-			s.Routed.WithLabelValues("events").Inc()
-			continue
+			route = "unrouted"
 		}
-		if err := s.signal(ctx, env); err != nil {
+		if err := s.Events.Send(ctx, env); err != nil {
+			if _, ok := errors.AsType[*sqsq.SendError](err); ok {
+				return fmt.Errorf("%w: %w", tcrhook.ErrUnavailable, err)
+			}
 			return err
 		}
+		s.Routed.WithLabelValues(route).Inc()
 	}
 	return nil
 }
 
-// signal signals decision env to its campaign's running delegated workflow.
-func (s *Sink) signal(ctx context.Context, env statemachine.Envelope) error {
+// signal signals decision env to its campaign's running delegated workflow,
+// and reports whether one took it.
+func (s *Sink) signal(ctx context.Context, env statemachine.Envelope) (bool, error) {
 	info, err := latest(ctx, s.Client, s.Namespace, env.EntityID, true)
 	if err != nil {
-		return fmt.Errorf("%w: %v", tcrhook.ErrUnavailable, err)
+		return false, fmt.Errorf("%w: %v", tcrhook.ErrUnavailable, err)
 	}
 	if info == nil {
-		s.Routed.WithLabelValues("stale").Inc()
-		return nil
+		return false, nil
 	}
 	id := info.GetExecution().GetWorkflowId()
 	err = s.Client.SignalWorkflow(ctx, id, "", flow.SignalEvent, env)
 	if _, ok := errors.AsType[*serviceerror.NotFound](err); ok {
-		s.Routed.WithLabelValues("stale").Inc()
-		return nil
+		return false, nil // it ended meanwhile
 	}
 	if err != nil {
-		return fmt.Errorf("%w: signal %s to %s: %v", tcrhook.ErrUnavailable, env.Type, id, err)
+		return false, fmt.Errorf("%w: signal %s to %s: %v", tcrhook.ErrUnavailable, env.Type, id, err)
 	}
-	s.Routed.WithLabelValues("workflow").Inc()
-	return nil
+	return true, nil
 }

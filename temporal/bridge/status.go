@@ -7,23 +7,27 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/tendlc/tendlc/infra/tcr"
+	"github.com/tendlc/tendlc/temporal/flow"
 )
 
 // StatusPattern is the route of the status look-up, as http.ServeMux reads
 // it: tcr.Client.Lookup's path of Lookup{ToTemporal, campaign, id, Of:
-// LookupEvidence}.
-const StatusPattern = "GET /delegated/evidence/{campaignID}"
+// LookupEvidence, Ref: the command's event id}.
+const StatusPattern = "GET /delegated/evidence/{campaignID}/{commandID}"
 
 // Status answers the legacy sweeper's look-up of a campaign's delegated
-// evidence review, in the registry's look-up format ({"events":[...]}):
-// 404 when no delegated workflow holds the campaign (none started yet, or
-// visibility has not learned of it: the sweeper then sends the command
-// again, which finds the workflow); the decision as the registry's webhook
-// when its workflow has one; no event while it decides, and after it gave
-// up (its campaign.failed is on the events queue). 503 when Temporal cannot
-// be asked.
+// evidence review, in the registry's look-up format ({"events":[...]}),
+// from the workflow of the record's command (flow.DelegatedEvidenceID:
+// described by id, so neither visibility's lag nor an earlier stay's
+// workflow can answer for it): the decision as the registry's webhook when
+// the workflow has one; no event while it decides; 404 when it never
+// started, or ended without a decision (it gave up, or was terminated):
+// the sweeper then sends the command again, and the drainer, finding the
+// workflow ended, sends its result (campaign.failed) again. 503 when
+// Temporal cannot be asked.
 type Status struct {
 	Client    Client
 	Namespace string
@@ -44,10 +48,10 @@ func NewStatus(c Client, namespace string, logger *slog.Logger, reg prometheus.R
 	return s
 }
 
-// ServeHTTP answers GET /delegated/evidence/{campaignID}.
+// ServeHTTP answers GET /delegated/evidence/{campaignID}/{commandID}.
 func (s *Status) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	campaign := r.PathValue("campaignID")
-	events, found, err := s.decision(r, campaign)
+	events, found, err := s.decision(r, campaign, r.PathValue("commandID"))
 	if err != nil {
 		s.Logger.Warn("status look-up failed", "campaign_id", campaign, "error", err)
 		http.Error(w, "temporal unavailable", http.StatusServiceUnavailable)
@@ -65,19 +69,19 @@ func (s *Status) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}{events})
 }
 
-// decision returns the decision of campaign's newest delegated workflow,
-// none while it decides, and whether there is one.
-func (s *Status) decision(r *http.Request, campaign string) ([]tcr.WebhookEvent, bool, error) {
-	info, err := latest(r.Context(), s.Client, s.Namespace, campaign, false)
-	if err != nil || info == nil {
-		return nil, false, err
-	}
-	res, err := result(r.Context(), s.Client, info.GetExecution().GetWorkflowId(), campaign)
-	if errors.Is(err, errRunning) || (err == nil && res.Decision == nil) {
+// decision returns the decision of the workflow of campaign's command,
+// none while it decides, and whether it holds one or decides.
+func (s *Status) decision(r *http.Request, campaign, command string) ([]tcr.WebhookEvent, bool, error) {
+	res, err := result(r.Context(), s.Client, flow.DelegatedEvidenceID(campaign, command), campaign)
+	switch _, missing := errors.AsType[*serviceerror.NotFound](err); {
+	case missing:
+		return nil, false, nil
+	case errors.Is(err, errRunning):
 		return []tcr.WebhookEvent{}, true, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, false, err
+	case res.Decision == nil:
+		return nil, false, nil // ended without a decision: its give-up is sent again with the command
 	}
 	return []tcr.WebhookEvent{*res.Decision}, true, nil
 }
