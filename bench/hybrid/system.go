@@ -12,6 +12,7 @@ import (
 	"github.com/tendlc/tendlc/bench/check"
 	"github.com/tendlc/tendlc/bench/legacy"
 	"github.com/tendlc/tendlc/bench/temporal"
+	"github.com/tendlc/tendlc/infra/tcr/tcrsim"
 )
 
 // workers is how many `regtemporal worker` processes run the delegated
@@ -85,16 +86,21 @@ func (s *System) bin() string { return filepath.Join(s.env.Bin, "regtemporal") }
 // evidence --bridge-url), and the workers, worker i serving its metrics on
 // env.BasePort+200+i with the scenario's regd flags that a worker takes
 // (temporal.WorkerArgs: the rate limits among them) and reporting to the
-// run's events queue (--prefix). It returns the regd replicas: the
+// run's events queue (--prefix); the replicas and the workers split the
+// registry's rate (splitRegistryRate). It returns the regd replicas: the
 // scenario's kill schedule kills them, the boundary's the workers.
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
+	regdRate, workerRate, err := splitRegistryRate(env.Scenario.Regd)
+	if err != nil {
+		return nil, err
+	}
 	delegating := env
-	delegating.Scenario.Regd = append(slices.Clone(env.Scenario.Regd), "--delegate", "evidence", "--bridge-url", s.bridgeURL)
+	delegating.Scenario.Regd = append(slices.Clone(env.Scenario.Regd), "--rate", regdRate, "--delegate", "evidence", "--bridge-url", s.bridgeURL)
 	replicas, err := s.System.StartReplicas(ctx, delegating, sup, simulatorURL)
 	if err != nil {
 		return nil, err
 	}
-	flags, dropped := temporal.WorkerArgs(env.Scenario.Regd)
+	flags, dropped := temporal.WorkerArgs(append(slices.Clone(env.Scenario.Regd), "--rate", workerRate))
 	s.dropped = dropped
 	for i := range workers {
 		addr := fmt.Sprintf("127.0.0.1:%d", env.BasePort+200+i)
@@ -108,6 +114,32 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 		s.workers = append(s.workers, p)
 	}
 	return replicas, nil
+}
+
+// workerShare is the workers' share of the registry's rate limit: the
+// replicas and the workers call the one registry, whose limit (regd's
+// --rate for it) they split, the workers taking a fifth (their evidence
+// submissions and look-ups are a few of the registry's calls).
+const workerShare = 0.2
+
+// splitRegistryRate returns the --rate values of the replicas and of the
+// workers: regd's in args, the registry's rate split between them
+// (workerShare), each later part of the value overriding the earlier as
+// regd and the worker read it. Its error is the flag's.
+func splitRegistryRate(args []string) (regd, worker string, err error) {
+	rates, err := legacy.Rates(args)
+	if err != nil {
+		return "", "", err
+	}
+	r := rates[string(tcrsim.GroupRegistry)]
+	with := func(v float64) string {
+		part := string(tcrsim.GroupRegistry) + "=" + strconv.FormatFloat(v, 'g', 4, 64)
+		if given := bench.FlagValue(args, "rate"); given != "" {
+			return given + "," + part
+		}
+		return part
+	}
+	return with(r * (1 - workerShare)), with(r * workerShare), nil
 }
 
 // Seed seeds the load as legacy does and, the first time in a run that
