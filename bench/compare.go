@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,10 +26,10 @@ type ComparedRun struct {
 	Report Report
 }
 
-// Comparison is two runs side by side, one column each (`regbench
-// compare`): compare.md and two charts with a series per run.
+// Comparison is two runs or more side by side, one column each
+// (`regbench compare`): compare.md and two charts with a series per run.
 type Comparison struct {
-	Runs [2]ComparedRun
+	Runs []ComparedRun
 	// Code is the lines of code per concern of the source tree at CodeRoot;
 	// nil when it was not counted, and CodeError says why.
 	Code      CodeSize
@@ -70,16 +72,38 @@ func DefaultCompareDir(now time.Time) string {
 }
 
 // titles are the columns' titles: each run's system and scenario, "legacy
-// (bench)", marked [A] and [B] when they are the same.
-func (c Comparison) titles() [2]string {
-	var t [2]string
+// (bench)", marked with the run's letter ([A], [B]...) when another run's
+// is the same.
+func (c Comparison) titles() []string {
+	t := make([]string, len(c.Runs))
 	for i, run := range c.Runs {
 		t[i] = fmt.Sprintf("%s (%s)", run.Report.SystemName, run.Report.Scenario.Name)
 	}
-	if t[0] == t[1] {
-		t[0], t[1] = t[0]+" [A]", t[1]+" [B]"
+	marked := slices.Clone(t)
+	for i := range t {
+		if slices.Index(t, t[i]) != i || slices.Index(t[i+1:], t[i]) >= 0 {
+			marked[i] = fmt.Sprintf("%s [%c]", t[i], 'A'+i)
+		}
 	}
-	return t
+	return marked
+}
+
+// joined is titles as prose: "a and b", "a, b and c".
+func joined(titles []string) string {
+	if len(titles) < 2 {
+		return strings.Join(titles, "")
+	}
+	return strings.Join(titles[:len(titles)-1], ", ") + " and " + titles[len(titles)-1]
+}
+
+// all reports whether every run's report has p, and any whether one has.
+func (c Comparison) all(p func(r Report) bool) (all, any bool) {
+	all = true
+	for _, run := range c.Runs {
+		has := p(run.Report)
+		all, any = all && has, any || has
+	}
+	return all, any
 }
 
 // WriteFiles writes compare.md and the two charts into dir, creating it,

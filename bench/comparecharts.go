@@ -1,6 +1,6 @@
 package bench
 
-import "fmt"
+import "strconv"
 
 // latencyChart is the comparison's latency-cdf.svg: the distribution of the
 // time to ACTIVE of each run, one series each.
@@ -11,7 +11,7 @@ func (c Comparison) latencyChart() chart {
 		lines = append(lines, line{Name: titles[i], Points: cdf(run.Report.toActive()), Step: true})
 	}
 	return chart{
-		Title:  fmt.Sprintf("Time to ACTIVE, CDF: %s and %s", titles[0], titles[1]),
+		Title:  "Time to ACTIVE, CDF: " + joined(titles),
 		XLabel: "seconds from the seeding to ACTIVE", YLabel: "fraction of completed campaigns", YMax: 1,
 		Note:  "end-to-end latency of the completed campaigns, in run seconds; " + c.scaleNote(),
 		Lines: lines,
@@ -23,24 +23,27 @@ func (c Comparison) latencyChart() chart {
 func (c Comparison) completedChart() chart {
 	titles := c.titles()
 	var lines []line
+	var started []string
 	for i, run := range c.Runs {
+		started = append(started, strconv.Itoa(run.Report.Started))
 		lines = append(lines, line{Name: titles[i], Points: cumulative(run.Report.completedAt(), run.Report.ElapsedSeconds), Step: true})
 	}
 	return chart{
-		Title:  fmt.Sprintf("Campaigns completed over time: %s and %s", titles[0], titles[1]),
+		Title:  "Campaigns completed over time: " + joined(titles),
 		XLabel: "seconds since the seeding", YLabel: "campaigns in ACTIVE (cumulative)",
-		Note:  fmt.Sprintf("of %d and %d campaigns started; each line ends with its run; ", c.Runs[0].Report.Started, c.Runs[1].Report.Started) + c.scaleNote(),
+		Note:  "of " + joined(started) + " campaigns started; each line ends with its run; " + c.scaleNote(),
 		Lines: lines,
 	}
 }
 
 // scaleNote says what the runs' seconds stand for in production.
 func (c Comparison) scaleNote() string {
-	a, b := c.Runs[0].Report, c.Runs[1].Report
+	a := c.Runs[0].Report
+	same, _ := c.all(func(r Report) bool { return r.TimeScale == a.TimeScale })
 	switch {
-	case a.TimeScale == b.TimeScale && a.Production != nil:
-		return "both runs at " + a.Production.Scale
-	case a.TimeScale == b.TimeScale:
+	case same && a.Production != nil:
+		return "every run at " + a.Production.Scale
+	case same:
 		return "time compressed as each scenario says"
 	}
 	return "the runs' time scales differ, so their seconds do not stand for the same production time"

@@ -20,7 +20,7 @@ const notInReport = "–"
 func (c Comparison) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	t := c.titles()
-	fmt.Fprintf(&b, "# regbench compare: %s and %s\n\n", t[0], t[1])
+	fmt.Fprintf(&b, "# regbench compare: %s\n\n", joined(t))
 	c.writeRuns(&b)
 	c.writeOutcomes(&b)
 	c.writeTimes(&b)
@@ -29,8 +29,9 @@ func (c Comparison) WriteMarkdown(w io.Writer) error {
 	c.writeProcesses(&b)
 	c.writeCeiling(&b)
 	c.writeRollout(&b)
+	c.writeHandoff(&b)
 	c.writeCode(&b)
-	fmt.Fprintf(&b, "\nEvery figure of a run: its report.json (%s, %s).\n", c.Runs[0].Path, c.Runs[1].Path)
+	fmt.Fprintf(&b, "\nEvery figure of a run: its report.json (%s).\n", strings.Join(c.paths(), ", "))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -38,19 +39,35 @@ func (c Comparison) WriteMarkdown(w io.Writer) error {
 // table starts a table whose first column is head and whose others are the
 // runs'.
 func (c Comparison) table(b *strings.Builder, head string) {
-	t := c.titles()
-	fmt.Fprintf(b, "| %s | %s | %s |\n|---|---:|---:|\n", head, t[0], t[1])
+	fmt.Fprintf(b, "| %s | %s |\n|---|%s\n", head, strings.Join(c.titles(), " | "), strings.Repeat("---:|", len(c.Runs)))
+}
+
+// paths are the runs' report.json paths.
+func (c Comparison) paths() []string {
+	var p []string
+	for _, run := range c.Runs {
+		p = append(p, run.Path)
+	}
+	return p
+}
+
+// cells writes a table row: label, then cell i of each run i.
+func (c Comparison) cells(b *strings.Builder, label string, cell func(i int) string) {
+	fmt.Fprintf(b, "| %s |", label)
+	for i := range c.Runs {
+		fmt.Fprintf(b, " %s |", cell(i))
+	}
+	b.WriteString("\n")
 }
 
 // row writes a table row: label, then value of each run's report.
 func (c Comparison) row(b *strings.Builder, label string, value func(r Report) string) {
-	fmt.Fprintf(b, "| %s | %s | %s |\n", label, value(c.Runs[0].Report), value(c.Runs[1].Report))
+	c.cells(b, label, func(i int) string { return value(c.Runs[i].Report) })
 }
 
 func (c Comparison) writeRuns(b *strings.Builder) {
-	t := c.titles()
-	fmt.Fprintf(b, "| run | %s | %s |\n|---|---|---|\n", t[0], t[1])
-	fmt.Fprintf(b, "| report | `%s` | `%s` |\n", c.Runs[0].Path, c.Runs[1].Path)
+	fmt.Fprintf(b, "| run | %s |\n|---|%s\n", strings.Join(c.titles(), " | "), strings.Repeat("---|", len(c.Runs)))
+	c.cells(b, "report", func(i int) string { return "`" + c.Runs[i].Path + "`" })
 	c.row(b, "load", func(r Report) string {
 		sc := r.Scenario
 		return fmt.Sprintf("%d campaigns over %d brands, numbers per campaign: %d", sc.Campaigns, sc.Brands, sc.Numbers)
@@ -82,10 +99,23 @@ func (c Comparison) writeRuns(b *strings.Builder) {
 	}
 }
 
-// scenarioDifferences names what the two runs' scenarios set apart: their
-// load, workers, kills, time scale and simulated world.
+// scenarioDifferences names what sets a run's scenario apart from the
+// first run's: their load, workers, kills, time scale and simulated world.
 func (c Comparison) scenarioDifferences() []string {
-	a, b := c.Runs[0].Report.Scenario, c.Runs[1].Report.Scenario
+	var out []string
+	a := c.Runs[0].Report.Scenario
+	for _, run := range c.Runs[1:] {
+		for _, d := range differences(a, run.Report.Scenario) {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// differences names what sets the scenarios a and b apart.
+func differences(a, b Scenario) []string {
 	var out []string
 	for _, d := range []struct {
 		name   string
@@ -271,7 +301,10 @@ func (c Comparison) writeProcesses(b *strings.Builder) {
 		return mib(peak)
 	})
 	c.row(b, "workers killed and restarted", func(r Report) string { return strconv.Itoa(r.Faults.ReplicaKills) })
-	n := max(len(c.Runs[0].Report.Replicas), len(c.Runs[1].Report.Replicas))
+	n := 0
+	for _, run := range c.Runs {
+		n = max(n, len(run.Report.Replicas))
+	}
 	for i := range n {
 		c.row(b, fmt.Sprintf("&nbsp;&nbsp;worker %d: CPU s, peak RSS", i+1), func(r Report) string {
 			if i >= len(r.Replicas) {
@@ -339,10 +372,9 @@ func servicePerCampaign(r Report) string {
 // writeCeiling writes the ceiling section when both runs measured their
 // limit (a scenario with limit, such as ceiling).
 func (c Comparison) writeCeiling(b *strings.Builder) {
-	a, z := c.Runs[0].Report.Limit, c.Runs[1].Report.Limit
-	if a == nil || z == nil {
-		if a != nil || z != nil {
-			b.WriteString("\nOnly one run measured its limit (a scenario with `limit`, such as `ceiling`): no ceiling section.\n")
+	if all, any := c.all(func(r Report) bool { return r.Limit != nil }); !all {
+		if any {
+			b.WriteString("\nNot every run measured its limit (a scenario with `limit`, such as `ceiling`): no ceiling section.\n")
 		}
 		return
 	}
@@ -392,7 +424,7 @@ func (c Comparison) writeCode(b *strings.Builder) {
 	fmt.Fprintf(b, "Non-blank, non-comment lines of the non-test .go files that %s maps to each concern of each system, "+
 		"counted in the source tree at `%s` when the comparison was made, not at the commits the runs were built from. "+
 		"A file that mixes concerns counts under its main one; the mapping says which, and which code it leaves out.\n\n", ConcernsFile, c.CodeRoot)
-	var counts [2][]ConcernCount
+	counts := make([][]ConcernCount, len(c.Runs))
 	var titles []string
 	for i, run := range c.Runs {
 		counts[i] = c.Code[run.Report.SystemName]
@@ -415,7 +447,7 @@ func (c Comparison) writeCode(b *strings.Builder) {
 		return "no files"
 	}
 	for _, t := range titles {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", t, cell(0, t), cell(1, t))
+		c.cells(b, t, func(i int) string { return cell(i, t) })
 	}
 	total := func(i int) string {
 		if counts[i] == nil {
@@ -427,19 +459,21 @@ func (c Comparison) writeCode(b *strings.Builder) {
 		}
 		return fmt.Sprintf("**%d** (%d)", lines, files)
 	}
-	fmt.Fprintf(b, "| **total** | %s | %s |\n", total(0), total(1))
+	c.cells(b, "**total**", total)
 	c.writeCodeNotes(b, counts)
 }
 
 // writeCodeNotes lists the mapping's notes on the concerns of the compared
 // systems, each system once: code in a file of another concern, code reused
 // from another system.
-func (c Comparison) writeCodeNotes(b *strings.Builder, counts [2][]ConcernCount) {
+func (c Comparison) writeCodeNotes(b *strings.Builder, counts [][]ConcernCount) {
 	var notes []string
+	var noted []string
 	for i, run := range c.Runs {
-		if i == 1 && run.Report.SystemName == c.Runs[0].Report.SystemName {
-			break
+		if slices.Contains(noted, run.Report.SystemName) {
+			continue
 		}
+		noted = append(noted, run.Report.SystemName)
 		for _, cc := range counts[i] {
 			if cc.Note != "" {
 				notes = append(notes, fmt.Sprintf("- %s, %s: %s.\n", run.Report.SystemName, cc.Concern, cc.Note))

@@ -10,17 +10,18 @@ import (
 // and during a rollout, written when both runs had one.
 const rolloutLatencySVG = "rollout-latency.svg"
 
-// rollouts reports whether both runs had a rollout.
+// rollouts reports whether every run had a rollout.
 func (c Comparison) rollouts() bool {
-	return c.Runs[0].Report.Rollout != nil && c.Runs[1].Report.Rollout != nil
+	all, _ := c.all(func(r Report) bool { return r.Rollout != nil })
+	return all
 }
 
 // writeRollout writes the rollout section when both runs had a rollout
 // (a scenario with one, such as rollout).
 func (c Comparison) writeRollout(b *strings.Builder) {
 	if !c.rollouts() {
-		if c.Runs[0].Report.Rollout != nil || c.Runs[1].Report.Rollout != nil {
-			b.WriteString("\nOnly one run deployed a newer flow (a scenario with `rollout`): no rollout section.\n")
+		if _, any := c.all(func(r Report) bool { return r.Rollout != nil }); any {
+			b.WriteString("\nNot every run deployed a newer flow (a scenario with `rollout`): no rollout section.\n")
 		}
 		return
 	}
@@ -153,7 +154,7 @@ func (c Comparison) rolloutChart() chart {
 			line{Name: titles[i] + ", during", Points: cdf(during), Step: true})
 	}
 	return chart{
-		Title:  fmt.Sprintf("Time to ACTIVE before and during the rollout: %s and %s", titles[0], titles[1]),
+		Title:  "Time to ACTIVE before and during the rollout: " + joined(titles),
 		XLabel: "seconds from the campaign's seeding to ACTIVE", YLabel: "fraction of completed campaigns", YMax: 1,
 		Note:  "campaigns seeded before the first deploy, and after a deploy; " + c.scaleNote(),
 		Lines: lines,

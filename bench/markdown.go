@@ -52,6 +52,9 @@ func (s Report) WriteMarkdown(w io.Writer) error {
 		t.Count, s.RunTime(t.P50, 1), s.RunTime(t.P95, 1), s.RunTime(t.P99, 1), s.RunTime(t.Max, 1), s.RunTime(t.Mean, 1))
 	s.writeSystem(&b, PartCampaigns)
 	s.writeRollout(&b)
+	if s.Handoff != nil {
+		s.Handoff.writeMarkdown(&b, s)
+	}
 
 	if s.Check != nil {
 		s.Check.WriteMarkdown(&b, check.SummaryViolations)

@@ -69,6 +69,9 @@ type Report struct {
 	// Rollout is the rolling deploy's figures, present when the scenario
 	// has one (Scenario.Rollout).
 	Rollout *RolloutFigures `json:"rollout,omitempty"`
+	// Handoff is the hand-off's figures of a system that hands a step to
+	// another (HandingOff); nil otherwise.
+	Handoff *Handoff `json:"handoff,omitempty"`
 	// System is the system under test's own figures (System.Figures), nil
 	// for none: report.json holds their fields beside the ones above (see
 	// MarshalJSON), summary.md their sections.
@@ -262,7 +265,7 @@ func (s *Report) fillCampaigns(d RunData) {
 		}
 		s.Campaigns = append(s.Campaigns, ct)
 	}
-	s.EndToEnd = latencyOf(toActive)
+	s.EndToEnd = LatencyOf(toActive)
 }
 
 // fillBackingStores fills the requests to the system's backing stores, if

@@ -110,7 +110,7 @@ func (s *Report) fillRollout(d RunData) {
 			f.During.add(c.State, t, ok, &during)
 		}
 	}
-	f.Before.ToActive, f.During.ToActive = latencyOf(before), latencyOf(during)
+	f.Before.ToActive, f.During.ToActive = LatencyOf(before), LatencyOf(during)
 	if ro.Records != nil {
 		f.ByFlow = byFlow(ro.Records, times)
 	}
@@ -134,7 +134,7 @@ func byFlow(records []statemachine.Record, times map[string]campaignTimes) map[s
 		out[flow], toActive[flow] = g, all
 	}
 	for flow, g := range out {
-		g.ToActive = latencyOf(toActive[flow])
+		g.ToActive = LatencyOf(toActive[flow])
 		out[flow] = g
 	}
 	return out

@@ -64,20 +64,20 @@ func TestRolloutFigures(t *testing.T) {
 	if !f.Done || f.Flow != "v2" || len(f.Steps) != 2 {
 		t.Errorf("rollout %+v, want done on v2 in 2 steps", f)
 	}
-	if got, want := f.Before, (CampaignGroup{Campaigns: 2, Completed: 1, Failed: 1, ToActive: latencyOf([]float64{30})}); got != want {
+	if got, want := f.Before, (CampaignGroup{Campaigns: 2, Completed: 1, Failed: 1, ToActive: LatencyOf([]float64{30})}); got != want {
 		t.Errorf("before %+v, want %+v", got, want)
 	}
 	// Each from its own seeding: 45-25 and 60-50.
-	if got, want := f.During, (CampaignGroup{Campaigns: 3, Completed: 2, Stuck: 1, ToActive: latencyOf([]float64{20, 10})}); got != want {
+	if got, want := f.During, (CampaignGroup{Campaigns: 3, Completed: 2, Stuck: 1, ToActive: LatencyOf([]float64{20, 10})}); got != want {
 		t.Errorf("during %+v, want %+v", got, want)
 	}
-	if got, want := f.ByFlow["v1"], (CampaignGroup{Campaigns: 3, Completed: 1, Failed: 1, Stuck: 1, ToActive: latencyOf([]float64{30})}); got != want {
+	if got, want := f.ByFlow["v1"], (CampaignGroup{Campaigns: 3, Completed: 1, Failed: 1, Stuck: 1, ToActive: LatencyOf([]float64{30})}); got != want {
 		t.Errorf("v1 (the zero flow counted as v1) %+v, want %+v", got, want)
 	}
-	if got, want := f.ByFlow["v2"], (CampaignGroup{Campaigns: 2, Completed: 2, ToActive: latencyOf([]float64{20, 10})}); got != want {
+	if got, want := f.ByFlow["v2"], (CampaignGroup{Campaigns: 2, Completed: 2, ToActive: LatencyOf([]float64{20, 10})}); got != want {
 		t.Errorf("v2 %+v, want %+v", got, want)
 	}
-	if got, want := r.EndToEnd, latencyOf([]float64{30, 20, 10}); got != want {
+	if got, want := r.EndToEnd, LatencyOf([]float64{30, 20, 10}); got != want {
 		t.Errorf("time to ACTIVE %+v, want %+v, each from its own seeding", got, want)
 	}
 	raw, err := json.Marshal(r)
@@ -143,7 +143,7 @@ func TestCompareRollout(t *testing.T) {
 			d.Rollout.FlowMix = map[string]float64{"workflow tasks failed (WorkflowError)": 5}
 			d.Rollout.Change.Matrix, d.Rollout.Change.MatrixNote = nil, "no table: the workflow's code is its flow"
 		}
-		c.Runs[i] = ComparedRun{Path: sys + "/report.json", Report: Summarize(d, nil)}
+		c.Runs = append(c.Runs, ComparedRun{Path: sys + "/report.json", Report: Summarize(d, nil)})
 	}
 	c.CodeError = "not counted here"
 	containsEach(t, "compare.md", compareMarkdown(t, c),
@@ -175,7 +175,7 @@ func TestCompareRollout(t *testing.T) {
 		t.Errorf("no %s: %v", rolloutLatencySVG, err)
 	}
 	c.Runs[1].Report.Rollout = nil
-	if md := compareMarkdown(t, c); strings.Contains(md, "## Rollout") || !strings.Contains(md, "Only one run deployed a newer flow") {
+	if md := compareMarkdown(t, c); strings.Contains(md, "## Rollout") || !strings.Contains(md, "Not every run deployed a newer flow") {
 		t.Errorf("one rollout only: compare.md has a rollout section or says nothing:\n%s", md)
 	}
 }

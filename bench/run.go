@@ -161,6 +161,9 @@ func (r Runner) Run(ctx context.Context, stdout io.Writer) (Report, error) {
 		d.Seeded, d.Rollout = ro.seeded, r.rolloutData(ctx, deployer, ro, d, history, historyErr)
 	}
 	sum := Summarize(d, r.System.Figures(d))
+	if h, ok := r.System.(HandingOff); ok {
+		sum.Handoff = h.Handoff(d)
+	}
 	if sc.Limit {
 		sum.Limit = r.measureLimit(ctx, stdout, env, sup, d)
 	}

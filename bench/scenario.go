@@ -198,6 +198,22 @@ var profiles = map[string]Scenario{
 		Carriersim:  with(evidenceWorld, []string{"--rate", "all=20", "--drop", "0.05", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.02"}),
 		Regd:        with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=20", "--faults", benchFaults}),
 		Compression: strings.Replace(compressed, "x0.1", "x0.02", 1)},
+	// Issue 19's hybrid hand-off: flow v2 on every replica from the start,
+	// its evidence review delegated to a Temporal workflow by the hybrid
+	// system (regd --delegate evidence; the legacy and Temporal systems
+	// ignore the delegation and run v2 whole), with bench's faults and
+	// rates. The hybrid system adds the boundary's faults of its own: the
+	// bridge and a worker killed on a schedule, the Temporal server once
+	// (bench/hybrid). The rates are rollout's, for the same reason: at 10
+	// per second the Temporal side's registry task queue let 109 requests
+	// through in 10 s (the checker's rate rule).
+	"hybrid": {Description: "flow v2 on every replica, the opt-in evidence review delegated to Temporal (hybrid): 40 campaigns, 2 replicas, rates of 20 per second, a few faults of every kind, " +
+		"a replica killed every 15 s; on the hybrid system the bridge and a worker are killed on a schedule and the Temporal server once",
+		Brands: 20, Campaigns: 40, Numbers: 2, Replicas: 2, Deadline: Duration(4 * time.Minute),
+		KillEvery:   Duration(15 * time.Second),
+		Carriersim:  with(evidenceWorld, []string{"--rate", "all=20", "--drop", "0.05", "--duplicate", "0.1", "--reorder", "0.1", "--errors", "all=0.02"}),
+		Regd:        with(sweep, []string{"--retry-scale", "0.02", "--rate", "all=20", "--faults", benchFaults, "--flow", "v2"}),
+		Compression: strings.Replace(compressed, "x0.1", "x0.02", 1)},
 	// The slowest registration without a fault is 10 min of brand identity,
 	// 10 min of CAMPAIGN_ADD, 3 days of vetting, 5 days of carrier review and
 	// 2 h of numbers: 81 s. A lost webhook waits for its state's stuck

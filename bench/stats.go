@@ -28,8 +28,8 @@ type Latency struct {
 	Max   float64 `json:"max"`
 }
 
-// latencyOf summarises values, in any order.
-func latencyOf(values []float64) Latency {
+// LatencyOf summarises values, in any order.
+func LatencyOf(values []float64) Latency {
 	if len(values) == 0 {
 		return Latency{}
 	}

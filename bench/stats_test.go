@@ -36,12 +36,12 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestLatencyOfSortsAndSummarises(t *testing.T) {
-	got := latencyOf([]float64{4, 1, 3, 2})
+	got := LatencyOf([]float64{4, 1, 3, 2})
 	if want := (Latency{Count: 4, Mean: 2.5, P50: 2, P95: 4, P99: 4, Max: 4}); got != want {
-		t.Errorf("latencyOf = %+v, want %+v", got, want)
+		t.Errorf("LatencyOf = %+v, want %+v", got, want)
 	}
-	if got := latencyOf(nil); got != (Latency{}) {
-		t.Errorf("latencyOf(nil) = %+v, want zero", got)
+	if got := LatencyOf(nil); got != (Latency{}) {
+		t.Errorf("LatencyOf(nil) = %+v, want zero", got)
 	}
 }
 

@@ -51,28 +51,9 @@ func (s *System) Name() string { return "legacy" }
 // on env.BasePort+500. It returns the shim's URL, or the first error of the
 // AWS configuration, the provisioning or the shim's start.
 func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor) (string, error) {
-	awsCfg, err := awsclient.Load(ctx)
-	if err != nil {
+	if err := s.Provision(ctx, env); err != nil {
 		return "", err
 	}
-	sqsc, ddb := awsclient.SQS(awsCfg), awsclient.DynamoDB(awsCfg)
-	sp := resources.Default(env.Prefix)
-	if _, err := sqsq.Provision(ctx, sqsc, sp); err != nil {
-		return "", awsclient.Explain(err)
-	}
-	if _, err := dynamo.Provision(ctx, ddb, sp); err != nil {
-		return "", awsclient.Explain(err)
-	}
-	urls, err := sqsq.QueueURLs(ctx, sqsc, sp)
-	if err != nil {
-		return "", err
-	}
-	producer, err := sqsq.NewProducer(sqsc, urls[string(statemachine.ToEvents)])
-	if err != nil {
-		return "", err
-	}
-	s.sqs, s.ddb, s.table, s.queues, s.producer = sqsc, ddb, sp.TableName(), urls, producer
-
 	secretEnv, err := env.SecretEnv()
 	if err != nil {
 		return "", err
@@ -84,6 +65,36 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 		return "", err
 	}
 	return "http://" + shim + "/", nil
+}
+
+// Provision provisions the run's queues and table under env.Prefix and
+// connects s to them, as Start does before it starts the shim: a system
+// that takes the webhooks elsewhere (the hybrid's bridge) provisions
+// tendlc with it. Its error is the AWS configuration's or the
+// provisioning's.
+func (s *System) Provision(ctx context.Context, env bench.Env) error {
+	awsCfg, err := awsclient.Load(ctx)
+	if err != nil {
+		return err
+	}
+	sqsc, ddb := awsclient.SQS(awsCfg), awsclient.DynamoDB(awsCfg)
+	sp := resources.Default(env.Prefix)
+	if _, err := sqsq.Provision(ctx, sqsc, sp); err != nil {
+		return awsclient.Explain(err)
+	}
+	if _, err := dynamo.Provision(ctx, ddb, sp); err != nil {
+		return awsclient.Explain(err)
+	}
+	urls, err := sqsq.QueueURLs(ctx, sqsc, sp)
+	if err != nil {
+		return err
+	}
+	producer, err := sqsq.NewProducer(sqsc, urls[string(statemachine.ToEvents)])
+	if err != nil {
+		return err
+	}
+	s.sqs, s.ddb, s.table, s.queues, s.producer = sqsc, ddb, sp.TableName(), urls, producer
+	return nil
 }
 
 // StartReplicas starts the scenario's regd replicas, replica i serving on

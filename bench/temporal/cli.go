@@ -126,3 +126,11 @@ func parseBacklog(out []byte) (map[string]bench.QueueDepth, error) {
 	}
 	return b, nil
 }
+
+// Run runs regtemporal's client subcommand sub (the binary bin) against the
+// server at address, in Namespace, and returns its standard output, as
+// System reads the Temporal side: a system with a Temporal part of its own
+// (the hybrid) reads it so. Its error says how the command failed.
+func Run(ctx context.Context, bin, address, sub string, rest ...string) ([]byte, error) {
+	return cli{bin: bin, address: address, namespace: Namespace}.run(ctx, nil, sub, rest...)
+}

@@ -61,7 +61,7 @@ type figures struct {
 	SDK               sdkFigures                  `json:"sdk"`
 	// ServerRestart is what became of the embedded server's restart; absent
 	// in a run that kills no workers.
-	ServerRestart *restartFigures `json:"server_restart,omitempty"`
+	ServerRestart *RestartFigures `json:"server_restart,omitempty"`
 	// RegdOnly are the scenario's regd flags the workers do not take, as
 	// written: regd's fault layer, its sweeper, its consumers.
 	RegdOnly []string `json:"regd_flags_not_applied"`

@@ -97,13 +97,13 @@ func TestFiguresOfARun(t *testing.T) {
 func TestFiguresFaults(t *testing.T) {
 	tests := []struct {
 		name    string
-		restart *restartFigures
+		restart *RestartFigures
 		count   float64 // of the one check; -1: no check
 	}{
 		{"no kills, no restart", nil, -1},
-		{"restarted", &restartFigures{AfterSeconds: 7.5, Done: true, AtSeconds: 7.5, DownSeconds: 1.2}, 1},
-		{"the run ended before it", &restartFigures{AfterSeconds: 7.5}, 0},
-		{"it did not start again", &restartFigures{AfterSeconds: 7.5, Done: true, AtSeconds: 7.5, Error: "not healthy"}, 0},
+		{"restarted", &RestartFigures{AfterSeconds: 7.5, Done: true, AtSeconds: 7.5, DownSeconds: 1.2}, 1},
+		{"the run ended before it", &RestartFigures{AfterSeconds: 7.5}, 0},
+		{"it did not start again", &RestartFigures{AfterSeconds: 7.5, Done: true, AtSeconds: 7.5, Error: "not healthy"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestFiguresFaults(t *testing.T) {
 // TestFiguresSayWhatDidNotApply: the summary lists the scenario's regd
 // flags the workers did not take, --faults among them.
 func TestFiguresSayWhatDidNotApply(t *testing.T) {
-	_, dropped := workerArgs([]string{"--rate", "all=10", "--faults", "dup-send=0.05,stale-read=0.05", "--sweep-schedule", "@every 5s"})
+	_, dropped := WorkerArgs([]string{"--rate", "all=10", "--faults", "dup-send=0.05,stale-read=0.05", "--sweep-schedule", "@every 5s"})
 	f := &figures{RegdOnly: dropped}
 	var b strings.Builder
 	f.WriteMarkdown(&b, bench.Report{}, bench.PartSections)

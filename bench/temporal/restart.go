@@ -11,14 +11,14 @@ import (
 	"github.com/tendlc/tendlc/bench"
 )
 
-// serverRestart is the fault only the Temporal side has: its embedded
+// ServerRestart is the fault only the Temporal side has: its embedded
 // server killed with SIGKILL once, mid-run, and started again on the same
 // SQLite file and port. The workers and the webhook receiver must ride it
 // out: the SDK retries its calls, the webhook answers 503 meanwhile and
 // carriersim delivers again. It happens in runs whose scenario kills
 // replicas, at half the kill interval after the seeding, so that it falls
 // between the seeding and the first replica kill.
-type serverRestart struct {
+type ServerRestart struct {
 	after  time.Duration // from the seeding
 	sup    *bench.Supervisor
 	server *bench.Proc
@@ -28,11 +28,11 @@ type serverRestart struct {
 	done   chan struct{}
 
 	mu     sync.Mutex
-	report restartFigures
+	report RestartFigures
 }
 
-// restartFigures are report.json's server_restart.
-type restartFigures struct {
+// RestartFigures are report.json's server_restart.
+type RestartFigures struct {
 	// AfterSeconds is when, from the seeding, the restart was due.
 	AfterSeconds float64 `json:"after_seconds"`
 	// Done is whether the server was killed; a run that ended earlier has
@@ -47,12 +47,12 @@ type restartFigures struct {
 	Error string `json:"error,omitempty"`
 }
 
-// startRestart schedules the restart of server under sup, after the given
+// StartRestart schedules the restart of server under sup, after the given
 // time from began (the seeding), until ctx ends.
-func startRestart(ctx context.Context, sup *bench.Supervisor, server *bench.Proc, stdout io.Writer, began time.Time,
-	after time.Duration) *serverRestart {
-	r := &serverRestart{after: after, sup: sup, server: server, stdout: stdout, done: make(chan struct{}),
-		report: restartFigures{AfterSeconds: after.Seconds()}}
+func StartRestart(ctx context.Context, sup *bench.Supervisor, server *bench.Proc, stdout io.Writer, began time.Time,
+	after time.Duration) *ServerRestart {
+	r := &ServerRestart{after: after, sup: sup, server: server, stdout: stdout, done: make(chan struct{}),
+		report: RestartFigures{AfterSeconds: after.Seconds()}}
 	wait, cancel := context.WithCancel(ctx)
 	r.cancel = cancel
 	go func() {
@@ -70,7 +70,7 @@ func startRestart(ctx context.Context, sup *bench.Supervisor, server *bench.Proc
 }
 
 // restart kills the server and starts it again, within ctx.
-func (r *serverRestart) restart(ctx context.Context, began time.Time) {
+func (r *ServerRestart) restart(ctx context.Context, began time.Time) {
 	killed := time.Now()
 	r.sup.Signal(r.server, syscall.SIGKILL, 0)
 	fmt.Fprintf(r.stdout, "regbench: killed the Temporal server with SIGKILL; restarting it on the same file\n")
@@ -87,9 +87,9 @@ func (r *serverRestart) restart(ctx context.Context, began time.Time) {
 	fmt.Fprintf(r.stdout, "regbench: the Temporal server serves again after %.1f s\n", r.report.DownSeconds)
 }
 
-// stop cancels the restart if it is not due yet, or waits until it ended,
+// Stop cancels the restart if it is not due yet, or waits until it ended,
 // and returns what happened.
-func (r *serverRestart) stop() restartFigures {
+func (r *ServerRestart) Stop() RestartFigures {
 	r.cancel()
 	<-r.done
 	r.mu.Lock()

@@ -33,7 +33,7 @@ func TestServerRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			first := server.PID()
-			r := startRestart(t.Context(), sup, server, io.Discard, time.Now(), tt.after)
+			r := StartRestart(t.Context(), sup, server, io.Discard, time.Now(), tt.after)
 			if tt.done {
 				select {
 				case <-r.done:
@@ -41,7 +41,7 @@ func TestServerRestart(t *testing.T) {
 					t.Fatal("the restart did not end within 30 s")
 				}
 			}
-			got := r.stop()
+			got := r.Stop()
 			if got.Done != tt.done || got.Error != "" {
 				t.Fatalf("restart %+v, want done %v without error", got, tt.done)
 			}

@@ -31,10 +31,10 @@ type System struct {
 	sup       *bench.Supervisor
 	cli       cli
 	server    *bench.Proc
-	restart   *serverRestart        // nil in a run that kills no replicas
+	restart   *ServerRestart        // nil in a run that kills no replicas
 	dropped   []string              // regd flags the workers do not take
 	records   []statemachine.Record // read by History, for Figures
-	restarted restartFigures        // what became of the restart, once History stopped it
+	restarted RestartFigures        // what became of the restart, once History stopped it
 }
 
 var (
@@ -48,29 +48,23 @@ var (
 // Name is the Temporal side's name in reports.
 func (s *System) Name() string { return "temporal" }
 
-// Start starts the embedded Temporal server, its frontend on
-// env.BasePort+600 and its state in a file of env.Dir named by the run's
-// prefix (its warnings and errors in its log there, with the ready line),
-// then the webhook receiver on env.BasePort+500. It returns the
+// Start starts the embedded Temporal server (StartServer), then the
+// webhook receiver on env.BasePort+500. It returns the
 // receiver's URL, or the first error of a start.
 func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor) (string, error) {
-	bin := filepath.Join(env.Bin, "regtemporal")
-	frontend := env.BasePort + 600
 	s.env, s.sup = env, sup
-	s.cli = cli{bin: bin, address: "127.0.0.1:" + strconv.Itoa(frontend), namespace: Namespace}
-	s.server = &bench.Proc{Name: "temporal-server", Bin: bin,
-		Args: []string{"server", "--db", filepath.Join(env.Dir, env.Prefix+"temporal.db"), "--port", strconv.Itoa(frontend),
-			"--namespace", Namespace},
-		ReadyLine: serverReady}
-	if err := sup.Start(ctx, s.server); err != nil {
+	server, address, err := StartServer(ctx, env, sup)
+	if err != nil {
 		return "", err
 	}
+	s.server = server
+	s.cli = cli{bin: server.Bin, address: address, namespace: Namespace}
 	secretEnv, err := env.SecretEnv()
 	if err != nil {
 		return "", err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", env.BasePort+500)
-	hook := &bench.Proc{Name: "webhook", Bin: bin, Args: s.cli.args("webhook", "--addr", addr), Env: []string{secretEnv},
+	hook := &bench.Proc{Name: "webhook", Bin: s.cli.bin, Args: s.cli.args("webhook", "--addr", addr), Env: []string{secretEnv},
 		Health: "http://" + addr + "/healthz"}
 	if err := sup.Start(ctx, hook); err != nil {
 		return "", err
@@ -80,10 +74,10 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 
 // StartReplicas starts the scenario's workers, worker i serving its
 // metrics on env.BasePort+100+i, each with the scenario's regd flags that
-// the worker takes too (workerArgs); a worker's Restart starts it again,
+// the worker takes too (WorkerArgs); a worker's Restart starts it again,
 // and its Deploy starts it on a flow (the worker's --flow).
 func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Supervisor, simulatorURL string) ([]bench.Replica, error) {
-	flags, dropped := workerArgs(env.Scenario.Regd)
+	flags, dropped := WorkerArgs(env.Scenario.Regd)
 	s.dropped = dropped
 	if len(dropped) > 0 {
 		fmt.Fprintf(env.Stdout, "regbench: the Temporal workers take no %q (regd's own)\n", dropped)
@@ -110,7 +104,7 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 // Seed starts one workflow per registration of l (`regtemporal seed`), and,
 // the first time in a run that kills replicas, schedules the server's
 // restart at half the kill interval from the seeding's start
-// (serverRestart). A rollout seeds again during the run.
+// (ServerRestart). A rollout seeds again during the run.
 func (s *System) Seed(ctx context.Context, l bench.Load) error {
 	began := time.Now()
 	in, err := seedInput(l)
@@ -129,7 +123,7 @@ func (s *System) Seed(ctx context.Context, l bench.Load) error {
 		return fmt.Errorf("regtemporal seeded %d and found %d of %d registrations", started, existing, len(l.Envelopes))
 	}
 	if every := time.Duration(s.env.Scenario.KillEvery); every > 0 && s.restart == nil {
-		s.restart = startRestart(ctx, s.sup, s.server, s.env.Stdout, began, every/2)
+		s.restart = StartRestart(ctx, s.sup, s.server, s.env.Stdout, began, every/2)
 	}
 	return nil
 }
@@ -163,7 +157,7 @@ func (s *System) Backlog(ctx context.Context) map[string]bench.QueueDepth {
 // items: a workflow's event history is its audit (check.History.NoAudit).
 func (s *System) History(ctx context.Context) (check.History, error) {
 	if s.restart != nil {
-		s.restarted = s.restart.stop()
+		s.restarted = s.restart.Stop()
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -177,6 +171,24 @@ func (s *System) History(ctx context.Context) (check.History, error) {
 	}
 	s.records = records
 	return check.History{Records: records, NoAudit: true}, nil
+}
+
+// StartServer starts the embedded Temporal server of a run under sup, its
+// frontend on env.BasePort+600 and its state in a file of env.Dir named by
+// the run's prefix (its warnings and errors in its log there, with the
+// ready line), serving Namespace. It returns the server's process (to kill
+// and restart it: StartRestart) and its frontend's host:port, or the start's
+// error.
+func StartServer(ctx context.Context, env bench.Env, sup *bench.Supervisor) (*bench.Proc, string, error) {
+	frontend := env.BasePort + 600
+	p := &bench.Proc{Name: "temporal-server", Bin: filepath.Join(env.Bin, "regtemporal"),
+		Args: []string{"server", "--db", filepath.Join(env.Dir, env.Prefix+"temporal.db"), "--port", strconv.Itoa(frontend),
+			"--namespace", Namespace},
+		ReadyLine: serverReady}
+	if err := sup.Start(ctx, p); err != nil {
+		return nil, "", err
+	}
+	return p, "127.0.0.1:" + strconv.Itoa(frontend), nil
 }
 
 // Services returns the embedded Temporal server as the run's backing

@@ -36,7 +36,7 @@ func TestWorkerArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			worker, dropped := workerArgs(tt.regd)
+			worker, dropped := WorkerArgs(tt.regd)
 			if !slices.Equal(worker, tt.worker) {
 				t.Errorf("worker flags %q, want %q", worker, tt.worker)
 			}
@@ -57,7 +57,7 @@ func TestWorkerArgsOfEveryProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			worker, _ := workerArgs(sc.Regd)
+			worker, _ := WorkerArgs(sc.Regd)
 			for _, f := range workerFlags {
 				if got, want := bench.FlagValue(worker, f), bench.FlagValue(sc.Regd, f); got != want {
 					t.Errorf("the worker's --%s is %q, regd's %q", f, got, want)

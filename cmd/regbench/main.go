@@ -36,6 +36,7 @@ import (
 	"syscall"
 
 	"github.com/tendlc/tendlc/bench"
+	"github.com/tendlc/tendlc/bench/hybrid"
 	"github.com/tendlc/tendlc/bench/legacy"
 	"github.com/tendlc/tendlc/bench/temporal"
 )
@@ -74,6 +75,7 @@ var subcommands = []subcommand{
 var systems = map[string]func() bench.System{
 	"legacy":   func() bench.System { return &legacy.System{} },
 	"temporal": func() bench.System { return &temporal.System{} },
+	"hybrid":   func() bench.System { return &hybrid.System{} },
 }
 
 // newSystem returns the system under test named name. Its error wraps
