@@ -14,6 +14,8 @@
 #                        comparison pages (under 10 minutes): reports/compare-<time>/{bench,ceiling}/compare.md
 #   make compare-rollout the rollout profile (a rolling deploy of flow v2, issue 18) on both systems, then its
 #                        comparison page: reports/compare-<time>/rollout/compare.md
+#   make compare-hybrid  the hybrid profile (issue 19: the evidence review delegated to Temporal) on the legacy,
+#                        Temporal and hybrid systems, then the three-column page: reports/compare-<time>/hybrid/
 #   make bench-consumer  consumer benchmark against a private stack (SQS :29324, DynamoDB :28000)
 #   make bench-webhook   webhook shim load test (2,000 signed webhooks, 16 senders) on the bench stack
 #   make lambda          the webhook shim for AWS Lambda (provided.al2023, arm64): dist/webhook-lambda.zip
@@ -66,7 +68,7 @@ STACK=$(1) $(stack) up 9>&-
 eval "$$(STACK=$(1) $(stack) env)"
 endef
 
-.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda bench compare compare-rollout
+.PHONY: run demo install build up down test fuzz bench-consumer bench-webhook lambda bench compare compare-rollout compare-hybrid
 
 # The demo: 20 brands, 40 campaigns of 3 numbers, 2 regd replicas, carriersim
 # and the webhook shim, on the stack of `make up`, with prefix tendlc- so that
@@ -151,7 +153,7 @@ mkdir -p "$$out"
 rc=0
 for run in $(2); do
 	system=$${run%%-*} profile=$${run#*-} extra=()
-	if [ "$$system" = legacy ]; then
+	if [ "$$system" != temporal ]; then
 		extra=(--service sqs=.tools/run/compare/fauxqs.pid --service dynamodb=.tools/run/compare/dynamodb.pid)
 	fi
 	echo "make $(1): $$system, profile $$profile ..."
@@ -180,4 +182,14 @@ compare-rollout: build
 	@$(call with-stack,compare)
 	$(call compare-each,compare-rollout,legacy-rollout temporal-rollout)
 	bin/regbench compare --out "$$out/rollout" "$$out/legacy-rollout" "$$out/temporal-rollout" || rc=1
+	exit $$rc
+
+# Issue 19's comparison: the hybrid profile on the legacy system, the
+# Temporal one and the hybrid of both (the evidence review handed to a
+# workflow through the bridge), then the three-column page:
+# reports/compare-<time>/hybrid/compare.md.
+compare-hybrid: build
+	@$(call with-stack,compare)
+	$(call compare-each,compare-hybrid,legacy-hybrid temporal-hybrid hybrid-hybrid)
+	bin/regbench compare --out "$$out/hybrid" "$$out/legacy-hybrid" "$$out/temporal-hybrid" "$$out/hybrid-hybrid" || rc=1
 	exit $$rc
