@@ -121,34 +121,13 @@ func (r *run) delegatedEvidence(ctx workflow.Context, ev statemachine.Evidence) 
 		_, err = r.call(ctx, statemachine.ToRegistry, cmd)
 		return err
 	}
-	refused := func(err error) (statemachine.Envelope, error) {
-		reason, ok := refusal(err)
-		if !ok {
-			return statemachine.Envelope{}, err
-		}
-		answer, _ := statemachine.Refused(refusedBy, reason.Code, reason.Description, BridgeActor, workflow.Now(ctx))
-		return answer, nil
+	d, err := r.reviewEvidence(ctx, submit)
+	reason, refused := refusal(err)
+	if err == nil || !refused {
+		return d, err
 	}
-	if err := r.enter(ctx, statemachine.EvidenceReview); err != nil {
-		return statemachine.Envelope{}, err
-	}
-	if err := submit(ctx, 0); err != nil {
-		return refused(err)
-	}
-	decision := ofType(r.rec.ID, evidenceDecisions...)
-	err := r.await(ctx, wait{
-		done: func() bool { _, ok := r.inbox.first(decision); return ok },
-		owed: func() []statemachine.Lookup {
-			return []statemachine.Lookup{{To: statemachine.ToRegistry, Kind: statemachine.KindCampaign, ID: r.rec.ID, Of: statemachine.LookupEvidence}}
-		},
-		resend: func(ctx workflow.Context, _ statemachine.Lookup, n int) error { return submit(ctx, n) },
-	})
-	if err != nil {
-		return refused(err)
-	}
-	d, _ := r.inbox.first(decision)
-	r.applied(d)
-	return d, nil
+	answer, _ := statemachine.Refused(refusedBy, reason.Code, reason.Description, BridgeActor, workflow.Now(ctx))
+	return answer, nil
 }
 
 // decided returns the result of decision d (campaign.evidence_approved or

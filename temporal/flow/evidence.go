@@ -22,11 +22,32 @@ func (r *run) evidence(ctx workflow.Context, p statemachine.CampaignRegistration
 	submit := func(ctx workflow.Context, n int) error {
 		return r.send(ctx, statemachine.ToRegistry, statemachine.CmdSubmitEvidence, ev, n)
 	}
-	if err := r.enter(ctx, statemachine.EvidenceReview); err != nil {
+	d, err := r.reviewEvidence(ctx, submit)
+	if err != nil {
 		return nil, err
 	}
+	if d.Type == statemachine.CampaignEvidenceApproved {
+		return nil, nil
+	}
+	reason := reasonOf(d)
+	if reason.Code == 0 {
+		reason.Code = statemachine.CodeOptInUnverified
+	}
+	return reason, nil
+}
+
+// reviewEvidence enters EVIDENCE_REVIEW, submits the evidence with submit
+// (n: the re-sends before it) and waits for the registry's review as for
+// its other answers: past the state's threshold it looks the evidence up
+// at the registry, takes a decision whose webhook was lost, and submits
+// again when the registry has no record of it. It returns the decision,
+// applied; its error is submit's or the end of the SLA.
+func (r *run) reviewEvidence(ctx workflow.Context, submit func(ctx workflow.Context, n int) error) (statemachine.Envelope, error) {
+	if err := r.enter(ctx, statemachine.EvidenceReview); err != nil {
+		return statemachine.Envelope{}, err
+	}
 	if err := submit(ctx, 0); err != nil {
-		return nil, err
+		return statemachine.Envelope{}, err
 	}
 	decision := ofType(r.rec.ID, evidenceDecisions...)
 	err := r.await(ctx, wait{
@@ -37,16 +58,9 @@ func (r *run) evidence(ctx workflow.Context, p statemachine.CampaignRegistration
 		resend: func(ctx workflow.Context, _ statemachine.Lookup, n int) error { return submit(ctx, n) },
 	})
 	if err != nil {
-		return nil, err
+		return statemachine.Envelope{}, err
 	}
 	d, _ := r.inbox.first(decision)
 	r.applied(d)
-	if d.Type == statemachine.CampaignEvidenceApproved {
-		return nil, nil
-	}
-	reason := reasonOf(d)
-	if reason.Code == 0 {
-		reason.Code = statemachine.CodeOptInUnverified
-	}
-	return reason, nil
+	return d, nil
 }
