@@ -89,10 +89,13 @@ type concernLine struct {
 	globs           []string
 }
 
-// parseConcerns parses the text of a ConcernsFile. It fails, naming every
-// bad line, on a line with too few fields, a concern declared twice or not
-// declared before its use, a second note on a system's concern, and a glob
-// path.Match rejects.
+// parseConcerns parses the text of a ConcernsFile. An "include SYSTEM
+// OTHER" line gives SYSTEM every line of OTHER above it, in order, as if
+// written there for SYSTEM (not OTHER's notes). It fails, naming every bad
+// line, on a line with too few fields, a concern declared twice or not
+// declared before its use, a second note on a system's concern, an include
+// of a system with no lines above or of itself, and a glob path.Match
+// rejects.
 func parseConcerns(text string) (concernMap, error) {
 	m := concernMap{notes: map[string]string{}}
 	var errs []error
@@ -110,6 +113,17 @@ func parseConcerns(text string) (concernMap, error) {
 				continue
 			}
 			m.concerns = append(m.concerns, concernDecl{key: f[1], title: strings.Join(f[2:], " ")})
+		case f[0] == "include":
+			n0 := len(m.lines)
+			for _, l := range m.lines[:n0] {
+				if l.system == f[2] && f[1] != f[2] {
+					l.system = f[1]
+					m.lines = append(m.lines, l)
+				}
+			}
+			if len(m.lines) == n0 {
+				errs = append(errs, fmt.Errorf("line %d: include %s %s: no lines of %s above", n, f[1], f[2], f[2]))
+			}
 		case f[0] == "note":
 			key := f[1] + " " + f[2]
 			switch {
