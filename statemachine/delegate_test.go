@@ -197,3 +197,21 @@ func TestRedriveOfADelegatedStepAsksTheBridge(t *testing.T) {
 		}
 	})
 }
+
+// A delayed result: the sweeper recovered the workflow's decision through
+// the bridge's look-up before the result event itself arrived. The look-up's
+// copy is applied; the late result, under the same id, is a duplicate.
+func TestALateResultAfterTheLookUpsCopyIsADuplicate(t *testing.T) {
+	rec := delegatedReview(t)
+	result := env(t, CampaignEvidenceApproved, "c1", nil)
+	plan, err := Redrive(*rec, Recovery{Observations: []Observation{{Lookup: Lookups(*rec)[0], Found: true, Events: []Envelope{result}}}},
+		lim, t0.Add(time.Hour))
+	if err != nil || plan.Outcome != OutcomeRecovered || len(plan.Emit) != 1 {
+		t.Fatalf("plan %s %v (%v), want the decision recovered", plan.Outcome, types(plan.Emit), err)
+	}
+	next, d := apply(t, rec, plan.Emit[0].Envelope, v2)
+	mustTransition(t, d, CarrierReview)
+	if _, d = apply(t, next, result, v2); d.Disposition != Ignore || d.Reason != "duplicate" {
+		t.Errorf("the late result: %s (%s), want ignored as a duplicate", d.Disposition, d.Reason)
+	}
+}
