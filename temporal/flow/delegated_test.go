@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -18,12 +19,19 @@ import (
 type reported struct {
 	mu     sync.Mutex
 	events []statemachine.Envelope
+	// dies, when set, fails the first send after the events were sent, as
+	// when the worker dies before it completes the activity.
+	dies bool
 }
 
 func (r *reported) Send(_ context.Context, envs ...statemachine.Envelope) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, envs...)
+	if r.dies {
+		r.dies = false
+		return errors.New("the worker died after sending")
+	}
 	return nil
 }
 
@@ -187,5 +195,32 @@ func TestDelegatedEvidenceRefused(t *testing.T) {
 	res := delegatedResult(t, env, rep)
 	if res.Event.Type != statemachine.CampaignEvidenceRejected || res.Decision == nil || *reasonOf(res.Event) != reason {
 		t.Fatalf("result %+v, want the evidence rejected with %+v", res, reason)
+	}
+}
+
+// The worker dies mid-step: ReportResult sent the result and failed before
+// completing. The activity is retried and sends the result again under the
+// same event id, a duplicate the legacy side drops; the workflow completes
+// once, with that result.
+func TestDelegatedEvidenceReportRetriedAfterTheWorkerDied(t *testing.T) {
+	env, _, rep := delegatedEnv(t)
+	rep.dies = true
+	decision := event(statemachine.CampaignEvidenceApproved, "c-1", "wh-evidence", nil)
+	at(t, env, time.Hour, DelegatedEvidenceID("c-1", "cmd-1"), decision)
+	env.ExecuteWorkflow(DelegatedEvidenceWorkflow, delegateCommand())
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("completed %v, error %v; want completed", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	var res DelegatedResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.events) != 2 {
+		t.Fatalf("sent %d results, want 2 (the send before the death, the retry's)", len(rep.events))
+	}
+	for i, ev := range rep.events {
+		if ev.EventID != res.Event.EventID || ev.Type != statemachine.CampaignEvidenceApproved {
+			t.Errorf("send %d: %s %s, want the result %s %s", i, ev.Type, ev.EventID, res.Event.Type, res.Event.EventID)
+		}
 	}
 }
