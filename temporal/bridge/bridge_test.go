@@ -10,11 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
@@ -42,6 +45,9 @@ type system struct {
 	api       *sqs.Client
 	eventsURL string
 	events    *sqsq.Producer
+	db        string       // the server's database file
+	submitted atomic.Int32 // the registry's submissions
+	stop      func()       // stops the server, its client and workers
 }
 
 func newSystem(t *testing.T) *system {
@@ -51,34 +57,58 @@ func newSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &system{api: api, eventsURL: aws.ToString(out.QueueUrl)}
+	s := &system{api: api, eventsURL: aws.ToString(out.QueueUrl), db: filepath.Join(t.TempDir(), "bridge.db")}
 	if s.events, err = sqsq.NewProducer(api, s.eventsURL); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "bridge.db")})
+	s.serve(t)
+	return s
+}
+
+// serve starts the embedded server on s's database file, a client of it
+// and the workers; s.stop stops them all, the first half of a restart (the
+// next server takes another port: devserver.Server.Stop says why).
+func (s *system) serve(t *testing.T) {
+	t.Helper()
+	srv, err := devserver.New(devserver.Config{DBPath: s.db})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Stop() })
+	var workers []worker.Worker
+	var c client.Client
+	s.stop = sync.OnceFunc(func() {
+		for _, w := range workers {
+			w.Stop()
+		}
+		if c != nil {
+			c.Close()
+		}
+		if err := srv.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Cleanup(s.stop)
 	s.namespace = srv.Namespace()
-	s.c, err = client.Dial(client.Options{HostPort: srv.HostPort(), Namespace: s.namespace,
+	c, err = client.Dial(client.Options{HostPort: srv.HostPort(), Namespace: s.namespace,
 		Logger: log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.c.Close)
+	s.c = c
 	// An hour's threshold: no look-up within a test.
 	acts := &flow.Activities{Settings: flow.NewSettings(sweeper.DefaultPolicy().Uniform(time.Hour), 0.01, time.Hour), Events: s.events}
-	wf := worker.New(s.c, flow.TaskQueue, worker.Options{})
+	wf := worker.New(c, flow.TaskQueue, worker.Options{})
 	flow.Workflows{Flow: statemachine.FlowV2}.Register(wf)
 	wf.RegisterActivity(acts.ReadSettings)
 	wf.RegisterActivity(acts.ReportResult)
-	registry := worker.New(s.c, flow.ActivityQueue(statemachine.ToRegistry), worker.Options{})
-	registry.RegisterActivityWithOptions(func(context.Context, statemachine.Envelope) (string, error) { return "ext", nil },
-		activity.RegisterOptions{Name: "Call"})
+	registry := worker.New(c, flow.ActivityQueue(statemachine.ToRegistry), worker.Options{})
+	registry.RegisterActivityWithOptions(func(context.Context, statemachine.Envelope) (string, error) {
+		s.submitted.Add(1)
+		return "ext", nil
+	}, activity.RegisterOptions{Name: "Call"})
 	registry.RegisterActivityWithOptions(func(_ context.Context, l statemachine.Lookup) (statemachine.Observation, error) {
 		return statemachine.Observation{Lookup: l, Found: true}, nil
 	}, activity.RegisterOptions{Name: "Lookup"})
@@ -86,9 +116,8 @@ func newSystem(t *testing.T) *system {
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(w.Stop)
+		workers = append(workers, w)
 	}
-	return s
 }
 
 // command is the message a legacy replica sends to the temporal queue for
@@ -258,6 +287,65 @@ func TestHandOff(t *testing.T) {
 	}
 	if got := s.workflows(t, "c-1"); len(got) != 1 {
 		t.Errorf("workflows %v, want still one", got)
+	}
+}
+
+// The Temporal server restarts while a delegated workflow waits for the
+// registry's decision: the workflow survives in the server's file, the
+// decision sent after the restart reaches it through the sink, its result
+// reaches the events queue once, and the status look-up answers the
+// decision.
+func TestHandOffAcrossAServerRestart(t *testing.T) {
+	s := newSystem(t)
+	ctx := t.Context()
+	if err := NewDrainer(s.c, s.events, nil).Handle(ctx, command(t, "c-1", "cmd-1")); err != nil {
+		t.Fatalf("handle the command: %v", err)
+	}
+	const id = "evidence/c-1/cmd-1"
+	eventually(t, "the workflow waiting for the decision", func() bool {
+		d, err := s.c.DescribeWorkflowExecution(ctx, id, "")
+		return err == nil && s.submitted.Load() == 1 && d.GetPendingWorkflowTask() == nil && len(d.GetPendingActivities()) == 0
+	})
+
+	s.stop()
+	s.serve(t)
+
+	sink := NewSink(s.c, s.namespace, s.events, nil)
+	if err := sink.Send(ctx, decision(t, "c-1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(sink.Routed.WithLabelValues("workflow")); got != 1 {
+		t.Fatalf("%v decisions signalled to a workflow after the restart, want 1", got)
+	}
+	var res flow.DelegatedResult
+	if err := s.c.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	result := s.received(t)
+	if result.Type != statemachine.CampaignEvidenceApproved || result.EntityID != "c-1" || result.EventID != res.Event.EventID {
+		t.Fatalf("result %s %s %s, want c-1's evidence approved under the workflow's id %s", result.Type, result.EntityID, result.EventID, res.Event.EventID)
+	}
+	// The workflow has ended, so ReportResult has sent all it will send.
+	attrs, err := s.api.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(s.eventsURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(attrs.Attributes) != 2 {
+		t.Errorf("events queue attributes %v, want the two counts", attrs.Attributes)
+	}
+	for name, n := range attrs.Attributes {
+		if n != "0" {
+			t.Errorf("events queue %s = %s after the one result, want 0", name, n)
+		}
+	}
+	if got := s.submitted.Load(); got != 1 {
+		t.Errorf("%d submissions to the registry, want 1", got)
+	}
+	status := NewStatus(s.c, s.namespace, slog.New(slog.DiscardHandler), nil)
+	obs, err := lookup(t, status, "c-1", "cmd-1")
+	if err != nil || !obs.Found || len(obs.Events) != 1 || obs.Events[0].EventID != result.EventID {
+		t.Fatalf("look-up after the decision: %+v %v, want the decision with the result's id %s", obs, err, result.EventID)
 	}
 }
 
