@@ -47,9 +47,6 @@ type Handoff struct {
 	// and started again during the run, by process ("bridge", "worker",
 	// "temporal server").
 	BoundaryKills map[string]int `json:"boundary_kills"`
-	// NoFaultLayer names the boundary's senders without a fault layer of
-	// their own (their sends are neither duplicated nor delayed).
-	NoFaultLayer []string `json:"no_fault_layer,omitempty"`
 }
 
 // writeMarkdown writes the Hand-off section of summary.md.
@@ -75,9 +72,6 @@ func (h *Handoff) writeMarkdown(b *strings.Builder, s Report) {
 	}
 	for _, e := range h.Estimates {
 		fmt.Fprintf(b, "\n%s\n", e)
-	}
-	if len(h.NoFaultLayer) > 0 {
-		fmt.Fprintf(b, "\nNo fault layer (their sends are neither duplicated nor delayed): %s.\n", strings.Join(h.NoFaultLayer, ", "))
 	}
 }
 

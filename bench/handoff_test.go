@@ -8,7 +8,7 @@ import (
 func TestHandoffMarkdown(t *testing.T) {
 	h := &Handoff{Step: "evidence", Commands: 3, Workflows: 4, WorkflowsPerCommand: map[int]int{0: 1, 1: 1, 2: 1},
 		CommandToStart: Latency{Count: 2, P50: 0.01, P95: 0.05, P99: 0.05, Max: 0.05}, Results: 2, ResultsApplied: 2,
-		BoundaryKills: map[string]int{"bridge": 2}, Estimates: []string{"How it is measured."}, NoFaultLayer: []string{"the workers"}}
+		BoundaryKills: map[string]int{"bridge": 2}, Estimates: []string{"How it is measured."}}
 	if h.DuplicateStarts() != 1 {
 		t.Errorf("duplicate starts %d, want 1", h.DuplicateStarts())
 	}
@@ -22,7 +22,6 @@ func TestHandoffMarkdown(t *testing.T) {
 		"| bridge killed (SIGKILL) and restarted | 2 |\n",
 		"| command sent to workflow started | 2 | 0.01 s | 0.05 s | 0.05 s | 0.05 s |\n",
 		"\nHow it is measured.\n",
-		"No fault layer (their sends are neither duplicated nor delayed): the workers.\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("the section lacks %q:\n%s", want, b.String())

@@ -69,7 +69,7 @@ type stay struct {
 // the hand-off both ways.
 func (in handoffInput) figures() *bench.Handoff {
 	h := &bench.Handoff{Step: string(statemachine.StepEvidence), WorkflowsPerCommand: map[int]int{}, BoundaryKills: in.kills,
-		Workflows: len(in.workflows), NoFaultLayer: []string{"the workers' ReportResult (result events)", "the bridge's sends to the events queue"},
+		Workflows: len(in.workflows),
 		Estimates: []string{
 			"Command sent to workflow started: from the audit entry into EVIDENCE_REVIEW (the decision that put the command in the record's outbox; " +
 				"the send follows the record's write) to the start time of the campaign's first DelegatedEvidence workflow started after it, from visibility.",

@@ -34,10 +34,12 @@ type System struct {
 	bridgeURL string
 	workers   []*bench.Proc
 	dropped   []string // regd flags the workers do not take
+	metrics   []string // the /metrics of the bridge and the workers
 
 	restart  *temporal.ServerRestart // nil in a run that kills no replicas
 	boundary *boundary               // likewise
 	handoff  handoffInput            // read by History, for Handoff
+	injected map[string]float64      // send faults of the workers and the bridge, read by History
 }
 
 var (
@@ -69,8 +71,10 @@ func (s *System) Start(ctx context.Context, env bench.Env, sup *bench.Supervisor
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(env.BasePort+500)
 	s.bridge = &bench.Proc{Name: "bridge", Bin: s.bin(),
-		Args: []string{"bridge", "--address", address, "--namespace", temporal.Namespace, "--prefix", env.Prefix, "--addr", addr},
-		Env:  []string{secretEnv}, Health: "http://" + addr + "/healthz"}
+		Args: append([]string{"bridge", "--address", address, "--namespace", temporal.Namespace, "--prefix", env.Prefix, "--addr", addr},
+			sendFaultsOf(env.Scenario.Regd)...),
+		Env: []string{secretEnv}, Health: "http://" + addr + "/healthz"}
+	s.metrics = append(s.metrics, "http://"+addr+"/metrics")
 	if err := sup.Start(ctx, s.bridge); err != nil {
 		return "", err
 	}
@@ -105,9 +109,10 @@ func (s *System) StartReplicas(ctx context.Context, env bench.Env, sup *bench.Su
 	for i := range workers {
 		addr := fmt.Sprintf("127.0.0.1:%d", env.BasePort+200+i)
 		p := &bench.Proc{Name: fmt.Sprintf("worker-%d", i+1), Bin: s.bin(),
-			Args: append([]string{"worker", "--address", s.address, "--namespace", temporal.Namespace, "--prefix", env.Prefix,
-				"--downstream-url", simulatorURL, "--http", addr}, flags...),
+			Args: slices.Concat([]string{"worker", "--address", s.address, "--namespace", temporal.Namespace, "--prefix", env.Prefix,
+				"--downstream-url", simulatorURL, "--http", addr}, flags, sendFaultsOf(env.Scenario.Regd)),
 			Health: "http://" + addr + "/healthz"}
+		s.metrics = append(s.metrics, "http://"+addr+"/metrics")
 		if err := sup.Start(ctx, p); err != nil {
 			return nil, err
 		}
@@ -187,6 +192,12 @@ func (s *System) History(ctx context.Context) (check.History, error) {
 			s.handoff.errs = append(s.handoff.errs, err.Error())
 		}
 	}
+	if sendFaultsOf(s.env.Scenario.Regd) != nil {
+		var err error
+		if s.injected, err = scrapeFaults(ctx, s.metrics); err != nil {
+			s.handoff.errs = append(s.handoff.errs, err.Error())
+		}
+	}
 	h, err := s.System.History(ctx)
 	if err != nil {
 		return h, err
@@ -209,6 +220,12 @@ func (s *System) History(ctx context.Context) (check.History, error) {
 // service, beside the emulators (bench.Serviced).
 func (s *System) Services() []bench.Service {
 	return []bench.Service{{Name: "temporal server", PIDFile: s.sup.PIDFile(s.server)}}
+}
+
+// Figures are legacy's figures of the run d, with the send faults the
+// workers and the bridge injected in their Faults.
+func (s *System) Figures(d bench.RunData) bench.Figures {
+	return figures{Figures: s.System.Figures(d), regd: d.Scenario.Regd, injected: s.injected}
 }
 
 // Handoff computes the hand-off's figures (bench.HandingOff).

@@ -65,9 +65,7 @@ func Parse(s string) (Config, error) {
 	if strings.TrimSpace(s) == "" {
 		return c, nil
 	}
-	probs := map[string]*float64{DuplicatedSends: &c.DuplicateSend, DelayedSends: &c.DelaySend,
-		FailedSends: &c.FailSend, DuplicatedReceives: &c.DuplicateReceive, Throttles: &c.Throttle,
-		ServerErrors: &c.ServerError, StaleReads: &c.StaleRead}
+	probs := c.probabilities()
 	var errs []error
 	for part := range strings.SplitSeq(s, ",") {
 		name, val, _ := strings.Cut(strings.TrimSpace(part), "=")
@@ -95,6 +93,26 @@ func Parse(s string) (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// probabilities returns c's probabilities by fault name.
+func (c *Config) probabilities() map[string]*float64 {
+	return map[string]*float64{DuplicatedSends: &c.DuplicateSend, DelayedSends: &c.DelaySend,
+		FailedSends: &c.FailSend, DuplicatedReceives: &c.DuplicateReceive, Throttles: &c.Throttle,
+		ServerErrors: &c.ServerError, StaleReads: &c.StaleRead}
+}
+
+// Only returns an error naming every fault c configures that is not among
+// names: for a process whose clients take only some of them.
+func (c Config) Only(names ...string) error {
+	probs := c.probabilities()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(probs)) {
+		if *probs[name] > 0 && !slices.Contains(names, name) {
+			errs = append(errs, fmt.Errorf("fault %q is not injected here (want %s, max-delay or seed)", name, strings.Join(names, ", ")))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Injector draws the faults of one Config and counts what it injected. It is

@@ -40,6 +40,28 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// Only accepts the faults it names (and max-delay, seed) and names every
+// other one configured.
+func TestOnly(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		ok   bool
+	}{
+		{"dup-send=1,delay-send=0.5,max-delay=2s,seed=3", true},
+		{"", true},
+		{"dup-send=0.1,fail-send=0.1", false},
+		{"throttle=0.1", false},
+	} {
+		c, err := fault.Parse(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Only(fault.DuplicatedSends, fault.DelayedSends); (err == nil) != tc.ok {
+			t.Errorf("Only(%q) = %v, want ok %v", tc.spec, err, tc.ok)
+		}
+	}
+}
+
 // queue creates a queue with a client that injects cfg.
 func queue(t *testing.T, cfg fault.Config) (*sqs.Client, *sqs.Client, string, *fault.Injector) {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tendlc/tendlc/handlers"
+	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/infra/sqsq"
 	"github.com/tendlc/tendlc/infra/tcr/tcrhook"
@@ -47,6 +48,10 @@ On --addr it serves:
                                         goes to the legacy events queue
   GET /metrics, GET /healthz
 
+--faults duplicates or delays the sends to the events queue (results
+re-sent, webhooks forwarded), as regd's --faults does its own; the counts
+are on /metrics (tendlc_faults_injected_total).
+
 The HMAC secret comes from the file TENDLC_WEBHOOK_SECRET_FILE names (mode
 0600), as for regtemporal webhook.`,
 	setup: bridgeCommand})
@@ -58,6 +63,7 @@ type bridgeConfig struct {
 	addr        string
 	publicURL   string
 	concurrency int
+	faults      fault.Config         // injected into the sends to the events queue
 	sqs         *sqs.Client          // nil: a client of the standard AWS configuration
 	listener    net.Listener         // nil: listen on addr
 	logger      *slog.Logger         // nil: JSON on the command's stderr
@@ -71,12 +77,18 @@ func bridgeCommand(fs *flag.FlagSet, m *Main) runFunc {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:9600", "listen `address` of the look-ups, the webhooks and /metrics")
 	fs.StringVar(&c.publicURL, "public-url", os.Getenv("TENDLC_WEBHOOK_PUBLIC_URL"), "the `URL` webhook senders post to, when a proxy rewrites it (env TENDLC_WEBHOOK_PUBLIC_URL)")
 	fs.IntVar(&c.concurrency, "concurrency", 10, "commands handled at once")
+	var faults sendFaults
+	faults.flags(fs)
 	return func(ctx context.Context, args []string) error {
 		if err := noArgs(args); err != nil {
 			return err
 		}
 		if c.queues.prefix == "" || c.concurrency < 1 {
 			return usageErrorf("--prefix must not be empty and --concurrency must be positive")
+		}
+		var err error
+		if c.faults, err = faults.check(); err != nil {
+			return usageErrorf("%v", err)
 		}
 		c.logger = slog.New(slog.NewJSONHandler(m.Stderr, nil))
 		return runBridge(ctx, c)
@@ -101,7 +113,15 @@ func runBridge(ctx context.Context, c bridgeConfig) error {
 			return err
 		}
 	}
-	events, err := c.queues.producer(ctx, api)
+	reg := c.registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	faulty, err := withSendFaults(api, c.faults, reg)
+	if err != nil {
+		return err
+	}
+	events, err := c.queues.producer(ctx, faulty)
 	if err != nil {
 		return err
 	}
@@ -116,10 +136,6 @@ func runBridge(ctx context.Context, c bridgeConfig) error {
 		return err
 	}
 	defer cl.Close()
-	reg := c.registry
-	if reg == nil {
-		reg = prometheus.NewRegistry()
-	}
 
 	queue := string(statemachine.ToTemporal)
 	copier, err := sqsq.NewCopier(api, sqsq.CopierConfig{DeadLetters: map[string]string{urls[queue]: urls[resources.DLQ(queue)]}, Logger: log})

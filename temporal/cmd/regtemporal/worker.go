@@ -21,6 +21,7 @@ import (
 	sdktally "go.temporal.io/sdk/contrib/tally"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/tendlc/tendlc/infra/fault"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -47,7 +48,8 @@ It also runs the evidence reviews a legacy replica delegates (workflow
 DelegatedEvidence, started by regtemporal bridge), whose last activity sends
 the result to the legacy events queue: --events-queue-url, or the events
 queue of --prefix. A worker without either runs them but cannot report
-(the activity is retried until a worker that has them runs it).`,
+(the activity is retried until a worker that has them runs it). --faults
+duplicates or delays those sends, as regd's --faults does its own.`,
 	setup: workerCommand})
 
 // workerConfig is what the worker flags say.
@@ -60,6 +62,7 @@ type workerConfig struct {
 	flow          statemachine.Flow
 	logLevel      slog.Level
 	events        eventsQueue
+	faults        fault.Config // injected into the sends of results
 }
 
 // workerFlags are the worker's flags as given, before check reads them.
@@ -72,6 +75,7 @@ type workerFlags struct {
 	maxRedrives, maxChecks  int
 	timeScale, retryScale   float64
 	events                  eventsQueue
+	faults                  sendFaults
 }
 
 func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
@@ -89,6 +93,7 @@ func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
 	fs.StringVar(&f.flow, "flow", "v1", "`flow` of the campaigns this worker starts: v1, or v2 (the opt-in evidence review)")
 	fs.StringVar(&f.level, "log-level", "info", "debug, info, warn or error")
 	f.events.flags(fs, "")
+	f.faults.flags(fs)
 	return func(ctx context.Context, args []string) error {
 		c, err := f.check(args)
 		if err != nil {
@@ -126,6 +131,9 @@ func (f *workerFlags) check(args []string) (workerConfig, error) {
 	if err := c.logLevel.UnmarshalText([]byte(f.level)); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
 	}
+	if c.faults, err = f.faults.check(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, usageErrorf("%v", err)
 	}
@@ -152,7 +160,14 @@ func runWorker(ctx context.Context, c workerConfig, m *Main) error {
 	}
 	acts := &flow.Activities{Downstream: downstream, Temporal: cl, Settings: c.settings}
 	if c.events.set() {
-		if acts.Events, err = c.events.producer(ctx, nil); err != nil {
+		api, err := c.events.sqs(ctx)
+		if err != nil {
+			return err
+		}
+		if api, err = withSendFaults(api, c.faults, reg); err != nil {
+			return err
+		}
+		if acts.Events, err = c.events.producer(ctx, api); err != nil {
 			return err
 		}
 	}
