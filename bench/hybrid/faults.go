@@ -3,6 +3,7 @@ package hybrid
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -37,28 +38,36 @@ func sendFaultsOf(regd []string) []string {
 
 // scrapeFaults returns the faults the workers and the bridge injected, by
 // fault, from their /metrics (tendlc_faults_injected_total) at urls: since
-// each one's last start, so a count after a boundary kill is short.
+// each one's last start, so a count after a boundary kill is short. A
+// process that does not answer is left out, and its error joined.
 func scrapeFaults(ctx context.Context, urls []string) (map[string]float64, error) {
 	out := map[string]float64{}
+	var errs []error
 	for _, u := range urls {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		m, err := scrapeOne(ctx, u)
 		if err != nil {
-			return out, err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return out, fmt.Errorf("scrape %s: %w", u, err)
-		}
-		m, err := bench.ParseMetrics(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return out, fmt.Errorf("scrape %s: %w", u, err)
+			errs = append(errs, fmt.Errorf("scrape %s: %w", u, err))
+			continue
 		}
 		for f, n := range m.By("tendlc_faults_injected_total", "fault", nil) {
 			out[f] += n
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// scrapeOne reads the metrics at url.
+func scrapeOne(ctx context.Context, url string) (bench.Metrics, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return bench.ParseMetrics(resp.Body)
 }
 
 // figures are legacy's figures of the run with the Temporal side's send

@@ -117,11 +117,17 @@ func runBridge(ctx context.Context, c bridgeConfig) error {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	// --faults reaches the results the drainer sends again, not the
+	// webhooks the sink forwards: those the baseline's shim sends unfaulted.
 	faulty, err := withSendFaults(api, c.faults, reg)
 	if err != nil {
 		return err
 	}
-	events, err := c.queues.producer(ctx, faulty)
+	results, err := c.queues.producer(ctx, faulty)
+	if err != nil {
+		return err
+	}
+	events, err := c.queues.producer(ctx, api)
 	if err != nil {
 		return err
 	}
@@ -150,7 +156,7 @@ func runBridge(ctx context.Context, c bridgeConfig) error {
 	if err != nil {
 		return err
 	}
-	drainer := bridge.NewDrainer(cl, events, reg)
+	drainer := bridge.NewDrainer(cl, results, reg)
 	// regd's middleware, in its order (cmd/regd/chain.go).
 	h := message.Chain(drainer.Handle, handlers.Logging(log), retrier.Middleware(), message.Recover())
 
