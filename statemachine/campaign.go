@@ -92,6 +92,7 @@ var campaignSpec = kindSpec{
 				return "", ignoreBecause("carrier already answered")
 			}
 			d.next.Carriers[u.Carrier] = CarrierInReview
+			d.noteCarrier(u.Carrier, CarrierInReview)
 			return string(CampaignCarrierReview), nil
 		},
 	},
@@ -109,6 +110,7 @@ var campaignSpec = kindSpec{
 			}
 			d.next.Carriers[u.Carrier] = CarrierApproved
 			if !d.allCarriers(CarrierApproved) {
+				d.noteCarrier(u.Carrier, CarrierApproved, CarrierApproved)
 				return string(CampaignCarrierApproved), nil
 			}
 			d.send(ToEvents, CampaignNumbersRequested, d.next.ID, Empty{})
@@ -160,6 +162,7 @@ var campaignSpec = kindSpec{
 			}
 			d.next.Carriers[u.Carrier] = CarrierApproved
 			if !d.allCarriers(CarrierApproved) {
+				d.noteCarrier(u.Carrier, CarrierApproved, CarrierApproved)
 				return string(CampaignCarrierUnsuspended), nil
 			}
 			d.next.Reason = nil
@@ -198,6 +201,7 @@ var campaignSpec = kindSpec{
 			d.next.Numbers[s.Number] = s.Status
 			for _, st := range d.next.Numbers {
 				if st == NumberPendingStatus {
+					d.noteNumber(s.Number, s.Status)
 					return string(CampaignNumberSettled), nil
 				}
 			}

@@ -125,6 +125,8 @@ type decider struct {
 	err   error // first payload decode error
 	// reasonSet says this event set the record's reason (for the audit entry).
 	reasonSet bool
+	// note, when set, writes the decision as a Note.
+	note *Note
 }
 
 // newDecider starts the decision of env on rec, a record on flow (the
@@ -216,7 +218,7 @@ func (d *decider) finish(name string, from, to State) Decision {
 	if n.CorrelationID == "" {
 		n.CorrelationID = d.env.CorrelationID
 	}
-	return Decision{
+	dec := Decision{
 		Disposition: Transition,
 		FSMEvent:    name,
 		From:        from,
@@ -229,6 +231,10 @@ func (d *decider) finish(name string, from, to State) Decision {
 			CorrelationID: n.CorrelationID, Reason: d.auditReason(),
 		},
 	}
+	if d.note != nil && d.prev != nil && from == to && len(d.emit) == 0 {
+		dec.Note, dec.Audit.Note = d.note, true
+	}
+	return dec
 }
 
 func (d *decider) auditReason() *Reason {

@@ -97,4 +97,8 @@ type Decision struct {
 	Next     Record
 	Audit    AuditEntry
 	Emit     []Outgoing
+	// Note, when set, says the transition may be written as this note,
+	// which makes no new version (see [Note]); Next is the same change as a
+	// versioned write.
+	Note *Note
 }

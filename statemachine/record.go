@@ -1,6 +1,7 @@
 package statemachine
 
 import (
+	"cmp"
 	"encoding/json"
 	"time"
 )
@@ -92,9 +93,12 @@ type CommandRef struct {
 // AuditEntry is one line of a record's history, written in the same
 // transaction as the change it describes.
 type AuditEntry struct {
-	Kind          Kind      `json:"kind"`
-	RecordID      string    `json:"record_id"`
-	Version       int64     `json:"version"` // the record version this change produced
+	Kind     Kind   `json:"kind"`
+	RecordID string `json:"record_id"`
+	// Version is the record version this change produced; for a note, the
+	// version it was written on, which it leaves as it is.
+	Version       int64     `json:"version"`
+	Note          bool      `json:"note,omitempty"` // written as a Note
 	From          State     `json:"from"`
 	To            State     `json:"to"`
 	Event         EventType `json:"event"`
@@ -103,4 +107,17 @@ type AuditEntry struct {
 	Actor         string    `json:"actor,omitempty"`
 	CorrelationID string    `json:"correlation_id,omitempty"`
 	Reason        *Reason   `json:"reason,omitempty"`
+}
+
+// CompareAudit orders the audit entries of one record as they were written:
+// by version, a version's own entry before the notes written on it, the
+// notes by message id (they commute: each changes an entry of its own).
+func CompareAudit(a, b AuditEntry) int {
+	note := func(e AuditEntry) int {
+		if e.Note {
+			return 1
+		}
+		return 0
+	}
+	return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(note(a), note(b)), cmp.Compare(a.MessageID, b.MessageID))
 }

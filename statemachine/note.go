@@ -1,0 +1,107 @@
+package statemachine
+
+import "slices"
+
+// NoteMap names the map of a record a [Note] changes one entry of.
+type NoteMap string
+
+// The maps notes change.
+const (
+	NoteCarriers NoteMap = "carriers" // Record.Carriers, keyed by Carrier
+	NoteNumbers  NoteMap = "numbers"  // Record.Numbers, keyed by number
+)
+
+// Note is a transition that stays in its state and changes one entry of the
+// record's carriers or numbers and nothing else a decision reads: a carrier's
+// answer, a number's settlement, all but the one that completes the map. It
+// makes no new version, so the answers of one record that two replicas
+// apply at once both go in, where versioned writes would conflict; each still
+// has its audit entry (AuditEntry.Note). The answer that completes the map
+// (the last carrier's approval, the last number settled) moves the record and
+// is a versioned transition.
+//
+// A store writes a note, with its audit entry, only while [Note.Holds] on
+// the stored record: still the version the decision read, the entry still as
+// read, and unless Open is empty, one of the Open entries still not Done, so
+// that a note never completes the map unseen. Of two answers that would each
+// complete it the last one written thus fails, re-reads and completes it with
+// a transition.
+type Note struct {
+	Map   NoteMap
+	Key   string
+	Was   string // the entry as the decision read it ("": absent)
+	Value string // the entry to write
+	// Open are the other entries that were not Done when read; empty when
+	// the entries never complete the map (a carrier's review).
+	Open []string
+	Done []string
+}
+
+// Holds reports whether note n, decided on prev, may be written on cur, the
+// record as stored.
+func (n Note) Holds(prev, cur Record) bool {
+	if cur.State != prev.State || cur.Version != prev.Version {
+		return false
+	}
+	e := n.entries(cur)
+	if e[n.Key] != n.Was {
+		return false
+	}
+	if len(n.Open) == 0 {
+		return true
+	}
+	for _, k := range n.Open {
+		if !slices.Contains(n.Done, e[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// entries returns the map n changes, as strings.
+func (n Note) entries(r Record) map[string]string {
+	out := map[string]string{}
+	switch n.Map {
+	case NoteCarriers:
+		for k, v := range r.Carriers {
+			out[string(k)] = string(v)
+		}
+	case NoteNumbers:
+		for k, v := range r.Numbers {
+			out[k] = string(v)
+		}
+	}
+	return out
+}
+
+// noteCarrier makes the decision a note that sets carrier c to s. done are
+// the statuses that complete the carriers (none: the answer never completes
+// them).
+func (d *decider) noteCarrier(c Carrier, s CarrierStatus, done ...CarrierStatus) {
+	n := Note{Map: NoteCarriers, Key: string(c), Value: string(s)}
+	for _, st := range done {
+		n.Done = append(n.Done, string(st))
+	}
+	d.note = n.open(d.prev)
+}
+
+// noteNumber makes the decision a note that settles number num as s.
+func (d *decider) noteNumber(num string, s NumberStatus) {
+	n := Note{Map: NoteNumbers, Key: num, Value: string(s),
+		Done: []string{string(NumberRegisteredStatus), string(NumberFailedStatus), string(NumberDeregisteredStatus)}}
+	d.note = n.open(d.prev)
+}
+
+// open fills Was and Open from prev, the record as read.
+func (n Note) open(prev *Record) *Note {
+	e := n.entries(*prev)
+	n.Was = e[n.Key]
+	if len(n.Done) > 0 {
+		for _, k := range sortedKeys(e) {
+			if k != n.Key && !slices.Contains(n.Done, e[k]) {
+				n.Open = append(n.Open, k)
+			}
+		}
+	}
+	return &n
+}
