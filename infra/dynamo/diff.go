@@ -10,13 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tendlc/tendlc/infra/resources"
+	"github.com/tendlc/tendlc/statemachine"
 )
 
 // entryWise are the map attributes that writers other than transitions
 // change entry by entry, without a new version: ClearOutbox removes outbox
-// entries, the marks set times on commands. A transition writes only the
-// entries it changed, so that it does not write back an entry as it read it.
-var entryWise = map[string]bool{attrOutbox: true, attrCommands: true}
+// entries, the marks set times on commands, notes (Note) set carriers' and
+// numbers' entries. A transition writes only the entries it changed, so that
+// it does not write back an entry as it read it.
+var entryWise = map[string]bool{attrOutbox: true, attrCommands: true,
+	string(statemachine.NoteCarriers): true, string(statemachine.NoteNumbers): true}
 
 // update is an UpdateItem's expression under construction.
 type update struct {

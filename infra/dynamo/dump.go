@@ -76,7 +76,7 @@ func (s *Store) Dump(ctx context.Context) (Dump, error) {
 	})
 	slices.SortFunc(d.Audit, func(a, b statemachine.AuditEntry) int {
 		return cmp.Or(cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.RecordID, b.RecordID),
-			cmp.Compare(a.Version, b.Version))
+			statemachine.CompareAudit(a, b))
 	})
 	d.ReadUnits = cost.Snapshot().Total.ReadUnits
 	return d, nil

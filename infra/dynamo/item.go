@@ -146,6 +146,7 @@ type auditItem struct {
 	Actor         string                 `dynamodbav:"actor,omitempty"`
 	CorrelationID string                 `dynamodbav:"correlation_id,omitempty"`
 	Reason        *reasonItem            `dynamodbav:"reason,omitempty"`
+	Note          bool                   `dynamodbav:"note,omitempty"`
 }
 
 // reasonItem is a statemachine.Reason as stored.
@@ -158,6 +159,19 @@ func recordPK(kind statemachine.Kind, id string) string { return string(kind) + 
 
 // AuditSK is the sort key of a record's audit item of the given version.
 func AuditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, version) }
+
+// NoteSK is the sort key of the audit item of a note (statemachine.Note)
+// written on the given version by message id: after the version's own item,
+// before the next version's.
+func NoteSK(version int64, id string) string { return AuditSK(version) + "#" + id }
+
+// auditSK is the sort key of audit entry a.
+func auditSK(a statemachine.AuditEntry) string {
+	if a.Note {
+		return NoteSK(a.Version, a.MessageID)
+	}
+	return AuditSK(a.Version)
+}
 
 // recordKey is the primary key of a record item.
 func recordKey(kind statemachine.Kind, id string) map[string]types.AttributeValue {
@@ -235,10 +249,10 @@ func unmarshalRecord(av map[string]types.AttributeValue) (statemachine.Record, e
 
 func marshalAudit(a statemachine.AuditEntry) (map[string]types.AttributeValue, error) {
 	av, err := attributevalue.MarshalMap(auditItem{
-		PK: recordPK(a.Kind, a.RecordID), SK: AuditSK(a.Version),
+		PK: recordPK(a.Kind, a.RecordID), SK: auditSK(a),
 		Kind: a.Kind, RecordID: a.RecordID, Version: a.Version,
 		From: a.From, To: a.To, Event: a.Event, MessageID: a.MessageID, At: a.At.UTC(),
-		Actor: a.Actor, CorrelationID: a.CorrelationID, Reason: toReasonItem(a.Reason),
+		Actor: a.Actor, CorrelationID: a.CorrelationID, Reason: toReasonItem(a.Reason), Note: a.Note,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode audit entry %d of %s %s: %w", a.Version, a.Kind, a.RecordID, err)
@@ -254,7 +268,7 @@ func unmarshalAudit(av map[string]types.AttributeValue) (statemachine.AuditEntry
 	return statemachine.AuditEntry{
 		Kind: it.Kind, RecordID: it.RecordID, Version: it.Version,
 		From: it.From, To: it.To, Event: it.Event, MessageID: it.MessageID, At: it.At,
-		Actor: it.Actor, CorrelationID: it.CorrelationID, Reason: fromReasonItem(it.Reason),
+		Actor: it.Actor, CorrelationID: it.CorrelationID, Reason: fromReasonItem(it.Reason), Note: it.Note,
 	}, nil
 }
 

@@ -1,0 +1,115 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tendlc/tendlc/infra/resources"
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+const (
+	// opNote is the operation a Meter counts Note under.
+	opNote = "Note"
+	// attrLastMessageID is the record attribute of its last applied message;
+	// like the statemachine.NoteMap names, it must match recordItem's tags.
+	attrLastMessageID = "last_message_id"
+)
+
+// Note writes note n, decided on prev, with its audit entry in one
+// transaction: the entry of the record's carriers or numbers, updated_at
+// (audit.At) and last_message_id (audit.MessageID). It leaves the version as
+// it is (see statemachine.Note), so that another note of the same version,
+// another carrier's answer applied at the same moment, goes in too. The write
+// succeeds only while n.Holds on the stored record, which the condition
+// expresses: prev's state and version, the entry as read, and one of the
+// entries n.Open names not in n.Done. The audit item is stamped with prev's
+// version and keyed after that version's own item (NoteSK).
+//
+// When the condition fails it returns a *statemachine.ConflictError and
+// writes nothing: re-read and decide again. Other errors are the SDK's,
+// wrapped.
+func (s *Store) Note(ctx context.Context, prev statemachine.Record, n statemachine.Note, audit statemachine.AuditEntry) error {
+	conflict := &statemachine.ConflictError{Kind: prev.Kind, ID: prev.ID, ExpectedState: prev.State, ExpectedVersion: prev.Version}
+	audit.Kind, audit.RecordID, audit.Version, audit.Note = prev.Kind, prev.ID, prev.Version, true
+	auditAV, err := marshalAudit(audit)
+	if err != nil {
+		return err
+	}
+	at, err := attributevalue.Marshal(audit.At.UTC()) // as marshalRecord writes times
+	if err != nil {
+		return fmt.Errorf("note on %s %s: encode time: %w", prev.Kind, prev.ID, err)
+	}
+	names := map[string]string{"#state": attrState, "#version": attrVersion, "#map": string(n.Map), "#key": n.Key,
+		"#updated": attrUpdatedAt, "#last": attrLastMessageID}
+	values := map[string]types.AttributeValue{
+		":state": &types.AttributeValueMemberS{Value: string(prev.State)}, ":version": num(prev.Version),
+		":value": &types.AttributeValueMemberS{Value: n.Value}, ":at": at,
+		":last": &types.AttributeValueMemberS{Value: audit.MessageID},
+	}
+	cond := "#state = :state AND #version = :version AND " + noteEntryWas(n, values) + noteOpen(n, names, values)
+	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{ // first: isConflict reads its cancellation reason
+				TableName:                 aws.String(s.table),
+				Key:                       recordKey(prev.Kind, prev.ID),
+				UpdateExpression:          aws.String("SET #map.#key = :value, #updated = :at, #last = :last"),
+				ConditionExpression:       aws.String(cond),
+				ExpressionAttributeNames:  names,
+				ExpressionAttributeValues: values,
+			}},
+			{Put: &types.Put{
+				TableName:                aws.String(s.table),
+				Item:                     auditAV,
+				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+				ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
+			}},
+		},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+	})
+	if err != nil {
+		s.meter.add(opNote, writes, nil)
+		if isConflict(err) {
+			return conflict
+		}
+		return fmt.Errorf("note on %s %s at version %d: %w", prev.Kind, prev.ID, prev.Version, err)
+	}
+	s.meter.add(opNote, writes, out.ConsumedCapacity)
+	return nil
+}
+
+// noteEntryWas is the condition that the entry is as the note read it.
+func noteEntryWas(n statemachine.Note, values map[string]types.AttributeValue) string {
+	if n.Was == "" {
+		return "attribute_not_exists(#map.#key)"
+	}
+	values[":was"] = &types.AttributeValueMemberS{Value: n.Was}
+	return "#map.#key = :was"
+}
+
+// noteOpen is the condition (after an AND) that one of n.Open is not in
+// n.Done, or "" when n.Open is empty.
+func noteOpen(n statemachine.Note, names map[string]string, values map[string]types.AttributeValue) string {
+	if len(n.Open) == 0 {
+		return ""
+	}
+	done := make([]string, len(n.Done))
+	for i, d := range n.Done {
+		done[i] = ":done" + strconv.Itoa(i)
+		values[done[i]] = &types.AttributeValueMemberS{Value: d}
+	}
+	open := make([]string, len(n.Open))
+	for i, k := range n.Open {
+		p := "#open" + strconv.Itoa(i)
+		names[p] = k
+		open[i] = "NOT (#map." + p + " IN (" + strings.Join(done, ", ") + "))"
+	}
+	return " AND (" + strings.Join(open, " OR ") + ")"
+}

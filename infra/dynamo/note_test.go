@@ -1,0 +1,168 @@
+package dynamo
+
+import (
+	"errors"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tendlc/tendlc/statemachine"
+)
+
+const (
+	att     = statemachine.CarrierATT
+	tmobile = statemachine.CarrierTMobile
+	verizon = statemachine.CarrierVerizon
+)
+
+// inCarrierReview creates campaign id in CARRIER_REVIEW with carriers c and
+// two pending numbers.
+func inCarrierReview(tb testing.TB, s *Store, id string, c map[statemachine.Carrier]statemachine.CarrierStatus) statemachine.Record {
+	tb.Helper()
+	r := record(statemachine.KindCampaign, id, "b1", statemachine.CarrierReview)
+	r.Carriers = c
+	r.Numbers = map[string]statemachine.NumberStatus{"+12025550101": statemachine.NumberPendingStatus, "+12025550102": statemachine.NumberPendingStatus}
+	return create(tb, s, r)
+}
+
+// carrierNote is the note of carrier c's approval, decided on prev.
+func carrierNote(prev statemachine.Record, c statemachine.Carrier) statemachine.Note {
+	n := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(c), Was: string(prev.Carriers[c]),
+		Value: string(statemachine.CarrierApproved), Done: []string{string(statemachine.CarrierApproved)}}
+	for _, o := range statemachine.Carriers {
+		if o != c && prev.Carriers[o] != statemachine.CarrierApproved {
+			n.Open = append(n.Open, string(o))
+		}
+	}
+	return n
+}
+
+func noteAudit(id string, at time.Time) statemachine.AuditEntry {
+	return statemachine.AuditEntry{From: statemachine.CarrierReview, To: statemachine.CarrierReview,
+		Event: statemachine.CampaignCarrierApproved, MessageID: id, At: at}
+}
+
+func TestNotesOfOneVersionAllGoInWithoutAVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pending := map[statemachine.Carrier]statemachine.CarrierStatus{att: statemachine.CarrierPending,
+		tmobile: statemachine.CarrierPending, verizon: statemachine.CarrierPending}
+	v1 := inCarrierReview(t, f.store, "c1", pending)
+
+	// Two replicas read version 1; AT&T and T-Mobile approve at once.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	at := t0.Add(time.Minute)
+	for i, c := range []statemachine.Carrier{att, tmobile} {
+		wg.Go(func() {
+			errs[i] = f.store.Note(t.Context(), v1, carrierNote(v1, c), noteAudit("approve-"+string(c), at))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("notes of one version: %v", err)
+	}
+	got, err := f.store.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 1 || got.Carriers[att] != statemachine.CarrierApproved || got.Carriers[tmobile] != statemachine.CarrierApproved ||
+		got.Carriers[verizon] != statemachine.CarrierPending || !got.UpdatedAt.Equal(at) {
+		t.Errorf("after two notes: version %d, carriers %v, updated %s; want version 1, both approved, updated %s",
+			got.Version, got.Carriers, got.UpdatedAt, at)
+	}
+
+	// A versioned transition decided on the read from before the notes
+	// writes only what it changed: the notes stay.
+	next := v1
+	next.State, next.Carriers = statemachine.Rejected, maps.Clone(v1.Carriers)
+	next.Carriers[verizon] = statemachine.CarrierRejected
+	v2 := move(t, f.store, &v1, next)
+	got, _ = f.store.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if got.Version != v2.Version || got.Carriers[att] != statemachine.CarrierApproved || got.Carriers[verizon] != statemachine.CarrierRejected {
+		t.Errorf("after the transition: version %d, carriers %v; want %d with the notes kept", got.Version, got.Carriers, v2.Version)
+	}
+
+	// The history lists the notes at version 1, between its versions.
+	h, err := f.store.History(t.Context(), statemachine.KindCampaign, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, a := range h {
+		seen = append(seen, a.MessageID)
+	}
+	if len(h) != 4 || h[0].Note || !h[1].Note || !h[2].Note || h[1].Version != 1 || h[2].Version != 1 || h[3].Note || h[3].Version != 2 {
+		t.Errorf("history %v: want version 1, two notes at version 1, version 2", seen)
+	}
+}
+
+func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	two := map[statemachine.Carrier]statemachine.CarrierStatus{att: statemachine.CarrierPending,
+		tmobile: statemachine.CarrierInReview, verizon: statemachine.CarrierApproved}
+	cases := []struct {
+		name  string
+		holds bool
+		// change is what happened to the stored record since prev was read.
+		change func(tb testing.TB, prev statemachine.Record) statemachine.Note
+	}{
+		{"nothing", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note { return carrierNote(prev, att) }},
+		{"another carrier's answer that leaves one open", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), Was: "REVIEW", Value: "REVIEW"}
+			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("rv-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			return carrierNote(prev, att)
+		}},
+		{"the other open carrier approved: this answer completes the carriers", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			if err := f.store.Note(tb.Context(), prev, carrierNote(prev, tmobile), noteAudit("tm-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			return carrierNote(prev, att)
+		}},
+		{"the same answer written before", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			if err := f.store.Note(tb.Context(), prev, carrierNote(prev, att), noteAudit("first-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			return carrierNote(prev, att)
+		}},
+		{"a new version", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			move(tb, f.store, &prev, prev)
+			return carrierNote(prev, att)
+		}},
+		{"a number's settlement that leaves one pending", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			n := statemachine.Note{Map: statemachine.NoteNumbers, Key: "+12025550101", Was: "PENDING", Value: "REGISTERED",
+				Open: []string{"+12025550102"}, Done: []string{"REGISTERED", "FAILED", "DEREGISTERED"}}
+			if err := f.store.Note(tb.Context(), prev, n, noteAudit("n1-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			n.Key, n.Open = "+12025550102", []string{"+12025550101"}
+			return n
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := inCarrierReview(t, f.store, "c"+string(rune('a'+i)), maps.Clone(two))
+			n := tc.change(t, prev)
+			cur, err := f.store.Get(t.Context(), statemachine.KindCampaign, prev.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := n.Holds(prev, *cur)
+			if want != tc.holds {
+				t.Fatalf("Holds = %v, want %v", want, tc.holds)
+			}
+			err = f.store.Note(t.Context(), prev, n, noteAudit("note-"+prev.ID, t0))
+			_, conflict := errors.AsType[*statemachine.ConflictError](err)
+			switch {
+			case want && err != nil:
+				t.Errorf("Note = %v; the note holds on %v and must go in", err, cur.Carriers)
+			case !want && !conflict:
+				t.Errorf("Note = %v; the note does not hold on %v (version %d) and must conflict", err, cur.Carriers, cur.Version)
+			}
+		})
+	}
+}
