@@ -24,6 +24,10 @@ type Store interface {
 	// (ClearOutbox, the outbound side's marks) changed since prev was read
 	// stays.
 	Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, audit statemachine.AuditEntry) (statemachine.Record, error)
+	// Note writes a note decided on prev and its audit entry, leaving the
+	// version as it is, while the note holds on the stored record
+	// (statemachine.Note.Holds), or returns a *statemachine.ConflictError.
+	Note(ctx context.Context, prev statemachine.Record, n statemachine.Note, audit statemachine.AuditEntry) error
 	// ClearOutbox forgets the messages an event emitted, once they are sent.
 	ClearOutbox(ctx context.Context, kind statemachine.Kind, id, eventID string) error
 	// Children lists the records whose parent is the given record.
@@ -206,7 +210,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 		case statemachine.Reject:
 			return nil, false, &message.RejectedError{Reason: dec.Reason, Code: dec.Code, Detail: dec.Detail}
 		}
-		if _, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit); err != nil {
+		if err := d.write(ctx, rec, dec); err != nil {
 			if errors.Is(err, statemachine.ErrConflict) {
 				d.cfg.Observer.Conflicted(kind)
 				log.Debug("version conflict: reading the record again", "try", try+1, "state", dec.From)
@@ -216,10 +220,21 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 			return nil, false, fmt.Errorf("write %s %s: %w", kind, env.EntityID, err)
 		}
 		d.cfg.Observer.Transitioned(kind, env.Type, dec.From, dec.To)
-		log.Info("transition", "from", dec.From, "to", dec.To, "fsm_event", dec.FSMEvent, "emitted", len(dec.Emit))
+		log.Info("transition", "from", dec.From, "to", dec.To, "fsm_event", dec.FSMEvent, "emitted", len(dec.Emit), "note", dec.Note != nil)
 		return dec.Emit, false, nil
 	}
 	return nil, false, conflict
+}
+
+// write writes a transition decided on rec: as a note where the decision
+// allows one (answers to one record from two replicas then both go in
+// without a conflict), otherwise as a new version.
+func (d *Dispatcher) write(ctx context.Context, rec *statemachine.Record, dec statemachine.Decision) error {
+	if dec.Note != nil && rec != nil {
+		return d.cfg.Store.Note(ctx, *rec, *dec.Note, dec.Audit)
+	}
+	_, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit)
+	return err
 }
 
 // facts loads what the decision needs beyond the record.

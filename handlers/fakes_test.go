@@ -67,6 +67,29 @@ func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next
 	return next, nil
 }
 
+func (s *memStore) Note(_ context.Context, prev statemachine.Record, n statemachine.Note, a statemachine.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := key(prev.Kind, prev.ID)
+	cur, exists := s.records[k]
+	if !exists || !n.Holds(prev, cur) {
+		return &statemachine.ConflictError{Kind: prev.Kind, ID: prev.ID, ExpectedState: prev.State, ExpectedVersion: prev.Version}
+	}
+	switch n.Map {
+	case statemachine.NoteCarriers:
+		cur.Carriers = maps.Clone(cur.Carriers)
+		cur.Carriers[statemachine.Carrier(n.Key)] = statemachine.CarrierStatus(n.Value)
+	case statemachine.NoteNumbers:
+		cur.Numbers = maps.Clone(cur.Numbers)
+		cur.Numbers[n.Key] = statemachine.NumberStatus(n.Value)
+	}
+	cur.UpdatedAt, cur.LastMessageID = a.At, a.MessageID
+	a.Version, a.Note = prev.Version, true
+	s.records[k] = cur
+	s.audit[k] = append(s.audit[k], a)
+	return nil
+}
+
 func (s *memStore) ClearOutbox(_ context.Context, k statemachine.Kind, id, eventID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

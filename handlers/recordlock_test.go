@@ -46,6 +46,11 @@ func (s *overlapStore) Transition(ctx context.Context, prev *statemachine.Record
 	return s.memStore.Transition(ctx, prev, next, a)
 }
 
+func (s *overlapStore) Note(ctx context.Context, prev statemachine.Record, n statemachine.Note, a statemachine.AuditEntry) error {
+	defer s.leave()
+	return s.memStore.Note(ctx, prev, n, a)
+}
+
 func (s *overlapStore) leave() {
 	s.mu.Lock()
 	s.inside--
@@ -99,8 +104,11 @@ func TestOneProcessAppliesTheEventsOfARecordInLine(t *testing.T) {
 		}
 	}
 	r, _ := st.memStore.Get(t.Context(), statemachine.KindCampaign, "c1")
-	if r.State != statemachine.Active || r.Version != 9 {
-		t.Errorf("state %s version %d, want ACTIVE at version 9 (one write per number)", r.State, r.Version)
+	if r.State != statemachine.Active || r.Version != 2 {
+		t.Errorf("state %s version %d, want ACTIVE at version 2 (seven notes, then the last number's transition)", r.State, r.Version)
+	}
+	if got := len(st.audit["campaign#c1"]); got != 9 {
+		t.Errorf("%d audit entries, want 9 (the seed and one per number)", got)
 	}
 	if st.max != 1 || obs.conflicts != 0 {
 		t.Errorf("%d handlers between read and write at once, %d conflicts; want 1 and 0", st.max, obs.conflicts)

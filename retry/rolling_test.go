@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,6 +139,11 @@ func (s *records) Transition(_ context.Context, prev *statemachine.Record, next 
 	next.Version++
 	s.recs[string(next.Kind)+"#"+next.ID] = next
 	return next, nil
+}
+
+// Note refuses: these tests register brands, whose events are never notes.
+func (s *records) Note(context.Context, statemachine.Record, statemachine.Note, statemachine.AuditEntry) error {
+	return errors.New("records: a note on a store that keeps none")
 }
 
 func (s *records) ClearOutbox(context.Context, statemachine.Kind, string, string) error { return nil }
