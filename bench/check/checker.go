@@ -262,7 +262,7 @@ func newChecker(in Input) *checker {
 		}
 	}
 	for _, as := range c.audits {
-		slices.SortStableFunc(as, func(a, b statemachine.AuditEntry) int { return cmp.Compare(a.Version, b.Version) })
+		slices.SortStableFunc(as, statemachine.CompareAudit)
 	}
 	for _, r := range in.Journal.Requests {
 		if k := requestKind(r); k != "" {

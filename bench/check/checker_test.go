@@ -301,6 +301,28 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			rule: ruleHistory, record: "campaign-0", says: "applied twice",
 		},
 		{
+			name: "a versioned write on a note's version",
+			plant: func(tb testing.TB, in *Input) {
+				i := auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignCarrierReview))
+				if !in.Audit[i].Note || in.Audit[i-1].Version != in.Audit[i].Version && in.Audit[i+1].Version != in.Audit[i].Version {
+					tb.Fatalf("the fixture's carrier review is not a note beside another entry of its version: %+v", in.Audit[i-1:i+2])
+				}
+				for j := range in.Audit {
+					if in.Audit[j].RecordID == "campaign-0" {
+						in.Audit[j].Note = false
+					}
+				}
+			},
+			rule: ruleHistory, record: "campaign-0", says: "does not increase",
+		},
+		{
+			name: "a note that creates its record",
+			plant: func(tb testing.TB, in *Input) {
+				in.Audit[auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignRegister))].Note = true
+			},
+			rule: ruleHistory, record: "campaign-0", says: "a note creates the record",
+		},
+		{
 			name: "an event that is no transition in its source state",
 			plant: func(tb testing.TB, in *Input) {
 				i := auditIndex(tb, *in, "campaign-3", event(statemachine.CampaignReviewRejected))

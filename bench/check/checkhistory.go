@@ -16,7 +16,9 @@ import (
 // the record's state, with the record's last applied message.
 //
 // Versions may skip: RecordRedrive writes the record, bumping its version,
-// without an audit item.
+// without an audit item. A note (statemachine.Note) stays on the version
+// before it; the notes of one version commute, so the record's last applied
+// message is any of the notes written on its last audit item's version.
 func (c *checker) checkHistory() {
 	for _, k := range c.keys() {
 		c.checked[ruleHistory]++
@@ -47,7 +49,7 @@ func (c *checker) checkHistory() {
 		if rec.Version < last.Version {
 			c.violate(ruleHistory, k, len(as)-1, "the record's version %d is below its last audit item's, %d", rec.Version, last.Version)
 		}
-		if rec.LastMessageID != last.MessageID {
+		if !slices.Contains(lastApplied(as), rec.LastMessageID) {
 			c.violate(ruleHistory, k, len(as)-1, "the record's last applied message %s is not its last audit item's, %s",
 				short(rec.LastMessageID), short(last.MessageID))
 		}
@@ -57,6 +59,20 @@ func (c *checker) checkHistory() {
 			}
 		}
 	}
+}
+
+// lastApplied returns the message ids a record's last applied message may
+// be, given its audit as: the notes after the last versioned entry, or that
+// entry's.
+func lastApplied(as []statemachine.AuditEntry) []string {
+	var ids []string
+	for i := len(as) - 1; i >= 0 && as[i].Note; i-- {
+		ids = append(ids, as[i].MessageID)
+	}
+	if len(ids) == 0 {
+		ids = append(ids, as[len(as)-1].MessageID)
+	}
+	return ids
 }
 
 // entryProblem returns what is wrong with entry i of the audit as of a
@@ -71,8 +87,13 @@ func entryProblem(flow statemachine.Flow, kind statemachine.Kind, as []statemach
 	case i > 0 && a.From != as[i-1].To:
 		problems = append(problems, fmt.Sprintf("broken chain: it leaves %s, but the item before (v%d) entered %s", a.From, as[i-1].Version, as[i-1].To))
 	}
-	if i > 0 && a.Version <= as[i-1].Version {
+	switch {
+	case i > 0 && a.Note && a.Version < as[i-1].Version:
+		problems = append(problems, fmt.Sprintf("a note on version %d, after v%d", a.Version, as[i-1].Version))
+	case i > 0 && !a.Note && a.Version <= as[i-1].Version:
 		problems = append(problems, fmt.Sprintf("version %d does not increase on v%d", a.Version, as[i-1].Version))
+	case i == 0 && a.Note:
+		problems = append(problems, "a note creates the record")
 	}
 	if i == 0 && a.Version < 1 {
 		problems = append(problems, fmt.Sprintf("version %d: a record's first write is version 1", a.Version))

@@ -85,7 +85,7 @@ func (f *simRun) input() Input {
 	in.Audit = slices.Clone(f.audit)
 	slices.SortStableFunc(in.Audit, func(a, b statemachine.AuditEntry) int {
 		return cmp.Or(cmp.Compare(slices.Index(statemachine.Kinds, a.Kind), slices.Index(statemachine.Kinds, b.Kind)),
-			cmp.Compare(a.RecordID, b.RecordID), cmp.Compare(a.Version, b.Version))
+			cmp.Compare(a.RecordID, b.RecordID), statemachine.CompareAudit(a, b))
 	})
 	return in
 }
@@ -170,7 +170,11 @@ func (f *simRun) apply(q queued) {
 	}
 	next := d.Next
 	next.Version = 1
-	if rec != nil {
+	switch {
+	case d.Note != nil:
+		// As the store writes a note: the entry, no version, no applied id.
+		next.Version, next.Applied = rec.Version, rec.Applied
+	case rec != nil:
 		next.Version = rec.Version + 1
 	}
 	a := d.Audit
