@@ -159,6 +159,9 @@ type auditView struct {
 	MessageID     string                 `json:"message_id"`
 	CorrelationID string                 `json:"correlation_id"`
 	Reason        *statemachine.Reason   `json:"reason"`
+	// Note says the change was written as a note (statemachine.Note): on
+	// Version, without making a new one.
+	Note bool `json:"note,omitempty"`
 }
 
 func newRecordView(r statemachine.Record, history []statemachine.AuditEntry, now time.Time) recordView {
@@ -190,7 +193,7 @@ func newRecordView(r statemachine.Record, history []statemachine.AuditEntry, now
 	for _, a := range history {
 		v.History = append(v.History, auditView{
 			Version: a.Version, At: a.At.UTC(), From: a.From, To: a.To, Event: a.Event, Actor: a.Actor,
-			MessageID: a.MessageID, CorrelationID: a.CorrelationID, Reason: a.Reason,
+			MessageID: a.MessageID, CorrelationID: a.CorrelationID, Reason: a.Reason, Note: a.Note,
 		})
 	}
 	return v
@@ -282,7 +285,11 @@ func (v recordView) writeTable(w io.Writer) error {
 	tw = newTable(w)
 	fmt.Fprintln(tw, "VERSION\tAT\tFROM -> TO\tEVENT\tACTOR\tMESSAGE ID\tREASON")
 	for _, a := range v.History {
-		fmt.Fprintf(tw, "%d\t%s\t%s -> %s\t%s\t%s\t%s\t%s\n", a.Version, stamp(a.At), a.From, a.To,
+		version := fmt.Sprint(a.Version)
+		if a.Note {
+			version += " (note)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s -> %s\t%s\t%s\t%s\t%s\n", version, stamp(a.At), a.From, a.To,
 			orDash(string(a.Event)), orDash(a.Actor), orDash(a.MessageID), reasonText(a.Reason))
 	}
 	return tw.Flush()
