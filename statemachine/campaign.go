@@ -92,7 +92,7 @@ var campaignSpec = kindSpec{
 				return "", ignoreBecause("carrier already answered")
 			}
 			d.next.Carriers[u.Carrier] = CarrierInReview
-			d.noteCarrier(u.Carrier, CarrierInReview)
+			d.noteCarrier(u.Carrier, CarrierInReview, []CarrierStatus{CarrierPending}, nil)
 			return string(CampaignCarrierReview), nil
 		},
 	},
@@ -110,7 +110,7 @@ var campaignSpec = kindSpec{
 			}
 			d.next.Carriers[u.Carrier] = CarrierApproved
 			if !d.allCarriers(CarrierApproved) {
-				d.noteCarrier(u.Carrier, CarrierApproved, CarrierApproved)
+				d.noteCarrier(u.Carrier, CarrierApproved, carrierUndecided, []CarrierStatus{CarrierApproved})
 				return string(CampaignCarrierApproved), nil
 			}
 			d.send(ToEvents, CampaignNumbersRequested, d.next.ID, Empty{})
@@ -162,7 +162,7 @@ var campaignSpec = kindSpec{
 			}
 			d.next.Carriers[u.Carrier] = CarrierApproved
 			if !d.allCarriers(CarrierApproved) {
-				d.noteCarrier(u.Carrier, CarrierApproved, CarrierApproved)
+				d.noteCarrier(u.Carrier, CarrierApproved, []CarrierStatus{CarrierSuspended}, []CarrierStatus{CarrierApproved})
 				return string(CampaignCarrierUnsuspended), nil
 			}
 			d.next.Reason = nil

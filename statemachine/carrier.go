@@ -46,3 +46,7 @@ const (
 	CarrierSuspended   CarrierStatus = "SUSPENDED"
 	CarrierUnsuspended CarrierStatus = "UNSUSPENDED"
 )
+
+// carrierUndecided are the statuses of a carrier that has not decided on a
+// campaign it reviews.
+var carrierUndecided = []CarrierStatus{CarrierPending, CarrierInReview}

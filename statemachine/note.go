@@ -21,15 +21,19 @@ const (
 // is a versioned transition.
 //
 // A store writes a note, with its audit entry, only while [Note.Holds] on
-// the stored record: still the version the decision read, the entry still as
-// read, and unless Open is empty, one of the Open entries still not Done, so
+// the stored record: still the version the decision read, the entry still one
+// the answer applies to, and unless Open is empty, one of the Open entries still not Done, so
 // that a note never completes the map unseen. Of two answers that would each
 // complete it the last one written thus fails, re-reads and completes it with
 // a transition.
 type Note struct {
-	Map   NoteMap
-	Key   string
-	Was   string // the entry as the decision read it ("": absent)
+	Map NoteMap
+	Key string
+	// From are the values of the entry the answer applies to (the one the
+	// decision read among them): a carrier's approval applies to a pending
+	// carrier and to one reviewing, so a review written in between does not
+	// turn it away.
+	From  []string
 	Value string // the entry to write
 	// Open are the other entries that were not Done when read; empty when
 	// the entries never complete the map (a carrier's review).
@@ -44,7 +48,7 @@ func (n Note) Holds(prev, cur Record) bool {
 		return false
 	}
 	e := n.entries(cur)
-	if e[n.Key] != n.Was {
+	if !slices.Contains(n.From, e[n.Key]) {
 		return false
 	}
 	if len(n.Open) == 0 {
@@ -74,28 +78,34 @@ func (n Note) entries(r Record) map[string]string {
 	return out
 }
 
-// noteCarrier makes the decision a note that sets carrier c to s. done are
-// the statuses that complete the carriers (none: the answer never completes
-// them).
-func (d *decider) noteCarrier(c Carrier, s CarrierStatus, done ...CarrierStatus) {
+// noteCarrier makes the decision a note that sets carrier c to s, from one
+// of the statuses from. done are the statuses that complete the carriers
+// (none: the answer never completes them).
+func (d *decider) noteCarrier(c Carrier, s CarrierStatus, from, done []CarrierStatus) {
 	n := Note{Map: NoteCarriers, Key: string(c), Value: string(s)}
+	for _, st := range from {
+		n.From = append(n.From, string(st))
+	}
 	for _, st := range done {
 		n.Done = append(n.Done, string(st))
 	}
 	d.note = n.open(d.prev)
 }
 
-// noteNumber makes the decision a note that settles number num as s.
+// noteNumber makes the decision a note that settles pending number num as s.
 func (d *decider) noteNumber(num string, s NumberStatus) {
-	n := Note{Map: NoteNumbers, Key: num, Value: string(s),
+	n := Note{Map: NoteNumbers, Key: num, Value: string(s), From: []string{string(NumberPendingStatus)},
 		Done: []string{string(NumberRegisteredStatus), string(NumberFailedStatus), string(NumberDeregisteredStatus)}}
 	d.note = n.open(d.prev)
 }
 
-// open fills Was and Open from prev, the record as read.
+// open fills Open from prev, the record as read. It returns nil, for a
+// versioned transition, when the entry as read is not one of From.
 func (n Note) open(prev *Record) *Note {
 	e := n.entries(*prev)
-	n.Was = e[n.Key]
+	if !slices.Contains(n.From, e[n.Key]) {
+		return nil
+	}
 	if len(n.Done) > 0 {
 		for _, k := range sortedKeys(e) {
 			if k != n.Key && !slices.Contains(n.Done, e[k]) {

@@ -43,15 +43,15 @@ func decideNote(tb testing.TB, rec *Record, e Envelope) Decision {
 func TestCarrierAnswersBeforeTheLastAreNotes(t *testing.T) {
 	c := carrierReview(t)
 	d := decideNote(t, c, env(t, CampaignCarrierReview, "c1", CarrierUpdate{Carrier: CarrierATT}))
-	want := Note{Map: NoteCarriers, Key: "att", Was: "PENDING", Value: "REVIEW"}
-	if got := *d.Note; got.Map != want.Map || got.Key != want.Key || got.Was != want.Was || got.Value != want.Value || len(got.Open) != 0 {
+	want := Note{Map: NoteCarriers, Key: "att", From: []string{"PENDING"}, Value: "REVIEW"}
+	if got := *d.Note; got.Map != want.Map || got.Key != want.Key || !slices.Equal(got.From, want.From) || got.Value != want.Value || len(got.Open) != 0 {
 		t.Errorf("review note = %+v, want %+v (a review never completes the carriers: no Open)", got, want)
 	}
 
 	d = decideNote(t, c, env(t, CampaignCarrierApproved, "c1", CarrierUpdate{Carrier: CarrierTMobile}))
-	if got := d.Note; got.Was != "PENDING" || got.Value != "APPROVED" || !slices.Equal(got.Open, []string{"att", "verizon"}) ||
+	if got := d.Note; !slices.Equal(got.From, []string{"PENDING", "REVIEW"}) || got.Value != "APPROVED" || !slices.Equal(got.Open, []string{"att", "verizon"}) ||
 		!slices.Equal(got.Done, []string{"APPROVED"}) {
-		t.Errorf("approval note = %+v, want PENDING -> APPROVED, open att and verizon until APPROVED", *got)
+		t.Errorf("approval note = %+v, want PENDING or REVIEW -> APPROVED, open att and verizon until APPROVED", *got)
 	}
 	if d.Next.Carriers[CarrierTMobile] != CarrierApproved {
 		t.Errorf("a note's Next still carries the change as a versioned write would: carriers %v", d.Next.Carriers)
@@ -99,10 +99,19 @@ func TestANoteHoldsOnlyWhileItCannotCompleteTheMapUnseen(t *testing.T) {
 	}
 	mustTransition(t, d, Approved)
 
-	// A review and an approval of different carriers commute.
+	// A review and an approval of different carriers commute; an approval
+	// goes in after its own carrier's review, a review after its approval
+	// does not.
 	rv := decideNote(t, c, env(t, CampaignCarrierReview, "c1", CarrierUpdate{Carrier: CarrierTMobile})).Note
 	if !rv.Holds(*c, afterATT) || !att.Holds(*c, noted(*c, *rv)) {
 		t.Error("a review and another carrier's approval do not commute")
+	}
+	if !tmo.Holds(*c, noted(*c, *rv)) {
+		t.Error("T-Mobile's approval does not hold after its review")
+	}
+	attReview := decideNote(t, c, env(t, CampaignCarrierReview, "c1", CarrierUpdate{Carrier: CarrierATT})).Note
+	if attReview.Holds(*c, afterATT) {
+		t.Error("AT&T's review holds after its approval")
 	}
 	// The same answer twice, or after its entry moved: written once.
 	if att.Holds(*c, afterATT) {
@@ -128,7 +137,7 @@ func TestNumberSettlementsBeforeTheLastAreNotes(t *testing.T) {
 		c.Numbers[n] = NumberPendingStatus
 	}
 	d := decideNote(t, c, env(t, CampaignNumberSettled, "c1", NumberSettled{Number: numbers[0], Status: NumberFailedStatus}))
-	if got := d.Note; got.Map != NoteNumbers || got.Key != numbers[0] || got.Was != "PENDING" || got.Value != "FAILED" ||
+	if got := d.Note; got.Map != NoteNumbers || got.Key != numbers[0] || !slices.Equal(got.From, []string{"PENDING"}) || got.Value != "FAILED" ||
 		!slices.Equal(got.Open, numbers[1:]) || slices.Contains(got.Done, "PENDING") {
 		t.Errorf("settlement note = %+v", *got)
 	}

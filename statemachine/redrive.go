@@ -182,8 +182,7 @@ func Queued(rec Record, to Destination) bool {
 func undecidedCarriers(rec Record) []Carrier {
 	var cs []Carrier
 	for _, c := range Carriers {
-		switch rec.Carriers[c] {
-		case "", CarrierPending, CarrierInReview:
+		if s := rec.Carriers[c]; s == "" || slices.Contains(carrierUndecided, s) {
 			cs = append(cs, c)
 		}
 	}

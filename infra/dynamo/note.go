@@ -29,7 +29,7 @@ const (
 // it is (see statemachine.Note), so that another note of the same version,
 // another carrier's answer applied at the same moment, goes in too. The write
 // succeeds only while n.Holds on the stored record, which the condition
-// expresses: prev's state and version, the entry as read, and one of the
+// expresses: prev's state and version, the entry one of n.From, and one of the
 // entries n.Open names not in n.Done. The audit item is stamped with prev's
 // version and keyed after that version's own item (NoteSK).
 //
@@ -54,7 +54,7 @@ func (s *Store) Note(ctx context.Context, prev statemachine.Record, n statemachi
 		":value": &types.AttributeValueMemberS{Value: n.Value}, ":at": at,
 		":last": &types.AttributeValueMemberS{Value: audit.MessageID},
 	}
-	cond := "#state = :state AND #version = :version AND " + noteEntryWas(n, values) + noteOpen(n, names, values)
+	cond := "#state = :state AND #version = :version AND " + noteFrom(n, values) + noteOpen(n, names, values)
 	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Update: &types.Update{ // first: isConflict reads its cancellation reason
@@ -85,13 +85,14 @@ func (s *Store) Note(ctx context.Context, prev statemachine.Record, n statemachi
 	return nil
 }
 
-// noteEntryWas is the condition that the entry is as the note read it.
-func noteEntryWas(n statemachine.Note, values map[string]types.AttributeValue) string {
-	if n.Was == "" {
-		return "attribute_not_exists(#map.#key)"
+// noteFrom is the condition that the entry is one of n.From.
+func noteFrom(n statemachine.Note, values map[string]types.AttributeValue) string {
+	from := make([]string, len(n.From))
+	for i, v := range n.From {
+		from[i] = ":from" + strconv.Itoa(i)
+		values[from[i]] = &types.AttributeValueMemberS{Value: v}
 	}
-	values[":was"] = &types.AttributeValueMemberS{Value: n.Was}
-	return "#map.#key = :was"
+	return "#map.#key IN (" + strings.Join(from, ", ") + ")"
 }
 
 // noteOpen is the condition (after an AND) that one of n.Open is not in

@@ -28,7 +28,7 @@ func inCarrierReview(tb testing.TB, s *Store, id string, c map[statemachine.Carr
 
 // carrierNote is the note of carrier c's approval, decided on prev.
 func carrierNote(prev statemachine.Record, c statemachine.Carrier) statemachine.Note {
-	n := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(c), Was: string(prev.Carriers[c]),
+	n := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(c), From: []string{"PENDING", "REVIEW"},
 		Value: string(statemachine.CarrierApproved), Done: []string{string(statemachine.CarrierApproved)}}
 	for _, o := range statemachine.Carriers {
 		if o != c && prev.Carriers[o] != statemachine.CarrierApproved {
@@ -111,7 +111,7 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 	}{
 		{"nothing", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note { return carrierNote(prev, att) }},
 		{"another carrier's answer that leaves one open", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
-			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), Was: "REVIEW", Value: "REVIEW"}
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), From: []string{"REVIEW"}, Value: "REVIEW"}
 			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("rv-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
 			}
@@ -119,6 +119,13 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 		}},
 		{"the other open carrier approved: this answer completes the carriers", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
 			if err := f.store.Note(tb.Context(), prev, carrierNote(prev, tmobile), noteAudit("tm-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			return carrierNote(prev, att)
+		}},
+		{"its own carrier's review", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(att), From: []string{"PENDING"}, Value: "REVIEW"}
+			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("own-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
 			}
 			return carrierNote(prev, att)
@@ -134,7 +141,7 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 			return carrierNote(prev, att)
 		}},
 		{"a number's settlement that leaves one pending", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
-			n := statemachine.Note{Map: statemachine.NoteNumbers, Key: "+12025550101", Was: "PENDING", Value: "REGISTERED",
+			n := statemachine.Note{Map: statemachine.NoteNumbers, Key: "+12025550101", From: []string{"PENDING"}, Value: "REGISTERED",
 				Open: []string{"+12025550102"}, Done: []string{"REGISTERED", "FAILED", "DEREGISTERED"}}
 			if err := f.store.Note(tb.Context(), prev, n, noteAudit("n1-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
