@@ -25,6 +25,7 @@ import (
 )
 
 func main() {
+	setGCDefault(os.LookupEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv, os.Stderr)
