@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/tendlc/tendlc/bench/legacy"
+	"github.com/tendlc/tendlc/infra/gc"
 )
 
 func bareCommand(fs *flag.FlagSet) func(context.Context, io.Writer) error {
@@ -19,6 +21,7 @@ func bareCommand(fs *flag.FlagSet) func(context.Context, io.Writer) error {
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "longest time the loop may take, setup and seeding excluded")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object (what regbench run reads)")
 	return func(ctx context.Context, stdout io.Writer) error {
+		gc.SetDefault(os.LookupEnv) // as regd collects, so that the loop's CPU compares with regd's
 		res, err := b.Run(ctx)
 		if err != nil {
 			return err

@@ -22,10 +22,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tendlc/tendlc/infra/gc"
 )
 
 func main() {
-	setGCDefault(os.LookupEnv)
+	gc.SetDefault(os.LookupEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := ParseConfig(os.Args[1:], os.Getenv, os.Stderr)
