@@ -1,6 +1,7 @@
 // Package gc sets the garbage collector's default for the processes whose
-// work is AWS SDK calls at a high rate: regd, and the bare loop it is
-// measured against (regbench bare), so that both collect alike.
+// work is SDK calls at a high rate: regd, the bare loop it is measured
+// against (regbench bare) and the Temporal side's workers it is compared
+// with (regtemporal worker), so that all of them collect alike.
 package gc
 
 import "runtime/debug"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/tendlc/tendlc/infra/fault"
+	"github.com/tendlc/tendlc/infra/gc"
 	"github.com/tendlc/tendlc/infra/tcr"
 	"github.com/tendlc/tendlc/statemachine"
 	"github.com/tendlc/tendlc/sweeper"
@@ -99,6 +101,7 @@ func workerCommand(fs *flag.FlagSet, m *Main) runFunc {
 		if err != nil {
 			return err
 		}
+		gc.SetDefault(os.LookupEnv) // as regd collects: the comparison's workers run alike
 		return runWorker(ctx, c, m)
 	}
 }
