@@ -55,7 +55,16 @@ func seedCampaign(tb testing.TB, store *dynamo.Store) {
 		func(r *statemachine.Record) { r.Carriers[statemachine.CarrierATT] = statemachine.CarrierApproved })
 	change("2026-03-01T09:12:00Z", statemachine.CarrierReview, statemachine.CampaignCarrierReview, "webhook",
 		func(r *statemachine.Record) { r.Carriers[statemachine.CarrierTMobile] = statemachine.CarrierInReview })
-	seed(tb, store, steps...)
+	c1 := seed(tb, store, steps...)
+	// Verizon's review, as the dispatcher writes it today: a note, on the
+	// version before it.
+	review := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(statemachine.CarrierVerizon),
+		From: []string{string(statemachine.CarrierPending)}, Value: string(statemachine.CarrierInReview)}
+	if err := store.Note(tb.Context(), c1, review, statemachine.AuditEntry{From: statemachine.CarrierReview, To: statemachine.CarrierReview,
+		Event: statemachine.CampaignCarrierReview, MessageID: "evt-c1-verizon-review", At: at("2026-03-01T09:30:00Z"),
+		Actor: "webhook", CorrelationID: "corr-c1"}); err != nil {
+		tb.Fatal(err)
+	}
 
 	registering := waitingRecord(statemachine.KindNumber, "+12025550101", statemachine.Registering, at("2026-03-01T10:00:00Z"))
 	failed := registering
