@@ -162,7 +162,6 @@ var campaignSpec = kindSpec{
 			}
 			d.next.Carriers[u.Carrier] = CarrierApproved
 			if !d.allCarriers(CarrierApproved) {
-				d.noteCarrier(u.Carrier, CarrierApproved, []CarrierStatus{CarrierSuspended}, []CarrierStatus{CarrierApproved})
 				return string(CampaignCarrierUnsuspended), nil
 			}
 			d.next.Reason = nil

@@ -13,19 +13,23 @@ const (
 
 // Note is a transition that stays in its state and changes one entry of the
 // record's carriers or numbers and nothing else a decision reads: a carrier's
-// answer, a number's settlement, all but the one that completes the map. It
-// makes no new version, so the answers of one record that two replicas
-// apply at once both go in, where versioned writes would conflict; each still
-// has its audit entry (AuditEntry.Note). The answer that completes the map
-// (the last carrier's approval, the last number settled) moves the record and
-// is a versioned transition.
+// review or approval, a number's settlement, all but the one that completes
+// the map. It makes no new version, so the answers of one record that two
+// replicas apply at once both go in, where versioned writes would conflict;
+// each still has its audit entry (AuditEntry.Note) and joins the record's
+// applied list, so that a redelivered copy is a duplicate. The answer that
+// completes the map (the last carrier's approval, the last number settled)
+// moves the record and is a versioned transition, and so is every answer
+// that could return an entry to a value it had (a carrier's unsuspension).
 //
 // A store writes a note, with its audit entry, only while [Note.Holds] on
-// the stored record: still the version the decision read, the entry still one
-// the answer applies to, and unless Open is empty, one of the Open entries still not Done, so
-// that a note never completes the map unseen. Of two answers that would each
-// complete it the last one written thus fails, re-reads and completes it with
-// a transition.
+// the stored record: still the version the decision read, the event not
+// applied, the entry still one the answer applies to, and unless Open is
+// empty, one of the Open entries still not Done, so that a note never
+// completes the map unseen. Of two answers that would each complete it the
+// last one written thus fails, re-reads and completes it with a transition.
+// A versioned transition in turn requires every entry of the maps to be as
+// it read them, so that none is decided without a note written since.
 type Note struct {
 	Map NoteMap
 	Key string
@@ -39,12 +43,14 @@ type Note struct {
 	// the entries never complete the map (a carrier's review).
 	Open []string
 	Done []string
+	// ID is the event's id, which the note adds to the record's applied list.
+	ID string
 }
 
 // Holds reports whether note n, decided on prev, may be written on cur, the
 // record as stored.
 func (n Note) Holds(prev, cur Record) bool {
-	if cur.State != prev.State || cur.Version != prev.Version {
+	if cur.State != prev.State || cur.Version != prev.Version || slices.Contains(cur.Applied, n.ID) {
 		return false
 	}
 	e := n.entries(cur)
@@ -89,19 +95,21 @@ func (d *decider) noteCarrier(c Carrier, s CarrierStatus, from, done []CarrierSt
 	for _, st := range done {
 		n.Done = append(n.Done, string(st))
 	}
-	d.note = n.open(d.prev)
+	d.note = n.open(d.prev, d.env.EventID)
 }
 
 // noteNumber makes the decision a note that settles pending number num as s.
 func (d *decider) noteNumber(num string, s NumberStatus) {
 	n := Note{Map: NoteNumbers, Key: num, Value: string(s), From: []string{string(NumberPendingStatus)},
 		Done: []string{string(NumberRegisteredStatus), string(NumberFailedStatus), string(NumberDeregisteredStatus)}}
-	d.note = n.open(d.prev)
+	d.note = n.open(d.prev, d.env.EventID)
 }
 
-// open fills Open from prev, the record as read. It returns nil, for a
-// versioned transition, when the entry as read is not one of From.
-func (n Note) open(prev *Record) *Note {
+// open fills Open from prev, the record as read, and the event's id. It
+// returns nil, for a versioned transition, when the entry as read is not one
+// of From.
+func (n Note) open(prev *Record, id string) *Note {
+	n.ID = id
 	e := n.entries(*prev)
 	if !slices.Contains(n.From, e[n.Key]) {
 		return nil

@@ -14,9 +14,10 @@ func carrierReview(tb testing.TB) *Record {
 	return c
 }
 
-// noted returns cur with note n written, as a store writes it: the entry,
-// the version kept.
+// noted returns cur with note n written, as a store writes it: the entry
+// and the applied id, the version kept.
 func noted(cur Record, n Note) Record {
+	cur.Applied = append(slices.Clone(cur.Applied), n.ID)
 	switch n.Map {
 	case NoteCarriers:
 		cur.Carriers = maps.Clone(cur.Carriers)
@@ -117,6 +118,13 @@ func TestANoteHoldsOnlyWhileItCannotCompleteTheMapUnseen(t *testing.T) {
 	if att.Holds(*c, afterATT) {
 		t.Error("AT&T's note holds after it was written")
 	}
+	// The same event again (a redelivered copy decided on the same read,
+	// its entry still open): applied once.
+	again := *att
+	again.Key, again.From = string(CarrierTMobile), []string{string(CarrierPending)}
+	if again.Holds(*c, afterATT) {
+		t.Error("a note holds after its event was applied")
+	}
 	// Another version (a re-drive, a transition): decide again.
 	bumped := *c
 	bumped.Version++
@@ -150,5 +158,19 @@ func TestNumberSettlementsBeforeTheLastAreNotes(t *testing.T) {
 	mustTransition(t, last, Active)
 	if last.Note != nil {
 		t.Error("the last settlement is a note")
+	}
+}
+
+func TestAnUnsuspensionIsAVersionedTransition(t *testing.T) {
+	c := carrierReview(t)
+	c.State = Suspended
+	c.Carriers = map[Carrier]CarrierStatus{CarrierATT: CarrierSuspended, CarrierTMobile: CarrierSuspended, CarrierVerizon: CarrierApproved}
+	d, err := Decide(c, env(t, CampaignCarrierUnsuspended, "c1", CarrierUpdate{Carrier: CarrierATT}), Facts{}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustTransition(t, d, Suspended)
+	if d.Note != nil {
+		t.Error("an unsuspension is a note: a carrier may suspend again, and a redelivered copy would find its entry suspended")
 	}
 }

@@ -109,9 +109,10 @@ type AuditEntry struct {
 	Reason        *Reason   `json:"reason,omitempty"`
 }
 
-// CompareAudit orders the audit entries of one record as they were written:
-// by version, a version's own entry before the notes written on it, the
-// notes by message id (they commute: each changes an entry of its own).
+// CompareAudit orders the audit entries of one record as they were made: by
+// version, a version's own entry before the notes written on it, the notes
+// by the time they were decided (a carrier's review before its approval),
+// then by message id.
 func CompareAudit(a, b AuditEntry) int {
 	note := func(e AuditEntry) int {
 		if e.Note {
@@ -119,5 +120,6 @@ func CompareAudit(a, b AuditEntry) int {
 		}
 		return 0
 	}
-	return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(note(a), note(b)), cmp.Compare(a.MessageID, b.MessageID))
+	return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(note(a), note(b)), a.At.Compare(b.At),
+		cmp.Compare(a.MessageID, b.MessageID))
 }
