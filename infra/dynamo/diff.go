@@ -87,6 +87,23 @@ func (u *update) value(v types.AttributeValue) string {
 	return p
 }
 
+// unnoted is the condition (each part after an AND) that every entry of the
+// maps notes change (statemachine.NoteMap) is as in the item prev.
+func (u *update) unnoted(prev map[string]types.AttributeValue) string {
+	var b strings.Builder
+	for _, m := range []statemachine.NoteMap{statemachine.NoteCarriers, statemachine.NoteNumbers} {
+		entries, ok := prev[string(m)].(*types.AttributeValueMemberM)
+		if !ok {
+			continue
+		}
+		attr := u.name(string(m))
+		for _, k := range slices.Sorted(maps.Keys(entries.Value)) {
+			b.WriteString(" AND " + attr + "." + u.name(k) + " = " + u.value(entries.Value[k]))
+		}
+	}
+	return b.String()
+}
+
 // expression is the UpdateExpression.
 func (u *update) expression() string {
 	var b strings.Builder

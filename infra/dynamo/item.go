@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -161,14 +163,19 @@ func recordPK(kind statemachine.Kind, id string) string { return string(kind) + 
 func AuditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, version) }
 
 // NoteSK is the sort key of the audit item of a note (statemachine.Note)
-// written on the given version by message id: after the version's own item,
-// before the next version's.
-func NoteSK(version int64, id string) string { return AuditSK(version) + "#" + id }
+// written on the given version, decided at at by message id: after the
+// version's own item, before the next version's, the notes of a version in
+// the order they were decided (a carrier's review before its approval). The
+// id is hashed, so the key's length does not depend on a producer's ids.
+func NoteSK(version int64, at time.Time, id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return fmt.Sprintf("%s#%019d#%s", AuditSK(version), at.UnixNano(), hex.EncodeToString(sum[:8]))
+}
 
 // auditSK is the sort key of audit entry a.
 func auditSK(a statemachine.AuditEntry) string {
 	if a.Note {
-		return NoteSK(a.Version, a.MessageID)
+		return NoteSK(a.Version, a.At, a.MessageID)
 	}
 	return AuditSK(a.Version)
 }

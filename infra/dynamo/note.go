@@ -18,20 +18,23 @@ import (
 const (
 	// opNote is the operation a Meter counts Note under.
 	opNote = "Note"
-	// attrLastMessageID is the record attribute of its last applied message;
-	// like the statemachine.NoteMap names, it must match recordItem's tags.
+	// attrLastMessageID and attrApplied are the record attributes of its
+	// last applied message and its applied list; like the
+	// statemachine.NoteMap names, they must match recordItem's tags.
 	attrLastMessageID = "last_message_id"
+	attrApplied       = "applied"
 )
 
 // Note writes note n, decided on prev, with its audit entry in one
 // transaction: the entry of the record's carriers or numbers, updated_at
-// (audit.At) and last_message_id (audit.MessageID). It leaves the version as
-// it is (see statemachine.Note), so that another note of the same version,
-// another carrier's answer applied at the same moment, goes in too. The write
-// succeeds only while n.Holds on the stored record, which the condition
-// expresses: prev's state and version, the entry one of n.From, and one of the
-// entries n.Open names not in n.Done. The audit item is stamped with prev's
-// version and keyed after that version's own item (NoteSK).
+// (audit.At), last_message_id (audit.MessageID) and n.ID appended to the
+// applied list. It leaves the version as it is (see statemachine.Note), so
+// that another note of the same version, another carrier's answer applied at
+// the same moment, goes in too. The write succeeds only while n.Holds on the
+// stored record, which the condition expresses: prev's state and version,
+// n.ID not applied, the entry one of n.From, and one of the entries n.Open
+// names not in n.Done. The audit item is stamped with prev's version and
+// keyed after that version's own item (NoteSK).
 //
 // When the condition fails it returns a *statemachine.ConflictError and
 // writes nothing: re-read and decide again. Other errors are the SDK's,
@@ -47,20 +50,23 @@ func (s *Store) Note(ctx context.Context, prev statemachine.Record, n statemachi
 	if err != nil {
 		return fmt.Errorf("note on %s %s: encode time: %w", prev.Kind, prev.ID, err)
 	}
+	id := &types.AttributeValueMemberS{Value: n.ID}
 	names := map[string]string{"#state": attrState, "#version": attrVersion, "#map": string(n.Map), "#key": n.Key,
-		"#updated": attrUpdatedAt, "#last": attrLastMessageID}
+		"#updated": attrUpdatedAt, "#last": attrLastMessageID, "#applied": attrApplied}
 	values := map[string]types.AttributeValue{
 		":state": &types.AttributeValueMemberS{Value: string(prev.State)}, ":version": num(prev.Version),
 		":value": &types.AttributeValueMemberS{Value: n.Value}, ":at": at,
-		":last": &types.AttributeValueMemberS{Value: audit.MessageID},
+		":last": &types.AttributeValueMemberS{Value: audit.MessageID}, ":id": id,
+		":ids": &types.AttributeValueMemberL{Value: []types.AttributeValue{id}}, ":none": &types.AttributeValueMemberL{},
 	}
-	cond := "#state = :state AND #version = :version AND " + noteFrom(n, values) + noteOpen(n, names, values)
+	cond := "#state = :state AND #version = :version AND NOT contains(#applied, :id) AND " +
+		noteFrom(n, values) + noteOpen(n, names, values)
 	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{Update: &types.Update{ // first: isConflict reads its cancellation reason
 				TableName:                 aws.String(s.table),
 				Key:                       recordKey(prev.Kind, prev.ID),
-				UpdateExpression:          aws.String("SET #map.#key = :value, #updated = :at, #last = :last"),
+				UpdateExpression:          aws.String("SET #map.#key = :value, #updated = :at, #last = :last, #applied = list_append(if_not_exists(#applied, :none), :ids)"),
 				ConditionExpression:       aws.String(cond),
 				ExpressionAttributeNames:  names,
 				ExpressionAttributeValues: values,

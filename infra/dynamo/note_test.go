@@ -29,7 +29,8 @@ func inCarrierReview(tb testing.TB, s *Store, id string, c map[statemachine.Carr
 // carrierNote is the note of carrier c's approval, decided on prev.
 func carrierNote(prev statemachine.Record, c statemachine.Carrier) statemachine.Note {
 	n := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(c), From: []string{"PENDING", "REVIEW"},
-		Value: string(statemachine.CarrierApproved), Done: []string{string(statemachine.CarrierApproved)}}
+		Value: string(statemachine.CarrierApproved), Done: []string{string(statemachine.CarrierApproved)},
+		ID: "approve-" + prev.ID + "-" + string(c)}
 	for _, o := range statemachine.Carriers {
 		if o != c && prev.Carriers[o] != statemachine.CarrierApproved {
 			n.Open = append(n.Open, string(o))
@@ -73,12 +74,23 @@ func TestNotesOfOneVersionAllGoInWithoutAVersion(t *testing.T) {
 			got.Version, got.Carriers, got.UpdatedAt, at)
 	}
 
-	// A versioned transition decided on the read from before the notes
-	// writes only what it changed: the notes stay.
+	if len(got.Applied) != 2 {
+		t.Errorf("applied %v, want both notes' events", got.Applied)
+	}
+
+	// A versioned transition decided on the read from before the notes did
+	// not see them: it conflicts. Decided again, it writes only what it
+	// changed: the notes stay.
 	next := v1
 	next.State, next.Carriers = statemachine.Rejected, maps.Clone(v1.Carriers)
 	next.Carriers[verizon] = statemachine.CarrierRejected
-	v2 := move(t, f.store, &v1, next)
+	if _, err := f.store.Transition(t.Context(), &v1, next, statemachine.AuditEntry{MessageID: "stale"}); !errors.Is(err, statemachine.ErrConflict) {
+		t.Fatalf("a transition decided before the notes = %v, want a conflict", err)
+	}
+	next = *got
+	next.State, next.Carriers = statemachine.Rejected, maps.Clone(got.Carriers)
+	next.Carriers[verizon] = statemachine.CarrierRejected
+	v2 := move(t, f.store, got, next)
 	got, _ = f.store.Get(t.Context(), statemachine.KindCampaign, "c1")
 	if got.Version != v2.Version || got.Carriers[att] != statemachine.CarrierApproved || got.Carriers[verizon] != statemachine.CarrierRejected {
 		t.Errorf("after the transition: version %d, carriers %v; want %d with the notes kept", got.Version, got.Carriers, v2.Version)
@@ -93,7 +105,8 @@ func TestNotesOfOneVersionAllGoInWithoutAVersion(t *testing.T) {
 	for _, a := range h {
 		seen = append(seen, a.MessageID)
 	}
-	if len(h) != 4 || h[0].Note || !h[1].Note || !h[2].Note || h[1].Version != 1 || h[2].Version != 1 || h[3].Note || h[3].Version != 2 {
+	if len(h) != 4 || h[0].Note || !h[1].Note || !h[2].Note || h[1].Version != 1 || h[2].Version != 1 || h[3].Note || h[3].Version != 2 ||
+		h[3].MessageID == "stale" {
 		t.Errorf("history %v: want version 1, two notes at version 1, version 2", seen)
 	}
 }
@@ -111,7 +124,7 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 	}{
 		{"nothing", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note { return carrierNote(prev, att) }},
 		{"another carrier's answer that leaves one open", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
-			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), From: []string{"REVIEW"}, Value: "REVIEW"}
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), From: []string{"REVIEW"}, Value: "REVIEW", ID: "rv-" + prev.ID}
 			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("rv-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
 			}
@@ -124,11 +137,20 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 			return carrierNote(prev, att)
 		}},
 		{"its own carrier's review", true, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
-			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(att), From: []string{"PENDING"}, Value: "REVIEW"}
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(att), From: []string{"PENDING"}, Value: "REVIEW", ID: "own-" + prev.ID}
 			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("own-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
 			}
 			return carrierNote(prev, att)
+		}},
+		{"its event applied before, on another entry", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
+			rv := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(tmobile), From: []string{"REVIEW"}, Value: "REVIEW", ID: "same-" + prev.ID}
+			if err := f.store.Note(tb.Context(), prev, rv, noteAudit("same-"+prev.ID, t0)); err != nil {
+				tb.Fatal(err)
+			}
+			n := carrierNote(prev, att)
+			n.ID = rv.ID
+			return n
 		}},
 		{"the same answer written before", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
 			if err := f.store.Note(tb.Context(), prev, carrierNote(prev, att), noteAudit("first-"+prev.ID, t0)); err != nil {
@@ -142,11 +164,11 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 		}},
 		{"a number's settlement that leaves one pending", false, func(tb testing.TB, prev statemachine.Record) statemachine.Note {
 			n := statemachine.Note{Map: statemachine.NoteNumbers, Key: "+12025550101", From: []string{"PENDING"}, Value: "REGISTERED",
-				Open: []string{"+12025550102"}, Done: []string{"REGISTERED", "FAILED", "DEREGISTERED"}}
+				Open: []string{"+12025550102"}, Done: []string{"REGISTERED", "FAILED", "DEREGISTERED"}, ID: "n1-" + prev.ID}
 			if err := f.store.Note(tb.Context(), prev, n, noteAudit("n1-"+prev.ID, t0)); err != nil {
 				tb.Fatal(err)
 			}
-			n.Key, n.Open = "+12025550102", []string{"+12025550101"}
+			n.Key, n.Open, n.ID = "+12025550102", []string{"+12025550101"}, "n2-"+prev.ID
 			return n
 		}},
 	}
