@@ -61,6 +61,11 @@ type DispatcherConfig struct {
 	// Delegate are the steps this replica hands to a Temporal workflow
 	// (statemachine.Facts.Delegate).
 	Delegate []statemachine.Step
+	// NoNotes writes every transition with a new version, notes included
+	// (statemachine.Note): for the first step of an upgrade from a release
+	// that wrote the carriers and numbers maps whole, which would undo the
+	// notes of replicas already upgraded.
+	NoNotes bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// MaxConflicts is how often a message re-reads and re-decides after a
@@ -230,7 +235,7 @@ func (d *Dispatcher) apply(ctx context.Context, kind statemachine.Kind, env stat
 // allows one (answers to one record from two replicas then both go in
 // without a conflict), otherwise as a new version.
 func (d *Dispatcher) write(ctx context.Context, rec *statemachine.Record, dec statemachine.Decision) error {
-	if dec.Note != nil && rec != nil {
+	if dec.Note != nil && rec != nil && !d.cfg.NoNotes {
 		return d.cfg.Store.Note(ctx, *rec, *dec.Note, dec.Audit)
 	}
 	_, err := d.cfg.Store.Transition(ctx, rec, dec.Next, dec.Audit)

@@ -42,7 +42,8 @@ func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next
 	k := key(next.Kind, next.ID)
 	cur, exists := s.records[k]
 	switch {
-	case prev == nil && exists, prev != nil && (!exists || cur.State != prev.State || cur.Version != prev.Version):
+	case prev == nil && exists, prev != nil && (!exists || cur.State != prev.State || cur.Version != prev.Version ||
+		!maps.Equal(cur.Carriers, prev.Carriers) || !maps.Equal(cur.Numbers, prev.Numbers)):
 		c := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID}
 		if prev != nil {
 			c.ExpectedState, c.ExpectedVersion = prev.State, prev.Version
@@ -84,6 +85,7 @@ func (s *memStore) Note(_ context.Context, prev statemachine.Record, n statemach
 		cur.Numbers[n.Key] = statemachine.NumberStatus(n.Value)
 	}
 	cur.UpdatedAt, cur.LastMessageID = a.At, a.MessageID
+	cur.Applied = append(slices.Clone(cur.Applied), n.ID)
 	a.Version, a.Note = prev.Version, true
 	s.records[k] = cur
 	s.audit[k] = append(s.audit[k], a)

@@ -104,3 +104,50 @@ func TestOfTwoAnswersThatWouldEachCompleteTheCarriersOneMovesTheCampaign(t *test
 		t.Errorf("sent %v, want numbers requested once", out)
 	}
 }
+
+// noteFirstStore lets a versioned transition wait until a note went in, as a
+// replica's write does when another replica's note lands between its read
+// and its write.
+type noteFirstStore struct {
+	*sameReadStore
+	noted chan struct{}
+}
+
+func (s *noteFirstStore) Note(ctx context.Context, prev statemachine.Record, n statemachine.Note, a statemachine.AuditEntry) error {
+	err := s.memStore.Note(ctx, prev, n, a)
+	close(s.noted)
+	return err
+}
+
+func (s *noteFirstStore) Transition(ctx context.Context, prev *statemachine.Record, next statemachine.Record, a statemachine.AuditEntry) (statemachine.Record, error) {
+	<-s.noted
+	return s.memStore.Transition(ctx, prev, next, a)
+}
+
+func TestATransitionDecidedBeforeANoteDecidesAgain(t *testing.T) {
+	st := &noteFirstStore{sameReadStore: newSameReadStore(2), noted: make(chan struct{})}
+	camp := statemachine.Record{Kind: statemachine.KindCampaign, ID: "c1", State: statemachine.NumbersPending,
+		Numbers: map[string]statemachine.NumberStatus{"+12025550101": statemachine.NumberPendingStatus, "+12025550102": statemachine.NumberPendingStatus}}
+	if _, err := st.memStore.Transition(t.Context(), nil, camp, statemachine.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	send := &memSender{}
+	// The delete was decided on a read where no number was registered; the
+	// settlement's note registered one before the delete was written.
+	conflicts := twoReplicas(t, st, send,
+		event(t, statemachine.CampaignDeleteRequested, "c1", nil),
+		event(t, statemachine.CampaignNumberSettled, "c1", statemachine.NumberSettled{Number: "+12025550101", Status: statemachine.NumberRegisteredStatus}))
+	r, _ := st.memStore.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if r.State != statemachine.Deleted || conflicts != 1 {
+		t.Fatalf("campaign %s after %d conflicts, want DELETED after 1: the delete decided again", r.State, conflicts)
+	}
+	var deregistered []string
+	for _, o := range send.take() {
+		if o.Envelope.Type == statemachine.NumberDeregister {
+			deregistered = append(deregistered, o.Envelope.EntityID)
+		}
+	}
+	if len(deregistered) != 1 || deregistered[0] != "+12025550101" {
+		t.Errorf("deregistered %v, want the number the note registered", deregistered)
+	}
+}

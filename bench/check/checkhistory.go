@@ -62,11 +62,13 @@ func (c *checker) checkHistory() {
 }
 
 // lastApplied returns the message ids a record's last applied message may
-// be, given its audit as: the notes after the last versioned entry, or that
-// entry's.
+// be, given its audit as: the notes of the last entry's version after the
+// last versioned entry (two replicas may write them in either order), or
+// that entry's.
 func lastApplied(as []statemachine.AuditEntry) []string {
 	var ids []string
-	for i := len(as) - 1; i >= 0 && as[i].Note; i-- {
+	last := as[len(as)-1]
+	for i := len(as) - 1; i >= 0 && as[i].Note && as[i].Version == last.Version; i-- {
 		ids = append(ids, as[i].MessageID)
 	}
 	if len(ids) == 0 {
@@ -94,6 +96,9 @@ func entryProblem(flow statemachine.Flow, kind statemachine.Kind, as []statemach
 		problems = append(problems, fmt.Sprintf("version %d does not increase on v%d", a.Version, as[i-1].Version))
 	case i == 0 && a.Note:
 		problems = append(problems, "a note creates the record")
+	}
+	if a.Note && a.From != a.To {
+		problems = append(problems, fmt.Sprintf("a note moves the record from %s to %s", a.From, a.To))
 	}
 	if i == 0 && a.Version < 1 {
 		problems = append(problems, fmt.Sprintf("version %d: a record's first write is version 1", a.Version))

@@ -172,8 +172,8 @@ func (f *simRun) apply(q queued) {
 	next.Version = 1
 	switch {
 	case d.Note != nil:
-		// As the store writes a note: the entry, no version, no applied id.
-		next.Version, next.Applied = rec.Version, rec.Applied
+		// As the store writes a note: the entry and the applied id, no version.
+		next.Version, next.Applied = rec.Version, append(slices.Clone(rec.Applied), d.Note.ID)
 	case rec != nil:
 		next.Version = rec.Version + 1
 	}

@@ -29,7 +29,11 @@ type Config struct {
 	Delegate []statemachine.Step
 	// BridgeURL is the bridge's base URL (regtemporal bridge), which answers
 	// the sweeper's look-ups of delegated steps; required with Delegate.
-	BridgeURL     string
+	BridgeURL string
+	// Notes writes the answers that leave a campaign in its state as notes,
+	// without a new version (statemachine.Note); false for the first step of
+	// an upgrade from a release without them.
+	Notes         bool
 	Rates         map[string]float64 // requests per second per downstream, shared by all replicas
 	HTTPAddr      string             // /healthz, /readyz and /metrics; "" for none
 	Pprof         bool               // also net/http/pprof's /debug/pprof/ on HTTPAddr
@@ -72,6 +76,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 	fs := flag.NewFlagSet("regd", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.StringVar(&c.Prefix, "prefix", env("TENDLC_PREFIX", "tendlc-"), "resource name `prefix` (env TENDLC_PREFIX)")
+	fs.BoolVar(&c.Notes, "notes", true, "write a carrier's review or approval and a number's settlement that leave the campaign in its state as notes, without a new version, so that two replicas' answers to one campaign do not conflict; -notes=false while replicas of a release without notes still run (they would write the carriers and numbers over the notes)")
 	fs.StringVar(&flow, "flow", statemachine.FlowV1.String(), "the `flow` registrations started here run on: v1, or v2 (the registry reviews a campaign's opt-in evidence before the carriers); a record keeps the flow it started on, and a replica defers what a newer flow than its own must decide")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
 	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 16, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
