@@ -151,3 +151,28 @@ func TestATransitionDecidedBeforeANoteDecidesAgain(t *testing.T) {
 		t.Errorf("deregistered %v, want the number the note registered", deregistered)
 	}
 }
+
+func TestWithoutNotesEveryAnswerMakesAVersion(t *testing.T) {
+	st := newMemStore()
+	carrierReviewCampaign(t, st, map[statemachine.Carrier]statemachine.CarrierStatus{
+		statemachine.CarrierATT: statemachine.CarrierPending, statemachine.CarrierTMobile: statemachine.CarrierPending,
+		statemachine.CarrierVerizon: statemachine.CarrierPending})
+	d, err := NewDispatcher(DispatcherConfig{Store: st, Sender: &memSender{}, NoNotes: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []statemachine.Carrier{statemachine.CarrierATT, statemachine.CarrierTMobile} {
+		if err := d.Handle(t.Context(), newMessage(t, event(t, statemachine.CampaignCarrierApproved, "c1", statemachine.CarrierUpdate{Carrier: c}))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, _ := st.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if r.Version != 3 || r.Carriers[statemachine.CarrierTMobile] != statemachine.CarrierApproved {
+		t.Errorf("version %d, carriers %v; want version 3 (a write each) with both approvals", r.Version, r.Carriers)
+	}
+	for _, a := range st.audit["campaign#c1"] {
+		if a.Note {
+			t.Errorf("a note written with NoNotes: %+v", a)
+		}
+	}
+}
