@@ -232,7 +232,7 @@ func (d *decider) finish(name string, from, to State) Decision {
 		},
 	}
 	if d.note != nil && d.prev != nil && from == to && len(d.emit) == 0 {
-		dec.Note, dec.Audit.Note = d.note, true
+		dec.Note = d.note
 	}
 	return dec
 }

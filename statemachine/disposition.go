@@ -98,7 +98,8 @@ type Decision struct {
 	Audit    AuditEntry
 	Emit     []Outgoing
 	// Note, when set, says the transition may be written as this note,
-	// which makes no new version (see [Note]); Next is the same change as a
-	// versioned write.
+	// which makes no new version (see [Note]); Next and Audit are the same
+	// change as a versioned write (a store marks the audit entry of a note,
+	// AuditEntry.Note).
 	Note *Note
 }

@@ -178,7 +178,7 @@ func (f *simRun) apply(q queued) {
 		next.Version = rec.Version + 1
 	}
 	a := d.Audit
-	a.Kind, a.RecordID, a.Version = next.Kind, next.ID, next.Version
+	a.Kind, a.RecordID, a.Version, a.Note = next.Kind, next.ID, next.Version, d.Note != nil
 	f.audit = append(f.audit, a)
 	if len(d.Emit) > 0 {
 		// Sent, then cleared: a write without an audit item.
