@@ -30,10 +30,10 @@ type Config struct {
 	// BridgeURL is the bridge's base URL (regtemporal bridge), which answers
 	// the sweeper's look-ups of delegated steps; required with Delegate.
 	BridgeURL string
-	// Notes writes the answers that leave a campaign in its state as notes,
-	// without a new version (statemachine.Note); false for the first step of
-	// an upgrade from a release without them.
-	Notes         bool
+	// NoNotes writes the answers that leave a campaign in its state with a
+	// new version, not as notes (statemachine.Note): for the first step of an
+	// upgrade from a release without them (-notes=false).
+	NoNotes       bool
 	Rates         map[string]float64 // requests per second per downstream, shared by all replicas
 	HTTPAddr      string             // /healthz, /readyz and /metrics; "" for none
 	Pprof         bool               // also net/http/pprof's /debug/pprof/ on HTTPAddr
@@ -72,11 +72,12 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		maxRe    int
 		maxCheck int
 		flow     string
+		notes    bool
 	)
 	fs := flag.NewFlagSet("regd", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.StringVar(&c.Prefix, "prefix", env("TENDLC_PREFIX", "tendlc-"), "resource name `prefix` (env TENDLC_PREFIX)")
-	fs.BoolVar(&c.Notes, "notes", true, "write a carrier's review or approval and a number's settlement that leave the campaign in its state as notes, without a new version, so that two replicas' answers to one campaign do not conflict; -notes=false while replicas of a release without notes still run (they would write the carriers and numbers over the notes)")
+	fs.BoolVar(&notes, "notes", true, "write a carrier's review or approval and a number's settlement that leave the campaign in its state as notes, without a new version, so that two replicas' answers to one campaign do not conflict; -notes=false while replicas of a release without notes still run (they would write the carriers and numbers over the notes)")
 	fs.StringVar(&flow, "flow", statemachine.FlowV1.String(), "the `flow` registrations started here run on: v1, or v2 (the registry reviews a campaign's opt-in evidence before the carriers); a record keeps the flow it started on, and a replica defers what a newer flow than its own must decide")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, "events handlers in flight")
 	fs.IntVar(&c.OutboundConcurrency, "outbound-concurrency", 16, "downstream calls in flight per outbound queue (the shared rate limit decides the pace)")
@@ -113,6 +114,7 @@ func ParseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		errs = append(errs, errors.New("-delegate needs -bridge-url: the sweeper asks the bridge about delegated steps"))
 	}
 	var err error
+	c.NoNotes = !notes
 	if c.Flow, err = statemachine.ParseFlow(flow); err != nil {
 		errs = append(errs, fmt.Errorf("-flow: %w", err))
 	}

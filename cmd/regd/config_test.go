@@ -165,6 +165,22 @@ func TestParseConfigFlow(t *testing.T) {
 	}
 }
 
+func TestParseConfigNotes(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for _, tt := range []struct {
+		args    []string
+		noNotes bool
+	}{{nil, false}, {[]string{"-notes"}, false}, {[]string{"-notes=false"}, true}} {
+		c, err := ParseConfig(tt.args, noEnv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.NoNotes != tt.noNotes {
+			t.Errorf("ParseConfig(%q).NoNotes = %v, want %v", tt.args, c.NoNotes, tt.noNotes)
+		}
+	}
+}
+
 func TestParseConfigDelegate(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -130,7 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	chain := middleware(log, retrier)
 	dispatcher, err := handlers.NewDispatcher(handlers.DispatcherConfig{Store: store, Sender: publisher, Flow: cfg.Flow,
-		Delegate: cfg.Delegate, NoNotes: !cfg.Notes, Observer: mx, Logger: log})
+		Delegate: cfg.Delegate, NoNotes: cfg.NoNotes, Observer: mx, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ready.Store(true)
 	log.Info("regd running", "prefix", cfg.Prefix, "flow", cfg.Flow.String(), "workers", len(workers), "downstream_url", cfg.DownstreamURL,
-		"delegate", cfg.Delegate, "bridge_url", cfg.BridgeURL, "notes", cfg.Notes,
+		"delegate", cfg.Delegate, "bridge_url", cfg.BridgeURL, "notes", !cfg.NoNotes,
 		"sweep", cfg.Sweep, "census_interval", cfg.CensusInterval, "http", cfg.HTTPAddr)
 	if m.Started != nil {
 		m.Started()
