@@ -186,6 +186,9 @@ func (p BrandRegistration) validate() error {
 	return errors.Join(errs...)
 }
 
+// MaxNumbers is the most phone numbers one campaign registers.
+const MaxNumbers = 50
+
 func (p CampaignRegistration) validate() error {
 	var errs []error
 	if p.BrandID == "" {
@@ -197,8 +200,11 @@ func (p CampaignRegistration) validate() error {
 	if len(p.SampleMessages) == 0 {
 		errs = append(errs, errors.New("sample_messages is empty"))
 	}
-	if len(p.Numbers) == 0 || len(p.Numbers) > 50 {
-		errs = append(errs, fmt.Errorf("numbers: %d given, want 1 to 50", len(p.Numbers)))
+	// The cap also bounds the condition expressions of a campaign's writes
+	// (infra/dynamo: noteOpen, unnoted) under DynamoDB's 4 KB; a test there
+	// builds them at the cap.
+	if len(p.Numbers) == 0 || len(p.Numbers) > MaxNumbers {
+		errs = append(errs, fmt.Errorf("numbers: %d given, want 1 to %d", len(p.Numbers), MaxNumbers))
 	}
 	seen := map[string]bool{}
 	for _, n := range p.Numbers {

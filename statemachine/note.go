@@ -47,6 +47,10 @@ type Note struct {
 	ID string
 }
 
+// NoteEvents are the events a decision may write as a note: the others make
+// a version whenever they are applied.
+var NoteEvents = []EventType{CampaignCarrierReview, CampaignCarrierApproved, CampaignNumberSettled}
+
 // Holds reports whether note n, decided on prev, may be written on cur, the
 // record as stored.
 func (n Note) Holds(prev, cur Record) bool {

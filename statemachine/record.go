@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// MaxApplied bounds [Record.Applied]: the most recent event ids a record
-// remembers for recognising duplicates. Older duplicates fall back to the
-// (state, event) disposition, which ignores stale events.
+// MaxApplied bounds [Record.Applied] as a transition writes it: the most
+// recent event ids a record remembers for recognising duplicates. Notes
+// ([Note]) add theirs past it until the next transition trims the list.
+// Older duplicates fall back to the (state, event) disposition, which ignores
+// stale events.
 const MaxApplied = 32
 
 // NumberStatus is the registration status of one phone number, as the
@@ -39,7 +41,8 @@ type Record struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 
 	// LastMessageID is the envelope event id of the last applied event, and
-	// Applied the most recent ones (newest last, at most MaxApplied).
+	// Applied the most recent ones (newest last, at most MaxApplied after a
+	// transition; notes append theirs).
 	LastMessageID string   `json:"last_message_id,omitempty"`
 	Applied       []string `json:"applied,omitempty"`
 	// Outbox holds, per applied event id, the messages that event emitted and
@@ -111,8 +114,8 @@ type AuditEntry struct {
 
 // CompareAudit orders the audit entries of one record as they were made: by
 // version, a version's own entry before the notes written on it, the notes
-// by the time they were decided (a carrier's review before its approval),
-// then by message id.
+// by the time they were decided (by the deciding replica's clock), then by
+// message id.
 func CompareAudit(a, b AuditEntry) int {
 	note := func(e AuditEntry) int {
 		if e.Note {

@@ -316,6 +316,14 @@ func TestCheckCatchesPlantedFaults(t *testing.T) {
 			rule: ruleHistory, record: "campaign-0", says: "does not increase",
 		},
 		{
+			name: "an event written as a note that must make a version",
+			plant: func(tb testing.TB, in *Input) {
+				i := auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignCarrierReview))
+				in.Audit[i].Event = statemachine.CampaignCarrierUnsuspended
+			},
+			rule: ruleHistory, record: "campaign-0", says: "written as a note",
+		},
+		{
 			name: "a note that creates its record",
 			plant: func(tb testing.TB, in *Input) {
 				in.Audit[auditIndex(tb, *in, "campaign-0", event(statemachine.CampaignRegister))].Note = true

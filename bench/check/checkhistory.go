@@ -90,8 +90,6 @@ func entryProblem(flow statemachine.Flow, kind statemachine.Kind, as []statemach
 		problems = append(problems, fmt.Sprintf("broken chain: it leaves %s, but the item before (v%d) entered %s", a.From, as[i-1].Version, as[i-1].To))
 	}
 	switch {
-	case i > 0 && a.Note && a.Version < as[i-1].Version:
-		problems = append(problems, fmt.Sprintf("a note on version %d, after v%d", a.Version, as[i-1].Version))
 	case i > 0 && !a.Note && a.Version <= as[i-1].Version:
 		problems = append(problems, fmt.Sprintf("version %d does not increase on v%d", a.Version, as[i-1].Version))
 	case i == 0 && a.Note:
@@ -99,6 +97,9 @@ func entryProblem(flow statemachine.Flow, kind statemachine.Kind, as []statemach
 	}
 	if a.Note && a.From != a.To {
 		problems = append(problems, fmt.Sprintf("a note moves the record from %s to %s", a.From, a.To))
+	}
+	if a.Note && !slices.Contains(statemachine.NoteEvents, a.Event) {
+		problems = append(problems, fmt.Sprintf("%s written as a note: it makes a version", a.Event))
 	}
 	if i == 0 && a.Version < 1 {
 		problems = append(problems, fmt.Sprintf("version %d: a record's first write is version 1", a.Version))

@@ -2,10 +2,12 @@
 // DynamoDB table that infra/resources defines, and provisions that table.
 //
 // Each record is one item (pk "<kind>#<id>", sk "record"); each change to it
-// writes an audit item (same pk, sk "audit#<version>") in the same
-// transaction. Writes are conditional on the state and version the caller
-// read, so two writers deciding from the same read cannot both win: the loser
-// gets a *statemachine.ConflictError and decides again from a fresh read.
+// writes an audit item (same pk, sk "audit#<version>", or for a note, which
+// makes no version, "audit#<version>#<decided at>#<hash>": NoteSK) in the
+// same transaction. Writes are conditional on the state and version the
+// caller read, so two writers deciding from the same read cannot both win:
+// the loser gets a *statemachine.ConflictError and decides again from a fresh
+// read.
 //
 // Two sparse global secondary indexes serve the other readers, each
 // projecting only what its reader uses, since every write that changes a

@@ -36,7 +36,7 @@ type Dump struct {
 
 // Dump reads the whole table with one paginated, strongly consistent Scan and
 // decodes every record item (sort key "record") and every audit item (sort
-// key "audit#<version>") whose partition key names a record kind. Leases and
+// key "audit#<version>", a note's NoteSK) whose partition key names a record kind. Leases and
 // rate limits ("lease#...", "rate#...") share the table and are skipped.
 //
 // A strongly consistent scan reads every write acknowledged before the page

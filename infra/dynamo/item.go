@@ -164,12 +164,18 @@ func AuditSK(version int64) string { return fmt.Sprintf("%s%012d", auditPrefix, 
 
 // NoteSK is the sort key of the audit item of a note (statemachine.Note)
 // written on the given version, decided at at by message id: after the
-// version's own item, before the next version's, the notes of a version in
-// the order they were decided (a carrier's review before its approval). The
-// id is hashed, so the key's length does not depend on a producer's ids.
+// version's own item, before the next version's, the notes of a version by
+// the time they were decided (by each deciding replica's clock: a carrier's
+// review before its approval, unless the clocks disagree by more than the
+// time between them). The id is hashed, so the key's length does not depend
+// on a producer's ids.
 func NoteSK(version int64, at time.Time, id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return fmt.Sprintf("%s#%019d#%s", AuditSK(version), at.UnixNano(), hex.EncodeToString(sum[:8]))
+	var ns int64
+	if !at.IsZero() {
+		ns = max(at.UnixNano(), 0)
+	}
+	return fmt.Sprintf("%s#%019d#%s", AuditSK(version), ns, hex.EncodeToString(sum[:8]))
 }
 
 // auditSK is the sort key of audit entry a.

@@ -2,10 +2,16 @@ package dynamo
 
 import (
 	"errors"
+	"fmt"
 	"maps"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tendlc/tendlc/statemachine"
 )
@@ -193,5 +199,53 @@ func TestANoteIsWrittenOnlyWhileItHolds(t *testing.T) {
 				t.Errorf("Note = %v; the note does not hold on %v (version %d) and must conflict", err, cur.Carriers, cur.Version)
 			}
 		})
+	}
+}
+
+// TestConditionsAtTheNumberCap: the condition expressions of a campaign with
+// the most numbers a registration takes stay within DynamoDB's limits (4 KB,
+// 300 operators): a note that leaves every other number open, and a
+// transition, which requires every entry as read.
+func TestConditionsAtTheNumberCap(t *testing.T) {
+	var conds []string
+	api := &fakeAPI{transact: func(in *dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error) {
+		conds = append(conds, aws.ToString(in.TransactItems[0].Update.ConditionExpression))
+		return &dynamodb.TransactWriteItemsOutput{}, nil
+	}}
+	s, err := New(api, Config{Table: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := record(statemachine.KindCampaign, "c1", "b1", statemachine.NumbersPending)
+	prev.Version = 7
+	prev.Carriers = map[statemachine.Carrier]statemachine.CarrierStatus{att: "APPROVED", tmobile: "APPROVED", verizon: "APPROVED"}
+	prev.Numbers = map[string]statemachine.NumberStatus{}
+	var open []string
+	for i := range statemachine.MaxNumbers {
+		n := fmt.Sprintf("+1202555%04d", i)
+		prev.Numbers[n] = statemachine.NumberPendingStatus
+		if i > 0 {
+			open = append(open, n)
+		}
+	}
+	n := statemachine.Note{Map: statemachine.NoteNumbers, Key: "+12025550000", From: []string{"PENDING"}, Value: "REGISTERED",
+		Open: open, Done: []string{"REGISTERED", "FAILED", "DEREGISTERED"}, ID: strings.Repeat("e", 36)}
+	if err := s.Note(t.Context(), prev, n, noteAudit(n.ID, t0)); err != nil {
+		t.Fatal(err)
+	}
+	next := prev
+	next.State = statemachine.Deleted
+	if _, err := s.Transition(t.Context(), &prev, next, statemachine.AuditEntry{MessageID: "delete"}); err != nil {
+		t.Fatal(err)
+	}
+	operators := regexp.MustCompile(`\b(AND|OR|NOT|IN)\b|<>|=|\bcontains\(`)
+	for i, c := range conds {
+		t.Logf("condition %d: %d bytes, %d operators", i, len(c), len(operators.FindAllString(c, -1)))
+		if len(c) > 4096 || len(operators.FindAllString(c, -1)) > 300 {
+			t.Errorf("condition %d: %d bytes, %d operators; DynamoDB takes 4,096 and 300", i, len(c), len(operators.FindAllString(c, -1)))
+		}
+	}
+	if len(conds) != 2 {
+		t.Fatalf("%d conditions captured, want the note's and the transition's", len(conds))
 	}
 }

@@ -61,7 +61,7 @@ func DLQ(q string) string { return q + "-dlq" }
 // Table key and index names.
 const (
 	AttrPK           = "pk"               // "<kind>#<id>", "lease#<name>", "rate#<downstream>"
-	AttrSK           = "sk"               // "record" or "audit#<version>"
+	AttrSK           = "sk"               // "record", "audit#<version>" or a note's "audit#<version>#<decided at>#<hash>"
 	AttrWaiting      = "waiting"          // "<kind>#<state>", set only in the states the sweeper watches (sparse index)
 	AttrStateEntered = "state_entered_ms" // Unix milliseconds: when the record entered its state
 	AttrWaitSince    = "wait_since_ms"    // Unix milliseconds: when its current wait started, the waiting index's sort key
