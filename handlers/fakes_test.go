@@ -43,7 +43,7 @@ func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next
 	cur, exists := s.records[k]
 	switch {
 	case prev == nil && exists, prev != nil && (!exists || cur.State != prev.State || cur.Version != prev.Version ||
-		!maps.Equal(cur.Carriers, prev.Carriers) || !maps.Equal(cur.Numbers, prev.Numbers)):
+		noted(prev.Carriers, next.Carriers, cur.Carriers) || noted(prev.Numbers, next.Numbers, cur.Numbers)):
 		c := &statemachine.ConflictError{Kind: next.Kind, ID: next.ID}
 		if prev != nil {
 			c.ExpectedState, c.ExpectedVersion = prev.State, prev.Version
@@ -66,6 +66,18 @@ func (s *memStore) Transition(_ context.Context, prev *statemachine.Record, next
 	s.records[k] = next
 	s.audit[k] = append(s.audit[k], a)
 	return next, nil
+}
+
+// noted reports whether an entry that next keeps as prev has it changed in
+// cur since prev was read: as the DynamoDB store, a transition requires the
+// entries it does not write as it read them.
+func noted[K comparable, V comparable](prev, next, cur map[K]V) bool {
+	for k, v := range prev {
+		if nv, ok := next[k]; ok && nv == v && cur[k] != v {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *memStore) Note(_ context.Context, prev statemachine.Record, n statemachine.Note, a statemachine.AuditEntry) error {

@@ -28,8 +28,9 @@ const (
 // empty, one of the Open entries still not Done, so that a note never
 // completes the map unseen. Of two answers that would each complete it the
 // last one written thus fails, re-reads and completes it with a transition.
-// A versioned transition in turn requires every entry of the maps to be as
-// it read them, so that none is decided without a note written since.
+// A versioned transition in turn requires every entry of the maps it does not
+// write itself to be as it read them, so that none is decided without a note
+// written since; its own entries take its values over a note's.
 type Note struct {
 	Map NoteMap
 	Key string

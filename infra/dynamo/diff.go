@@ -88,16 +88,26 @@ func (u *update) value(v types.AttributeValue) string {
 }
 
 // unnoted is the condition (each part after an AND) that every entry of the
-// maps notes change (statemachine.NoteMap) is as in the item prev.
-func (u *update) unnoted(prev map[string]types.AttributeValue) string {
+// maps notes change (statemachine.NoteMap) that the item next keeps as it is
+// in the item prev is still as in prev. An entry next changes is not
+// required: the transition's own value replaces whatever a note wrote there
+// (a carrier's approval that completes the carriers, over its own review).
+func (u *update) unnoted(prev, next map[string]types.AttributeValue) string {
 	var b strings.Builder
 	for _, m := range []statemachine.NoteMap{statemachine.NoteCarriers, statemachine.NoteNumbers} {
 		entries, ok := prev[string(m)].(*types.AttributeValueMemberM)
 		if !ok {
 			continue
 		}
-		attr := u.name(string(m))
+		kept, _ := next[string(m)].(*types.AttributeValueMemberM)
+		var attr string
 		for _, k := range slices.Sorted(maps.Keys(entries.Value)) {
+			if kept == nil || !reflect.DeepEqual(kept.Value[k], entries.Value[k]) {
+				continue
+			}
+			if attr == "" {
+				attr = u.name(string(m))
+			}
 			b.WriteString(" AND " + attr + "." + u.name(k) + " = " + u.value(entries.Value[k]))
 		}
 	}

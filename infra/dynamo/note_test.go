@@ -249,3 +249,29 @@ func TestConditionsAtTheNumberCap(t *testing.T) {
 		t.Fatalf("%d conditions captured, want the note's and the transition's", len(conds))
 	}
 }
+
+// TestATransitionReplacesANoteOnAnEntryItWrites: the approval that
+// completes the carriers, decided before its own carrier's review went in,
+// writes its entry over the review's without a conflict; a note on an entry
+// it keeps would make it conflict (TestNotesOfOneVersionAllGoInWithoutAVersion).
+func TestATransitionReplacesANoteOnAnEntryItWrites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	prev := inCarrierReview(t, f.store, "c1", map[statemachine.Carrier]statemachine.CarrierStatus{
+		att: statemachine.CarrierApproved, tmobile: statemachine.CarrierApproved, verizon: statemachine.CarrierPending})
+	review := statemachine.Note{Map: statemachine.NoteCarriers, Key: string(verizon), From: []string{"PENDING"}, Value: "REVIEW", ID: "vz-review"}
+	if err := f.store.Note(t.Context(), prev, review, noteAudit("vz-review", t0)); err != nil {
+		t.Fatal(err)
+	}
+	next := prev
+	next.State, next.Carriers = statemachine.Approved, maps.Clone(prev.Carriers)
+	next.Carriers[verizon] = statemachine.CarrierApproved
+	got := move(t, f.store, &prev, next)
+	stored, err := f.store.Get(t.Context(), statemachine.KindCampaign, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.State != statemachine.Approved || stored.Version != got.Version || stored.Carriers[verizon] != statemachine.CarrierApproved {
+		t.Errorf("stored %s v%d carriers %v, want APPROVED at v%d, Verizon approved", stored.State, stored.Version, stored.Carriers, got.Version)
+	}
+}

@@ -81,9 +81,10 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 // recordWrite is the record's part of a transition: a Put of next that
 // requires the record to be absent, or an update from prev to next that
 // requires the stored record to be still in prev's state and version, with
-// every entry of its carriers and numbers as prev has it (a note changes an
-// entry without a new version: a decision that did not see it is decided
-// again), and writes only what the decision changed (see diffUpdate). The attributes the
+// every entry of its carriers and numbers that next does not change as prev
+// has it (a note changes an entry without a new version: a decision that did
+// not see it is decided again), and writes only what the decision changed
+// (see diffUpdate). The attributes the
 // other writers change without a new version (outbox entries, the marks on
 // commands, the wait a mark restarts) thus keep their stored values unless
 // the decision itself changed them.
@@ -106,7 +107,7 @@ func (s *Store) recordWrite(prev *statemachine.Record, next statemachine.Record)
 	}
 	u := diffUpdate(was, item)
 	cond := u.name(attrState) + " = " + u.value(&types.AttributeValueMemberS{Value: string(prev.State)}) +
-		" AND " + u.name(attrVersion) + " = " + u.value(num(prev.Version)) + u.unnoted(was)
+		" AND " + u.name(attrVersion) + " = " + u.value(num(prev.Version)) + u.unnoted(was, item)
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 aws.String(s.table),
 		Key:                       recordKey(next.Kind, next.ID),
