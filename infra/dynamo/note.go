@@ -8,10 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tendlc/tendlc/infra/resources"
 	"github.com/tendlc/tendlc/statemachine"
 )
 
@@ -61,33 +59,20 @@ func (s *Store) Note(ctx context.Context, prev statemachine.Record, n statemachi
 	}
 	cond := "#state = :state AND #version = :version AND NOT contains(#applied, :id) AND " +
 		noteFrom(n, values) + noteOpen(n, names, values)
-	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{ // first: isConflict reads its cancellation reason
-				TableName:                 aws.String(s.table),
-				Key:                       recordKey(prev.Kind, prev.ID),
-				UpdateExpression:          aws.String("SET #map.#key = :value, #updated = :at, #last = :last, #applied = list_append(if_not_exists(#applied, :none), :ids)"),
-				ConditionExpression:       aws.String(cond),
-				ExpressionAttributeNames:  names,
-				ExpressionAttributeValues: values,
-			}},
-			{Put: &types.Put{
-				TableName:                aws.String(s.table),
-				Item:                     auditAV,
-				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-				ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
-			}},
-		},
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
-	})
-	if err != nil {
-		s.meter.add(opNote, writes, nil)
-		if isConflict(err) {
-			return conflict
-		}
+	write := types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       recordKey(prev.Kind, prev.ID),
+		UpdateExpression:          aws.String("SET #map.#key = :value, #updated = :at, #last = :last, #applied = list_append(if_not_exists(#applied, :none), :ids)"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}}
+	switch conflicted, err := s.withAudit(ctx, opNote, write, auditAV); {
+	case conflicted:
+		return conflict
+	case err != nil:
 		return fmt.Errorf("note on %s %s at version %d: %w", prev.Kind, prev.ID, prev.Version, err)
 	}
-	s.meter.add(opNote, writes, out.ConsumedCapacity)
 	return nil
 }
 

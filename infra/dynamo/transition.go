@@ -55,12 +55,27 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 	if err != nil {
 		return statemachine.Record{}, err
 	}
+	switch conflicted, err := s.withAudit(ctx, opTransition, write, auditAV); {
+	case conflicted:
+		return statemachine.Record{}, conflict
+	case err != nil:
+		return statemachine.Record{}, fmt.Errorf("transition %s %s to version %d: %w", next.Kind, next.ID, next.Version, err)
+	}
+	return next, nil
+}
+
+// withAudit writes record, a conditional write of a record, and its audit
+// item (which must not exist yet) in one transaction, metered under op. It
+// reports whether the transaction failed because another writer got there
+// first (the record's condition, or a concurrent transaction), or the SDK's
+// error.
+func (s *Store) withAudit(ctx context.Context, op string, record types.TransactWriteItem, audit map[string]types.AttributeValue) (conflicted bool, err error) {
 	out, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
-			write, // first: isConflict reads its cancellation reason
+			record, // first: isConflict reads its cancellation reason
 			{Put: &types.Put{
 				TableName:                aws.String(s.table),
-				Item:                     auditAV,
+				Item:                     audit,
 				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
 				ExpressionAttributeNames: map[string]string{"#pk": resources.AttrPK},
 			}},
@@ -68,14 +83,11 @@ func (s *Store) Transition(ctx context.Context, prev *statemachine.Record, next 
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
 	})
 	if err != nil {
-		s.meter.add(opTransition, writes, nil)
-		if isConflict(err) {
-			return statemachine.Record{}, conflict
-		}
-		return statemachine.Record{}, fmt.Errorf("transition %s %s to version %d: %w", next.Kind, next.ID, next.Version, err)
+		s.meter.add(op, writes, nil)
+		return isConflict(err), err
 	}
-	s.meter.add(opTransition, writes, out.ConsumedCapacity)
-	return next, nil
+	s.meter.add(op, writes, out.ConsumedCapacity)
+	return false, nil
 }
 
 // recordWrite is the record's part of a transition: a Put of next that
